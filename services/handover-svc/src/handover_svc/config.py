@@ -1,0 +1,9 @@
+"""Configuration of handover-svc: the platform settings, read from the environment."""
+
+from __future__ import annotations
+
+from continuum.config import ServiceSettings
+
+
+class Config(ServiceSettings):
+    """Settings of handover-svc; see the README's configuration table."""

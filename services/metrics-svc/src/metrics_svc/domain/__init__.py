@@ -1,0 +1,1 @@
+"""The metrics domain: pure Python, no framework or I/O (an import-linter contract keeps it so)."""

@@ -1,0 +1,1 @@
+"""The project domain: pure Python, no framework or I/O (an import-linter contract keeps it so)."""

@@ -1,0 +1,27 @@
+"""The composition root of service-svc: what it adds to the platform, and how the launcher finds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from continuum.contracts import service as contracts
+from continuum.eventstore.codec import EventCodec
+from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
+
+from service_svc.api.routes import router
+from service_svc.config import Config
+from service_svc.domain.events import EVENT_TYPES
+
+SPEC = ServiceSpec(
+    name="service-svc",
+    context="service",
+    port=8002,
+    database="continuum_service",
+    title="Continuum service-svc",
+    description="Live IT services: catalog, SLAs, incidents, problems, changes, service requests, CSAT and operating cost.",
+)
+SERVICE = ServiceEntry(spec=SPEC, app_factory="service_svc.main:app", migrations=Path(__file__).parent / "migrations")
+
+
+def service_parts(config: Config) -> ServiceParts:
+    return ServiceParts(codec=EventCodec(EVENT_TYPES), publishes=contracts.PUBLISHED, routers=[router()])

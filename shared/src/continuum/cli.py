@@ -1,0 +1,121 @@
+"""The `continuum` command: run the local stack, migrate, issue development tokens."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from continuum.config import AuthSettings, ServiceSettings
+from continuum.http.auth import Role, issue_dev_token
+from continuum.infra.progress import Prerequisite, say
+
+STATE_DIR = Path(".run")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return args.command(args)
+    except Prerequisite as missing:
+        print(f"continuum: {missing.missing}.\n  {missing.alternative}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="continuum", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    token = commands.add_parser("token", help="print a development token")
+    token.add_argument("--role", action="append", choices=[r.value for r in Role], required=True,
+                       help="a role of the token (repeat for several)")
+    token.add_argument("--subject", default="dev-user", help="who the token names (default: dev-user)")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default: 8 hours)")
+    token.set_defaults(command=_token)
+
+    migrate = commands.add_parser("migrate", help="apply each service's Alembic migrations")
+    migrate.add_argument("services", nargs="*", help="service names (default: all)")
+    migrate.set_defaults(command=_migrate)
+
+    infra = commands.add_parser("infra", help="start PostgreSQL and Kafka only, until Ctrl-C")
+    infra.set_defaults(command=_infra)
+
+    run = commands.add_parser("run", help="start the whole system until Ctrl-C")
+    run.set_defaults(command=_run)
+    return parser
+
+
+def _token(args: argparse.Namespace) -> int:
+    settings = ServiceSettings().auth
+    print(issue_dev_token(settings, subject=args.subject, roles=args.role, ttl_s=args.ttl))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from continuum.stack import discover_services, prepare_databases
+
+    services = [s for s in discover_services() if not args.services or s.spec.name in args.services]
+    prepare_databases(ServiceSettings().database.url, services)
+    return 0
+
+
+def _infra(args: argparse.Namespace) -> int:
+    from continuum.stack import Infrastructure
+
+    infrastructure = Infrastructure(state_dir=STATE_DIR)
+    try:
+        infrastructure.start()
+        say(f"PostgreSQL: {infrastructure.database_url}  Kafka: {infrastructure.kafka_bootstrap_servers}")
+        say("press Ctrl-C to stop")
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        infrastructure.stop()
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from continuum.stack import Infrastructure, ServiceProcesses, discover_services, prepare_databases
+
+    services = discover_services()
+    infrastructure = Infrastructure(state_dir=STATE_DIR)
+    processes: ServiceProcesses | None = None
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        infrastructure.start()
+        prepare_databases(infrastructure.database_url, services)
+        processes = ServiceProcesses(services=services, environment=_service_environment(infrastructure))
+        processes.start()
+        _print_welcome(services)
+        processes.wait()
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        if processes is not None:
+            processes.stop()
+        infrastructure.stop()
+    return 0
+
+
+def _service_environment(infrastructure) -> dict[str, str]:
+    return {
+        "DATABASE_URL": infrastructure.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
+        "AUTH__DEV_SIGNING_KEY_PATH": str(AuthSettings().dev_signing_key_path.resolve()),
+    }
+
+
+def _print_welcome(services) -> None:
+    token = issue_dev_token(AuthSettings(), subject="dev-admin", roles=[Role.admin.value])
+    lines = ["", "Continuum is up:"]
+    lines += [f"  {s.spec.name:<13} http://127.0.0.1:{s.spec.port}/docs" for s in services]
+    lines += ["", "A development token (role admin, 8 hours; `continuum token --role ROLE` for others):",
+              f"  {token}", "", "Press Ctrl-C to stop everything.", ""]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""Settings shared by every service: one small settings class per component, composed by each service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+LOCAL_POSTGRES_PORT = 5433
+LOCAL_KAFKA_PORT = 9092
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        default=f"postgresql+asyncpg://postgres@127.0.0.1:{LOCAL_POSTGRES_PORT}/",
+        description="A database URL, or a server URL (no database name) from which the service's database is derived.",
+    )
+    pool_size: int = 10
+    max_overflow: int = 10
+
+    def url_for(self, database: str) -> str:
+        """The URL of this service's database: the given URL's database, or `database` on that server."""
+        url = make_url(self.url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+asyncpg")
+        if not url.database or url.database == "postgres":
+            url = url.set(database=database)
+        return url.render_as_string(hide_password=False)
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = f"127.0.0.1:{LOCAL_KAFKA_PORT}"
+    partitions: int = 3
+    replication_factor: int = 1
+    request_timeout_ms: int = 10_000
+
+
+class RelaySettings(BaseModel):
+    enabled: bool = True
+    batch_size: int = 2_000
+    poll_interval_s: float = 0.5
+    retry_backoff_s: float = 1.0
+
+
+class ConsumerSettings(BaseModel):
+    enabled: bool = True
+    max_batch: int = 500
+    retry_backoff_s: float = 0.2
+    retry_backoff_max_s: float = 5.0
+    stuck_after_s: float = 30.0
+
+
+class AuthSettings(BaseModel):
+    audience: str = "continuum"
+    issuer: str = "continuum-dev"
+    jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (production).")
+    dev_signing_key_path: Path = Path(".run/dev-signing-key.pem")
+    leeway_s: int = 10
+
+
+class HttpSettings(BaseModel):
+    max_body_bytes: int = 1_048_576
+    idempotency_ttl_hours: int = 24
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's Config: read from the environment, nested with `__` (e.g. KAFKA__PARTITIONS)."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    environment: Environment = Environment.development
+    database: DatabaseSettings = DatabaseSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    relay: RelaySettings = RelaySettings()
+    consumer: ConsumerSettings = ConsumerSettings()
+    auth: AuthSettings = AuthSettings()
+    http: HttpSettings = HttpSettings()
+    log_level: str = "INFO"
+    database_url: str | None = Field(default=None, description="DATABASE_URL: overrides database.url.")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="KAFKA_BOOTSTRAP_SERVERS: overrides kafka.bootstrap_servers."
+    )
+
+    @model_validator(mode="after")
+    def _apply_well_known_variables(self) -> ServiceSettings:
+        if self.database_url:
+            self.database = self.database.model_copy(update={"url": self.database_url})
+        if self.kafka_bootstrap_servers:
+            self.kafka = self.kafka.model_copy(update={"bootstrap_servers": self.kafka_bootstrap_servers})
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> ServiceSettings:
+        if self.environment is Environment.production and not self.auth.jwks_url:
+            raise ValueError(
+                "AUTH__JWKS_URL is required outside development: the local development signing key is refused"
+            )
+        return self

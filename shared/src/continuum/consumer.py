@@ -1,0 +1,265 @@
+"""The consumer runtime: a consumer group per service, manual commits, an inbox, a DLQ, retries.
+
+Each handled message's `ce_id` is written to the inbox in the same transaction as the handler's effects, so
+a redelivered message has no second effect. A message that can never be handled (not a CloudEvent, bad
+JSON, unknown schema version, failing its contract, breaking a domain rule) goes to the DLQ with the error
+in its headers; a transient fault (database down, lost race) is retried with backoff and never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from continuum.config import ConsumerSettings, KafkaSettings
+from continuum.context import CausationContext, causation
+from continuum.contracts.base import EventContract
+from continuum.domain import DomainError
+from continuum.eventstore.schema import inbox
+from continuum.eventstore.store import ConcurrencyError
+from continuum.kafka import cloudevents
+from continuum.kafka.cloudevents import InboundEvent, UndecodableMessage
+from continuum.kafka.topics import dlq_topic
+from continuum.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS_FOR_UNKNOWN_FAULTS = 5
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An inbound event with its payload validated against its contract."""
+
+    event: InboundEvent
+    payload: EventContract
+    topic: str
+    partition: int
+    offset: int
+
+
+InboundHandler = Callable[[Delivery, AsyncConnection], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    contract: type[EventContract]
+    handle: InboundHandler
+
+
+class PermanentFailure(Exception):
+    """The message can never be handled: park it in the DLQ."""
+
+
+@dataclass
+class ConsumerStatus:
+    running: bool = False
+    retrying_since: float | None = None
+    last_error: str | None = None
+    handled: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+
+    def stuck(self, after_s: float) -> bool:
+        return self.retrying_since is not None and time.monotonic() - self.retrying_since > after_s
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        engine: AsyncEngine,
+        subscriptions: Mapping[str, Subscription],
+        kafka: KafkaSettings,
+        settings: ConsumerSettings,
+        telemetry: Telemetry,
+    ) -> None:
+        """`subscriptions` maps CloudEvents types (`continuum.<context>.<Event>.v<N>`) to handlers."""
+        self.name = name
+        self.dlq_topic = dlq_topic(name)
+        self.topics = sorted({subscription.contract.topic() for subscription in subscriptions.values()})
+        self._engine = engine
+        self._subscriptions = dict(subscriptions)
+        self._events_of_interest = {(s.contract.context, s.contract.event_name) for s in subscriptions.values()}
+        self._kafka = kafka
+        self._settings = settings
+        self._telemetry = telemetry
+        self.status = ConsumerStatus()
+
+    async def run(self) -> None:
+        """Consume until cancelled; the group commits only what was handled or parked."""
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            group_id=f"continuum.{self.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=max(self._kafka.request_timeout_ms, 40_000),
+        )
+        producer = AIOKafkaProducer(bootstrap_servers=self._kafka.bootstrap_servers, enable_idempotence=True)
+        await self._start(consumer, producer)
+        try:
+            self.status.running = True
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.max_batch)
+                for records in batches.values():
+                    for record in records:
+                        await self._take(record, producer)
+                if batches:
+                    await consumer.commit()
+        finally:
+            self.status.running = False
+            await asyncio.shield(_stop_all(consumer, producer))
+
+    async def _start(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        while True:
+            try:
+                await producer.start()
+                await consumer.start()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.status.last_error = f"Kafka: {type(error).__name__}: {error}"
+                log.warning("consumer %s cannot start yet: %s", self.name, self.status.last_error)
+                await _stop_all(consumer, producer)
+                await asyncio.sleep(self._settings.retry_backoff_max_s)
+
+    async def _take(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
+        try:
+            delivery = self._delivery(record)
+            if delivery is None:
+                self.status.ignored += 1
+                self._telemetry.consumed.labels("ignored").inc()
+                return
+            outcome = await self._handle_with_retries(delivery)
+        except PermanentFailure as failure:
+            await self._dead_letter(record, producer, failure)
+            return
+        self._telemetry.consumed.labels(outcome).inc()
+
+    def _delivery(self, record: ConsumerRecord) -> Delivery | None:
+        """The validated delivery, None for event types this consumer does not follow."""
+        try:
+            event = cloudevents.decode(record.headers, record.value)
+        except UndecodableMessage as error:
+            raise PermanentFailure(f"undecodable: {error}") from None
+        subscription = self._subscriptions.get(event.type)
+        if subscription is None:
+            if (event.context, event.name) in self._events_of_interest:
+                raise PermanentFailure(f"unknown schema version: {event.type}")
+            return None
+        try:
+            payload = subscription.contract.model_validate(event.data)
+        except ValidationError as error:
+            raise PermanentFailure(f"invalid {event.type}: {error}") from None
+        return Delivery(event, payload, record.topic, record.partition, record.offset)
+
+    async def _handle_with_retries(self, delivery: Delivery) -> str:
+        attempt = 0
+        while True:
+            try:
+                outcome = await self._handle_once(delivery)
+            except (DomainError, ValidationError) as error:
+                raise PermanentFailure(f"{type(error).__name__}: {error}") from None
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                attempt += 1
+                if _is_unknown_fault(error) and attempt >= MAX_ATTEMPTS_FOR_UNKNOWN_FAULTS:
+                    raise PermanentFailure(f"{type(error).__name__}: {error}") from None
+                await self._back_off(attempt, error)
+                continue
+            self.status.retrying_since = None
+            return outcome
+
+    async def _handle_once(self, delivery: Delivery) -> str:
+        async with self._engine.begin() as conn:
+            if not await _record_in_inbox(conn, self.name, delivery):
+                self.status.duplicates += 1
+                return "duplicate"
+            context = CausationContext(
+                correlation_id=delivery.event.correlation_id or delivery.event.id,
+                causation_id=delivery.event.id,
+                actor=f"consumer:{self.name}",
+                traceparent=delivery.event.traceparent,
+            )
+            with causation(context):
+                await self._subscriptions[delivery.event.type].handle(delivery, conn)
+        self.status.handled += 1
+        return "handled"
+
+    async def _back_off(self, attempt: int, error: Exception) -> None:
+        if self.status.retrying_since is None:
+            self.status.retrying_since = time.monotonic()
+        self.status.last_error = f"{type(error).__name__}: {error}"
+        delay = min(self._settings.retry_backoff_s * 2 ** (attempt - 1), self._settings.retry_backoff_max_s)
+        log.warning("consumer %s retrying in %.1fs (attempt %d): %s", self.name, delay, attempt, error)
+        await asyncio.sleep(delay)
+
+    async def _dead_letter(self, record: ConsumerRecord, producer: AIOKafkaProducer, failure: Exception) -> None:
+        headers = list(record.headers or ()) + [
+            ("dlq_error", str(failure)[:4000].encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+        ]
+        await producer.send_and_wait(self.dlq_topic, value=record.value, key=record.key, headers=headers)
+        self.status.dead_lettered += 1
+        self._telemetry.consumed.labels("dead_lettered").inc()
+        log.error("consumer %s parked %s:%d@%d in %s: %s", self.name, record.topic, record.partition,
+                  record.offset, self.dlq_topic, failure)
+
+
+async def _record_in_inbox(conn: AsyncConnection, consumer: str, delivery: Delivery) -> bool:
+    statement = pg_insert(inbox).values(
+        consumer=consumer,
+        event_id=delivery.event.id,
+        topic=delivery.topic,
+        partition=delivery.partition,
+        offset=delivery.offset,
+    )
+    result = await conn.execute(statement.on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def _is_unknown_fault(error: Exception) -> bool:
+    """Faults of the environment (database, network, lost races) are retried forever; others a few times."""
+    transient = (OperationalError, ConnectionError, OSError, TimeoutError, ConcurrencyError)
+    if isinstance(error, transient):
+        return False
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return False
+    return True
+
+
+async def _stop_all(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+    for client in (consumer, producer):
+        try:
+            await asyncio.wait_for(client.stop(), 10)
+        except Exception as error:
+            log.debug("stopping %s: %s", type(client).__name__, error)
+
+
+def consumer_figures(status: ConsumerStatus) -> dict[str, Any]:
+    return {
+        "running": status.running,
+        "handled": status.handled,
+        "duplicates": status.duplicates,
+        "ignored": status.ignored,
+        "dead_lettered": status.dead_lettered,
+        "last_error": status.last_error,
+    }

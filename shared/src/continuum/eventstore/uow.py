@@ -1,0 +1,109 @@
+"""The unit of work: loads aggregates, then appends their new events in one transaction on commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from continuum import idempotency
+from continuum.context import current_context
+from continuum.domain import Aggregate, NotFound
+from continuum.eventstore.store import EventStore, RecordedEvent
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class UnitOfWork:
+    """Use as `async with`: on its own transaction (from an engine) or inside a caller's (a consumer's inbox)."""
+
+    def __init__(
+        self, *, store: EventStore, engine: AsyncEngine | None = None, connection: AsyncConnection | None = None
+    ) -> None:
+        if (engine is None) == (connection is None):
+            raise ValueError("give exactly one of engine or connection")
+        self.store = store
+        self._engine = engine
+        self._connection = connection
+        self._tracked: dict[UUID, Aggregate] = {}
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._connection is not None, "use the unit of work inside `async with`"
+        return self._connection
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self._engine is not None:
+            self._connection = await self._engine.connect()
+            await self._connection.begin()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._engine is not None and self._connection is not None:
+            await self._connection.close()  # rolls back whatever was not committed
+            self._connection = None
+        self._tracked.clear()
+
+    async def get(self, cls: type[A], stream_id: UUID, *, as_of: datetime | None = None) -> A:
+        """The aggregate as its events fold it (as it stood at `as_of`, if given); NotFound if it has none."""
+        aggregate = cls(stream_id)
+        after = 0
+        if as_of is None and cls.snapshot_every:
+            snapshot = await self.store.load_snapshot(self.connection, stream_id)
+            if snapshot is not None:
+                aggregate.restore_state(snapshot.state)
+                aggregate.version = after = snapshot.version
+        for recorded in await self.store.load(self.connection, stream_id, after_version=after, as_of=as_of):
+            aggregate.replay(self.store.decode(recorded), version=recorded.version)
+        if aggregate.version == 0:
+            raise NotFound(cls.stream_type, stream_id)
+        if as_of is None:
+            self._tracked[stream_id] = aggregate
+        return aggregate
+
+    async def history(self, stream_type: str, stream_id: UUID) -> list[RecordedEvent]:
+        recorded = await self.store.load(self.connection, stream_id)
+        if not recorded or recorded[0].stream_type != stream_type:
+            raise NotFound(stream_type, stream_id)
+        return recorded
+
+    def add(self, aggregate: Aggregate) -> None:
+        """Track a new aggregate: its events are appended on commit."""
+        self._tracked[aggregate.id] = aggregate
+
+    async def commit(self) -> None:
+        """Append every tracked aggregate's new events with its expected version, then commit."""
+        context = current_context()
+        metadata = context.event_metadata()
+        changed = [aggregate for aggregate in self._tracked.values() if aggregate.pending]
+        for aggregate in changed:
+            await self._append(aggregate, metadata)
+        if context.idempotency is not None:
+            stream_id = changed[0].id if changed else None
+            await idempotency.claim(self.connection, context.idempotency, stream_id=stream_id)
+        if self._engine is not None:
+            await self.connection.commit()
+            await self.connection.begin()
+
+    async def _append(self, aggregate: Aggregate, metadata: dict[str, str]) -> None:
+        before = aggregate.version
+        aggregate.version = await self.store.append(
+            self.connection,
+            stream_id=aggregate.id,
+            stream_type=aggregate.stream_type,
+            expected_version=before,
+            new_events=aggregate.pending,
+            metadata=metadata,
+        )
+        aggregate.pending = []
+        every = aggregate.snapshot_every
+        if every and aggregate.version // every > before // every:
+            await self.store.save_snapshot(
+                self.connection,
+                stream_id=aggregate.id,
+                stream_type=aggregate.stream_type,
+                version=aggregate.version,
+                state=aggregate.snapshot_state(),
+            )

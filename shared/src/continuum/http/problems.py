@@ -1,0 +1,198 @@
+"""RFC 9457 problem details for every error, in one place: routes raise, these handlers answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from continuum.domain import DomainError, NotFound
+from continuum.eventstore.store import ConcurrencyError
+from continuum.idempotency import IdempotencyKeyReused
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "urn:continuum:problem:"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the bad value is, e.g. `body.planned_end`.")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:continuum:problem:rule-violated",
+                    "title": "Domain rule violated",
+                    "status": 409,
+                    "detail": "the charter must be approved before planning starts",
+                    "rule": "charter-approved-before-planning",
+                }
+            ]
+        },
+    )
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    rule: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, "instance": instance}
+    body.update(extra)
+    body = {key: value for key, value in body.items() if value is not None}
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem answers."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": _TITLES.get(status, "Problem")}
+        for status in statuses
+    }
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    428: "Precondition required",
+    503: "Service unavailable",
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Turn every exception into a problem document; bad input is never a 500."""
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(ConcurrencyError, _concurrency_error)
+    app.add_exception_handler(IdempotencyKeyReused, _idempotency_race)
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OSError, _unavailable)
+    app.add_exception_handler(TimeoutError, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"], "type": item["type"]}
+        for item in error.errors()
+    ]
+    return problem_response(
+        422, "validation", "Invalid request", f"{len(errors)} field(s) failed validation",
+        instance=request.url.path, errors=errors,
+    )
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    title = _TITLES.get(error.status_code, "Error")
+    slug = title.lower().replace(" ", "-")
+    detail = error.detail if isinstance(error.detail, str) and error.detail != title else None
+    return problem_response(
+        error.status_code, slug, title, detail, instance=request.url.path, headers=getattr(error, "headers", None)
+    )
+
+
+async def _problem_error(request: Request, error: ProblemError) -> JSONResponse:
+    return problem_response(
+        error.status, error.slug, error.title, error.detail, instance=request.url.path,
+        headers=error.headers or None, **error.extra,
+    )
+
+
+async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
+    return problem_response(
+        409, "rule-violated", "Domain rule violated", error.detail, instance=request.url.path, rule=error.rule
+    )
+
+
+async def _not_found(request: Request, error: NotFound) -> JSONResponse:
+    return problem_response(404, "not-found", "Not found", str(error), instance=request.url.path)
+
+
+async def _concurrency_error(request: Request, error: ConcurrencyError) -> JSONResponse:
+    return problem_response(
+        409, "concurrent-modification", "Concurrent modification",
+        "another command changed this resource first; reload it and try again",
+        instance=request.url.path, rule="optimistic-concurrency",
+    )
+
+
+async def _idempotency_race(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
+    request.state.idempotency_conflict = True  # the winner's response is the one to keep
+    return problem_response(
+        409, "idempotency-key-in-use", "Request already accepted",
+        "another request with this Idempotency-Key is being handled; retry to get its response",
+        instance=request.url.path, headers={"Retry-After": "1"},
+    )
+
+
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("dependency unavailable on %s: %s: %s", request.url.path, type(error).__name__, error)
+    return problem_response(
+        503, "unavailable", "Service unavailable", "a dependency is unavailable; retry shortly",
+        instance=request.url.path, headers={"Retry-After": "2"},
+    )
+
+
+async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
+    if error.connection_invalidated:
+        return await _unavailable(request, error)
+    return await _unexpected(request, error)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(500, "internal", "Internal error", None, instance=request.url.path)

@@ -1,0 +1,83 @@
+"""Idempotency keys in PostgreSQL: claimed in the command's own transaction, so a retry never has a second effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.context import IdempotencyClaim
+from continuum.eventstore.schema import idempotency_keys
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was already used: by a finished request (replay it) or one still running."""
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    request_hash: str
+    stream_id: UUID | None
+    status: int | None
+    headers: dict[str, str] | None
+    body: bytes | None
+
+
+async def claim(conn: AsyncConnection, claim: IdempotencyClaim, *, stream_id: UUID | None) -> None:
+    """Record the key in the command's transaction; raise IdempotencyKeyReused if it is taken."""
+    statement = pg_insert(idempotency_keys).values(
+        principal=claim.principal, key=claim.key, request_hash=claim.request_hash, stream_id=stream_id
+    )
+    result = await conn.execute(statement.on_conflict_do_nothing())
+    if result.rowcount == 0:
+        raise IdempotencyKeyReused(claim.key)
+
+
+async def find(conn: AsyncConnection, *, principal: str, key: str) -> StoredRequest | None:
+    row = (
+        await conn.execute(
+            sa.select(
+                idempotency_keys.c.request_hash,
+                idempotency_keys.c.stream_id,
+                idempotency_keys.c.status,
+                idempotency_keys.c.headers,
+                idempotency_keys.c.body,
+            ).where(idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+        )
+    ).first()
+    return StoredRequest(**row._mapping) if row else None
+
+
+async def save_response(
+    conn: AsyncConnection, claim: IdempotencyClaim, *, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Keep the first response for replays (insert for requests that committed nothing, e.g. a 409)."""
+    statement = pg_insert(idempotency_keys).values(
+        principal=claim.principal,
+        key=claim.key,
+        request_hash=claim.request_hash,
+        status=status,
+        headers=headers,
+        body=body,
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[idempotency_keys.c.principal, idempotency_keys.c.key],
+            set_={"status": status, "headers": headers, "body": body},
+            where=sa.and_(
+                idempotency_keys.c.status.is_(None), idempotency_keys.c.request_hash == claim.request_hash
+            ),
+        )
+    )
+
+
+async def expire(conn: AsyncConnection, *, older_than: timedelta) -> int:
+    """Forget keys older than the retention window."""
+    result = await conn.execute(
+        idempotency_keys.delete().where(idempotency_keys.c.created_at < sa.func.now() - older_than)
+    )
+    return result.rowcount

@@ -1,0 +1,56 @@
+"""Topic names (DESIGN §3) and their creation at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from continuum.config import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+CONTEXTS = ("project", "service", "handover", "metrics")
+
+
+def events_topic(context: str) -> str:
+    """The integration log of one bounded context: `continuum.<context>.events`."""
+    return f"continuum.{context}.events"
+
+
+def dlq_topic(consumer: str) -> str:
+    """Where a consumer parks messages it can never handle: `continuum.<consumer>.dlq`."""
+    return f"continuum.{consumer}.dlq"
+
+
+async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
+    """Create missing topics with infinite retention (they are the integration log)."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=settings.request_timeout_ms
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                name,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs={"retention.ms": "-1"},
+            )
+            for name in names
+            if name not in existing
+        ]
+        if missing:
+            await _create(admin, missing)
+    finally:
+        await admin.close()
+
+
+async def _create(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> None:
+    try:
+        await admin.create_topics(topics)
+        log.info("created topics %s", [topic.name for topic in topics])
+    except TopicAlreadyExistsError:
+        pass  # another service created it between our list and create: fine

@@ -1,0 +1,220 @@
+"""What every Continuum service is made of: engine, store, relay, consumer, HTTP conventions, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from continuum.config import ServiceSettings
+from continuum.consumer import EventConsumer, Subscription
+from continuum.contracts.base import EventContract
+from continuum.eventstore.codec import EventCodec
+from continuum.eventstore.store import EventStore
+from continuum.eventstore.uow import UnitOfWork
+from continuum.http.auth import TokenVerifier, authenticate
+from continuum.http.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
+from continuum.http.problems import install_problem_handlers
+from continuum.kafka.topics import CONTEXTS, dlq_topic, ensure_topics, events_topic
+from continuum.relay import OutboxRelay
+from continuum.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """The fixed facts of one service (DESIGN §1)."""
+
+    name: str
+    context: str
+    port: int
+    database: str
+    title: str
+    description: str
+    version: str = "0.1.0"
+
+    @property
+    def source(self) -> str:
+        return f"/continuum/{self.name}"
+
+    @property
+    def topic(self) -> str:
+        return events_topic(self.context)
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """How the launcher and the `migrate` command find a service (entry point group `continuum.services`)."""
+
+    spec: ServiceSpec
+    app_factory: str
+    migrations: Path
+
+
+@dataclass
+class Platform:
+    """The running parts of one service, built in its lifespan from its Config."""
+
+    spec: ServiceSpec
+    config: ServiceSettings
+    engine: AsyncEngine
+    store: EventStore
+    telemetry: Telemetry
+    relay: OutboxRelay | None = None
+    consumer: EventConsumer | None = None
+    kafka_topics_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def unit_of_work(self, connection: AsyncConnection | None = None) -> UnitOfWork:
+        """A unit of work on its own transaction, or inside `connection`'s (a consumer's)."""
+        if connection is not None:
+            return UnitOfWork(store=self.store, connection=connection)
+        return UnitOfWork(store=self.store, engine=self.engine)
+
+
+SubscriptionsFactory = Callable[[Platform], Mapping[str, Subscription]]
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    """What a service adds to the platform: its events, contracts, consumers and routes."""
+
+    codec: EventCodec
+    publishes: Sequence[type[EventContract]] = ()
+    subscriptions: SubscriptionsFactory | None = None
+    consumes: Sequence[type[EventContract]] = ()
+    routers: Sequence[APIRouter] = ()
+    on_start: Callable[[FastAPI, Platform], Any] | None = None
+
+
+def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts) -> FastAPI:
+    """The FastAPI app of one service; everything with I/O starts in its lifespan."""
+    from continuum.http.event_log import event_log_router
+    from continuum.http.public import public_router
+
+    telemetry = Telemetry(service=spec.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _running_platform(app, spec, config, parts, telemetry):
+            yield
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        openapi_tags=[{"name": "operations", "description": "Health, readiness, metrics and API descriptions."}],
+    )
+    app.state.spec = spec
+    app.state.parts = parts
+    app.state.config = config
+    install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=config.http.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, telemetry=telemetry)
+    app.include_router(public_router())
+    app.include_router(event_log_router(), dependencies=[Depends(authenticate)])
+    for router in parts.routers:
+        app.include_router(router, dependencies=[Depends(authenticate)])
+    return app
+
+
+@asynccontextmanager
+async def _running_platform(
+    app: FastAPI, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts, telemetry: Telemetry
+) -> AsyncIterator[Platform]:
+    engine = create_async_engine(
+        config.database.url_for(spec.database),
+        pool_size=config.database.pool_size,
+        max_overflow=config.database.max_overflow,
+        pool_pre_ping=True,
+    )
+    platform = Platform(spec=spec, config=config, engine=engine, store=EventStore(codec=parts.codec), telemetry=telemetry)
+    app.state.platform = platform
+    app.state.engine = engine
+    app.state.token_verifier = TokenVerifier(config.auth)
+    platform.relay = _relay(spec, config, telemetry) if config.relay.enabled else None
+    if parts.subscriptions is not None and config.consumer.enabled:
+        platform.consumer = _consumer(spec, config, engine, parts.subscriptions(platform), telemetry)
+    if parts.on_start is not None:
+        await parts.on_start(app, platform)
+    tasks = _background_tasks(platform)
+    try:
+        yield platform
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        await engine.dispose()
+
+
+def _relay(spec: ServiceSpec, config: ServiceSettings, telemetry: Telemetry) -> OutboxRelay:
+    return OutboxRelay(
+        name=spec.name,
+        database_url=config.database.url_for(spec.database),
+        topic=spec.topic,
+        context=spec.context,
+        source=spec.source,
+        kafka=config.kafka,
+        settings=config.relay,
+        telemetry=telemetry,
+    )
+
+
+def _consumer(
+    spec: ServiceSpec, config: ServiceSettings, engine: AsyncEngine, subscriptions: Mapping[str, Subscription],
+    telemetry: Telemetry,
+) -> EventConsumer:
+    return EventConsumer(
+        name=spec.name,
+        engine=engine,
+        subscriptions=subscriptions,
+        kafka=config.kafka,
+        settings=config.consumer,
+        telemetry=telemetry,
+    )
+
+
+def _background_tasks(platform: Platform) -> list[asyncio.Task]:
+    tasks = [asyncio.create_task(_prepare_kafka(platform), name=f"{platform.spec.name}-kafka")]
+    if platform.relay is not None:
+        tasks.append(asyncio.create_task(platform.relay.run(), name=f"{platform.spec.name}-relay"))
+    return tasks
+
+
+async def _prepare_kafka(platform: Platform) -> None:
+    """Create the topics (retrying while Kafka is away), then start consuming."""
+    topics = [events_topic(context) for context in CONTEXTS] + [dlq_topic(platform.spec.name)]
+    delay = 0.5
+    while True:
+        try:
+            await ensure_topics(platform.config.kafka, topics)
+            break
+        except Exception as error:
+            log.warning("%s: Kafka not ready for topic creation (%s); retrying", platform.spec.name, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)
+    platform.kafka_topics_ready.set()
+    while platform.consumer is not None:
+        try:
+            await platform.consumer.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the consumer lost Kafka: rejoin from the committed offsets
+            platform.consumer.status.last_error = f"{type(error).__name__}: {error}"
+            log.warning("%s: consumer stopped (%s); restarting", platform.spec.name, error)
+            await asyncio.sleep(platform.config.consumer.retry_backoff_max_s)
+
+
+def all_contracts(parts: ServiceParts) -> Iterable[type[EventContract]]:
+    return list(parts.publishes) + list(parts.consumes)

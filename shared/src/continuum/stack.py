@@ -1,0 +1,119 @@
+"""The local stack: PostgreSQL and Kafka (given or started here), databases, migrations, the four services."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from continuum import migrations
+from continuum.config import LOCAL_KAFKA_PORT, LOCAL_POSTGRES_PORT, DatabaseSettings
+from continuum.infra.kafka import LocalKafka
+from continuum.infra.postgres import LocalPostgres, create_databases
+from continuum.infra.progress import say, step
+from continuum.service import ServiceEntry
+
+
+def discover_services() -> list[ServiceEntry]:
+    """The installed services (entry point group `continuum.services`), in port order."""
+    found = [entry.load() for entry in entry_points(group="continuum.services")]
+    return sorted(found, key=lambda service: service.spec.port)
+
+
+@dataclass
+class Infrastructure:
+    """PostgreSQL and Kafka: the ones named by DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS, else private ones."""
+
+    state_dir: Path
+    postgres_port: int = LOCAL_POSTGRES_PORT
+    kafka_port: int = LOCAL_KAFKA_PORT
+    controller_port: int = LOCAL_KAFKA_PORT + 1
+    durable: bool = True
+    database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL"))
+    kafka_bootstrap_servers: str | None = field(default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
+    postgres: LocalPostgres | None = None
+    kafka: LocalKafka | None = None
+
+    def start(self) -> None:
+        if self.database_url:
+            say("using the PostgreSQL server of DATABASE_URL")
+        else:
+            self.postgres = LocalPostgres(state_dir=self.state_dir, port=self.postgres_port, durable=self.durable)
+            self.database_url = self.postgres.start()
+        if self.kafka_bootstrap_servers:
+            say(f"using the Kafka cluster of KAFKA_BOOTSTRAP_SERVERS: {self.kafka_bootstrap_servers}")
+        else:
+            self.kafka = LocalKafka(state_dir=self.state_dir, port=self.kafka_port,
+                                    controller_port=self.controller_port)
+            self.kafka_bootstrap_servers = self.kafka.start()
+
+    def stop(self) -> None:
+        if self.kafka is not None:
+            self.kafka.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def prepare_databases(database_url: str, services: list[ServiceEntry]) -> None:
+    """Create each service's database if missing and apply its migrations."""
+    settings = DatabaseSettings(url=database_url)
+    if make_url(database_url).database in (None, "", "postgres"):  # a server URL: one database per service
+        asyncio.run(create_databases(database_url, [service.spec.database for service in services]))
+    for service in services:
+        with step(f"migrating {service.spec.database}"):
+            migrations.upgrade(migrations_dir=service.migrations, database_url=settings.url_for(service.spec.database))
+
+
+@dataclass
+class ServiceProcesses:
+    """The services as uvicorn processes; Ctrl-C stops them (and then the infrastructure)."""
+
+    services: list[ServiceEntry]
+    environment: dict[str, str]
+    host: str = "127.0.0.1"
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self) -> None:
+        for service in self.services:
+            command = [sys.executable, "-m", "uvicorn", "--factory", service.app_factory,
+                       "--host", self.host, "--port", str(service.spec.port), "--no-access-log"]
+            self.processes.append(subprocess.Popen(command, env={**os.environ, **self.environment}))
+        with step("waiting for the services to answer /healthz"):
+            for service in self.services:
+                self._wait_healthy(service)
+
+    def _wait_healthy(self, service: ServiceEntry, timeout_s: float = 60) -> None:
+        url = f"http://{self.host}:{service.spec.port}/healthz"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{service.spec.name} did not answer {url} within {timeout_s:.0f}s")
+
+    def wait(self) -> None:
+        while all(process.poll() is None for process in self.processes):
+            time.sleep(0.5)
+        say("a service exited; stopping the others")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
