@@ -30,7 +30,7 @@ from continuum.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 FETCH = """
-SELECT global_position, transaction_id::text AS transaction_id, event_id, stream_id, event_type,
+SELECT global_position, transaction_id, event_id, stream_id, event_type,
        schema_version, version, occurred_at, metadata::text AS metadata, data::text AS data
 FROM events
 WHERE (transaction_id, global_position) > ($1::xid8, $2)
@@ -42,7 +42,7 @@ LAG = """
 SELECT count(*) AS events, extract(epoch FROM now() - min(recorded_at)) AS oldest_s
 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2)
 """
-LOAD_CHECKPOINT = "SELECT transaction_id::text, global_position FROM relay_checkpoints WHERE relay = $1"
+LOAD_CHECKPOINT = "SELECT transaction_id, global_position FROM relay_checkpoints WHERE relay = $1"
 SAVE_CHECKPOINT = """
 INSERT INTO relay_checkpoints (relay, transaction_id, global_position, updated_at) VALUES ($1, $2::xid8, $3, now())
 ON CONFLICT (relay) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
@@ -53,7 +53,7 @@ ON CONFLICT (relay) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
 @dataclass(frozen=True)
 class OutboxRecord:
     global_position: int
-    transaction_id: str
+    transaction_id: int  # xid8: asyncpg maps it to int
     event_id: UUID
     stream_id: UUID
     event_type: str
@@ -70,7 +70,7 @@ class RelayStatus:
     kafka_available: bool = False
     last_error: str | None = None
     published: int = 0
-    checkpoint: tuple[str, int] = ("0", 0)
+    checkpoint: tuple[int, int] = (0, 0)
     last_progress: float = field(default_factory=time.monotonic)
 
 
@@ -135,9 +135,9 @@ class OutboxRelay:
         self.status.leader = True
         log.info("relay %s is the active relay", self.name)
 
-    async def _load_checkpoint(self, conn: asyncpg.Connection) -> tuple[str, int]:
+    async def _load_checkpoint(self, conn: asyncpg.Connection) -> tuple[int, int]:
         row = await conn.fetchrow(LOAD_CHECKPOINT, self.name)
-        return (row[0], row[1]) if row else ("0", 0)
+        return (row[0], row[1]) if row else (0, 0)
 
     async def _relay(self, conn: asyncpg.Connection) -> None:
         producer: AIOKafkaProducer | None = None

@@ -11,7 +11,7 @@ from uuid import UUID
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
-TYPE_PATTERN = re.compile(r"^continuum\.(?P<context>[a-z_]+)\.(?P<name>[A-Za-z0-9]+)\.v(?P<version>[1-9][0-9]*)$")
+TYPE_PATTERN = re.compile(r"^continuum\.(?P<context>[a-z][a-z0-9_]*)\.(?P<name>[A-Za-z0-9]+)\.v(?P<version>[1-9][0-9]*)$")
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type")
 
 

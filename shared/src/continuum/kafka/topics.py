@@ -50,7 +50,14 @@ async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
 
 async def _create(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> None:
     try:
-        await admin.create_topics(topics)
-        log.info("created topics %s", [topic.name for topic in topics])
+        response = await admin.create_topics(topics)
     except TopicAlreadyExistsError:
-        pass  # another service created it between our list and create: fine
+        return  # another service created it between our list and create: fine
+    failures = [
+        f"{topic}: {message or code}"
+        for topic, code, message in response.topic_errors
+        if code not in (0, TopicAlreadyExistsError.errno)
+    ]
+    if failures:
+        raise RuntimeError(f"Kafka refused to create topics: {'; '.join(failures)}")
+    log.info("created topics %s", [topic.name for topic in topics])

@@ -1,0 +1,147 @@
+"""The consumer runtime against the real Kafka broker and PostgreSQL: inbox, DLQ, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from uuid import uuid4
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from continuum.config import ConsumerSettings
+from continuum.consumer import EventConsumer, Subscription
+from continuum.contracts.base import EventContract
+from continuum.kafka.topics import dlq_topic, ensure_topics, events_topic
+from continuum.telemetry import Telemetry
+from tests.support.kafka import read_topic
+
+
+def opened_contract(context_name: str) -> type[EventContract]:
+    class CounterOpenedV1(EventContract):
+        context = context_name
+        name: str
+        limit: int
+
+    return CounterOpenedV1
+
+
+def headers(ce_type: str, ce_id: str | None = None) -> list[tuple[str, bytes]]:
+    return [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", (ce_id or str(uuid4())).encode()),
+        ("ce_source", b"/continuum/test"),
+        ("ce_type", ce_type.encode()),
+        ("ce_subject", str(uuid4()).encode()),
+        ("ce_time", b"2026-03-01T00:00:00+00:00"),
+        ("content-type", b"application/json"),
+    ]
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("CREATE TABLE applied (event_id text, name text)"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def producer(kafka_settings):
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+class Harness:
+    def __init__(self, engine, kafka_settings, context: str, *, failures_before_success: int = 0) -> None:
+        self.contract = opened_contract(context)
+        self.topic = events_topic(context)
+        self.failures_left = failures_before_success
+        self.consumer = EventConsumer(
+            name=f"{context}-consumer", engine=engine,
+            subscriptions={self.contract.ce_type(): Subscription(self.contract, self.apply)},
+            kafka=kafka_settings, settings=ConsumerSettings(retry_backoff_s=0.05, retry_backoff_max_s=0.2),
+            telemetry=Telemetry(service="test"),
+        )
+
+    async def apply(self, delivery, conn) -> None:
+        await conn.execute(sa.text("INSERT INTO applied VALUES (:id, :name)"),
+                           {"id": delivery.event.id, "name": delivery.payload.name})
+        if self.failures_left:
+            self.failures_left -= 1
+            raise ConnectionResetError("database connection lost (simulated)")
+
+
+async def run_until(harness: Harness, condition, timeout_s: float = 30) -> None:
+    task = asyncio.create_task(harness.consumer.run())
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert not task.done(), task.exception()
+            assert time.monotonic() < deadline, f"timed out; status {harness.consumer.status}"
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def applied_rows(engine) -> list[tuple[str, str]]:
+    async with engine.connect() as conn:
+        return [tuple(row) for row in await conn.execute(sa.text("SELECT event_id, name FROM applied"))]
+
+
+async def test_an_event_delivered_twice_is_applied_once(engine, kafka_settings, producer, topic_prefix):
+    harness = Harness(engine, kafka_settings, topic_prefix)
+    await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
+    event_id = str(uuid4())
+    for _ in range(2):
+        await producer.send_and_wait(harness.topic, json.dumps({"name": "once", "limit": 1}).encode(),
+                                     key=b"k", headers=headers(harness.contract.ce_type(), event_id))
+    await run_until(harness, lambda: harness.consumer.status.handled + harness.consumer.status.duplicates == 2)
+    assert await applied_rows(engine) == [(event_id, "once")]
+    assert harness.consumer.status.duplicates == 1
+
+
+async def test_poison_messages_go_to_the_dlq_and_the_next_message_is_handled(
+    engine, kafka_settings, producer, topic_prefix
+):
+    harness = Harness(engine, kafka_settings, topic_prefix)
+    dlq = dlq_topic(harness.consumer.name)
+    await ensure_topics(kafka_settings, [harness.topic, dlq])
+    ce_type = harness.contract.ce_type()
+    poison = [
+        (b"{not json", headers(ce_type)),
+        (b'{"name": "x", "limit": 1}', []),  # a foreign message: no CloudEvents headers
+        (b'{"name": "x", "limit": 1}', headers(ce_type.replace(".v1", ".v9"))),  # unknown schema version
+        (b'{"name": "x"}', headers(ce_type)),  # fails its contract
+    ]
+    for value, message_headers in poison:
+        await producer.send_and_wait(harness.topic, value, key=b"k", headers=message_headers)
+    good = str(uuid4())
+    await producer.send_and_wait(harness.topic, b'{"name": "good", "limit": 2}', key=b"k",
+                                 headers=headers(ce_type, good))
+    await run_until(harness, lambda: harness.consumer.status.handled == 1)
+    parked = await read_topic(kafka_settings.bootstrap_servers, dlq, expect=4)
+    assert await applied_rows(engine) == [(good, "good")]
+    assert len(parked) == 4
+    errors = [message.headers["dlq_error"] for message in parked]
+    assert any("not JSON" in e for e in errors) and any("missing CloudEvents headers" in e for e in errors)
+    assert any("unknown schema version" in e for e in errors) and any("invalid" in e for e in errors)
+    assert all(message.headers["dlq_topic"] == harness.topic for message in parked)
+
+
+async def test_a_transient_failure_is_retried_and_applied_once(engine, kafka_settings, producer, topic_prefix):
+    harness = Harness(engine, kafka_settings, topic_prefix, failures_before_success=2)
+    await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
+    event_id = str(uuid4())
+    await producer.send_and_wait(harness.topic, b'{"name": "retried", "limit": 1}', key=b"k",
+                                 headers=headers(harness.contract.ce_type(), event_id))
+    await run_until(harness, lambda: harness.consumer.status.handled == 1)
+    assert await applied_rows(engine) == [(event_id, "retried")]  # the failed attempts rolled back
+    assert harness.consumer.status.dead_lettered == 0
