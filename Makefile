@@ -1,0 +1,47 @@
+# Continuum: `make run` brings the whole system up, `make test` runs every test. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SERVICES := services/project-svc services/service-svc services/handover-svc services/metrics-svc
+PACKAGE_FILES := shared/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
+
+.PHONY: help run test migrate token infra lint clean
+
+help:
+	@echo "make run      start PostgreSQL, Kafka and the four services (Ctrl-C stops everything)"
+	@echo "make test     run the whole test suite against the real PostgreSQL and Kafka"
+	@echo "make migrate  apply every service's migrations (DATABASE_URL or the local server)"
+	@echo "make token ROLE=sponsor   print a development token"
+	@echo "make infra    start only PostgreSQL and Kafka"
+	@echo "make lint     check the import rules (import-linter)"
+
+$(STAMP): $(PACKAGE_FILES)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "continuum: Python 3.11 or newer is needed (set PYTHON=...)"; exit 2; }
+	@echo "[continuum] installing Python packages into $(VENV) ..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e 'shared[local]' $(addprefix -e ,$(SERVICES)) -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/continuum run
+
+test: $(STAMP)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate: $(STAMP)
+	@$(BIN)/continuum migrate
+
+token: $(STAMP)
+	@$(BIN)/continuum token --role $(or $(ROLE),admin)
+
+infra: $(STAMP)
+	@$(BIN)/continuum infra
+
+lint: $(STAMP)
+	@$(BIN)/lint-imports
+
+clean:
+	rm -rf .run/test $(VENV)
