@@ -84,7 +84,6 @@ class ServiceSettings(BaseSettings):
     consumer: ConsumerSettings = ConsumerSettings()
     auth: AuthSettings = AuthSettings()
     http: HttpSettings = HttpSettings()
-    log_level: str = "INFO"
     database_url: str | None = Field(default=None, description="DATABASE_URL: overrides database.url.")
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="KAFKA_BOOTSTRAP_SERVERS: overrides kafka.bootstrap_servers."
