@@ -112,10 +112,11 @@ async def test_concurrent_requests_with_one_idempotency_key_have_one_effect(clie
     assert final["value"] == 1
 
 
-async def test_history_and_as_of(client, pm):
+async def test_history_and_as_of(client, pm, issue_token):
     counter = await open_counter(client, pm)
     url = f"/counters/{counter['id']}"
-    await client.post(f"{url}/increment", json={"by": 2, "occurred_at": "2030-01-01T00:00:00Z"}, headers=pm)
+    importer = {"Authorization": f"Bearer {issue_token('integration', 'project_manager')}"}
+    await client.post(f"{url}/increment", json={"by": 2, "occurred_at": "2030-01-01T00:00:00Z"}, headers=importer)
     history = (await client.get(f"{url}/history", headers=pm)).json()
     assert [item["event_type"] for item in history["items"]] == ["CounterOpened", "CounterIncremented"]
     assert history["items"][0]["metadata"]["actor"] == "tester"
@@ -155,3 +156,33 @@ async def test_bodies_over_the_limit_are_refused_with_413(client, pm):
     response = await client.post("/counters", content=b"x" * 2_000_000,
                                  headers={**pm, "Content-Type": "application/json"})
     assert response.status_code == 413 and response.headers["content-type"] == PROBLEM
+
+
+async def test_lists_filter_on_the_summary_written_with_each_command(client, pm):
+    small = await open_counter(client, pm, limit=1)
+    await open_counter(client, pm, limit=5)
+    await client.post(f"/counters/{small['id']}/increment", json={"by": 1}, headers=pm)
+    full = (await client.get("/counters", params={"full": "true"}, headers=pm)).json()
+    everything = (await client.get("/counters", params={"limit": 1}, headers=pm)).json()
+    assert [item["id"] for item in full["items"]] == [small["id"]]
+    assert len(everything["items"]) == 1 and everything["next_cursor"]
+
+
+async def test_only_integration_and_admin_may_set_business_time(client, pm, issue_token):
+    body = {"name": "imported", "limit": 1, "occurred_at": "2025-06-01T08:00:00Z"}
+    refused = await client.post("/counters", json=body, headers=pm)
+    integration = {"Authorization": f"Bearer {issue_token('integration', 'project_manager')}"}
+    imported = await client.post("/counters", json=body, headers=integration)
+    assert refused.status_code == 403
+    assert imported.status_code == 201
+    history = (await client.get(f"/counters/{imported.json()['id']}/history", headers=pm)).json()
+    assert history["items"][0]["occurred_at"].startswith("2025-06-01T08:00:00")
+
+
+async def test_the_asyncapi_document_lists_the_published_events(client):
+    document = (await client.get("/asyncapi.json")).json()
+    messages = document["components"]["messages"]
+    assert {m["title"] for m in messages.values()} == {"CounterOpened", "CounterIncremented"}
+    ce_type = next(iter(messages.values()))["name"]
+    schema = await client.get(f"/events/schemas/{ce_type}")
+    assert schema.status_code == 200 and schema.json()["$id"].endswith(ce_type)

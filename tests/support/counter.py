@@ -5,18 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import singledispatchmethod
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request, Response
+from pydantic import AwareDatetime, BaseModel, Field
 
+from continuum.bus import MessageBus
 from continuum.contracts.base import EventContract
 from continuum.domain import Aggregate, DomainError, DomainEvent
 from continuum.eventstore.codec import EventCodec
-from continuum.http.auth import ANY_ROLE, Role, requires
-from continuum.http.conditional import IfMatch, check_version, etag, parse_if_match
+from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.uow import UnitOfWork
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
+from continuum.http.conditional import IfMatch, parse_if_match
 from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from continuum.service import ServiceParts, ServiceSpec
 
 
@@ -64,6 +69,10 @@ class Counter(Aggregate):
     def _(self, event: CounterIncremented) -> None:
         self.value += event.by
 
+    def summary(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.name, "limit": self.limit, "value": self.value,
+                "full": self.value >= self.limit}
+
     def snapshot_state(self) -> dict[str, Any]:
         return {"name": self.name, "limit": self.limit, "value": self.value}
 
@@ -89,15 +98,52 @@ class CounterIncrementedV1(EventContract):
     by: int = Field(ge=1)
 
 
+# Commands and their handlers: what a domain service's handlers.py holds.
+
+
+@dataclass(frozen=True)
+class OpenCounterCommand:
+    name: str
+    limit: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class IncrementCounter:
+    counter_id: UUID
+    by: int
+    at: datetime
+
+
+async def open_counter(command: OpenCounterCommand, uow: UnitOfWork) -> Counter:
+    counter = Counter.open(name=command.name, limit=command.limit, at=command.at)
+    uow.add(counter)
+    await uow.commit()
+    return counter
+
+
+async def increment_counter(command: IncrementCounter, uow: UnitOfWork) -> Counter:
+    counter = await uow.get(Counter, command.counter_id)
+    counter.increment(command.by, at=command.at)
+    await uow.commit()
+    return counter
+
+
+HANDLERS = {OpenCounterCommand: open_counter, IncrementCounter: increment_counter}
+
+
+# The API: DTOs and thin routes.
+
+
 class OpenCounter(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["visits"])
     limit: int = Field(ge=0, le=1_000_000, examples=[10])
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class Increment(BaseModel):
     by: int = Field(ge=1, le=1000, examples=[1])
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class CounterView(BaseModel):
@@ -107,43 +153,56 @@ class CounterView(BaseModel):
     value: int
     version: int
 
+    @classmethod
+    def of(cls, counter: Counter) -> CounterView:
+        return cls(id=counter.id, name=counter.name, limit=counter.limit, value=counter.value, version=counter.version)
 
-def _view(counter: Counter, response: Response) -> CounterView:
-    response.headers["ETag"] = etag(counter.version)
-    return CounterView(id=counter.id, name=counter.name, limit=counter.limit, value=counter.value,
-                       version=counter.version)
+
+class CounterSummary(BaseModel):
+    id: UUID
+    name: str
+    limit: int
+    value: int
+    full: bool
 
 
 def counter_router() -> APIRouter:
     router = APIRouter(prefix="/counters", tags=["counters"])
 
-    @router.post("", status_code=201, dependencies=[Depends(requires(Role.project_manager))])
-    async def open_counter(body: OpenCounter, request: Request, response: Response) -> CounterView:
-        platform = request.app.state.platform
-        async with platform.unit_of_work() as uow:
-            counter = Counter.open(name=body.name, limit=body.limit, at=body.occurred_at or datetime.now(UTC))
-            uow.add(counter)
-            await uow.commit()
-        response.headers["Location"] = f"/counters/{counter.id}"
-        return _view(counter, response)
+    @router.post("", status_code=201, **allowed(Role.project_manager))
+    async def open_(body: OpenCounter, caller: Caller, request: Request, response: Response) -> CounterView:
+        command = OpenCounterCommand(body.name, body.limit, business_time(caller, body.occurred_at))
+        counter = await request.app.state.bus.handle(command)
+        answer_with_version(response, counter.version, location=f"/counters/{counter.id}")
+        return CounterView.of(counter)
 
-    @router.post("/{counter_id}/increment", dependencies=[Depends(requires(Role.project_manager))])
-    async def increment(counter_id: UUID, body: Increment, request: Request, response: Response,
+    @router.post("/{counter_id}/increment", **allowed(Role.project_manager))
+    async def increment(counter_id: UUID, body: Increment, caller: Caller, request: Request, response: Response,
                         if_match: IfMatch = None) -> CounterView:
-        expected = parse_if_match(if_match)
-        async with request.app.state.platform.unit_of_work() as uow:
-            counter = await uow.get(Counter, counter_id)
-            check_version(expected, counter.version)
-            counter.increment(body.by, at=body.occurred_at or datetime.now(UTC))
-            await uow.commit()
-        return _view(counter, response)
+        command = IncrementCounter(counter_id, body.by, business_time(caller, body.occurred_at))
+        counter = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
+        answer_with_version(response, counter.version)
+        return CounterView.of(counter)
 
-    @router.get("/{counter_id}", dependencies=[Depends(ANY_ROLE)])
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None,
+                    full: bool | None = None) -> Page[CounterSummary]:
+        after = (decode_cursor(cursor) or {}).get("after", 0)
+        contains = {"full": full} if full is not None else None
+        async with request.app.state.engine.connect() as conn:
+            page = await list_summaries(conn, stream_type=Counter.stream_type, contains=contains, after=after,
+                                        limit=limit)
+        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
+        return Page[CounterSummary](items=page.items, next_cursor=next_cursor)
+
+    @router.get("/{counter_id}", **readable())
     async def read(counter_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> CounterView:
         async with request.app.state.platform.unit_of_work() as uow:
-            return _view(await uow.get(Counter, counter_id, as_of=as_of), response)
+            counter = await uow.get(Counter, counter_id, as_of=as_of)
+        answer_with_version(response, counter.version)
+        return CounterView.of(counter)
 
-    @router.get("/{counter_id}/history", dependencies=[Depends(ANY_ROLE)])
+    @router.get("/{counter_id}/history", **readable())
     async def history(counter_id: UUID, request: Request) -> History:
         async with request.app.state.platform.unit_of_work() as uow:
             recorded = await uow.history(Counter.stream_type, counter_id)
@@ -152,10 +211,15 @@ def counter_router() -> APIRouter:
     return router
 
 
+async def _wire_bus(app, platform) -> None:
+    app.state.bus = MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
+
+
 def counter_spec(context: str = "counter") -> ServiceSpec:
     return ServiceSpec(name="counter-svc", context=context, port=0, database="unused", title="Counter",
                        description="A test service")
 
 
 def counter_parts() -> ServiceParts:
-    return ServiceParts(codec=CODEC, publishes=(CounterOpenedV1, CounterIncrementedV1), routers=[counter_router()])
+    return ServiceParts(codec=CODEC, publishes=(CounterOpenedV1, CounterIncrementedV1), routers=[counter_router()],
+                        on_start=_wire_bus)

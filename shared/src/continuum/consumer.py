@@ -249,7 +249,8 @@ def _is_unknown_fault(error: Exception) -> bool:
 async def _stop_all(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
     for client in (consumer, producer):
         try:
-            await asyncio.wait_for(client.stop(), 10)
+            async with asyncio.timeout(10):
+                await client.stop()
         except Exception as error:
             log.debug("stopping %s: %s", type(client).__name__, error)
 

@@ -78,6 +78,10 @@ class Aggregate:
     def exists(self) -> bool:
         return self.version > 0 or bool(self.pending)
 
+    def summary(self) -> dict[str, Any] | None:
+        """The JSON list view kept in `summaries` with each commit (filters match it by containment)."""
+        return None
+
     def snapshot_state(self) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} does not take snapshots")
 

@@ -13,20 +13,37 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from continuum.eventstore import schema
 
 
+PLATFORM_TABLES = ("events", "snapshots", "relay_checkpoints", "inbox", "idempotency_keys")
+
+
 def upgrade_platform() -> None:
-    """Create the platform tables (events, snapshots, relay checkpoints, inbox, idempotency keys)."""
-    bind = op.get_bind()
-    schema.metadata.create_all(bind)
+    """Revision 0001 of every service: events, snapshots, relay checkpoints, inbox, idempotency keys."""
+    _create(*PLATFORM_TABLES)
     op.execute(sa.text(schema.NOTIFY_FUNCTION))
     op.execute(sa.text(schema.NOTIFY_TRIGGER))
 
 
 def downgrade_platform() -> None:
-    """Drop the platform tables."""
-    bind = op.get_bind()
     op.execute(sa.text("DROP TRIGGER IF EXISTS events_notify ON events"))
     op.execute(sa.text("DROP FUNCTION IF EXISTS continuum_notify_events()"))
-    schema.metadata.drop_all(bind)
+    _drop(*PLATFORM_TABLES)
+
+
+def upgrade_summaries() -> None:
+    """Revision 0002 of every service: the `summaries` list read model, kept in the command's transaction."""
+    _create("summaries")
+
+
+def downgrade_summaries() -> None:
+    _drop("summaries")
+
+
+def _create(*names: str) -> None:
+    schema.metadata.create_all(op.get_bind(), tables=[schema.metadata.tables[name] for name in names])
+
+
+def _drop(*names: str) -> None:
+    schema.metadata.drop_all(op.get_bind(), tables=[schema.metadata.tables[name] for name in names])
 
 
 def run_env(target_metadata: sa.MetaData | None = None) -> None:

@@ -166,7 +166,8 @@ class OutboxRelay:
 
     async def _idle(self) -> None:
         try:
-            await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval_s)
+            async with asyncio.timeout(self._settings.poll_interval_s):
+                await self._wake.wait()
         except TimeoutError:
             pass
         self._wake.clear()
@@ -181,7 +182,8 @@ class OutboxRelay:
             request_timeout_ms=self._kafka.request_timeout_ms,
         )
         try:
-            await asyncio.wait_for(producer.start(), self._kafka.request_timeout_ms / 1000)
+            async with asyncio.timeout(self._kafka.request_timeout_ms / 1000):
+                await producer.start()
         except BaseException:
             await _stop_quietly(producer)
             raise
@@ -190,7 +192,8 @@ class OutboxRelay:
     async def _publish(self, producer: AIOKafkaProducer, batch: list[OutboxRecord]) -> bool:
         """Send the batch and wait for every acknowledgement; False if Kafka did not take all of it."""
         try:
-            await asyncio.wait_for(self._send_all(producer, batch), self._kafka.request_timeout_ms / 1000 * 3)
+            async with asyncio.timeout(self._kafka.request_timeout_ms / 1000 * 3):
+                await self._send_all(producer, batch)
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as error:
@@ -248,13 +251,15 @@ async def relay_lag(conn: AsyncConnection, *, relay: str) -> tuple[int, float]:
 
 async def _close_quietly(conn: asyncpg.Connection) -> None:
     try:
-        await asyncio.wait_for(conn.close(), 5)
+        async with asyncio.timeout(5):
+            await conn.close()
     except Exception:
         conn.terminate()
 
 
 async def _stop_quietly(producer: AIOKafkaProducer) -> None:
     try:
-        await asyncio.wait_for(producer.stop(), 5)
+        async with asyncio.timeout(5):
+            await producer.stop()
     except Exception as error:
         log.debug("producer stop: %s", error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,12 +150,19 @@ async def _running_platform(
     try:
         yield platform
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        await _stop_tasks(tasks)
         await engine.dispose()
+
+
+async def _stop_tasks(tasks: list[asyncio.Task], timeout_s: float = 15) -> None:
+    for task in tasks:
+        task.cancel()
+    done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+    for task in pending:  # a library swallowed the cancellation: do not hang the shutdown on it
+        log.error("%s did not stop within %.0fs; leaving it", task.get_name(), timeout_s)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s had failed: %r", task.get_name(), task.exception())
 
 
 def _relay(spec: ServiceSpec, config: ServiceSettings, telemetry: Telemetry) -> OutboxRelay:
@@ -194,7 +201,7 @@ def _background_tasks(platform: Platform) -> list[asyncio.Task]:
 
 async def _prepare_kafka(platform: Platform) -> None:
     """Create the topics (retrying while Kafka is away), then start consuming."""
-    topics = [events_topic(context) for context in CONTEXTS] + [dlq_topic(platform.spec.name)]
+    topics = sorted({events_topic(context) for context in CONTEXTS} | {platform.spec.topic, dlq_topic(platform.spec.name)})
     delay = 0.5
     while True:
         try:

@@ -70,6 +70,19 @@ inbox = sa.Table(
     sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
+summaries = sa.Table(
+    "summaries",
+    metadata,
+    sa.Column("stream_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("stream_type", sa.Text, nullable=False),
+    sa.Column("sequence", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("summaries_type_sequence", "stream_type", "sequence"),
+    sa.Index("summaries_data", "data", postgresql_using="gin", postgresql_ops={"data": "jsonb_path_ops"}),
+)
+
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,

@@ -12,8 +12,19 @@ from continuum import idempotency
 from continuum.context import current_context
 from continuum.domain import Aggregate, NotFound
 from continuum.eventstore.store import EventStore, RecordedEvent
+from continuum.eventstore.summaries import save_summary
 
 A = TypeVar("A", bound=Aggregate)
+
+
+class PreconditionFailed(Exception):
+    """The command's target is no longer at the version the caller last read (If-Match)."""
+
+    def __init__(self, stream_id: UUID, expected: int, actual: int) -> None:
+        super().__init__(f"{stream_id} is at version {actual}, not {expected}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
 
 
 class UnitOfWork:
@@ -28,6 +39,7 @@ class UnitOfWork:
         self._engine = engine
         self._connection = connection
         self._tracked: dict[UUID, Aggregate] = {}
+        self.expected_version: int | None = None
 
     @property
     def connection(self) -> AsyncConnection:
@@ -60,8 +72,15 @@ class UnitOfWork:
         if aggregate.version == 0:
             raise NotFound(cls.stream_type, stream_id)
         if as_of is None:
+            self._check_expected_version(aggregate)
             self._tracked[stream_id] = aggregate
         return aggregate
+
+    def _check_expected_version(self, aggregate: Aggregate) -> None:
+        """If-Match applies to the first aggregate a command loads: its target."""
+        if self.expected_version is not None and not self._tracked:
+            if aggregate.version != self.expected_version:
+                raise PreconditionFailed(aggregate.id, self.expected_version, aggregate.version)
 
     async def history(self, stream_type: str, stream_id: UUID) -> list[RecordedEvent]:
         recorded = await self.store.load(self.connection, stream_id)
@@ -98,6 +117,10 @@ class UnitOfWork:
             metadata=metadata,
         )
         aggregate.pending = []
+        summary = aggregate.summary()
+        if summary is not None:
+            await save_summary(self.connection, stream_id=aggregate.id, stream_type=aggregate.stream_type,
+                               version=aggregate.version, data=summary)
         every = aggregate.snapshot_every
         if every and aggregate.version // every > before // every:
             await self.store.save_snapshot(

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from continuum.domain import DomainError, NotFound
 from continuum.eventstore.store import ConcurrencyError
+from continuum.eventstore.uow import PreconditionFailed
 from continuum.idempotency import IdempotencyKeyReused
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(ConcurrencyError, _concurrency_error)
     app.add_exception_handler(IdempotencyKeyReused, _idempotency_race)
+    app.add_exception_handler(PreconditionFailed, _precondition_failed)
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(OSError, _unavailable)
@@ -167,6 +169,14 @@ async def _concurrency_error(request: Request, error: ConcurrencyError) -> JSONR
         409, "concurrent-modification", "Concurrent modification",
         "another command changed this resource first; reload it and try again",
         instance=request.url.path, rule="optimistic-concurrency",
+    )
+
+
+async def _precondition_failed(request: Request, error: PreconditionFailed) -> JSONResponse:
+    return problem_response(
+        412, "precondition-failed", "Precondition failed",
+        f"the resource is at version {error.actual}, not {error.expected}; reload it and try again",
+        instance=request.url.path, current_version=error.actual,
     )
 
 

@@ -1,0 +1,52 @@
+"""The `summaries` list read model: one JSON row per aggregate, written in the command's transaction.
+
+Lists filter by JSON containment (`data @> filter`, GIN-indexed) and page by creation order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.eventstore.schema import summaries
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    items: list[dict[str, Any]]
+    next_after: int | None
+
+
+async def save_summary(
+    conn: AsyncConnection, *, stream_id: UUID, stream_type: str, version: int, data: dict[str, Any]
+) -> None:
+    statement = pg_insert(summaries).values(stream_id=stream_id, stream_type=stream_type, version=version, data=data)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[summaries.c.stream_id],
+            set_={"version": version, "data": data, "updated_at": sa.func.now()},
+        )
+    )
+
+
+async def list_summaries(
+    conn: AsyncConnection, *, stream_type: str, contains: dict[str, Any] | None = None, after: int = 0,
+    limit: int = 50,
+) -> SummaryPage:
+    """Summaries of one aggregate type in creation order, after the sequence `after`."""
+    query = (
+        sa.select(summaries.c.sequence, summaries.c.data)
+        .where(summaries.c.stream_type == stream_type, summaries.c.sequence > after)
+        .order_by(summaries.c.sequence)
+        .limit(limit + 1)
+    )
+    if contains:
+        query = query.where(summaries.c.data.contains(contains))
+    rows = (await conn.execute(query)).all()
+    next_after = rows[limit - 1].sequence if len(rows) > limit else None
+    return SummaryPage(items=[row.data for row in rows[:limit]], next_after=next_after)
