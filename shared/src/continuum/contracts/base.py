@@ -14,6 +14,12 @@ from continuum.kafka.topics import events_topic
 _VERSION_SUFFIX = re.compile(r"V[0-9]+$")
 
 
+class ContractPart(BaseModel):
+    """A nested part of a contract (not an event of its own)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 class EventContract(BaseModel):
     """Subclasses set `context` (and `schema_version` past 1); the event name is the class name less `V<n>`."""
 
