@@ -80,21 +80,29 @@ class ServiceProcesses:
     services: list[ServiceEntry]
     environment: dict[str, str]
     host: str = "127.0.0.1"
+    ports: dict[str, int] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def port(self, service: ServiceEntry) -> int:
+        """The service's port: DESIGN's fixed one unless overridden (tests run on free ports)."""
+        return self.ports.get(service.spec.name, service.spec.port)
 
     def start(self) -> None:
         for service in self.services:
             command = [sys.executable, "-m", "uvicorn", "--factory", service.app_factory,
-                       "--host", self.host, "--port", str(service.spec.port), "--no-access-log"]
+                       "--host", self.host, "--port", str(self.port(service)), "--no-access-log"]
             self.processes.append(subprocess.Popen(command, env={**os.environ, **self.environment}))
         with step("waiting for the services to answer /healthz"):
             for service in self.services:
                 self._wait_healthy(service)
 
     def _wait_healthy(self, service: ServiceEntry, timeout_s: float = 60) -> None:
-        url = f"http://{self.host}:{service.spec.port}/healthz"
+        url = f"http://{self.host}:{self.port(service)}/healthz"
         deadline = time.monotonic() + timeout_s
+        process = self.processes[self.services.index(service)]
         while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{service.spec.name} exited with {process.returncode} before answering {url}")
             try:
                 if httpx.get(url, timeout=1).status_code == 200:
                     return
