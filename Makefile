@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SERVICES := services/project-svc services/service-svc services/handover-svc services/metrics-svc
 PACKAGE_FILES := shared/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
 
-.PHONY: help run test migrate token infra lint clean
+.PHONY: help run test bench migrate token infra lint clean
 
 help:
 	@echo "make run      start PostgreSQL, Kafka and the four services (Ctrl-C stops everything)"
@@ -15,6 +15,7 @@ help:
 	@echo "make token ROLE=sponsor   print a development token"
 	@echo "make infra    start only PostgreSQL and Kafka"
 	@echo "make lint     check the import rules (import-linter)"
+	@echo "make bench    benchmarks beside their baselines (writes docs/benchmarks.md; not part of make test)"
 
 $(STAMP): $(PACKAGE_FILES)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -30,6 +31,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-bench.txt
+	@$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
 
 migrate: $(STAMP)
 	@$(BIN)/continuum migrate

