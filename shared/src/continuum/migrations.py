@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -65,9 +66,19 @@ def run_env(target_metadata: sa.MetaData | None = None) -> None:
     asyncio.run(run())
 
 
-def upgrade(*, migrations_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Apply a service's migrations up to `revision` (blocking; run it in a thread from async code)."""
+PLATFORM_VERSIONS = Path(__file__).parent / "platform_migrations"
+
+
+def upgrade(*, migrations_dir: Path, database_url: str, revision: str = "heads") -> None:
+    """Apply the platform's revisions and a service's own (blocking; run it in a thread from async code).
+
+    The platform revisions (0001, 0002) live once, here; a service's first own revision has
+    `down_revision = "0002"`.
+    """
     config = AlembicConfig()
     config.set_main_option("script_location", str(migrations_dir))
+    locations = [PLATFORM_VERSIONS, migrations_dir / "versions"]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(path) for path in locations if path.is_dir()))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(config, revision)
