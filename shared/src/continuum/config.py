@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from continuum.observability import ObservabilitySettings
+
 LOCAL_POSTGRES_PORT = 5433
 LOCAL_KAFKA_PORT = 9092
 
@@ -84,6 +86,7 @@ class ServiceSettings(BaseSettings):
     consumer: ConsumerSettings = ConsumerSettings()
     auth: AuthSettings = AuthSettings()
     http: HttpSettings = HttpSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
     database_url: str | None = Field(default=None, description="DATABASE_URL: overrides database.url.")
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="KAFKA_BOOTSTRAP_SERVERS: overrides kafka.bootstrap_servers."

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -30,6 +31,7 @@ from continuum.eventstore.store import ConcurrencyError
 from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import InboundEvent, UndecodableMessage
 from continuum.kafka.topics import dlq_topic
+from continuum.observability import current_traceparent, span
 from continuum.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -190,14 +192,16 @@ class EventConsumer:
             if not await _record_in_inbox(conn, self.name, delivery):
                 self.status.duplicates += 1
                 return "duplicate"
-            context = CausationContext(
-                correlation_id=delivery.event.correlation_id or delivery.event.id,
-                causation_id=delivery.event.id,
-                actor=f"consumer:{self.name}",
-                traceparent=delivery.event.traceparent,
-            )
-            with causation(context):
-                await self._subscriptions[delivery.event.type].handle(delivery, conn)
+            with span(f"consume {delivery.event.type}", traceparent=delivery.event.traceparent,
+                      kind=SpanKind.CONSUMER):
+                context = CausationContext(
+                    correlation_id=delivery.event.correlation_id or delivery.event.id,
+                    causation_id=delivery.event.id,
+                    actor=f"consumer:{self.name}",
+                    traceparent=current_traceparent(),
+                )
+                with causation(context):
+                    await self._subscriptions[delivery.event.type].handle(delivery, conn)
         self.status.handled += 1
         return "handled"
 

@@ -38,6 +38,11 @@ class CausationContext:
 _current: ContextVar[CausationContext | None] = ContextVar("continuum_causation", default=None)
 
 
+def active_context() -> CausationContext | None:
+    """The context of the running request or message, if any."""
+    return _current.get()
+
+
 def current_context() -> CausationContext:
     """The context of the running request or message, or a fresh one."""
     return _current.get() or CausationContext()

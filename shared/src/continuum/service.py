@@ -23,6 +23,7 @@ from continuum.http.auth import TokenVerifier, authenticate
 from continuum.http.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
 from continuum.http.problems import install_problem_handlers
 from continuum.kafka.topics import CONTEXTS, dlq_topic, ensure_topics, events_topic
+from continuum.observability import configure_logging, configure_tracing
 from continuum.relay import OutboxRelay
 from continuum.telemetry import Telemetry
 
@@ -221,6 +222,12 @@ async def _prepare_kafka(platform: Platform) -> None:
             platform.consumer.status.last_error = f"{type(error).__name__}: {error}"
             log.warning("%s: consumer stopped (%s); restarting", platform.spec.name, error)
             await asyncio.sleep(platform.config.consumer.retry_backoff_max_s)
+
+
+def configure_process(spec: ServiceSpec, config: ServiceSettings) -> None:
+    """Logging and tracing of a service process: for its uvicorn factory, not for create_app (tests)."""
+    configure_logging(config.observability, service=spec.name)
+    configure_tracing(config.observability, service=spec.name)
 
 
 def all_contracts(parts: ServiceParts) -> Iterable[type[EventContract]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from continuum.service import build_service_app
+from continuum.service import build_service_app, configure_process
 
 from service_svc.bootstrap import SPEC, service_parts
 from service_svc.config import Config
@@ -16,4 +16,6 @@ def create_app(config: Config) -> FastAPI:
 
 def app() -> FastAPI:
     """Factory for `uvicorn --factory service_svc.main:app`: configuration from the environment."""
-    return create_app(Config())
+    config = Config()
+    configure_process(SPEC, config)
+    return create_app(config)

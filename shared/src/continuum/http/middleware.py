@@ -8,12 +8,14 @@ import time
 from typing import Any
 from uuid import uuid4
 
+from opentelemetry.trace import SpanKind
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from continuum import idempotency
 from continuum.context import CausationContext, IdempotencyClaim, causation, with_idempotency
 from continuum.http.problems import problem_response
+from continuum.observability import current_traceparent, span
 from continuum.telemetry import Telemetry
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -34,10 +36,12 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         correlation_id = headers.get("x-correlation-id") or str(uuid4())
         traceparent = headers.get("traceparent")
-        context = CausationContext(
-            correlation_id=correlation_id[:128],
-            traceparent=traceparent if traceparent and _TRACEPARENT.match(traceparent) else None,
-        )
+        traceparent = traceparent if traceparent and _TRACEPARENT.match(traceparent) else None
+        with span(f"{scope['method']} {scope['path']}", traceparent=traceparent, kind=SpanKind.SERVER) as current:
+            context = CausationContext(correlation_id=correlation_id[:128], traceparent=current_traceparent())
+            await self._handle(scope, receive, send, context, current)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, context: CausationContext, current) -> None:
         status = 500
         started = time.perf_counter()
 
@@ -53,6 +57,8 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_with_correlation)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
+            current.update_name(f"{scope['method']} {route}")
+            current.set_attribute("http.response.status_code", status)
             self.telemetry.http_requests.labels(scope["method"], route, str(status)).inc()
             self.telemetry.http_latency.labels(scope["method"], route).observe(time.perf_counter() - started)
 

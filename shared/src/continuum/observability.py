@@ -1,0 +1,110 @@
+"""Tracing and logs: W3C trace context carried HTTP → event metadata → Kafka `traceparent` → consumer,
+and structured JSON log lines carrying the correlation and trace ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from pydantic import BaseModel
+
+from continuum.context import active_context
+
+_propagator = TraceContextTextMapPropagator()
+
+
+class ObservabilitySettings(BaseModel):
+    tracing_exporter: Literal["none", "console", "otlp"] = "none"
+    otlp_endpoint: str | None = None
+    log_format: Literal["plain", "json"] = "plain"
+    log_level: str = "INFO"
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer("continuum")
+
+
+def parent_context(traceparent: str | None) -> Context | None:
+    """The remote parent named by a `traceparent` (None: start a new trace)."""
+    return _propagator.extract({"traceparent": traceparent}) if traceparent else None
+
+
+def current_traceparent() -> str | None:
+    """The `traceparent` of the current span, to store in event metadata (works with tracing off too)."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def span(name: str, *, traceparent: str | None, kind: SpanKind) -> Iterator[trace.Span]:
+    """A span continuing the trace of `traceparent`."""
+    with tracer().start_as_current_span(name, context=parent_context(traceparent), kind=kind) as current:
+        yield current
+
+
+def configure_tracing(settings: ObservabilitySettings, *, service: str) -> None:
+    """Install an SDK tracer provider with the configured exporter (off by default; once per process)."""
+    if settings.tracing_exporter == "none":
+        return
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    if settings.tracing_exporter == "console":
+        exporter = ConsoleSpanExporter()
+    else:
+        try:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        except ImportError:
+            raise RuntimeError("tracing_exporter=otlp needs opentelemetry-exporter-otlp-proto-http") from None
+        exporter = OTLPSpanExporter(endpoint=settings.otlp_endpoint)
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, service, correlation and trace ids."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        context = active_context()
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "service": self.service,
+            "correlation_id": context.correlation_id if context else None,
+            "trace_id": context.traceparent.split("-")[1] if context and context.traceparent else None,
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps({key: value for key, value in line.items() if value is not None})
+
+
+def configure_logging(settings: ObservabilitySettings, *, service: str) -> None:
+    """Process-wide logging of a service process (called by its uvicorn factory, never by create_app)."""
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
