@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from opentelemetry.trace import SpanKind
@@ -72,6 +71,7 @@ class ConsumerStatus:
     duplicates: int = 0
     ignored: int = 0
     dead_lettered: int = 0
+    lag: int = 0
 
     def stuck(self, after_s: float) -> bool:
         return self.retrying_since is not None and time.monotonic() - self.retrying_since > after_s
@@ -121,9 +121,19 @@ class EventConsumer:
                         await self._take(record, producer)
                 if batches:
                     await consumer.commit()
+                    await self._measure_lag(consumer)
         finally:
             self.status.running = False
             await asyncio.shield(_stop_all(consumer, producer))
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        lag = 0
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            if end is not None:
+                lag += max(0, end - await consumer.position(partition))
+        self.status.lag = lag
+        self._telemetry.consumer_lag.set(lag)
 
     async def _start(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         while True:
@@ -258,13 +268,3 @@ async def _stop_all(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> N
         except Exception as error:
             log.debug("stopping %s: %s", type(client).__name__, error)
 
-
-def consumer_figures(status: ConsumerStatus) -> dict[str, Any]:
-    return {
-        "running": status.running,
-        "handled": status.handled,
-        "duplicates": status.duplicates,
-        "ignored": status.ignored,
-        "dead_lettered": status.dead_lettered,
-        "last_error": status.last_error,
-    }

@@ -112,7 +112,7 @@ def _check_consumer(platform) -> dict[str, Any]:
     stuck = status.stuck(platform.config.consumer.stuck_after_s)
     return {"ok": status.running and not stuck, "running": status.running, "stuck": stuck,
             "handled": status.handled, "duplicates": status.duplicates, "dead_lettered": status.dead_lettered,
-            "last_error": status.last_error}
+            "lag_messages": status.lag, "last_error": status.last_error}
 
 
 async def metrics(request: Request) -> Response:
