@@ -96,3 +96,8 @@ def test_descoped_milestones_count_as_done_for_closing():
                                        accepted_by="s", accepted_at=AT, at=AT)
     project.close(at=AT)
     assert not project.success.scope_delivered and project.success.milestones_descoped == 1
+
+
+def test_a_schedule_delta_leaving_the_calendar_is_a_rule_not_a_crash():
+    project, _ = executing()
+    assert rule_of(lambda: project.raise_change_request(change(days=10**7), at=AT)) == "planned-end-in-calendar"

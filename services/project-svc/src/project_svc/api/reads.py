@@ -42,7 +42,7 @@ def read_routes(api: APIRouter) -> None:
     @api.get("", summary="List projects", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None,
                     state: States | None = Query(None, examples=["executing"]),
-                    sponsor: str | None = Query(None, max_length=200, examples=["alice"]),
+                    sponsor: str | None = Query(None, max_length=200, pattern=s.NO_NUL, examples=["alice"]),
                     target_service_id: UUID | None = Query(None, examples=[s.SERVICE_ID]),
                     origin: Literal["manual", "improvement_opportunity"] | None = Query(None, examples=["manual"]),
                     ) -> Page[s.ProjectSummary]:

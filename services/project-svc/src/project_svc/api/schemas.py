@@ -11,8 +11,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, examples=["25000.00"])]
 PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2, examples=["25000.00"])]
-Name = Annotated[str, Field(min_length=1, max_length=200, examples=["Jane Doe"])]
-Text = Annotated[str, Field(max_length=4000, examples=["Recurring outages of the payment gateway"])]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL's jsonb cannot hold U+0000: refuse it as bad input, not a 500
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["Jane Doe"])]
+Text = Annotated[str, Field(max_length=4000, pattern=NO_NUL, examples=["Recurring outages of the payment gateway"])]
 Scale = Annotated[int, Field(ge=1, le=5, examples=[3])]
 OccurredAt = Annotated[AwareDatetime | None, Field(
     default=None, description="Business time; only the integration and admin roles may set it.",

@@ -197,7 +197,7 @@ class Project(Aggregate):
             milestone = self.milestone(milestone_id)
             if milestone.done:
                 raise DomainError("descoped-milestone-open", f"milestone {milestone_id} is already done or descoped")
-        planned_end = self.planned_end + timedelta(days=change.schedule_delta_days)
+        planned_end = self._shifted_end(change.schedule_delta_days)
         rules.dates_in_order(self.planned_start, planned_end)
         for added in change.added_milestones:
             self._check_new_milestone(added.milestone_id, added.name, added.planned_date, added.planned_value,
@@ -208,6 +208,12 @@ class Project(Aggregate):
                                         self.budget_at_completion + change.budget_delta)
         rules.positive_budget(self.budget_at_completion + change.budget_delta)
 
+    def _shifted_end(self, days: int) -> date:
+        try:
+            return self.planned_end + timedelta(days=days)
+        except OverflowError:
+            raise DomainError("planned-end-in-calendar", f"moving {self.planned_end} by {days} days leaves the calendar") from None
+
     def approve_change_request(self, change_request_id: UUID, *, by: str, at: datetime) -> None:
         change = self._pending_change(change_request_id, "approve-change-request")
         self._check_change(change)
@@ -217,7 +223,7 @@ class Project(Aggregate):
         for added in change.added_milestones:
             self._record(ev.MilestoneAdded(self.id, added.milestone_id, added.name, added.planned_date,
                                            added.planned_value), at=at)
-        planned_end = self.planned_end + timedelta(days=change.schedule_delta_days)
+        planned_end = self._shifted_end(change.schedule_delta_days)
         self._record(self._baseline_event(self.budget_at_completion + change.budget_delta, planned_end), at=at)
 
     def reject_change_request(self, change_request_id: UUID, *, by: str, reason: str, at: datetime) -> None:
