@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from project_svc.domain.events import ProjectSuccessEvaluated
 
 if TYPE_CHECKING:
-    from project_svc.domain.project import Project
+    from project_svc.domain.state import ProjectState
 
 
-def evaluate_success(project: Project, closed_on: date) -> ProjectSuccessEvaluated:
+def evaluate_success(project: ProjectState, closed_on: date) -> ProjectSuccessEvaluated:
     """Scope: no milestone descoped; time: closed by the (re)baselined planned end; cost: AC within BAC."""
     milestones = list(project.milestones.values())
     figures = project.earned_value(closed_on)
