@@ -83,3 +83,21 @@ async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_c
     assert seen == project_ids
     bad_state = await client.get("/projects", params={"state": "dreaming"}, headers=viewer)
     assert bad_state.status_code == 422
+
+
+async def test_a_retried_proposal_with_its_idempotency_key_creates_one_project(client, as_role):
+    headers = {**as_role("project_manager"), "Idempotency-Key": f"propose-{uuid4()}"}
+    body = {"title": "once", "problem_statement": "p", "business_case": "b", "target_service_ids": [str(uuid4())]}
+    first = await client.post("/projects", json=body, headers=headers)
+    retry = await client.post("/projects", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.headers["Location"] == first.headers["Location"]
+    listed = (await client.get("/projects", params={"target_service_id": body["target_service_ids"][0]},
+                               headers=headers)).json()
+    assert len(listed["items"]) == 1
+
+
+async def test_the_asyncapi_document_lists_what_project_svc_consumes(client):
+    document = (await client.get("/asyncapi.json")).json()
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert {"continuum.project.events", "continuum.handover.events", "continuum.metrics.events"} <= addresses

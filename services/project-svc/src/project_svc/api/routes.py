@@ -161,8 +161,9 @@ def _execution_routes(api: APIRouter) -> None:
         return await _run(request, response, command, if_match)
 
     @api.post("/{project_id}/raise-change-request", summary="Raise a change request", **PM, description=(
-        "After the change the remaining and added planned values must sum to BAC + budget delta. "
-        "`Location` names the change request."))
+        "Descope milestones and add new ones (scope), move the planned end by `schedule_delta_days` "
+        "(schedule) and change the BAC by `budget_delta` (budget): after the change the remaining and added "
+        "planned values must sum to BAC + budget delta. Approval re-baselines. `Location` names the request."))
     async def raise_change_request(project_id: UUID, body: s.ChangeRequestBody, caller: Caller, request: Request,
                                    response: Response, if_match: IfMatch = None) -> s.ProjectView:
         change = _change(body)
