@@ -44,6 +44,55 @@ class CharterApprovedV1(ProjectEvent):
     sponsor: str
 
 
+class TeamMember(ContractPart):
+    name: str
+    role: str
+
+
+class TeamAssignedV1(ProjectEvent):
+    """The project's team was named (at chartering) or changed: sponsor, project manager, members."""
+
+    sponsor: str
+    project_manager: str
+    members: list[TeamMember] = Field(default_factory=list)
+
+
+class TeamDisbandedV1(ProjectEvent):
+    """The project closed or was cancelled: its team is released."""
+
+    released: list[str] = Field(default_factory=list)
+
+
+class PlanningStartedV1(ProjectEvent):
+    """The project manager started planning the chartered project."""
+
+
+class MilestoneAddedV1(ProjectEvent):
+    milestone_id: UUID
+    name: str
+    planned_date: date
+    planned_value: Decimal
+
+
+class RiskIdentifiedV1(ProjectEvent):
+    risk_id: UUID
+    title: str
+    probability: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    score: int = Field(ge=1, le=25)
+    owner: str
+    mitigation: str
+
+
+class RiskReassessedV1(ProjectEvent):
+    risk_id: UUID
+    probability: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    score: int = Field(ge=1, le=25)
+    mitigation: str
+    status: Literal["open", "mitigated", "closed"]
+
+
 class PlannedMilestone(ContractPart):
     milestone_id: UUID
     name: str
@@ -60,6 +109,10 @@ class PlanBaselinedV1(ProjectEvent):
     milestones: list[PlannedMilestone]
 
 
+class ExecutionStartedV1(ProjectEvent):
+    """The baselined project moved into execution (monitoring and control)."""
+
+
 class MilestoneProgressRecordedV1(ProjectEvent):
     milestone_id: UUID
     percent_complete: Decimal = Field(ge=0, le=100)
@@ -74,6 +127,83 @@ class ActualCostRecordedV1(ProjectEvent):
     amount: Decimal
     incurred_on: date
     category: str
+
+
+class MilestoneDescopedV1(ProjectEvent):
+    """An approved change request took the milestone out of the plan."""
+
+    milestone_id: UUID
+    change_request_id: UUID
+
+
+class ProjectPutOnHoldV1(ProjectEvent):
+    reason: str
+
+
+class ProjectResumedV1(ProjectEvent):
+    pass
+
+
+class ChangeRequestRaisedV1(ProjectEvent):
+    """A change to scope, schedule or budget was asked for; approval re-baselines the plan."""
+
+    change_request_id: UUID
+    reason: str
+    scope_delta: str
+    schedule_delta_days: int
+    budget_delta: Decimal
+    descoped_milestone_ids: list[UUID] = Field(default_factory=list)
+    added_milestones: list[PlannedMilestone] = Field(default_factory=list)
+
+
+class ChangeRequestApprovedV1(ProjectEvent):
+    change_request_id: UUID
+    decided_by: str
+
+
+class ChangeRequestRejectedV1(ProjectEvent):
+    change_request_id: UUID
+    decided_by: str
+    reason: str
+
+
+class HandoverAcceptanceRecordedV1(ProjectEvent):
+    """project-svc learned that the handover of one target service was accepted (from handover events)."""
+
+    handover_id: UUID
+    service_id: UUID
+    accepted_by: str
+    accepted_at: datetime
+
+
+class ProjectAcceptedV1(ProjectEvent):
+    """The sponsor formally accepted the project's deliverables."""
+
+    accepted_by: str
+
+
+class ProjectSuccessEvaluatedV1(ProjectEvent):
+    """At close: the triple constraint (scope, time, cost) and the figures behind it.
+
+    scope_delivered: no milestone was descoped (every planned milestone completed); on_time: closed on or
+    before the baselined planned end; within_budget: actual cost at most the budget at completion.
+    The extended view (early-life quality, adoption, benefits) is measured later by metrics-svc.
+    """
+
+    scope_delivered: bool
+    on_time: bool
+    within_budget: bool
+    milestones_planned: int
+    milestones_completed: int
+    milestones_descoped: int
+    planned_end: date
+    actual_end: date
+    schedule_slip_days: int
+    budget_at_completion: Decimal
+    actual_cost: Decimal
+    earned_value: Decimal
+    cost_performance_index: Decimal | None = None
+    schedule_performance_index: Decimal | None = None
 
 
 class ProjectClosingStartedV1(ProjectEvent):
@@ -101,4 +231,20 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     ProjectClosingStartedV1,
     ProjectClosedV1,
     ProjectCancelledV1,
+    TeamAssignedV1,
+    TeamDisbandedV1,
+    PlanningStartedV1,
+    MilestoneAddedV1,
+    RiskIdentifiedV1,
+    RiskReassessedV1,
+    ExecutionStartedV1,
+    MilestoneDescopedV1,
+    ProjectPutOnHoldV1,
+    ProjectResumedV1,
+    ChangeRequestRaisedV1,
+    ChangeRequestApprovedV1,
+    ChangeRequestRejectedV1,
+    HandoverAcceptanceRecordedV1,
+    ProjectAcceptedV1,
+    ProjectSuccessEvaluatedV1,
 )

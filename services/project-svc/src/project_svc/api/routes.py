@@ -1,9 +1,210 @@
-"""HTTP routes of project-svc (thin: DTO → command → bus → response); the domain's routes come with its issue."""
+"""HTTP routes of project-svc (thin: DTO → command → bus → response)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Request, Response
+
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time
+from continuum.http.conditional import IfMatch, parse_if_match
+
+from project_svc.api import schemas as s
+from project_svc.api.reads import read_routes
+from project_svc.api.views import project_view
+from project_svc.domain import commands as c
+from project_svc.domain.entities import ChangeRequest, Origin, RiskStatus
+from project_svc.domain.events import PlannedMilestone, TeamMember
+from project_svc.domain.project import Project
+
+PM = allowed(Role.project_manager, Role.integration)
+SPONSOR = allowed(Role.sponsor, Role.integration)
+PROPOSERS = allowed(Role.project_manager, Role.sponsor, Role.service_owner, Role.integration)
+TEAM = allowed(Role.sponsor, Role.project_manager, Role.integration)
+
+
+async def _run(request: Request, response: Response, command: Any, if_match: str | None = None,
+               location: str | None = None) -> s.ProjectView:
+    project: Project = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
+    answer_with_version(response, project.version, location=location)
+    return project_view(project, datetime.now(UTC).date())
+
+
+def _team(body: s.TeamBody) -> c.Team:
+    return c.Team(body.sponsor, body.project_manager, [TeamMember(m.name, m.role) for m in body.members])
+
+
+def _change(body: s.ChangeRequestBody) -> ChangeRequest:
+    added = [PlannedMilestone(uuid4(), m.name, m.planned_date, m.planned_value) for m in body.add_milestones]
+    return ChangeRequest(uuid4(), body.reason, body.scope_delta, body.schedule_delta_days, body.budget_delta,
+                         list(dict.fromkeys(body.descope_milestone_ids)), added)
 
 
 def router() -> APIRouter:
-    return APIRouter()
+    api = APIRouter(prefix="/projects", tags=["projects"])
+    _initiation_routes(api)
+    _planning_routes(api)
+    _execution_routes(api)
+    _closing_routes(api)
+    read_routes(api)
+    return api
+
+
+def _initiation_routes(api: APIRouter) -> None:
+    @api.post("", status_code=201, summary="Propose a project", **PROPOSERS, description=(
+        "Anyone who may see a need proposes: project managers, sponsors, service owners (who see their "
+        "services' weaknesses first) and integration (importing proposals). Nothing but approving the charter "
+        "or cancelling happens before authorization."))
+    async def propose(body: s.Proposal, caller: Caller, request: Request, response: Response) -> s.ProjectView:
+        project_id = uuid4()
+        command = c.ProposeProject(project_id, body.title, body.problem_statement, body.business_case,
+                                   Origin(body.origin), body.opportunity_id, body.target_service_ids,
+                                   business_time(caller, body.occurred_at))
+        return await _run(request, response, command, location=f"/projects/{project_id}")
+
+    @api.post("/{project_id}/approve-charter", summary="Authorize the project (sponsor)", **SPONSOR)
+    async def approve_charter(project_id: UUID, body: s.Charter, caller: Caller, request: Request,
+                              response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.ApproveCharter(project_id, body.goal, body.scope_statement, body.budget_at_completion,
+                                   body.planned_start, body.planned_end, _team(body.team),
+                                   business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/assign-team", summary="Change the team", **TEAM)
+    async def assign_team(project_id: UUID, body: s.TeamChange, caller: Caller, request: Request,
+                          response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.AssignTeam(project_id, _team(body), business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/cancel", summary="Cancel an open project", **TEAM)
+    async def cancel(project_id: UUID, body: s.Reason, caller: Caller, request: Request, response: Response,
+                     if_match: IfMatch = None) -> s.ProjectView:
+        command = c.CancelProject(project_id, body.reason, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+
+def _planning_routes(api: APIRouter) -> None:
+    @api.post("/{project_id}/start-planning", summary="Start planning the chartered project", **PM)
+    async def start_planning(project_id: UUID, caller: Caller, request: Request,
+                             response: Response, body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
+        command = c.StartPlanning(project_id, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/add-milestone", summary="Add a milestone to the plan", **PM,
+              description="Answers the project; `Location` names the new milestone.")
+    async def add_milestone(project_id: UUID, body: s.NewMilestone, caller: Caller, request: Request,
+                            response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        milestone_id = uuid4()
+        command = c.AddMilestone(project_id, milestone_id, body.name, body.planned_date, body.planned_value,
+                                 business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match, f"/projects/{project_id}/milestones/{milestone_id}")
+
+    @api.post("/{project_id}/identify-risk", summary="Add a risk (planning or executing)", **PM,
+              description="Answers the project; `Location` names the new risk. Score = probability × impact.")
+    async def identify_risk(project_id: UUID, body: s.NewRisk, caller: Caller, request: Request,
+                            response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        risk_id = uuid4()
+        command = c.IdentifyRisk(project_id, risk_id, body.title, body.probability, body.impact, body.owner,
+                                 body.mitigation, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match, f"/projects/{project_id}/risks/{risk_id}")
+
+    @api.post("/{project_id}/reassess-risk", summary="Reassess a risk or change its status", **PM)
+    async def reassess_risk(project_id: UUID, body: s.RiskReassessment, caller: Caller, request: Request,
+                            response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.ReassessRisk(project_id, body.risk_id, body.probability, body.impact, body.mitigation,
+                                 RiskStatus(body.status), business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/baseline", summary="Baseline the plan and start executing", **PM, description=(
+        "Freezes the PV curve, BAC and dates; the planned values must sum to the BAC."))
+    async def baseline(project_id: UUID, caller: Caller, request: Request, response: Response,
+                       body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
+        command = c.BaselinePlan(project_id, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+
+def _execution_routes(api: APIRouter) -> None:
+    @api.post("/{project_id}/record-progress", summary="Record % complete of a milestone", **PM)
+    async def record_progress(project_id: UUID, body: s.Progress, caller: Caller, request: Request,
+                              response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.RecordProgress(project_id, body.milestone_id, body.percent_complete,
+                                   business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/complete-milestone", summary="Complete a milestone", **PM)
+    async def complete_milestone(project_id: UUID, body: s.Completion, caller: Caller, request: Request,
+                                 response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.CompleteMilestone(project_id, body.milestone_id, body.actual_date,
+                                      business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/record-cost", summary="Record an actual cost", **PM)
+    async def record_cost(project_id: UUID, body: s.ActualCost, caller: Caller, request: Request,
+                          response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.RecordActualCost(project_id, body.amount, body.incurred_on, body.category,
+                                     business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/put-on-hold", summary="Put the executing project on hold", **TEAM)
+    async def put_on_hold(project_id: UUID, body: s.Reason, caller: Caller, request: Request, response: Response,
+                          if_match: IfMatch = None) -> s.ProjectView:
+        command = c.PutOnHold(project_id, body.reason, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/resume", summary="Resume a project on hold", **TEAM)
+    async def resume(project_id: UUID, caller: Caller, request: Request, response: Response,
+                     body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
+        command = c.Resume(project_id, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/raise-change-request", summary="Raise a change request", **PM, description=(
+        "Descope milestones and add new ones (scope), move the planned end by `schedule_delta_days` "
+        "(schedule) and change the BAC by `budget_delta` (budget): after the change the remaining and added "
+        "planned values must sum to BAC + budget delta. Approval re-baselines. `Location` names the request."))
+    async def raise_change_request(project_id: UUID, body: s.ChangeRequestBody, caller: Caller, request: Request,
+                                   response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        change = _change(body)
+        command = c.RaiseChangeRequest(project_id, change, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match,
+                          f"/projects/{project_id}/change-requests/{change.id}")
+
+    @api.post("/{project_id}/approve-change-request", summary="Approve a change request (re-baselines)", **SPONSOR)
+    async def approve_change_request(project_id: UUID, body: s.Decision, caller: Caller, request: Request,
+                                     response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.ApproveChangeRequest(project_id, body.change_request_id, caller.subject,
+                                         business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/reject-change-request", summary="Reject a change request", **SPONSOR)
+    async def reject_change_request(project_id: UUID, body: s.Rejection, caller: Caller, request: Request,
+                                    response: Response, if_match: IfMatch = None) -> s.ProjectView:
+        command = c.RejectChangeRequest(project_id, body.change_request_id, caller.subject, body.reason,
+                                        business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+
+def _closing_routes(api: APIRouter) -> None:
+    @api.post("/{project_id}/enter-closing", summary="Enter closing (opens the handovers)", **PM, description=(
+        "Every milestone must be completed or descoped and no change request pending."))
+    async def enter_closing(project_id: UUID, caller: Caller, request: Request,
+                            response: Response, body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
+        command = c.EnterClosing(project_id, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/accept", summary="Formal acceptance by the sponsor", **SPONSOR)
+    async def accept(project_id: UUID, caller: Caller, request: Request, response: Response,
+                     body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
+        command = c.AcceptProject(project_id, caller.subject, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @api.post("/{project_id}/close", summary="Close the project", **PM, description=(
+        "Refused (409 `handovers-accepted`) until the handover of every target service is accepted, and "
+        "(409 `sponsor-acceptance-required`) before the sponsor's acceptance. Records ProjectSuccessEvaluated "
+        "and disbands the team."))
+    async def close(project_id: UUID, caller: Caller, request: Request, response: Response,
+                    body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
+        command = c.CloseProject(project_id, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)

@@ -1,0 +1,107 @@
+"""Read routes of project-svc: the list, one project with live earned value (at `as_of`), its parts, history."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from continuum.domain import NotFound
+from continuum.eventstore.summaries import list_summaries
+from continuum.http.commands import answer_with_version, readable
+from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+from project_svc.api import schemas as s
+from project_svc.api.views import change_request_view, milestone_view, project_view, risk_view
+from project_svc.domain.project import Project
+
+States = Literal["proposed", "chartered", "planning", "executing", "closing", "closed", "cancelled"]
+
+
+async def load(request: Request, project_id: UUID, as_of: datetime | None) -> Project:
+    async with request.app.state.platform.unit_of_work() as uow:
+        return await uow.get(Project, project_id, as_of=as_of)
+
+
+def day_of(as_of: datetime | None) -> date:
+    return (as_of or datetime.now(UTC)).date()
+
+
+def list_filter(state, sponsor, target_service_id, origin) -> dict | None:
+    contains = {"state": state, "sponsor": sponsor, "origin": origin}
+    contains = {key: value for key, value in contains.items() if value is not None}
+    if target_service_id is not None:
+        contains["target_service_ids"] = [str(target_service_id)]
+    return contains or None
+
+
+def read_routes(api: APIRouter) -> None:
+    @api.get("", summary="List projects", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None,
+                    state: States | None = Query(None, examples=["executing"]),
+                    sponsor: str | None = Query(None, max_length=200, pattern=s.NO_NUL, examples=["alice"]),
+                    target_service_id: UUID | None = Query(None, examples=[s.SERVICE_ID]),
+                    origin: Literal["manual", "improvement_opportunity"] | None = Query(None, examples=["manual"]),
+                    ) -> Page[s.ProjectSummary]:
+        after = (decode_cursor(cursor) or {}).get("after", 0)
+        if not isinstance(after, int):
+            after = 0
+        async with request.app.state.engine.connect() as conn:
+            page = await list_summaries(conn, stream_type=Project.stream_type, after=after, limit=limit,
+                                        contains=list_filter(state, sponsor, target_service_id, origin))
+        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
+        return Page[s.ProjectSummary](items=page.items, next_cursor=next_cursor)
+
+    @api.get("/{project_id}", summary="One project with its earned value (at `as_of`)", **readable(),
+             description="Earned value is computed at the `as_of` date (today without it), on the state then.")
+    async def read(project_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> s.ProjectView:
+        project = await load(request, project_id, as_of)
+        answer_with_version(response, project.version)
+        return project_view(project, day_of(as_of))
+
+    @api.get("/{project_id}/history", summary="The project's events", **readable())
+    async def history(project_id: UUID, request: Request) -> History:
+        async with request.app.state.platform.unit_of_work() as uow:
+            recorded = await uow.history(Project.stream_type, project_id)
+        return History(stream_id=project_id, items=[HistoryEntry.of(r) for r in recorded])
+
+    _part_routes(api)
+
+
+def _part_routes(api: APIRouter) -> None:
+    @api.get("/{project_id}/milestones", summary="The project's milestones", **readable())
+    async def milestones(project_id: UUID, request: Request, as_of: AsOf = None) -> list[s.MilestoneView]:
+        project = await load(request, project_id, as_of)
+        return [milestone_view(m, day_of(as_of)) for m in project.milestones.values()]
+
+    @api.get("/{project_id}/milestones/{milestone_id}", summary="One milestone", **readable())
+    async def milestone(project_id: UUID, milestone_id: UUID, request: Request, as_of: AsOf = None) -> s.MilestoneView:
+        project = await load(request, project_id, as_of)
+        return milestone_view(project.milestone(milestone_id), day_of(as_of))
+
+    @api.get("/{project_id}/risks", summary="The project's risks", **readable())
+    async def risks(project_id: UUID, request: Request, as_of: AsOf = None) -> list[s.RiskView]:
+        project = await load(request, project_id, as_of)
+        return [risk_view(r) for r in project.risks.values()]
+
+    @api.get("/{project_id}/risks/{risk_id}", summary="One risk", **readable())
+    async def risk(project_id: UUID, risk_id: UUID, request: Request, as_of: AsOf = None) -> s.RiskView:
+        project = await load(request, project_id, as_of)
+        return risk_view(project.risk(risk_id))
+
+    @api.get("/{project_id}/change-requests", summary="The project's change requests", **readable())
+    async def change_requests(project_id: UUID, request: Request, as_of: AsOf = None) -> list[s.ChangeRequestView]:
+        project = await load(request, project_id, as_of)
+        return [change_request_view(c) for c in project.change_requests.values()]
+
+    @api.get("/{project_id}/change-requests/{change_request_id}", summary="One change request", **readable())
+    async def change_request(project_id: UUID, change_request_id: UUID, request: Request,
+                             as_of: AsOf = None) -> s.ChangeRequestView:
+        project = await load(request, project_id, as_of)
+        change = project.change_requests.get(change_request_id)
+        if change is None:
+            raise NotFound("ChangeRequest", change_request_id)
+        return change_request_view(change)

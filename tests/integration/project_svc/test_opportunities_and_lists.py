@@ -1,0 +1,103 @@
+"""An improvement opportunity becomes one proposed project however often it arrives; lists filter and page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import sqlalchemy as sa
+
+from continuum.contracts.metrics import ImprovementOpportunityDetectedV1
+from continuum.eventstore.schema import inbox
+from project_svc.handlers import project_id_for_opportunity
+from tests.integration.project_svc.conftest import eventually, publish
+
+
+def opportunity(service_id: str) -> dict:
+    return {"opportunity_id": str(uuid4()), "service_id": service_id, "rule": "recurring_incidents",
+            "title": "Recurring gateway timeouts", "kpi": "incident_count", "baseline": "2", "observed": "9",
+            "window_days": 30, "evidence": {"incident_ids": ["a1", "b2"], "category": "timeout"},
+            "detected_at": datetime.now(UTC).isoformat()}
+
+
+async def in_inbox(app, ce_id: str) -> bool:
+    async with app.state.engine.connect() as conn:
+        found = await conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == ce_id))
+        return found.first() is not None
+
+
+async def test_an_opportunity_becomes_one_proposed_project_however_often_delivered(service, as_role, producer):
+    app, client = service
+    service_id = str(uuid4())
+    detected = opportunity(service_id)
+    key = detected["opportunity_id"]
+    first = await publish(producer, ImprovementOpportunityDetectedV1, detected, key=key)
+    await publish(producer, ImprovementOpportunityDetectedV1, detected, ce_id=first, key=key)  # redelivered
+    last = await publish(producer, ImprovementOpportunityDetectedV1, detected, key=key)  # emitted again
+    await eventually(lambda: in_inbox(app, last))
+
+    viewer = as_role("viewer")
+    project_id = project_id_for_opportunity(detected["opportunity_id"])
+    project = (await client.get(f"/projects/{project_id}", headers=viewer)).json()
+    assert project["state"] == "proposed" and project["origin"] == "improvement_opportunity"
+    assert project["opportunity_id"] == detected["opportunity_id"] and project["target_service_ids"] == [service_id]
+    assert "incident_count observed 9" in project["business_case"] and '"a1"' in project["business_case"]
+    history = (await client.get(f"/projects/{project_id}/history", headers=viewer)).json()["items"]
+    assert [item["event_type"] for item in history] == ["ProjectProposed"]
+    listed = (await client.get("/projects", params={"target_service_id": service_id}, headers=viewer)).json()
+    assert [item["id"] for item in listed["items"]] == [str(project_id)]
+
+
+async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_cursor(client, as_role):
+    pm, sponsor, viewer = as_role("service_owner"), as_role("sponsor"), as_role("viewer")
+    target = str(uuid4())
+    urls = []
+    for index in range(3):
+        created = await client.post("/projects", headers=pm, json={
+            "title": f"p{index}", "problem_statement": "p", "business_case": "b", "target_service_ids": [target]})
+        assert created.status_code == 201, created.text
+        urls.append(created.headers["Location"])
+    charter = {"goal": "g", "scope_statement": "s", "budget_at_completion": "10", "planned_start": "2026-01-01",
+               "planned_end": "2026-12-31", "team": {"sponsor": "zoe", "project_manager": "bob"}}
+    assert (await client.post(f"{urls[0]}/approve-charter", json=charter, headers=sponsor)).status_code == 200
+    assert (await client.post(f"{urls[1]}/cancel", json={"reason": "duplicate"}, headers=sponsor)).status_code == 200
+
+    async def ids(**params) -> list[str]:
+        page = (await client.get("/projects", params={"target_service_id": target, **params}, headers=viewer)).json()
+        return [item["id"] for item in page["items"]]
+
+    project_ids = [url.rsplit("/", 1)[1] for url in urls]
+    assert await ids() == project_ids
+    assert await ids(state="chartered") == [project_ids[0]]
+    assert await ids(sponsor="zoe") == [project_ids[0]]
+    assert await ids(state="cancelled", origin="manual") == [project_ids[1]]
+    assert await ids(origin="improvement_opportunity") == []
+    seen, cursor = [], None
+    while True:
+        params = {"target_service_id": target, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/projects", params=params, headers=viewer)).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == project_ids
+    bad_state = await client.get("/projects", params={"state": "dreaming"}, headers=viewer)
+    assert bad_state.status_code == 422
+
+
+async def test_a_retried_proposal_with_its_idempotency_key_creates_one_project(client, as_role):
+    headers = {**as_role("project_manager"), "Idempotency-Key": f"propose-{uuid4()}"}
+    body = {"title": "once", "problem_statement": "p", "business_case": "b", "target_service_ids": [str(uuid4())]}
+    first = await client.post("/projects", json=body, headers=headers)
+    retry = await client.post("/projects", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.headers["Location"] == first.headers["Location"]
+    listed = (await client.get("/projects", params={"target_service_id": body["target_service_ids"][0]},
+                               headers=headers)).json()
+    assert len(listed["items"]) == 1
+
+
+async def test_the_asyncapi_document_lists_what_project_svc_consumes(client):
+    document = (await client.get("/asyncapi.json")).json()
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert {"continuum.project.events", "continuum.handover.events", "continuum.metrics.events"} <= addresses
