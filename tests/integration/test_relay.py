@@ -179,7 +179,7 @@ async def test_appends_go_on_while_kafka_is_down_and_are_all_published_when_it_r
         for stream_id in during:  # the store keeps accepting appends
             async with engine.begin() as conn:
                 await append(conn, store, stream_id, 1)
-        for _ in range(100):
+        for _ in range(600):
             if not relay.status.kafka_available:
                 break
             await asyncio.sleep(0.1)
