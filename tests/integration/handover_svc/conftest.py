@@ -31,18 +31,28 @@ async def handover_database(infrastructure) -> str:
     return url
 
 
-@pytest.fixture
-async def service_app(handover_database, kafka_settings, auth_settings):
-    config = settings_for(Config, database_url=handover_database, kafka=kafka_settings, auth=auth_settings)
+async def _serving(config: Config):
     app = create_app(config)
     async with serving(app) as client:
         await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), 30)
-        yield app, client
+        yield client
 
 
 @pytest.fixture
-def client(service_app):
-    return service_app[1]
+async def client(handover_database, kafka_settings, auth_settings):
+    """The app over HTTP with its relay, without its consumer (joining the consumer group costs seconds)."""
+    config = settings_for(Config, database_url=handover_database, kafka=kafka_settings, auth=auth_settings)
+    config = config.model_copy(update={"consumer": config.consumer.model_copy(update={"enabled": False})})
+    async for client in _serving(config):
+        yield client
+
+
+@pytest.fixture
+async def consuming_client(handover_database, kafka_settings, auth_settings):
+    """The app over HTTP with its relay and its consumer of the project and service topics."""
+    config = settings_for(Config, database_url=handover_database, kafka=kafka_settings, auth=auth_settings)
+    async for client in _serving(config):
+        yield client
 
 
 @pytest.fixture

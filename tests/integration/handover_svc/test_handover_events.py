@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+import pytest
 import sqlalchemy as sa
 
 from continuum.contracts import handover as handover_contracts
@@ -18,6 +19,11 @@ from handover_svc.read_models import service_facts
 from tests.integration.handover_svc.conftest import eventually
 from tests.integration.handover_svc.test_handover_api import meet_all, open_by_hand
 from tests.support.kafka import read_topic
+
+@pytest.fixture
+def client(consuming_client):
+    return consuming_client
+
 
 SLA = {"availability_target_pct": "99.9", "csat_target_pct": "80",
        "targets": {"P1": {"response_minutes": 15, "resolution_minutes": 240}}}
