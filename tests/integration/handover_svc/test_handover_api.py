@@ -164,6 +164,11 @@ async def test_unknown_handover_and_criterion_and_stale_if_match(client, role):
     unknown = await client.post(f"/handovers/{handover['id']}/criteria/no-such-thing/meet", json={"evidence": "x"},
                                 headers=role("project_manager"))
     assert unknown.status_code == 409 and unknown.json()["rule"] == "criterion-known"
+    no_such = await client.get(f"/handovers/{handover['id']}/criteria/no-such-thing", headers=role("viewer"))
+    assert no_such.status_code == 404 and no_such.headers["content-type"] == PROBLEM
+    bad_key = await client.post(f"/handovers/{handover['id']}/criteria/Bad%20Key/meet", json={"evidence": "x"},
+                                headers=role("project_manager"))
+    assert bad_key.status_code == 422
     stale = await client.post(f"/handovers/{handover['id']}/criteria/documentation-complete/meet",
                               json={"evidence": "x"}, headers={**role("project_manager"), "If-Match": '"3"'})
     assert stale.status_code == 412

@@ -55,6 +55,24 @@ async def test_closing_with_two_target_services_opens_two_handovers_exactly_once
     assert all(h["state"] == "open" and h["awaiting_acceptance"] for h in opened)
 
 
+async def test_a_handover_opened_by_hand_is_not_doubled_when_the_project_enters_closing(client, role, publish):
+    manual = await open_by_hand(client, role)
+    project_id, service_id = UUID(manual["project_id"]), UUID(manual["service_id"])
+    other_service = uuid4()
+    await publish(project.ProjectClosingStartedV1(project_id=project_id, title="Billing",
+                                                  target_service_ids=[service_id, other_service]), key=project_id)
+
+    async def both():
+        found = await handovers_of(client, role, project_id=project_id)
+        return found if len(found) >= 2 else None
+
+    await eventually(both, what="the handover of the other service")
+    await asyncio.sleep(0.5)
+    opened = await handovers_of(client, role, project_id=project_id)
+    assert sorted(h["service_id"] for h in opened) == sorted([str(service_id), str(other_service)])
+    assert manual["id"] in {h["id"] for h in opened}
+
+
 async def test_sla_defined_ticks_the_criterion_and_sla_withdrawn_unticks_it(client, role, publish):
     handover = await open_by_hand(client, role)
     service_id = UUID(handover["service_id"])

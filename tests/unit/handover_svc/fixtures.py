@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 from handover_svc.domain.criteria import DEFAULT_CRITERIA, EARLY_LIFE_SUPPORT_AGREED
@@ -17,8 +18,6 @@ def opened(at: datetime = T0) -> Handover:
 
 def ready(*, days: int = 28, max_per_week: str | None = None, at: datetime = T0) -> Handover:
     """Every default criterion met; early life support agreed for `days`."""
-    from decimal import Decimal
-
     handover = opened(at)
     for key, _ in DEFAULT_CRITERIA:
         if key == EARLY_LIFE_SUPPORT_AGREED:

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from continuum.domain import DomainError
 
+from handover_svc.domain.criteria import EARLY_LIFE_SUPPORT_AGREED
 from handover_svc.domain.early_life import incident_rate_per_week
 from handover_svc.domain.events import HandoverCompleted
 from handover_svc.domain.handover import HandoverState
-from tests.unit.handover_svc.fixtures import T0, accepted
+from tests.unit.handover_svc.fixtures import T0, accepted, opened
 
 START = T0 + timedelta(hours=1)  # accepted() accepts an hour after T0
 
@@ -98,9 +99,6 @@ def test_incidents_outside_the_period_or_repeated_are_not_recorded():
 
 
 def test_a_waived_period_makes_early_life_support_end_at_acceptance():
-    from handover_svc.domain.criteria import EARLY_LIFE_SUPPORT_AGREED
-    from tests.unit.handover_svc.fixtures import opened
-
     handover = opened()
     for key in list(handover.criteria):
         if key == EARLY_LIFE_SUPPORT_AGREED:

@@ -8,13 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from continuum.domain import DomainError
 from continuum.eventstore.summaries import list_summaries
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
 from continuum.http.conditional import IfMatch, parse_if_match
 from continuum.http.history import AsOf, History, HistoryEntry
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.problems import ProblemError
 
 from handover_svc.api import schemas as s
 from handover_svc.domain import commands as c
@@ -96,7 +96,7 @@ def _criteria(router: APIRouter) -> None:
         async with request.app.state.platform.unit_of_work() as uow:
             handover = await uow.get(Handover, handover_id)
         if key not in handover.criteria:
-            raise DomainError("criterion-known", f"the handover has no criterion {key!r}")
+            raise ProblemError(404, "not-found", "Not found", f"handover {handover_id} has no criterion {key!r}")
         return s.CriterionView.of(handover.criteria[key])
 
     @router.post("/{handover_id}/criteria/{key}/meet", **allowed(*PM, *OWNER))
