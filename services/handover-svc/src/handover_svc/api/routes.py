@@ -127,10 +127,10 @@ def _criteria(router: APIRouter) -> None:
 
 def _decision(router: APIRouter) -> None:
     @router.post("/{handover_id}/accept", **allowed(*OWNER))
-    async def accept(handover_id: UUID, body: s.DecisionRequest, caller: Caller, request: Request,
-                     response: Response, if_match: IfMatch = None) -> s.HandoverView:
+    async def accept(handover_id: UUID, caller: Caller, request: Request, response: Response,
+                     body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
         """Accept the service (only when no mandatory criterion is pending); early life support starts."""
-        command = c.AcceptHandover(handover_id, caller.subject, business_time(caller, body.occurred_at))
+        command = c.AcceptHandover(handover_id, caller.subject, business_time(caller, body and body.occurred_at))
         return await _run(request, response, command, if_match)
 
     @router.post("/{handover_id}/reject", **allowed(*OWNER))
@@ -159,8 +159,8 @@ def _early_life(router: APIRouter) -> None:
         return await _run(request, response, command, if_match)
 
     @router.post("/{handover_id}/early-life-support/evaluate", **allowed(*OWNER, Role.integration))
-    async def evaluate(handover_id: UUID, body: s.DecisionRequest, caller: Caller, request: Request,
-                       response: Response, if_match: IfMatch = None) -> s.HandoverView:
+    async def evaluate(handover_id: UUID, caller: Caller, request: Request, response: Response,
+                       body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
         """Complete early life support if the period ended and its exit criteria hold (else 409 naming them)."""
-        command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body.occurred_at))
+        command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body and body.occurred_at))
         return await _run(request, response, command, if_match)
