@@ -141,7 +141,8 @@ class EventConsumer:
                 await producer.start()
                 await consumer.start()
                 return
-            except asyncio.CancelledError:
+            except asyncio.CancelledError:  # stopped while starting: leave the group, or a ghost member stays
+                await asyncio.shield(_stop_all(consumer, producer))
                 raise
             except Exception as error:
                 self.status.last_error = f"Kafka: {type(error).__name__}: {error}"

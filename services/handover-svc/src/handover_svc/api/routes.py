@@ -1,9 +1,166 @@
-"""HTTP routes of handover-svc (thin: DTO → command → bus → response); the domain's routes come with its issue."""
+"""HTTP routes of handover-svc (thin: DTO → command → bus → response)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from continuum.eventstore.summaries import list_summaries
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
+from continuum.http.conditional import IfMatch, parse_if_match
+from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.problems import ProblemError
+
+from handover_svc.api import schemas as s
+from handover_svc.domain import commands as c
+from handover_svc.domain.handover import Handover, HandoverState
+
+CriterionKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["sla-defined"])]
+PM = (Role.project_manager, Role.integration)
+OWNER = (Role.service_owner,)
+
+
+async def _run(request: Request, response: Response, command: Any, if_match: str | None = None) -> s.HandoverView:
+    handover = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
+    answer_with_version(response, handover.version)
+    return s.HandoverView.of(handover, at=datetime.now(UTC))
 
 
 def router() -> APIRouter:
-    return APIRouter()
+    router = APIRouter(prefix="/handovers", tags=["handovers"])
+    _opening_and_reads(router)
+    _criteria(router)
+    _decision(router)
+    _early_life(router)
+    return router
+
+
+def _opening_and_reads(router: APIRouter) -> None:
+    @router.post("", status_code=201, **allowed(*PM))
+    async def open_handover(body: s.OpenHandoverRequest, caller: Caller, request: Request,
+                            response: Response) -> s.HandoverView:
+        """Open a handover by hand (at most one awaiting acceptance per project and service)."""
+        command = c.OpenHandover(body.service_id, body.project_id, business_time(caller, body.occurred_at))
+        handover = await request.app.state.bus.handle(command)
+        answer_with_version(response, handover.version, location=f"/handovers/{handover.id}")
+        return s.HandoverView.of(handover, at=datetime.now(UTC))
+
+    @router.get("", **readable())
+    async def list_handovers(request: Request, limit: Limit = 50, cursor: Cursor = None,
+                             project_id: UUID | None = None, service_id: UUID | None = None,
+                             state: Annotated[HandoverState | None, Query()] = None) -> Page[s.HandoverSummary]:
+        after = (decode_cursor(cursor) or {}).get("after", 0)
+        if not isinstance(after, int):
+            after = 0
+        filters = {"project_id": project_id and str(project_id), "service_id": service_id and str(service_id),
+                   "state": state and state.value}
+        contains = {key: value for key, value in filters.items() if value is not None} or None
+        async with request.app.state.engine.connect() as conn:
+            page = await list_summaries(conn, stream_type=Handover.stream_type, contains=contains, after=after,
+                                        limit=limit)
+        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
+        return Page[s.HandoverSummary](items=page.items, next_cursor=next_cursor)
+
+    @router.get("/{handover_id}", **readable())
+    async def read_handover(handover_id: UUID, request: Request, response: Response,
+                            as_of: AsOf = None) -> s.HandoverView:
+        """One handover with its criteria, readiness score and early-life figures (as they stood at `as_of`)."""
+        async with request.app.state.platform.unit_of_work() as uow:
+            handover = await uow.get(Handover, handover_id, as_of=as_of)
+        answer_with_version(response, handover.version)
+        return s.HandoverView.of(handover, at=as_of or datetime.now(UTC))
+
+    @router.get("/{handover_id}/history", **readable())
+    async def handover_history(handover_id: UUID, request: Request) -> History:
+        async with request.app.state.platform.unit_of_work() as uow:
+            recorded = await uow.history(Handover.stream_type, handover_id)
+        return History(stream_id=handover_id, items=[HistoryEntry.of(r) for r in recorded])
+
+
+def _criteria(router: APIRouter) -> None:
+    @router.post("/{handover_id}/criteria", **allowed(*PM))
+    async def add_criterion(handover_id: UUID, body: s.AddCriterionRequest, caller: Caller, request: Request,
+                            response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Add an extra acceptance criterion (optional unless `mandatory`)."""
+        command = c.AddCriterion(handover_id, body.key, body.title, body.mandatory,
+                                 business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @router.get("/{handover_id}/criteria/{key}", **readable())
+    async def read_criterion(handover_id: UUID, key: CriterionKey, request: Request) -> s.CriterionView:
+        async with request.app.state.platform.unit_of_work() as uow:
+            handover = await uow.get(Handover, handover_id)
+        if key not in handover.criteria:
+            raise ProblemError(404, "not-found", "Not found", f"handover {handover_id} has no criterion {key!r}")
+        return s.CriterionView.of(handover.criteria[key])
+
+    @router.post("/{handover_id}/criteria/{key}/meet", **allowed(*PM, *OWNER))
+    async def meet_criterion(handover_id: UUID, key: CriterionKey, body: s.MeetCriterionRequest, caller: Caller,
+                             request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Record evidence that a criterion is met (the ELS criterion also takes its days and threshold)."""
+        command = c.MeetCriterion(handover_id, key, body.evidence, caller.subject,
+                                  business_time(caller, body.occurred_at), body.early_life_support_days,
+                                  body.max_incidents_per_week)
+        return await _run(request, response, command, if_match)
+
+    @router.post("/{handover_id}/criteria/{key}/waive", **allowed(*OWNER))
+    async def waive_criterion(handover_id: UUID, key: CriterionKey, body: s.WaiveCriterionRequest, caller: Caller,
+                              request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Waive a criterion with a justification (service owner)."""
+        command = c.WaiveCriterion(handover_id, key, body.justification, caller.subject,
+                                   business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @router.post("/{handover_id}/criteria/{key}/reset", **allowed(*PM, *OWNER))
+    async def reset_criterion(handover_id: UUID, key: CriterionKey, body: s.ResetCriterionRequest, caller: Caller,
+                              request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Put a met or waived criterion back to pending, with a reason."""
+        command = c.ResetCriterion(handover_id, key, body.reason, caller.subject,
+                                   business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+
+def _decision(router: APIRouter) -> None:
+    @router.post("/{handover_id}/accept", **allowed(*OWNER))
+    async def accept(handover_id: UUID, caller: Caller, request: Request, response: Response,
+                     body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
+        """Accept the service (only when no mandatory criterion is pending); early life support starts."""
+        command = c.AcceptHandover(handover_id, caller.subject, business_time(caller, body and body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @router.post("/{handover_id}/reject", **allowed(*OWNER))
+    async def reject(handover_id: UUID, body: s.RejectRequest, caller: Caller, request: Request,
+                     response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Reject with reasons; the project team addresses them and resubmits."""
+        command = c.RejectHandover(handover_id, tuple(body.reasons), caller.subject,
+                                   business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @router.post("/{handover_id}/resubmit", **allowed(*PM))
+    async def resubmit(handover_id: UUID, body: s.ResubmitRequest, caller: Caller, request: Request,
+                       response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Ask for acceptance again after a rejection."""
+        command = c.ResubmitHandover(handover_id, body.note, caller.subject, business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+
+def _early_life(router: APIRouter) -> None:
+    @router.post("/{handover_id}/early-life-support/extend", **allowed(*OWNER))
+    async def extend(handover_id: UUID, body: s.ExtendRequest, caller: Caller, request: Request,
+                     response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        """Extend early life support by some days, with a reason."""
+        command = c.ExtendEarlyLifeSupport(handover_id, body.days, body.reason, caller.subject,
+                                           business_time(caller, body.occurred_at))
+        return await _run(request, response, command, if_match)
+
+    @router.post("/{handover_id}/early-life-support/evaluate", **allowed(*OWNER, Role.integration))
+    async def evaluate(handover_id: UUID, caller: Caller, request: Request, response: Response,
+                       body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
+        """Complete early life support if the period ended and its exit criteria hold (else 409 naming them)."""
+        command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body and body.occurred_at))
+        return await _run(request, response, command, if_match)

@@ -1,0 +1,174 @@
+"""handover-svc over HTTP on the real PostgreSQL and Kafka: commands, rules, reads, roles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+PROBLEM = "application/problem+json"
+DEFAULT_KEYS = ["documentation-complete", "support-team-trained", "knowledge-base-populated", "sla-defined",
+                "service-owner-named", "monitoring-in-place", "runbooks-and-escalation-contacts",
+                "early-life-support-period-agreed", "known-errors-documented"]
+
+
+async def open_by_hand(client, role, **body) -> dict:
+    body = {"service_id": str(uuid4()), "project_id": str(uuid4()), **body}
+    response = await client.post("/handovers", json=body, headers=role("project_manager"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def meet_all(client, role, handover_id: str, *, skip: tuple[str, ...] = (), days: int = 30) -> dict:
+    pm = role("project_manager", subject="pm@example.com")
+    body = None
+    for key in DEFAULT_KEYS:
+        if key in skip:
+            continue
+        payload = {"evidence": f"https://wiki.example.com/{key}"}
+        if key == "early-life-support-period-agreed":
+            payload["early_life_support_days"] = days
+        response = await client.post(f"/handovers/{handover_id}/criteria/{key}/meet", json=payload, headers=pm)
+        assert response.status_code == 200, response.text
+        body = response.json()
+    return body
+
+
+async def test_open_by_hand_starts_with_nine_pending_mandatory_criteria(client, role):
+    response = await client.post("/handovers", json={"service_id": str(uuid4())}, headers=role("project_manager"))
+    assert response.status_code == 201
+    body = response.json()
+    assert response.headers["Location"] == f"/handovers/{body['id']}" and response.headers["ETag"] == '"10"'
+    assert [c["key"] for c in body["criteria"]] == DEFAULT_KEYS
+    assert all(c["status"] == "pending" and c["mandatory"] for c in body["criteria"])
+    assert body["readiness"] == {"score": "0.0000", "settled": 0, "total": 9, "pending": DEFAULT_KEYS,
+                                 "pending_mandatory": DEFAULT_KEYS}
+    read = await client.get(response.headers["Location"], headers=role("viewer"))
+    assert read.status_code == 200 and read.json()["state"] == "open"
+
+
+async def test_at_most_one_open_handover_per_project_and_service(client, role):
+    first = await open_by_hand(client, role)
+    again = await client.post("/handovers", json={"service_id": first["service_id"], "project_id": first["project_id"]},
+                              headers=role("project_manager"))
+    assert again.status_code == 409 and again.json()["rule"] == "one-open-handover-per-project-and-service"
+    other_project = await client.post("/handovers", json={"service_id": first["service_id"],
+                                                          "project_id": str(uuid4())},
+                                      headers=role("project_manager"))
+    assert other_project.status_code == 201
+
+
+async def test_accept_with_a_mandatory_criterion_pending_is_a_409_naming_it(client, role):
+    handover = await open_by_hand(client, role)
+    await meet_all(client, role, handover["id"], skip=("support-team-trained",))
+    response = await client.post(f"/handovers/{handover['id']}/accept", json={}, headers=role("service_owner"))
+    assert response.status_code == 409 and response.headers["content-type"] == PROBLEM
+    assert response.json()["rule"] == "no-mandatory-criterion-pending"
+    assert "support-team-trained" in response.json()["detail"]
+
+
+async def test_waiving_needs_the_service_owner_and_a_justification(client, role):
+    handover = await open_by_hand(client, role)
+    url = f"/handovers/{handover['id']}/criteria/monitoring-in-place/waive"
+    by_pm = await client.post(url, json={"justification": "shared monitoring"}, headers=role("project_manager"))
+    assert by_pm.status_code == 403
+    empty = await client.post(url, json={"justification": ""}, headers=role("service_owner"))
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "body.justification"
+    blank = await client.post(url, json={"justification": "   "}, headers=role("service_owner"))
+    assert blank.status_code == 409 and blank.json()["rule"] == "waiver-needs-justification"
+    waived = await client.post(url, json={"justification": "shared monitoring"},
+                               headers=role("service_owner", subject="owner@example.com"))
+    assert waived.status_code == 200
+    criterion = next(c for c in waived.json()["criteria"] if c["key"] == "monitoring-in-place")
+    assert criterion["status"] == "waived" and criterion["confirmed_by"] == "owner@example.com"
+    assert waived.json()["readiness"]["score"] == "0.1111"
+
+
+async def test_score_pending_list_and_an_extra_optional_criterion(client, role):
+    handover = await open_by_hand(client, role)
+    added = await client.post(f"/handovers/{handover['id']}/criteria",
+                              json={"key": "security-review", "title": "Security review", "mandatory": False},
+                              headers=role("project_manager"))
+    assert added.status_code == 200
+    body = await meet_all(client, role, handover["id"])
+    assert body["readiness"]["score"] == "0.9000" and body["readiness"]["pending"] == ["security-review"]
+    assert body["readiness"]["pending_mandatory"] == []
+    accepted = await client.post(f"/handovers/{handover['id']}/accept", json={}, headers=role("service_owner"))
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+
+
+async def test_reject_with_reasons_then_resubmit_and_accept(client, role):
+    handover = await open_by_hand(client, role)
+    await meet_all(client, role, handover["id"])
+    url = f"/handovers/{handover['id']}"
+    rejected = await client.post(f"{url}/reject", json={"reasons": ["KB lacks the billing FAQ"]},
+                                 headers=role("service_owner", subject="owner@example.com"))
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    assert rejected.json()["last_rejection"]["reasons"] == ["KB lacks the billing FAQ"]
+    too_early = await client.post(f"{url}/accept", json={}, headers=role("service_owner"))
+    assert too_early.status_code == 409 and too_early.json()["rule"] == "handover-awaiting-decision"
+    reset = await client.post(f"{url}/criteria/knowledge-base-populated/reset", json={"reason": "billing FAQ"},
+                              headers=role("project_manager"))
+    assert reset.json()["readiness"]["pending"] == ["knowledge-base-populated"]
+    await client.post(f"{url}/criteria/knowledge-base-populated/meet", json={"evidence": "KB-42 with FAQ"},
+                      headers=role("project_manager"))
+    resubmitted = await client.post(f"{url}/resubmit", json={"note": "FAQ added"}, headers=role("project_manager"))
+    assert resubmitted.status_code == 200 and resubmitted.json()["state"] == "open"
+    accepted = await client.post(f"{url}/accept", headers=role("service_owner"))  # no body needed
+    assert accepted.status_code == 200 and accepted.json()["accepted_by"] == "tester"
+
+
+async def test_list_filters_and_cursor_paging(client, role):
+    service_id = str(uuid4())
+    opened = [await open_by_hand(client, role, service_id=service_id) for _ in range(3)]
+    await open_by_hand(client, role)
+    await client.post(f"/handovers/{opened[0]['id']}/reject", json={"reasons": ["x"]}, headers=role("service_owner"))
+    viewer = role("viewer")
+    first = (await client.get(f"/handovers?service_id={service_id}&limit=2", headers=viewer)).json()
+    second = (await client.get(f"/handovers?service_id={service_id}&limit=2&cursor={first['next_cursor']}",
+                               headers=viewer)).json()
+    assert [h["id"] for h in first["items"] + second["items"]] == [h["id"] for h in opened]
+    assert second["next_cursor"] is None
+    rejected = (await client.get(f"/handovers?service_id={service_id}&state=rejected", headers=viewer)).json()
+    assert [h["id"] for h in rejected["items"]] == [opened[0]["id"]]
+    by_project = (await client.get(f"/handovers?project_id={opened[1]['project_id']}", headers=viewer)).json()
+    assert [h["id"] for h in by_project["items"]] == [opened[1]["id"]]
+    bad = await client.get("/handovers?state=nonsense", headers=viewer)
+    assert bad.status_code == 422
+
+
+async def test_history_and_as_of_show_the_past(client, role):
+    integration = role("integration")
+    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    created = await client.post("/handovers", json={"service_id": str(uuid4()), "occurred_at": t0.isoformat()},
+                                headers=integration)
+    handover_id = created.json()["id"]
+    met = await client.post(f"/handovers/{handover_id}/criteria/documentation-complete/meet",
+                            json={"evidence": "docs", "occurred_at": (t0 + timedelta(days=2)).isoformat()},
+                            headers=integration)
+    assert met.status_code == 200
+    then = await client.get(f"/handovers/{handover_id}?as_of={(t0 + timedelta(days=1)).isoformat().replace('+00:00', 'Z')}",
+                            headers=role("viewer"))
+    assert then.json()["readiness"]["settled"] == 0 and then.headers["ETag"] == '"10"'
+    history = (await client.get(f"/handovers/{handover_id}/history", headers=role("viewer"))).json()
+    types = [entry["event_type"] for entry in history["items"]]
+    assert types[0] == "HandoverOpened" and types[-1] == "CriterionMet" and len(types) == 11
+    not_allowed = await client.post("/handovers", json={"service_id": str(uuid4()), "occurred_at": t0.isoformat()},
+                                    headers=role("project_manager"))
+    assert not_allowed.status_code == 403
+
+
+async def test_unknown_handover_and_criterion_and_stale_if_match(client, role):
+    missing = await client.get(f"/handovers/{uuid4()}", headers=role("viewer"))
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+    handover = await open_by_hand(client, role)
+    unknown = await client.post(f"/handovers/{handover['id']}/criteria/no-such-thing/meet", json={"evidence": "x"},
+                                headers=role("project_manager"))
+    assert unknown.status_code == 409 and unknown.json()["rule"] == "criterion-known"
+    no_such = await client.get(f"/handovers/{handover['id']}/criteria/no-such-thing", headers=role("viewer"))
+    assert no_such.status_code == 404 and no_such.headers["content-type"] == PROBLEM
+    bad_key = await client.post(f"/handovers/{handover['id']}/criteria/Bad%20Key/meet", json={"evidence": "x"},
+                                headers=role("project_manager"))
+    assert bad_key.status_code == 422
+    stale = await client.post(f"/handovers/{handover['id']}/criteria/documentation-complete/meet",
+                              json={"evidence": "x"}, headers={**role("project_manager"), "If-Match": '"3"'})
+    assert stale.status_code == 412

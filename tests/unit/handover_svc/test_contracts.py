@@ -1,0 +1,47 @@
+"""Every domain event of handover-svc, encoded by its codec, validates against its published contract."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+from continuum.contracts import handover as contracts
+from continuum.eventstore.codec import EventCodec
+
+from handover_svc.domain.events import EVENT_TYPES
+from tests.unit.handover_svc.fixtures import T0, accepted, opened
+
+
+def every_kind_of_event():
+    rejected = opened()
+    rejected.waive(key="known-errors-documented", justification="none known", by="owner", at=T0)
+    rejected.meet_automatically(key="sla-defined", evidence="SLA", at=T0)
+    rejected.reset_automatically(key="sla-defined", reason="withdrawn", at=T0)
+    rejected.reject(reasons=["not ready"], by="owner", at=T0)
+    rejected.resubmit(by="pm", note="ready now", at=T0)
+    done = accepted(days=7, max_per_week="1.5")
+    start = done.early_life.started_at
+    incident = uuid4()
+    done.record_incident_opened(incident_id=incident, priority="P1", opened_at=start)
+    done.record_incident_resolved(incident_id=incident, resolved_at=start + timedelta(hours=1))
+    done.extend_early_life_support(days=1, reason="watch the fix", by="owner", at=start)
+    done.complete(at=start + timedelta(days=8))
+    breached = accepted()
+    breached.record_incident_opened(incident_id=incident, priority="P2", opened_at=breached.early_life.started_at)
+    breached.record_sla_breach(incident_id=incident, kind="resolution", breached_at=breached.early_life.started_at)
+    return [p.event for handover in (rejected, done, breached) for p in handover.pending]
+
+
+def test_every_domain_event_validates_against_its_contract():
+    codec = EventCodec(EVENT_TYPES)
+    by_name = {contract.event_name: contract for contract in contracts.PUBLISHED}
+    events = every_kind_of_event()
+    assert {type(event) for event in events} == set(EVENT_TYPES)
+    for event in events:
+        contract = by_name[event.event_type()]
+        payload = codec.encode(event)
+        assert contract.model_validate(payload).model_dump(mode="json") == payload, event.event_type()
+
+
+def test_every_published_contract_has_its_domain_event():
+    assert {c.event_name for c in contracts.PUBLISHED} == {e.event_type() for e in EVENT_TYPES}
