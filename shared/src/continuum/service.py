@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +93,8 @@ class ServiceParts:
     consumes: Sequence[type[EventContract]] = ()
     routers: Sequence[APIRouter] = ()
     on_start: Callable[[FastAPI, Platform], Any] | None = None
+    background: Sequence[Callable[[Platform], Awaitable[None]]] = ()
+    """Long-running loops (deadline watchers, periodic checks): started with the app, cancelled at shutdown."""
 
 
 def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts) -> FastAPI:
@@ -147,7 +149,7 @@ async def _running_platform(
         platform.consumer = _consumer(spec, config, engine, parts.subscriptions(platform), telemetry)
     if parts.on_start is not None:
         await parts.on_start(app, platform)
-    tasks = _background_tasks(platform)
+    tasks = _background_tasks(platform, parts)
     try:
         yield platform
     finally:
@@ -193,10 +195,13 @@ def _consumer(
     )
 
 
-def _background_tasks(platform: Platform) -> list[asyncio.Task]:
-    tasks = [asyncio.create_task(_prepare_kafka(platform), name=f"{platform.spec.name}-kafka")]
+def _background_tasks(platform: Platform, parts: ServiceParts) -> list[asyncio.Task]:
+    name = platform.spec.name
+    tasks = [asyncio.create_task(_prepare_kafka(platform), name=f"{name}-kafka")]
     if platform.relay is not None:
-        tasks.append(asyncio.create_task(platform.relay.run(), name=f"{platform.spec.name}-relay"))
+        tasks.append(asyncio.create_task(platform.relay.run(), name=f"{name}-relay"))
+    for loop in parts.background:
+        tasks.append(asyncio.create_task(loop(platform), name=f"{name}-{getattr(loop, '__name__', 'background')}"))
     return tasks
 
 

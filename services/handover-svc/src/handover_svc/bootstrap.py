@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from handover_svc.api.routes import router
 from handover_svc.config import Config
 from handover_svc.domain.events import EVENT_TYPES
 from handover_svc.handlers import HANDLERS
+from handover_svc.watcher import early_life_watcher
 
 SPEC = ServiceSpec(
     name="handover-svc",
@@ -44,4 +46,5 @@ def service_parts(config: Config) -> ServiceParts:
         consumes=consumers.CONSUMES,
         routers=[router()],
         on_start=_wire_bus,
+        background=[partial(early_life_watcher, interval_s=config.early_life_check_interval_s)],
     )
