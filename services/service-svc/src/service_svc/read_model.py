@@ -1,0 +1,37 @@
+"""Queries over the `summaries` read model that lists cannot express: incidents by service and by deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.eventstore.schema import summaries
+
+INCIDENT = "Incident"
+
+
+def _due(field: str) -> sa.ColumnElement:
+    return sa.cast(summaries.c.data[field].astext, sa.DateTime(timezone=True))
+
+
+async def unclosed_incident_ids(conn: AsyncConnection, service_id: UUID) -> list[UUID]:
+    """The service's incidents that are not closed (a resolved one may reopen, so it keeps the SLA too)."""
+    query = sa.select(summaries.c.stream_id).where(
+        summaries.c.stream_type == INCIDENT,
+        summaries.c.data.contains({"service_id": str(service_id)}),
+        summaries.c.data["status"].astext != "closed",
+    ).order_by(summaries.c.sequence)
+    return list((await conn.execute(query)).scalars())
+
+
+async def overdue_incident_ids(conn: AsyncConnection, now: datetime, *, limit: int = 100) -> list[UUID]:
+    """Incidents with a running clock whose deadline has passed and whose breach is not yet recorded."""
+    query = sa.select(summaries.c.stream_id).where(
+        summaries.c.stream_type == INCIDENT,
+        summaries.c.data.contains({"open": True}),
+        sa.or_(_due("response_due_at") < now, _due("resolution_due_at") < now),
+    ).order_by(summaries.c.sequence).limit(limit)
+    return list((await conn.execute(query)).scalars())
