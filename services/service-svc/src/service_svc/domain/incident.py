@@ -12,7 +12,8 @@ from continuum.domain import Aggregate, DomainError, DomainEvent
 
 from service_svc.domain import events as ev
 from service_svc.domain.rules import PRIORITIES, require, require_in_order
-from service_svc.domain.sla_clock import ClockFigures, Stopwatch, breach_instant, clock_figures, due_at, is_breached
+from service_svc.domain.sla_clock import (PAUSED, RUNNING, STOPPED, ClockFigures, Stopwatch, breach_instant,
+                                          clock_figures, due_at, is_breached)
 
 OPEN_STATUSES = ("open", "acknowledged", "on_hold")
 
@@ -131,9 +132,8 @@ class Incident(Aggregate):
                          at=at)
 
     def clocks(self, now: datetime) -> dict[str, ClockFigures]:
-        idle = "paused" if self.status == "on_hold" else "stopped"
         return {"response": clock_figures(self.response, self.response_target, now),
-                "resolution": clock_figures(self.resolution, self.resolution_target, now, idle=idle)}
+                "resolution": clock_figures(self.resolution, self.resolution_target, now)}
 
     def _see(self, at: datetime) -> None:
         self.last_at = at if self.last_at is None else max(self.last_at, at)
@@ -148,8 +148,8 @@ class Incident(Aggregate):
         self.title, self.description, self.outage = event.title, event.description or "", event.outage
         self.detected_at = event.detected_at
         self.opened_at = event.opened_at or event.detected_at
-        self.response = self.response.toggled(self.opened_at, running=True)
-        self.resolution = self.resolution.toggled(self.opened_at, running=True)
+        self.response = self.response.moved(self.opened_at, RUNNING)
+        self.resolution = self.resolution.moved(self.opened_at, RUNNING)
         self._see(self.opened_at)
 
     @apply.register
@@ -160,7 +160,7 @@ class Incident(Aggregate):
     @apply.register
     def _(self, event: ev.IncidentAcknowledged) -> None:
         self.status = "acknowledged"
-        self.response = self.response.toggled(event.acknowledged_at, running=False)
+        self.response = self.response.moved(event.acknowledged_at, STOPPED)
         self._see(event.acknowledged_at)
 
     @apply.register
@@ -170,13 +170,13 @@ class Incident(Aggregate):
     @apply.register
     def _(self, event: ev.IncidentPutOnHold) -> None:
         self.status = "on_hold"
-        self.resolution = self.resolution.toggled(event.held_at, running=False)
+        self.resolution = self.resolution.moved(event.held_at, PAUSED)
         self._see(event.held_at)
 
     @apply.register
     def _(self, event: ev.IncidentResumed) -> None:
         self.status = "acknowledged"
-        self.resolution = self.resolution.toggled(event.resumed_at, running=True)
+        self.resolution = self.resolution.moved(event.resumed_at, RUNNING)
         self._see(event.resumed_at)
 
     @apply.register
@@ -184,15 +184,15 @@ class Incident(Aggregate):
         self.status, self.resolved_at, self.resolution_code = "resolved", event.resolved_at, event.resolution_code
         self.outage_minutes = event.outage_minutes
         self.response_sla_met, self.resolution_sla_met = event.response_sla_met, event.resolution_sla_met
-        self.response = self.response.toggled(event.resolved_at, running=False)
-        self.resolution = self.resolution.toggled(event.resolved_at, running=False)
+        self.response = self.response.moved(event.resolved_at, STOPPED)
+        self.resolution = self.resolution.moved(event.resolved_at, STOPPED)
         self._see(event.resolved_at)
 
     @apply.register
     def _(self, event: ev.IncidentReopened) -> None:
         self.status = "acknowledged"
         if event.reopened_at is not None:
-            self.resolution = self.resolution.toggled(event.reopened_at, running=True)
+            self.resolution = self.resolution.moved(event.reopened_at, RUNNING)
             self._see(event.reopened_at)
 
     @apply.register
