@@ -7,16 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from continuum.service import build_service_app
+from continuum.service import ServiceSpec, build_service_app
 
 from service_svc.bootstrap import SPEC, service_parts
 from service_svc.config import Config
 from service_svc.watcher import DeadlineWatcher, watching
 
 
-def create_app(config: Config) -> FastAPI:
-    """The platform's app, with the SLA deadline watcher running inside its lifespan."""
-    app = build_service_app(spec=SPEC, config=config, parts=service_parts(config))
+def create_app(config: Config, spec: ServiceSpec = SPEC) -> FastAPI:
+    """The platform's app, with the SLA deadline watcher running inside its lifespan (tests may rename `spec`)."""
+    app = build_service_app(spec=spec, config=config, parts=service_parts(config))
     platform_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
