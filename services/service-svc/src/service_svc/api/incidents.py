@@ -94,7 +94,7 @@ def incidents_router() -> APIRouter:
 
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
-                    status: str | None = None, priority: s.Priority | None = None, open: bool | None = None,
+                    status: s.IncidentStatus | None = None, priority: s.Priority | None = None, open: bool | None = None,
                     category: str | None = None, outage: bool | None = None,
                     assignee: str | None = None) -> Page[IncidentSummary]:
         filters = {"service_id": service_id, "status": status, "priority": priority, "open": open,

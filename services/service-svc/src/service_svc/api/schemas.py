@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 Stage = Literal["strategy", "design", "transition", "operation", "retired"]
+IncidentStatus = Literal["open", "acknowledged", "on_hold", "resolved", "closed"]
 MAX_MINUTES = 366 * 24 * 60
 
 

@@ -8,7 +8,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4
 
-from continuum.domain import Aggregate, DomainError, DomainEvent
+from continuum.domain import Aggregate, DomainEvent
 
 from service_svc.domain import events as ev
 from service_svc.domain.rules import PRIORITIES, require, require_in_order
