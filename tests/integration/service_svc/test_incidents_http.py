@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -130,3 +131,19 @@ async def test_ninety_days_of_imported_incidents_read_back_as_of_a_past_date(cli
     listed = (await client.get("/incidents", params={"service_id": service["id"], "status": "resolved"},
                                headers=agent)).json()
     assert [item["id"] for item in listed["items"]] == ids
+
+
+async def test_incidents_opened_while_the_sla_changes_all_run_on_the_new_targets(client, owner, agent):
+    service = await new_service(client, owner)
+    revised = {**SLA, "targets": {**SLA["targets"], "P2": {"response_minutes": 45, "resolution_minutes": 300}}}
+    body = {"service_id": service["id"], "priority": "P2", "category": "network", "title": "t", "outage": False}
+    responses = await asyncio.gather(
+        *(client.post("/incidents", json=body, headers=agent) for _ in range(8)),
+        client.post(f"/services/{service['id']}/define-sla", json=revised, headers=owner),
+        *(client.post("/incidents", json=body, headers=agent) for _ in range(8)),
+    )
+    assert {r.status_code for r in responses} == {200, 201}
+    incidents = [(await client.get(f"/incidents/{r.json()['id']}", headers=agent)).json()
+                 for r in responses if r.status_code == 201]
+    assert {(i["clocks"]["response"]["target_minutes"], i["clocks"]["resolution"]["target_minutes"])
+            for i in incidents} == {(45, 300)}

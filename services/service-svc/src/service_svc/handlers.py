@@ -51,6 +51,7 @@ async def accept_handover(command: c.AcceptHandover, uow: UnitOfWork) -> Service
 
 
 async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
+    await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=True)
     service = await uow.get(Service, command.service_id)
     service.define_sla(command.sla, at=command.at)
     await _retarget_incidents(uow, service, command.at)
@@ -59,6 +60,7 @@ async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
 
 
 async def withdraw_sla(command: c.WithdrawSla, uow: UnitOfWork) -> Service:
+    await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=True)
     service = await uow.get(Service, command.service_id)
     service.withdraw_sla(command.reason, at=command.at)
     await _retarget_incidents(uow, service, command.at)
@@ -95,6 +97,7 @@ async def implement_improvement(command: c.ImplementImprovement, uow: UnitOfWork
 
 
 async def open_incident(command: c.OpenIncident, uow: UnitOfWork) -> Incident:
+    await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=False)
     service = await uow.get(Service, command.service_id)
     service.require_live()
     targets = service.sla.targets_for(command.priority) if service.sla else (None, None)

@@ -17,6 +17,18 @@ def _due(field: str) -> sa.ColumnElement:
     return sa.cast(summaries.c.data[field].astext, sa.DateTime(timezone=True))
 
 
+async def lock_service_sla(conn: AsyncConnection, service_id: UUID, *, exclusive: bool) -> None:
+    """Serialise SLA changes with incident openings of one service, for the rest of the transaction.
+
+    An SLA change (exclusive) waits for openings in flight (shared) to commit, so its retargeting sees them;
+    an opening waits for an SLA change in flight, so it reads the new targets. Openings do not wait for
+    each other.
+    """
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    key = sa.func.hashtextextended(f"service-sla:{service_id}", 0)
+    await conn.execute(sa.select(getattr(sa.func, function)(key)))
+
+
 async def unclosed_incident_ids(conn: AsyncConnection, service_id: UUID) -> list[UUID]:
     """The service's incidents that are not closed (a resolved one may reopen, so it keeps the SLA too)."""
     query = sa.select(summaries.c.stream_id).where(
