@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from continuum.bus import MessageBus
 from continuum.contracts import service as contracts
 from continuum.eventstore.codec import EventCodec
-from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
+from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
 
-from service_svc.api.routes import router
+from service_svc import consumers
+from service_svc.api.routes import routers
 from service_svc.config import Config
 from service_svc.domain.events import EVENT_TYPES
+from service_svc.handlers import HANDLERS
 
 SPEC = ServiceSpec(
     name="service-svc",
@@ -23,5 +28,20 @@ SPEC = ServiceSpec(
 SERVICE = ServiceEntry(spec=SPEC, app_factory="service_svc.main:app", migrations=Path(__file__).parent / "migrations")
 
 
+def message_bus(platform: Platform) -> MessageBus:
+    return MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
+
+
+async def _wire_bus(app: FastAPI, platform: Platform) -> None:
+    app.state.bus = message_bus(platform)
+
+
 def service_parts(config: Config) -> ServiceParts:
-    return ServiceParts(codec=EventCodec(EVENT_TYPES), publishes=contracts.PUBLISHED, routers=[router()])
+    return ServiceParts(
+        codec=EventCodec(EVENT_TYPES),
+        publishes=contracts.PUBLISHED,
+        subscriptions=lambda platform: consumers.subscriptions(message_bus(platform)),
+        consumes=consumers.CONSUMES,
+        routers=routers(),
+        on_start=_wire_bus,
+    )

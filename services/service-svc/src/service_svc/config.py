@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
+
 from continuum.config import ServiceSettings
+
+
+class DeadlineWatchSettings(BaseModel):
+    enabled: bool = True
+    interval_s: float = Field(default=5.0, gt=0, le=3600, description="How often overdue SLA clocks are checked.")
+    batch: int = Field(default=100, ge=1, le=10_000, description="Incidents handled per check at most.")
 
 
 class Config(ServiceSettings):
     """Settings of service-svc; see the README's configuration table."""
+
+    deadline_watch: DeadlineWatchSettings = DeadlineWatchSettings()

@@ -30,6 +30,8 @@ class ServiceRegisteredV1(ServiceEvent):
     description: str
     owner: str | None = None
     stage: Stage
+    demanded_by: str | None = None
+    expected_volume: str | None = None
 
 
 class ServiceOwnerAssignedV1(ServiceEvent):
@@ -66,6 +68,20 @@ class OperatingCostRecordedV1(ServiceEvent):
     category: str
 
 
+class ImprovementPlannedV1(ServiceEvent):
+    """An item entered the service's improvement register."""
+
+    improvement_id: UUID
+    title: str
+    project_id: UUID | None = None
+
+
+class ImprovementImplementedV1(ServiceEvent):
+    improvement_id: UUID
+    implemented_at: datetime
+    project_id: UUID | None = None
+
+
 class IncidentEvent(ServiceEvent):
     incident_id: UUID
 
@@ -76,6 +92,32 @@ class IncidentOpenedV1(IncidentEvent):
     title: str
     outage: bool
     detected_at: datetime
+    opened_at: datetime | None = None
+    description: str | None = None
+
+
+class IncidentSlaAppliedV1(IncidentEvent):
+    """The SLA targets the incident's clocks run against (at opening, and when the SLA changes)."""
+
+    priority: Priority
+    response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    applied_at: datetime
+
+
+class IncidentAssignedV1(IncidentEvent):
+    assignee: str
+
+
+class IncidentPutOnHoldV1(IncidentEvent):
+    """Awaiting the customer: the resolution clock pauses."""
+
+    held_at: datetime
+    reason: str
+
+
+class IncidentResumedV1(IncidentEvent):
+    resumed_at: datetime
 
 
 class IncidentAcknowledgedV1(IncidentEvent):
@@ -92,6 +134,7 @@ class IncidentResolvedV1(IncidentEvent):
 
 class IncidentReopenedV1(IncidentEvent):
     reason: str
+    reopened_at: datetime | None = None
 
 
 class IncidentClosedV1(IncidentEvent):
@@ -112,11 +155,82 @@ class IncidentResolutionSlaBreachedV1(IncidentEvent):
 
 class IncidentCsatRatedV1(IncidentEvent):
     score: int = Field(ge=1, le=5)
+    comment: str | None = None
+
+
+class ProblemEvent(ServiceEvent):
+    problem_id: UUID
+
+
+class ProblemOpenedV1(ProblemEvent):
+    title: str
+    incident_ids: list[UUID]
+
+
+class ProblemIncidentLinkedV1(ProblemEvent):
+    incident_id: UUID
+
+
+class ProblemRootCauseRecordedV1(ProblemEvent):
+    root_cause: str
+
+
+class ProblemKnownErrorRecordedV1(ProblemEvent):
+    workaround: str
+
+
+class ProblemResolvedV1(ProblemEvent):
+    resolution: str
+    resolved_at: datetime
+    resolves_incidents: bool
+
+
+class ChangeEvent(ServiceEvent):
+    change_id: UUID
+
+
+class ChangeRequestedV1(ChangeEvent):
+    """A request for change (RFC) was raised."""
+
+    kind: Literal["standard", "normal", "emergency"]
+    title: str
+    risk: Literal["low", "medium", "high"]
+    planned_start: datetime
+    planned_end: datetime
+
+
+class ChangeApprovedV1(ChangeEvent):
+    approved_by: str
+
+
+class ChangeRejectedV1(ChangeEvent):
+    rejected_by: str
+    reason: str
 
 
 class ChangeImplementedV1(ServiceEvent):
     change_id: UUID
     outcome: Literal["successful", "failed"]
+    implemented_at: datetime | None = None
+
+
+class ServiceRequestEvent(ServiceEvent):
+    request_id: UUID
+
+
+class ServiceRequestSubmittedV1(ServiceRequestEvent):
+    title: str
+    requested_by: str
+    submitted_at: datetime
+
+
+class ServiceRequestFulfilledV1(ServiceRequestEvent):
+    fulfilled_at: datetime
+    fulfilment_minutes: Decimal
+
+
+class ServiceRequestCancelledV1(ServiceRequestEvent):
+    reason: str
 
 
 PUBLISHED: tuple[type[EventContract], ...] = (
@@ -126,7 +240,13 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     SlaDefinedV1,
     SlaWithdrawnV1,
     OperatingCostRecordedV1,
+    ImprovementPlannedV1,
+    ImprovementImplementedV1,
     IncidentOpenedV1,
+    IncidentSlaAppliedV1,
+    IncidentAssignedV1,
+    IncidentPutOnHoldV1,
+    IncidentResumedV1,
     IncidentAcknowledgedV1,
     IncidentResolvedV1,
     IncidentReopenedV1,
@@ -134,5 +254,16 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     IncidentResponseSlaBreachedV1,
     IncidentResolutionSlaBreachedV1,
     IncidentCsatRatedV1,
+    ProblemOpenedV1,
+    ProblemIncidentLinkedV1,
+    ProblemRootCauseRecordedV1,
+    ProblemKnownErrorRecordedV1,
+    ProblemResolvedV1,
+    ChangeRequestedV1,
+    ChangeApprovedV1,
+    ChangeRejectedV1,
     ChangeImplementedV1,
+    ServiceRequestSubmittedV1,
+    ServiceRequestFulfilledV1,
+    ServiceRequestCancelledV1,
 )

@@ -1,0 +1,53 @@
+"""What every route of service-svc does the same way: run a command on the bus, read one, list, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from fastapi import Request, Response
+
+from continuum.domain import Aggregate
+from continuum.eventstore.summaries import list_summaries
+from continuum.http.commands import answer_with_version
+from continuum.http.conditional import parse_if_match
+from continuum.http.history import History, HistoryEntry
+from continuum.http.pagination import decode_cursor, encode_cursor
+
+A = TypeVar("A", bound=Aggregate)
+
+
+async def handled(request: Request, response: Response, command: Any, *, if_match: str | None = None,
+                  location: str | None = None) -> Any:
+    """Hand the command to the bus and answer with the resulting aggregate's version (ETag)."""
+    result = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
+    aggregate = result[0] if isinstance(result, tuple) else result
+    answer_with_version(response, aggregate.version, location=location and f"{location}/{aggregate.id}")
+    return result
+
+
+async def read_one(request: Request, response: Response, cls: type[A], stream_id: UUID,
+                   as_of: datetime | None = None) -> A:
+    async with request.app.state.platform.unit_of_work() as uow:
+        aggregate = await uow.get(cls, stream_id, as_of=as_of)
+    answer_with_version(response, aggregate.version)
+    return aggregate
+
+
+async def history_of(request: Request, cls: type[Aggregate], stream_id: UUID) -> History:
+    async with request.app.state.platform.unit_of_work() as uow:
+        recorded = await uow.history(cls.stream_type, stream_id)
+    return History(stream_id=stream_id, items=[HistoryEntry.of(r) for r in recorded])
+
+
+async def listed(request: Request, cls: type[Aggregate], filters: dict[str, Any], limit: int,
+                 cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of summaries matching every filter that was given."""
+    after = (decode_cursor(cursor) or {}).get("after", 0)
+    contains = {key: str(value) if isinstance(value, UUID) else value
+                for key, value in filters.items() if value is not None}
+    async with request.app.state.engine.connect() as conn:
+        page = await list_summaries(conn, stream_type=cls.stream_type, contains=contains or None,
+                                    after=after if isinstance(after, int) else 0, limit=limit)
+    return page.items, encode_cursor({"after": page.next_after}) if page.next_after else None

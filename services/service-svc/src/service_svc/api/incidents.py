@@ -1,0 +1,115 @@
+"""Routes of /incidents: the life cycle, CSAT, and the state with live SLA clock figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, business_time, readable
+from continuum.http.conditional import IfMatch
+from continuum.http.history import AsOf, History
+from continuum.http.pagination import Cursor, Limit, Page
+
+from service_svc.api import schemas as s
+from service_svc.api.common import handled, history_of, listed, read_one
+from service_svc.api.views import IncidentSummary, IncidentView
+from service_svc.domain import commands as c
+from service_svc.domain.incident import Incident
+
+AGENTS = (Role.support_agent, Role.integration)
+
+
+def _at(caller, body: s.Command | None) -> datetime:
+    return business_time(caller, body.occurred_at if body else None)
+
+
+def _view(incident: Incident) -> IncidentView:
+    return IncidentView.of(incident, datetime.now(UTC))
+
+
+def incidents_router() -> APIRouter:
+    router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+    @router.post("", status_code=201, **allowed(*AGENTS))
+    async def open_(body: s.OpenIncidentBody, caller: Caller, request: Request, response: Response) -> IncidentView:
+        """Open an incident; its clocks run against the service's SLA targets for its priority."""
+        at = _at(caller, body)
+        command = c.OpenIncident(body.service_id, body.priority, body.category, body.title, body.description,
+                                 body.outage, body.detected_at or at, at)
+        return _view(await handled(request, response, command, location="/incidents"))
+
+    @router.post("/{incident_id}/acknowledge", **allowed(*AGENTS))
+    async def acknowledge(incident_id: UUID, caller: Caller, request: Request, response: Response,
+                          body: s.Command | None = None, if_match: IfMatch = None) -> IncidentView:
+        command = c.AcknowledgeIncident(incident_id, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/assign", **allowed(*AGENTS))
+    async def assign(incident_id: UUID, body: s.AssignBody, caller: Caller, request: Request, response: Response,
+                     if_match: IfMatch = None) -> IncidentView:
+        command = c.AssignIncident(incident_id, body.assignee, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/hold", **allowed(*AGENTS))
+    async def hold(incident_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
+                   if_match: IfMatch = None) -> IncidentView:
+        """Awaiting the customer: the resolution clock pauses until `resume`."""
+        command = c.HoldIncident(incident_id, body.reason, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/resume", **allowed(*AGENTS))
+    async def resume(incident_id: UUID, caller: Caller, request: Request, response: Response,
+                     body: s.Command | None = None, if_match: IfMatch = None) -> IncidentView:
+        command = c.ResumeIncident(incident_id, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/resolve", **allowed(*AGENTS))
+    async def resolve(incident_id: UUID, body: s.ResolveIncidentBody, caller: Caller, request: Request,
+                      response: Response, if_match: IfMatch = None) -> IncidentView:
+        command = c.ResolveIncident(incident_id, body.resolution_code, body.downtime_minutes, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/close", **allowed(*AGENTS))
+    async def close(incident_id: UUID, caller: Caller, request: Request, response: Response,
+                    body: s.Command | None = None, if_match: IfMatch = None) -> IncidentView:
+        command = c.CloseIncident(incident_id, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/reopen", **allowed(*AGENTS))
+    async def reopen(incident_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
+                     if_match: IfMatch = None) -> IncidentView:
+        """Reopen a resolved incident: its resolution clock goes on from where it stopped."""
+        command = c.ReopenIncident(incident_id, body.reason, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{incident_id}/rate", **allowed(*AGENTS))
+    async def rate(incident_id: UUID, body: s.RateIncidentBody, caller: Caller, request: Request,
+                   response: Response, if_match: IfMatch = None) -> IncidentView:
+        """The customer's satisfaction (CSAT 1–5), once per resolved incident."""
+        command = c.RateIncident(incident_id, body.score, body.comment, _at(caller, body))
+        return _view(await handled(request, response, command, if_match=if_match))
+
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
+                    status: s.IncidentStatus | None = None, priority: s.Priority | None = None, open: bool | None = None,
+                    category: str | None = None, outage: bool | None = None,
+                    assignee: str | None = None) -> Page[IncidentSummary]:
+        filters = {"service_id": service_id, "status": status, "priority": priority, "open": open,
+                   "category": category, "outage": outage, "assignee": assignee}
+        items, next_cursor = await listed(request, Incident, filters, limit, cursor)
+        return Page[IncidentSummary](items=items, next_cursor=next_cursor)
+
+    @router.get("/{incident_id}", **readable())
+    async def read(incident_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> IncidentView:
+        """The incident now (or as it stood at `as_of`), with its SLA clocks computed at that moment."""
+        incident = await read_one(request, response, Incident, incident_id, as_of)
+        return IncidentView.of(incident, as_of or datetime.now(UTC))
+
+    @router.get("/{incident_id}/history", **readable())
+    async def history(incident_id: UUID, request: Request) -> History:
+        return await history_of(request, Incident, incident_id)
+
+    return router

@@ -1,0 +1,169 @@
+"""Routes of /problems, /changes and /service-requests."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, business_time, readable
+from continuum.http.conditional import IfMatch
+from continuum.http.history import AsOf, History
+from continuum.http.pagination import Cursor, Limit, Page
+
+from service_svc.api import schemas as s
+from service_svc.api.common import handled, history_of, listed, read_one
+from service_svc.api.views import (ChangeSummary, ChangeView, ProblemSummary, ProblemView, ServiceRequestSummary,
+                                   ServiceRequestView)
+from service_svc.domain import commands as c
+from service_svc.domain.change import Change
+from service_svc.domain.problem import Problem
+from service_svc.domain.service_request import ServiceRequest
+
+OWNERS = (Role.service_owner, Role.integration)
+AGENTS = (Role.support_agent, Role.integration)
+
+
+def _at(caller, body: s.Command | None):
+    return business_time(caller, body.occurred_at if body else None)
+
+
+def problems_router() -> APIRouter:
+    router = APIRouter(prefix="/problems", tags=["problems"])
+
+    @router.post("", status_code=201, **allowed(*OWNERS))
+    async def open_(body: s.OpenProblemBody, caller: Caller, request: Request, response: Response) -> ProblemView:
+        command = c.OpenProblem(body.service_id, body.title, body.incident_ids, _at(caller, body))
+        return ProblemView.of(await handled(request, response, command, location="/problems"))
+
+    @router.post("/{problem_id}/link-incident", **allowed(*OWNERS))
+    async def link(problem_id: UUID, body: s.LinkIncidentBody, caller: Caller, request: Request,
+                   response: Response, if_match: IfMatch = None) -> ProblemView:
+        command = c.LinkIncident(problem_id, body.incident_id, _at(caller, body))
+        return ProblemView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{problem_id}/record-root-cause", **allowed(*OWNERS))
+    async def root_cause(problem_id: UUID, body: s.RootCauseBody, caller: Caller, request: Request,
+                         response: Response, if_match: IfMatch = None) -> ProblemView:
+        command = c.RecordRootCause(problem_id, body.root_cause, _at(caller, body))
+        return ProblemView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{problem_id}/record-known-error", **allowed(*OWNERS))
+    async def known_error(problem_id: UUID, body: s.KnownErrorBody, caller: Caller, request: Request,
+                          response: Response, if_match: IfMatch = None) -> ProblemView:
+        command = c.RecordKnownError(problem_id, body.workaround, _at(caller, body))
+        return ProblemView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{problem_id}/resolve", **allowed(*OWNERS))
+    async def resolve(problem_id: UUID, body: s.ResolveProblemBody, caller: Caller, request: Request,
+                      response: Response, if_match: IfMatch = None) -> ProblemView:
+        """Resolve the problem, and with `resolve_incidents` its linked incidents still open."""
+        command = c.ResolveProblem(problem_id, body.resolution, body.resolve_incidents, _at(caller, body))
+        return ProblemView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
+                    status: Literal["open", "known_error", "resolved"] | None = None) -> Page[ProblemSummary]:
+        items, next_cursor = await listed(request, Problem, {"service_id": service_id, "status": status}, limit,
+                                          cursor)
+        return Page[ProblemSummary](items=items, next_cursor=next_cursor)
+
+    @router.get("/{problem_id}", **readable())
+    async def read(problem_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> ProblemView:
+        return ProblemView.of(await read_one(request, response, Problem, problem_id, as_of))
+
+    @router.get("/{problem_id}/history", **readable())
+    async def history(problem_id: UUID, request: Request) -> History:
+        return await history_of(request, Problem, problem_id)
+
+    return router
+
+
+def changes_router() -> APIRouter:
+    router = APIRouter(prefix="/changes", tags=["changes"])
+
+    @router.post("", status_code=201, **allowed(*OWNERS))
+    async def request_(body: s.RequestChangeBody, caller: Caller, request: Request, response: Response) -> ChangeView:
+        """Raise an RFC; a standard change is pre-authorised, the others need the service owner's approval."""
+        command = c.RequestChange(body.service_id, body.kind, body.title, body.risk, body.planned_start,
+                                  body.planned_end, _at(caller, body))
+        return ChangeView.of(await handled(request, response, command, location="/changes"))
+
+    @router.post("/{change_id}/approve", **allowed(Role.service_owner))
+    async def approve(change_id: UUID, caller: Caller, request: Request, response: Response,
+                      body: s.Command | None = None, if_match: IfMatch = None) -> ChangeView:
+        command = c.ApproveChange(change_id, caller.subject, _at(caller, body))
+        return ChangeView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{change_id}/reject", **allowed(Role.service_owner))
+    async def reject(change_id: UUID, body: s.RejectChangeBody, caller: Caller, request: Request,
+                     response: Response, if_match: IfMatch = None) -> ChangeView:
+        command = c.RejectChange(change_id, caller.subject, body.reason, _at(caller, body))
+        return ChangeView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{change_id}/implement", **allowed(*OWNERS))
+    async def implement(change_id: UUID, body: s.ImplementChangeBody, caller: Caller, request: Request,
+                        response: Response, if_match: IfMatch = None) -> ChangeView:
+        command = c.ImplementChange(change_id, body.outcome, _at(caller, body))
+        return ChangeView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
+                    status: Literal["requested", "approved", "rejected", "implemented"] | None = None,
+                    kind: Literal["standard", "normal", "emergency"] | None = None) -> Page[ChangeSummary]:
+        filters = {"service_id": service_id, "status": status, "kind": kind}
+        items, next_cursor = await listed(request, Change, filters, limit, cursor)
+        return Page[ChangeSummary](items=items, next_cursor=next_cursor)
+
+    @router.get("/{change_id}", **readable())
+    async def read(change_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> ChangeView:
+        return ChangeView.of(await read_one(request, response, Change, change_id, as_of))
+
+    @router.get("/{change_id}/history", **readable())
+    async def history(change_id: UUID, request: Request) -> History:
+        return await history_of(request, Change, change_id)
+
+    return router
+
+
+def service_requests_router() -> APIRouter:
+    router = APIRouter(prefix="/service-requests", tags=["service requests"])
+
+    @router.post("", status_code=201, **allowed(*AGENTS))
+    async def submit(body: s.SubmitRequestBody, caller: Caller, request: Request,
+                     response: Response) -> ServiceRequestView:
+        command = c.SubmitRequest(body.service_id, body.title, body.requested_by, _at(caller, body))
+        return ServiceRequestView.of(await handled(request, response, command, location="/service-requests"))
+
+    @router.post("/{request_id}/fulfil", **allowed(*AGENTS))
+    async def fulfil(request_id: UUID, caller: Caller, request: Request, response: Response,
+                     body: s.Command | None = None, if_match: IfMatch = None) -> ServiceRequestView:
+        command = c.FulfilRequest(request_id, _at(caller, body))
+        return ServiceRequestView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{request_id}/cancel", **allowed(*AGENTS))
+    async def cancel(request_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
+                     if_match: IfMatch = None) -> ServiceRequestView:
+        command = c.CancelRequest(request_id, body.reason, _at(caller, body))
+        return ServiceRequestView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
+                    status: Literal["submitted", "fulfilled", "cancelled"] | None = None,
+                    requested_by: str | None = None) -> Page[ServiceRequestSummary]:
+        filters = {"service_id": service_id, "status": status, "requested_by": requested_by}
+        items, next_cursor = await listed(request, ServiceRequest, filters, limit, cursor)
+        return Page[ServiceRequestSummary](items=items, next_cursor=next_cursor)
+
+    @router.get("/{request_id}", **readable())
+    async def read(request_id: UUID, request: Request, response: Response,
+                   as_of: AsOf = None) -> ServiceRequestView:
+        return ServiceRequestView.of(await read_one(request, response, ServiceRequest, request_id, as_of))
+
+    @router.get("/{request_id}/history", **readable())
+    async def history(request_id: UUID, request: Request) -> History:
+        return await history_of(request, ServiceRequest, request_id)
+
+    return router

@@ -1,0 +1,262 @@
+"""Commands of the service context, in the imperative: what a caller (or an inbound event) asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from service_svc.domain.service import Sla
+
+# Service
+
+
+@dataclass(frozen=True)
+class RegisterService:
+    name: str
+    description: str
+    owner: str | None
+    demanded_by: str
+    expected_volume: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AssignOwner:
+    service_id: UUID
+    owner: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeStage:
+    service_id: UUID
+    to_stage: str
+    reason: str
+    by_admin: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AcceptHandover:
+    service_id: UUID
+    handover_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DefineSla:
+    service_id: UUID
+    sla: Sla
+    at: datetime
+
+
+@dataclass(frozen=True)
+class WithdrawSla:
+    service_id: UUID
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordOperatingCost:
+    service_id: UUID
+    amount: Decimal
+    incurred_on: datetime
+    category: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PlanImprovement:
+    service_id: UUID
+    title: str
+    project_id: UUID | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ImplementImprovement:
+    service_id: UUID
+    improvement_id: UUID
+    project_id: UUID | None
+    at: datetime
+
+
+# Incident
+
+
+@dataclass(frozen=True)
+class OpenIncident:
+    service_id: UUID
+    priority: str
+    category: str
+    title: str
+    description: str
+    outage: bool
+    detected_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AcknowledgeIncident:
+    incident_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AssignIncident:
+    incident_id: UUID
+    assignee: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class HoldIncident:
+    incident_id: UUID
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ResumeIncident:
+    incident_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ResolveIncident:
+    incident_id: UUID
+    resolution_code: str
+    downtime_minutes: Decimal | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CloseIncident:
+    incident_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReopenIncident:
+    incident_id: UUID
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RateIncident:
+    incident_id: UUID
+    score: int
+    comment: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordSlaBreaches:
+    """Sent by the deadline watcher: record every breach due by `now`."""
+
+    incident_id: UUID
+    now: datetime
+
+
+# Problem
+
+
+@dataclass(frozen=True)
+class OpenProblem:
+    service_id: UUID
+    title: str
+    incident_ids: list[UUID]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LinkIncident:
+    problem_id: UUID
+    incident_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordRootCause:
+    problem_id: UUID
+    root_cause: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordKnownError:
+    problem_id: UUID
+    workaround: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ResolveProblem:
+    problem_id: UUID
+    resolution: str
+    resolve_incidents: bool
+    at: datetime
+
+
+# Change
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    service_id: UUID
+    kind: str
+    title: str
+    risk: str
+    planned_start: datetime
+    planned_end: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ApproveChange:
+    change_id: UUID
+    approver: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RejectChange:
+    change_id: UUID
+    approver: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ImplementChange:
+    change_id: UUID
+    outcome: str
+    at: datetime
+
+
+# ServiceRequest
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    service_id: UUID
+    title: str
+    requested_by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FulfilRequest:
+    request_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    request_id: UUID
+    reason: str
+    at: datetime

@@ -1,0 +1,49 @@
+"""Queries over the `summaries` read model that lists cannot express: incidents by service and by deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.eventstore.schema import summaries
+
+INCIDENT = "Incident"
+
+
+def _due(field: str) -> sa.ColumnElement:
+    return sa.cast(summaries.c.data[field].astext, sa.DateTime(timezone=True))
+
+
+async def lock_service_sla(conn: AsyncConnection, service_id: UUID, *, exclusive: bool) -> None:
+    """Serialise SLA changes with incident openings of one service, for the rest of the transaction.
+
+    An SLA change (exclusive) waits for openings in flight (shared) to commit, so its retargeting sees them;
+    an opening waits for an SLA change in flight, so it reads the new targets. Openings do not wait for
+    each other.
+    """
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    key = sa.func.hashtextextended(f"service-sla:{service_id}", 0)
+    await conn.execute(sa.select(getattr(sa.func, function)(key)))
+
+
+async def unclosed_incident_ids(conn: AsyncConnection, service_id: UUID) -> list[UUID]:
+    """The service's incidents that are not closed (a resolved one may reopen, so it keeps the SLA too)."""
+    query = sa.select(summaries.c.stream_id).where(
+        summaries.c.stream_type == INCIDENT,
+        summaries.c.data.contains({"service_id": str(service_id)}),
+        summaries.c.data["status"].astext != "closed",
+    ).order_by(summaries.c.sequence)
+    return list((await conn.execute(query)).scalars())
+
+
+async def overdue_incident_ids(conn: AsyncConnection, now: datetime, *, limit: int = 100) -> list[UUID]:
+    """Incidents with a running clock whose deadline has passed and whose breach is not yet recorded."""
+    query = sa.select(summaries.c.stream_id).where(
+        summaries.c.stream_type == INCIDENT,
+        summaries.c.data.contains({"open": True}),
+        sa.or_(_due("response_due_at") < now, _due("resolution_due_at") < now),
+    ).order_by(summaries.c.sequence).limit(limit)
+    return list((await conn.execute(query)).scalars())

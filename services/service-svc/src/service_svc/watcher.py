@@ -1,0 +1,72 @@
+"""The deadline watcher: records SLA breaches of running clocks whose deadline passed, on business time.
+
+It keeps no state of its own: each sweep asks the incidents' read model which deadlines are past, and the
+Incident aggregate records each breach once (a second sweep, a restarted or a concurrent watcher find it
+recorded and change nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from continuum.bus import MessageBus
+from continuum.eventstore.store import ConcurrencyError
+
+from service_svc.config import DeadlineWatchSettings
+from service_svc.domain.commands import RecordSlaBreaches
+from service_svc.read_model import overdue_incident_ids
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 10
+
+
+class DeadlineWatcher:
+    def __init__(self, *, engine: AsyncEngine, bus: MessageBus, settings: DeadlineWatchSettings) -> None:
+        self._engine = engine
+        self._bus = bus
+        self._settings = settings
+        self.sweeps = 0
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Record the breaches due by `now`; returns how many incidents were overdue."""
+        now = now or datetime.now(UTC)
+        async with self._engine.connect() as conn:
+            overdue = await overdue_incident_ids(conn, now, limit=self._settings.batch)
+        for incident_id in overdue:
+            try:
+                await self._bus.handle(RecordSlaBreaches(incident_id, now))
+            except ConcurrencyError:  # someone else changed the incident; the next sweep looks again
+                log.info("incident %s changed during the sweep; retrying next time", incident_id)
+        self.sweeps += 1
+        return len(overdue)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the database is away: keep watching, nothing is lost
+                log.warning("deadline watcher sweep failed: %r", error)
+            await asyncio.sleep(self._settings.interval_s)
+
+
+@asynccontextmanager
+async def watching(watcher: DeadlineWatcher) -> AsyncIterator[DeadlineWatcher]:
+    """Run the watcher for the duration of the block; stop it cleanly (and without hanging) at the end."""
+    task = asyncio.create_task(watcher.run(), name="service-svc-deadline-watcher")
+    try:
+        yield watcher
+    finally:
+        task.cancel()
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await asyncio.gather(task, return_exceptions=True)
+        except TimeoutError:
+            log.error("the deadline watcher did not stop within %ss", STOP_TIMEOUT_S)
