@@ -13,7 +13,7 @@ from continuum.stack import Infrastructure, ServiceProcesses, discover_services,
 from continuum.testing.plugin import free_port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped after tests/e2e: its consumer groups are the services' real ones
 def running_system(infrastructure: Infrastructure, auth_settings) -> ServiceProcesses:
     services = discover_services()
     prepare_databases(infrastructure.database_url, services)
@@ -34,7 +34,7 @@ def running_system(infrastructure: Infrastructure, auth_settings) -> ServiceProc
         processes.stop()
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def system(running_system: ServiceProcesses) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """An HTTP client per service, by name (`system["project-svc"]`)."""
     clients = {

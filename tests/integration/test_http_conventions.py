@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from uuid import uuid4
 
 import pytest
@@ -186,3 +187,15 @@ async def test_the_asyncapi_document_lists_the_published_events(client):
     ce_type = next(iter(messages.values()))["name"]
     schema = await client.get(f"/events/schemas/{ce_type}")
     assert schema.status_code == 200 and schema.json()["$id"].endswith(ce_type)
+
+
+@pytest.mark.parametrize("text", ["a\u0000b", "\ud800", "ok\udcf8"])
+async def test_text_postgresql_cannot_store_is_a_422_not_a_500(client, pm, text):
+    def as_json(body: dict) -> dict:  # escaped the way JSON carries them (\\u0000, \\ud800)
+        return {"content": json.dumps(body).encode(), "headers": {**pm, "Content-Type": "application/json"}}
+
+    response = await client.post("/counters", **as_json({"name": text, "limit": 1}))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.name"
+    nested = await client.post("/counters", **as_json({"name": "x", "limit": 1, "extra": [{text: 1}]}))
+    assert nested.status_code == 422

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from typing import Any
@@ -87,6 +88,14 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         scope.setdefault("state", {})["raw_body"] = bytes(body)
+        where = _unstorable_text(bytes(body))
+        if where is not None:
+            response = problem_response(
+                422, "validation", "Invalid request", "text must not contain NUL characters or unpaired surrogates",
+                instance=scope["path"],
+                errors=[{"field": ".".join(["body", *where]), "message": "unstorable character", "type": "string_type"}],
+            )
+            return await response(scope, receive, send)
         await self.app(scope, _replay(bytes(body)), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,6 +104,38 @@ class BodyLimitMiddleware:
             f"request bodies are limited to {self.max_bytes} bytes", instance=scope["path"],
         )
         await response(scope, receive, send)
+
+
+def _unstorable_text(body: bytes) -> list[str] | None:
+    """Where a JSON body holds text PostgreSQL cannot store (NUL, lone UTF-16 surrogates); None if nowhere."""
+    if b"\\u" not in body and b"\x00" not in body:
+        return None  # neither can appear without an escape or a raw NUL byte
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route's own validation answers
+    return _find_unstorable(document, [])
+
+
+def _find_unstorable(value: Any, path: list[str]) -> list[str] | None:
+    if isinstance(value, str):
+        return path if "\x00" in value or not _encodable(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and (("\x00" in key) or not _encodable(key)):
+            return [*path, "<key>"]
+        found = _find_unstorable(item, [*path, str(key)])
+        if found is not None:
+            return found
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _replay(body: bytes) -> Receive:
