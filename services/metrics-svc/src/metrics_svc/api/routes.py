@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import AfterValidator
 
 from continuum.eventstore.summaries import list_summaries
 from continuum.http.auth import Role
@@ -27,8 +28,18 @@ from metrics_svc.api.schemas import (
 )
 from metrics_svc.domain.commands import DismissOpportunity
 from metrics_svc.domain.opportunity import ImprovementOpportunity
+from metrics_svc.domain.windows import WINDOW_DAYS
 
-WindowDays = Annotated[Literal[7, 30, 90], Query(description="Window length in days, ending at as_of.")]
+
+
+def _window_length(days: int) -> int:
+    if days not in WINDOW_DAYS:
+        raise ValueError(f"the window is one of {', '.join(map(str, WINDOW_DAYS))} days")
+    return days
+
+
+WindowDays = Annotated[int, AfterValidator(_window_length),
+                       Query(description="Window length in days (7, 30 or 90), ending at as_of.", examples=[30])]
 RuleName = Literal["incident_rate_rise", "recurring_incidents", "sla_breach_rate", "availability_below_target",
                    "csat_below_target"]
 State = Literal["open", "converted", "measuring", "dismissed", "benefits_realized", "benefits_not_realized"]

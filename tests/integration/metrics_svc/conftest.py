@@ -1,0 +1,77 @@
+"""metrics-svc in-process on the real PostgreSQL and Kafka, and a producer of other contexts' CloudEvents."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from continuum import migrations
+from continuum.contracts.base import EventContract
+from continuum.stack import discover_services
+from continuum.testing.plugin import create_database
+from metrics_svc.config import BenefitsSettings, Config
+from metrics_svc.main import create_app
+from tests.support.apps import serving, settings_for
+
+
+@pytest.fixture
+async def metrics_database(infrastructure) -> str:
+    entry = next(s for s in discover_services() if s.spec.name == "metrics-svc")
+    url = await create_database(infrastructure.database_url, f"metrics_{uuid.uuid4().hex[:12]}")
+    await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url)
+    return url
+
+
+@pytest.fixture
+async def metrics(metrics_database, kafka_settings, auth_settings):
+    config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
+                          benefits=BenefitsSettings(window_days=30, check_interval_s=3600))
+    app = create_app(config)
+    async with serving(app) as client:
+        await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)
+        yield app, client
+
+
+@pytest.fixture
+async def producer(kafka_settings):
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+class Publisher:
+    """Produces contract instances as CloudEvents (binary mode), as the other services' relays would."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self.producer = producer
+
+    async def __call__(self, event: EventContract, *, at: datetime, subject: uuid.UUID) -> str:
+        event_id = str(uuid.uuid4())
+        headers = [("ce_specversion", b"1.0"), ("ce_id", event_id.encode()), ("ce_source", b"/continuum/test"),
+                   ("ce_type", event.ce_type().encode()), ("ce_subject", str(subject).encode()),
+                   ("ce_time", at.isoformat().encode()), ("content-type", b"application/json")]
+        await self.producer.send_and_wait(event.topic(), event.model_dump_json().encode(), key=str(subject).encode(),
+                                          headers=headers)
+        return event_id
+
+
+@pytest.fixture
+def publish(producer) -> Publisher:
+    return Publisher(producer)
+
+
+async def eventually(probe, *, timeout_s: float = 45, interval_s: float = 0.2):
+    """Polls `probe()` until it returns something truthy."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = await probe()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "timed out waiting for the consumer"
+        await asyncio.sleep(interval_s)
