@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import pytest
@@ -28,13 +29,26 @@ async def metrics_database(infrastructure) -> str:
 
 
 @pytest.fixture
-async def metrics(metrics_database, kafka_settings, auth_settings):
-    config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
-                          benefits=BenefitsSettings(window_days=30, check_interval_s=3600))
-    app = create_app(config)
-    async with serving(app) as client:
-        await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)
-        yield app, client
+def metrics_app(metrics_database, kafka_settings, auth_settings):
+    """`async with metrics_app() as app:` metrics-svc running (consumer, relay, routes) until the block ends."""
+
+    @asynccontextmanager
+    async def running():
+        config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
+                              benefits=BenefitsSettings(window_days=30, check_interval_s=3600))
+        app = create_app(config)
+        async with serving(app) as client:
+            await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)
+            app.state.test_client = client
+            yield app
+
+    return running
+
+
+@pytest.fixture
+async def metrics(metrics_app):
+    async with metrics_app() as app:
+        yield app, app.state.test_client
 
 
 @pytest.fixture
@@ -50,14 +64,17 @@ class Publisher:
 
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
+        self.sent: set[str] = set()
 
-    async def __call__(self, event: EventContract, *, at: datetime, subject: uuid.UUID) -> str:
-        event_id = str(uuid.uuid4())
+    async def __call__(self, event: EventContract, *, at: datetime, subject: uuid.UUID,
+                       event_id: str | None = None) -> str:
+        event_id = event_id or str(uuid.uuid4())
         headers = [("ce_specversion", b"1.0"), ("ce_id", event_id.encode()), ("ce_source", b"/continuum/test"),
                    ("ce_type", event.ce_type().encode()), ("ce_subject", str(subject).encode()),
                    ("ce_time", at.isoformat().encode()), ("content-type", b"application/json")]
         await self.producer.send_and_wait(event.topic(), event.model_dump_json().encode(), key=str(subject).encode(),
                                           headers=headers)
+        self.sent.add(event_id)
         return event_id
 
 
@@ -66,12 +83,13 @@ def publish(producer) -> Publisher:
     return Publisher(producer)
 
 
-async def eventually(probe, *, timeout_s: float = 45, interval_s: float = 0.2):
+async def eventually(probe, *, timeout_s: float = 45, interval_s: float = 0.2, app=None):
     """Polls `probe()` until it returns something truthy."""
     deadline = time.monotonic() + timeout_s
     while True:
         result = await probe()
         if result:
             return result
-        assert time.monotonic() < deadline, "timed out waiting for the consumer"
+        status = app.state.platform.consumer.status if app is not None else None
+        assert time.monotonic() < deadline, f"timed out waiting for the consumer ({status})"
         await asyncio.sleep(interval_s)

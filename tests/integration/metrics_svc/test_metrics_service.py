@@ -135,10 +135,10 @@ async def test_a_burst_of_incidents_yields_exactly_one_opportunity_which_can_be_
 async def test_the_loop_closes_with_benefits_measured_after_the_handover(
     metrics, publish, reader, kafka_settings
 ):
-    _, client = metrics
+    app, client = metrics
     service_id, project_id, handover_id = uuid4(), uuid4(), uuid4()
     after_burst, _ = await stable_then_burst(publish, service_id, T0)
-    found = await eventually(lambda: opportunities(client, reader, service_id=str(service_id)))
+    found = await eventually(lambda: opportunities(client, reader, service_id=str(service_id)), app=app)
     opportunity_id = UUID(found[0]["id"])
     at = after_burst + timedelta(days=1)
     await publish(pr.ProjectProposedV1(project_id=project_id, title="Stabilise", problem_statement="incidents",
@@ -167,7 +167,7 @@ async def test_the_loop_closes_with_benefits_measured_after_the_handover(
     await incident(publish, service_id, accepted_at + timedelta(days=10), category="after")
     await incident(publish, service_id, accepted_at + timedelta(days=31), category="later")  # past the window
 
-    measured = await eventually(lambda: _benefits(kafka_settings, service_id))
+    measured = await eventually(lambda: _benefits(kafka_settings, service_id), app=app)
     assert measured["ce_type"] == mc.BenefitsRealizedV1.ce_type()
     assert measured["data"]["project_id"] == str(project_id) and measured["data"]["window_days"] == 30
     assert Decimal(measured["data"]["measured"]) == Decimal(1) * 7 / 30
