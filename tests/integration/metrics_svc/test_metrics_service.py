@@ -165,6 +165,8 @@ async def test_the_loop_closes_with_benefits_measured_after_the_handover(
                                         accepted_by="owner", accepted_at=accepted_at, readiness_score=Decimal("0.9"),
                                         early_life_support_days=14), at=accepted_at, subject=handover_id)
     await incident(publish, service_id, accepted_at + timedelta(days=10), category="after")
+    window_end = (accepted_at + timedelta(days=30)).isoformat()
+    await eventually(lambda: _state_and_count(client, reader, opportunity_id, service_id, window_end), app=app)
     await incident(publish, service_id, accepted_at + timedelta(days=31), category="later")  # past the window
 
     measured = await eventually(lambda: _benefits(kafka_settings, service_id), app=app)
@@ -192,3 +194,10 @@ async def _benefits(kafka_settings, service_id: UUID) -> dict | None:
     found = [{"ce_type": m.headers["ce_type"], "data": json.loads(m.value)} for m in messages
              if m.headers.get("ce_type") in types and json.loads(m.value)["service_id"] == str(service_id)]
     return found[0] if found else None
+
+
+async def _state_and_count(client, reader, opportunity_id, service_id, as_of) -> bool:
+    """The measurement is scheduled and the incident inside its window is projected."""
+    state = (await client.get(f"/opportunities/{opportunity_id}", headers=reader)).json()["state"]
+    body = await kpis(client, reader, service_id, window=30, as_of=as_of)
+    return state == "measuring" and body["incident_count"]["value"] == 1

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from metrics_svc.domain.detection import (
+    MOMENT,
     RuleSettings,
     availability_below_target,
     benefits_realized,
     csat_below_target,
     detect,
+    evaluation_times,
     incident_rate_rise,
     measure,
     recurring_incidents,
@@ -96,3 +99,17 @@ def test_benefits_compare_the_measured_kpi_with_the_gap_at_detection():
                              min_gap_closed_pct=Decimal(50))
     assert not benefits_realized("csat_below_target", baseline=Decimal(80), observed=Decimal(40), measured=None,
                                  min_gap_closed_pct=Decimal(50))
+
+
+def test_rules_run_at_the_event_and_at_the_latest_moment_known_for_the_service():
+    later = incident(1, resolve_min=60)
+    times = evaluation_times([incident(10), later], AS_OF - timedelta(days=5))
+    assert times == [AS_OF - timedelta(days=5) + MOMENT, later.resolved_at + MOMENT]
+    assert evaluation_times([], AS_OF) == [AS_OF + MOMENT]
+
+
+def test_a_burst_seen_out_of_order_is_still_detected_at_the_latest_moment():
+    burst = [incident(d / 4, category=f"c{d}") for d in range(1, 7)]
+    earliest_event = min(i.opened_at for i in burst)
+    found = [detect(STABLE + burst, None, t, S) for t in evaluation_times(STABLE + burst, earliest_event)]
+    assert found[0] == [] and [d.rule for d in found[-1]] == ["incident_rate_rise"]

@@ -26,7 +26,7 @@ from metrics_svc.domain.commands import (
     MeasureBenefits,
     ScheduleBenefitsMeasurement,
 )
-from metrics_svc.domain.detection import detect
+from metrics_svc.domain.detection import detect, evaluation_times
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.projection import reads
 from metrics_svc.projection.projector import WRITERS
@@ -60,9 +60,10 @@ class ImprovementLoop:
         """Each rule that fires and has no open opportunity for the service yet becomes one."""
         incidents = await reads.incidents_of(conn, LIVE, service_id)
         sla = await reads.sla_of(conn, LIVE, service_id)
-        for detection in detect(incidents, sla, at, self.config.detection.rules()):
-            if not await self._opportunities(conn, service_id=str(service_id), rule=detection.rule, open=True):
-                await self.bus.handle(DetectOpportunity(service_id, detection, at), connection=conn)
+        for moment in evaluation_times(incidents, at):
+            for detection in detect(incidents, sla, moment, self.config.detection.rules()):
+                if not await self._opportunities(conn, service_id=str(service_id), rule=detection.rule, open=True):
+                    await self.bus.handle(DetectOpportunity(service_id, detection, moment), connection=conn)
 
     async def convert(self, proposed: pr.ProjectProposedV1, at: datetime, conn: AsyncConnection) -> None:
         if proposed.origin != "improvement_opportunity" or proposed.opportunity_id is None:

@@ -48,11 +48,12 @@ async def opportunity_states(conn: AsyncConnection, **contains: str) -> list[str
 async def service_report(conn: AsyncConnection, service_id: UUID, *, days: int, as_of: datetime) -> ServiceReport:
     incidents = await reads.incidents_of(conn, LIVE, service_id)
     sla = await reads.sla_of(conn, LIVE, service_id)
-    if not incidents and sla is None:
-        raise NotFound("Service", service_id)
-    kpis = service_kpis(Window.ending(as_of, days=days), incidents=incidents,
-                        changes=await reads.changes_of(conn, LIVE, service_id),
-                        operating_costs=await reads.operating_costs_of(conn, LIVE, service_id),
+    changes = await reads.changes_of(conn, LIVE, service_id)
+    operating_costs = await reads.operating_costs_of(conn, LIVE, service_id)
+    if not (incidents or changes or operating_costs) and sla is None:
+        raise NotFound("Service", service_id)  # nothing about it was ever consumed
+    kpis = service_kpis(Window.ending(as_of, days=days), incidents=incidents, changes=changes,
+                        operating_costs=operating_costs,
                         project_costs=await reads.delivering_project_costs(conn, LIVE, service_id))
     loop = loop_kpis(await opportunity_states(conn, service_id=str(service_id)))
     return ServiceReport(service_id, kpis, sla, loop.converted_to_projects, loop.benefits_measured)

@@ -13,6 +13,7 @@ from metrics_svc.domain.facts import IncidentFact, SlaFact
 from metrics_svc.domain.service_kpis import availability, csat, opened_in
 from metrics_svc.domain.windows import Window, ratio_pct
 
+MOMENT = timedelta(microseconds=1)
 LOWER_IS_BETTER = {"incident_rate_rise", "recurring_incidents", "sla_breach_rate"}
 
 
@@ -122,6 +123,17 @@ def detect(incidents: Sequence[IncidentFact], sla: SlaFact | None, as_of: dateti
              sla_breach_rate(incidents, as_of, settings), availability_below_target(incidents, sla, as_of, settings),
              csat_below_target(incidents, sla, as_of, settings)]
     return [detection for detection in found if detection is not None]
+
+
+def evaluation_times(incidents: Sequence[IncidentFact], at: datetime) -> list[datetime]:
+    """When to run the rules after an event at `at`: then, and at the latest moment known for the service.
+
+    The consumer sees a service's incidents partition by partition, not in business-time order: evaluating at
+    the latest known moment too means a burst is seen whole once its last event is in, whatever the order.
+    Each time is nudged past its moment so that the event at that moment is inside the half-open window.
+    """
+    moments = [m for i in incidents for m in (i.opened_at, i.acknowledged_at, i.resolved_at, i.csat_at) if m]
+    return sorted({at + MOMENT, max([at, *moments]) + MOMENT})
 
 
 def measure(rule: str, *, window: Window, window_days: int, evidence: dict[str, Any],
