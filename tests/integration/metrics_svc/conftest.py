@@ -33,9 +33,10 @@ def metrics_app(metrics_database, kafka_settings, auth_settings):
     """`async with metrics_app() as app:` metrics-svc running (consumer, relay, routes) until the block ends."""
 
     @asynccontextmanager
-    async def running():
+    async def running(check_interval_s: float = 3600):
+        benefits = BenefitsSettings(window_days=30, check_interval_s=check_interval_s)
         config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
-                              benefits=BenefitsSettings(window_days=30, check_interval_s=3600))
+                              benefits=benefits)
         app = create_app(config)
         async with serving(app) as client:
             await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)

@@ -201,3 +201,34 @@ async def _state_and_count(client, reader, opportunity_id, service_id, as_of) ->
     state = (await client.get(f"/opportunities/{opportunity_id}", headers=reader)).json()["state"]
     body = await kpis(client, reader, service_id, window=30, as_of=as_of)
     return state == "measuring" and body["incident_count"]["value"] == 1
+
+
+async def test_benefits_not_realized_are_found_by_the_periodic_check(metrics_app, publish, reader, kafka_settings):
+    """Incidents do not fall after the handover, and no later event arrives: the clock closes the measurement."""
+    service_id, project_id, handover_id = uuid4(), uuid4(), uuid4()
+    async with metrics_app(check_interval_s=0.5) as app:
+        client = app.state.test_client
+        after_burst, _ = await stable_then_burst(publish, service_id, T0)
+        found = await eventually(lambda: opportunities(client, reader, service_id=str(service_id)), app=app)
+        opportunity_id = UUID(found[0]["id"])
+        await publish(pr.ProjectProposedV1(project_id=project_id, title="Stabilise", problem_statement="incidents",
+                                           business_case="fewer outages", origin="improvement_opportunity",
+                                           opportunity_id=opportunity_id, target_service_ids=[service_id]),
+                      at=after_burst, subject=project_id)
+        accepted_at = after_burst + timedelta(days=10)
+        for n in range(24):  # the burst's rate goes on through the measurement window
+            await incident(publish, service_id, accepted_at + timedelta(days=1, hours=28 * n), category=f"still-{n}")
+        window_end = (accepted_at + timedelta(days=30)).isoformat()
+        await eventually(lambda: _counted(client, reader, service_id, window_end, 24), app=app)
+        await publish(ho.HandoverAcceptedV1(handover_id=handover_id, service_id=service_id, project_id=project_id,
+                                            accepted_by="owner", accepted_at=accepted_at,
+                                            readiness_score=Decimal(1), early_life_support_days=14),
+                      at=accepted_at, subject=handover_id)
+        measured = await eventually(lambda: _benefits(kafka_settings, service_id), app=app)
+    assert measured["ce_type"] == mc.BenefitsNotRealizedV1.ce_type()
+    assert Decimal(measured["data"]["measured"]) == Decimal(24 * 7) / 30  # 24 in 30 days, per 7 days
+
+
+async def _counted(client, reader, service_id, as_of, expected: int) -> bool:
+    body = await kpis(client, reader, service_id, window=30, as_of=as_of)
+    return body is not None and body["incident_count"]["value"] == expected

@@ -139,11 +139,11 @@ def evaluation_times(incidents: Sequence[IncidentFact], at: datetime) -> list[da
 def measure(rule: str, *, window: Window, window_days: int, evidence: dict[str, Any],
             incidents: Sequence[IncidentFact]) -> Decimal | None:
     """The rule's KPI over `window`, in the units it was detected in (counts scaled to `window_days`)."""
-    scale = Decimal(window_days) / window.days
     if rule == "incident_rate_rise":
-        return len(opened_in(window, incidents)) * scale
+        return Decimal(len(opened_in(window, incidents))) * window_days / window.days
     if rule == "recurring_incidents":
-        return sum(1 for i in opened_in(window, incidents) if i.category == evidence.get("category")) * scale
+        same = sum(1 for i in opened_in(window, incidents) if i.category == evidence.get("category"))
+        return Decimal(same) * window_days / window.days
     if rule == "sla_breach_rate":
         subject = [i for i in opened_in(window, incidents) if i.subject_to_sla]
         return ratio_pct(sum(1 for i in subject if i.breached), len(subject)) or Decimal(0)
