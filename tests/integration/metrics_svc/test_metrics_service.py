@@ -132,6 +132,24 @@ async def test_a_burst_of_incidents_yields_exactly_one_opportunity_which_can_be_
     assert await opportunities(client, reader, service_id=str(service_id), state="open") == []
 
 
+async def test_bad_requests_are_problems_not_errors(metrics, reader, issue_token):
+    _, client = metrics
+    owner = {"Authorization": f"Bearer {issue_token('service_owner')}"}
+    unknown = await client.post(f"/opportunities/{uuid4()}/dismiss", json={"reason": "none"}, headers=owner)
+    assert unknown.status_code == 404
+    short = await client.post(f"/opportunities/{uuid4()}/dismiss", json={"reason": ""}, headers=owner)
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.reason"
+    for url, params in [("/opportunities", {"rule": "bogus"}), ("/opportunities", {"cursor": "not-ours"}),
+                        ("/kpis/portfolio", {"as_of": "yesterday"}), ("/kpis/portfolio", {"window": "x"}),
+                        ("/opportunities/not-a-uuid", {})]:
+        response = await client.get(url, params=params, headers=reader)
+        assert response.status_code == 422, (url, params, response.text)
+    assert (await client.get(f"/kpis/projects/{uuid4()}", headers=reader)).status_code == 404
+    assert (await client.get(f"/kpis/handovers/{uuid4()}", headers=reader)).status_code == 404
+    portfolio = await client.get("/kpis/portfolio", params={"window": 90}, headers=reader)
+    assert portfolio.status_code == 200 and portfolio.json()["window"]["days"] == 90
+
+
 async def test_the_loop_closes_with_benefits_measured_after_the_handover(
     metrics, publish, reader, kafka_settings
 ):

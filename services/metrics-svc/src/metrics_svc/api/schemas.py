@@ -172,7 +172,9 @@ class PortfolioView(BaseModel):
 
     @classmethod
     def of(cls, report: PortfolioReport, days: int) -> PortfolioView:
-        total = lambda values: float(sum(values, Decimal(0)))  # noqa: E731
+        def total(values) -> float:
+            return float(sum(values, Decimal(0)))
+
         return cls(
             window=WindowView.of(report.window, days), services=len(report.services),
             incidents=sum(s.incident_count.based_on for s in report.services), projects=len(report.projects),
