@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -101,4 +101,3 @@ class HandoverFact:
     early_life_support_days: int | None = None
     rejections: int = 0
     completed_at: datetime | None = None
-    incidents: tuple[IncidentFact, ...] = field(default=())

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from metrics_svc.domain.facts import ChangeFact, CostFact, IncidentFact, SlaFact
+from metrics_svc.domain.facts import ChangeFact, CostFact, IncidentFact
 from metrics_svc.domain.windows import Figure, Window, count_in, mean, minutes_between, ratio_pct
 
 
@@ -110,6 +110,3 @@ def service_kpis(window: Window, *, incidents: Sequence[IncidentFact], changes: 
         incident_reduction_pct=incident_reduction(window, incidents),
     )
 
-
-def availability_target(sla: SlaFact | None) -> Decimal | None:
-    return None if sla is None else sla.availability_target_pct
