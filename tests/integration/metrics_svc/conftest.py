@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -16,6 +17,7 @@ from continuum.contracts.base import EventContract
 from continuum.stack import discover_services
 from continuum.testing.plugin import create_database
 from metrics_svc.config import BenefitsSettings, Config
+from metrics_svc.bootstrap import SPEC
 from metrics_svc.main import create_app
 from tests.support.apps import serving, settings_for
 
@@ -37,7 +39,8 @@ def metrics_app(metrics_database, kafka_settings, auth_settings):
         benefits = BenefitsSettings(window_days=30, check_interval_s=check_interval_s)
         config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
                               benefits=benefits)
-        app = create_app(config)
+        # a consumer group of its own: no rebalance with another test's app, and every topic from offset 0
+        app = create_app(config, spec=replace(SPEC, name=f"metrics-svc-{uuid.uuid4().hex[:8]}"))
         async with serving(app) as client:
             await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)
             app.state.test_client = client
