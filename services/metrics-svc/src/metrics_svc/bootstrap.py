@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from continuum.bus import MessageBus
 from continuum.contracts import metrics as contracts
 from continuum.eventstore.codec import EventCodec
-from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
+from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
 
-from metrics_svc.api.routes import router
+from metrics_svc.api.routes import kpi_router, opportunity_router
 from metrics_svc.config import Config
+from metrics_svc.consumers import CONSUMES, ImprovementLoop, subscriptions
 from metrics_svc.domain.events import EVENT_TYPES
+from metrics_svc.handlers import HANDLERS
 
 SPEC = ServiceSpec(
     name="metrics-svc",
@@ -23,5 +28,24 @@ SPEC = ServiceSpec(
 SERVICE = ServiceEntry(spec=SPEC, app_factory="metrics_svc.main:app", migrations=Path(__file__).parent / "migrations")
 
 
+def message_bus(platform: Platform) -> MessageBus:
+    return MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
+
+
+def improvement_loop(platform: Platform, config: Config) -> ImprovementLoop:
+    return ImprovementLoop(bus=message_bus(platform), config=config)
+
+
 def service_parts(config: Config) -> ServiceParts:
-    return ServiceParts(codec=EventCodec(EVENT_TYPES), publishes=contracts.PUBLISHED, routers=[router()])
+    async def on_start(app: FastAPI, platform: Platform) -> None:
+        app.state.bus = message_bus(platform)
+        app.state.loop = improvement_loop(platform, config)
+
+    return ServiceParts(
+        codec=EventCodec(EVENT_TYPES),
+        publishes=contracts.PUBLISHED,
+        subscriptions=lambda platform: subscriptions(improvement_loop(platform, config)),
+        consumes=CONSUMES,
+        routers=[kpi_router(), opportunity_router()],
+        on_start=on_start,
+    )

@@ -40,6 +40,21 @@ class ImprovementOpportunityDismissedV1(OpportunityEvent):
     reason: str
 
 
+class ImprovementOpportunityConvertedV1(OpportunityEvent):
+    """project-svc proposed a project for the opportunity (ProjectProposed with its opportunity_id)."""
+
+    project_id: UUID
+
+
+class BenefitsMeasurementScheduledV1(OpportunityEvent):
+    """The project's handover was accepted: the same KPI is measured over [measure_from, measure_until)."""
+
+    project_id: UUID
+    handover_id: UUID
+    measure_from: datetime
+    measure_until: datetime
+
+
 class BenefitsRealizedV1(OpportunityEvent):
     project_id: UUID
     kpi: str
@@ -59,6 +74,8 @@ class BenefitsNotRealizedV1(OpportunityEvent):
 PUBLISHED: tuple[type[EventContract], ...] = (
     ImprovementOpportunityDetectedV1,
     ImprovementOpportunityDismissedV1,
+    ImprovementOpportunityConvertedV1,
+    BenefitsMeasurementScheduledV1,
     BenefitsRealizedV1,
     BenefitsNotRealizedV1,
 )

@@ -1,9 +1,119 @@
-"""HTTP routes of metrics-svc (thin: DTO → command → bus → response); the domain's routes come with its issue."""
+"""HTTP routes of metrics-svc: the read-only KPIs and the opportunities (thin: DTO → command/query → response)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import AfterValidator
+
+from continuum.eventstore.summaries import list_summaries
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
+from continuum.http.conditional import IfMatch, parse_if_match
+from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+from metrics_svc import queries
+from metrics_svc.api.schemas import (
+    Dismiss,
+    HandoverKpisView,
+    OpportunitySummary,
+    OpportunityView,
+    PortfolioView,
+    ProjectKpisView,
+    ServiceKpisView,
+)
+from metrics_svc.domain.commands import DismissOpportunity
+from metrics_svc.domain.opportunity import ImprovementOpportunity
+from metrics_svc.domain.windows import WINDOW_DAYS
 
 
-def router() -> APIRouter:
-    return APIRouter()
+
+def _window_length(days: int) -> int:
+    if days not in WINDOW_DAYS:
+        raise ValueError(f"the window is one of {', '.join(map(str, WINDOW_DAYS))} days")
+    return days
+
+
+WindowDays = Annotated[int, AfterValidator(_window_length),
+                       Query(description="Window length in days (7, 30 or 90), ending at as_of.", examples=[30])]
+RuleName = Literal["incident_rate_rise", "recurring_incidents", "sla_breach_rate", "availability_below_target",
+                   "csat_below_target"]
+State = Literal["open", "converted", "measuring", "dismissed", "benefits_realized", "benefits_not_realized"]
+
+
+def _now(as_of: datetime | None) -> datetime:
+    return as_of or datetime.now(UTC)
+
+
+def kpi_router() -> APIRouter:
+    router = APIRouter(prefix="/kpis", tags=["kpis"])
+
+    @router.get("/services/{service_id}", **readable())
+    async def service(service_id: UUID, request: Request, window: WindowDays = 30, as_of: AsOf = None
+                      ) -> ServiceKpisView:
+        async with request.app.state.engine.connect() as conn:
+            report = await queries.service_report(conn, service_id, days=window, as_of=_now(as_of))
+        return ServiceKpisView.of(report, window)
+
+    @router.get("/projects/{project_id}", **readable())
+    async def project(project_id: UUID, request: Request, as_of: AsOf = None) -> ProjectKpisView:
+        async with request.app.state.engine.connect() as conn:
+            earned = await queries.project_report(conn, project_id, as_of=_now(as_of))
+        return ProjectKpisView.of(project_id, earned)
+
+    @router.get("/handovers/{handover_id}", **readable())
+    async def handover(handover_id: UUID, request: Request, as_of: AsOf = None) -> HandoverKpisView:
+        async with request.app.state.engine.connect() as conn:
+            kpis = await queries.handover_report(conn, handover_id, as_of=_now(as_of))
+        return HandoverKpisView.of(handover_id, kpis)
+
+    @router.get("/portfolio", **readable())
+    async def portfolio(request: Request, window: WindowDays = 30, as_of: AsOf = None) -> PortfolioView:
+        async with request.app.state.engine.connect() as conn:
+            report = await queries.portfolio_report(conn, days=window, as_of=_now(as_of))
+        return PortfolioView.of(report, window)
+
+    return router
+
+
+def opportunity_router() -> APIRouter:
+    router = APIRouter(prefix="/opportunities", tags=["opportunities"])
+
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
+                    rule: RuleName | None = None, state: State | None = None) -> Page[OpportunitySummary]:
+        after = (decode_cursor(cursor) or {}).get("after", 0)
+        filters = {"service_id": str(service_id) if service_id else None, "rule": rule, "state": state}
+        contains = {name: value for name, value in filters.items() if value is not None} or None
+        async with request.app.state.engine.connect() as conn:
+            page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains=contains,
+                                        after=after, limit=limit)
+        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
+        return Page[OpportunitySummary](items=page.items, next_cursor=next_cursor)
+
+    @router.get("/{opportunity_id}", **readable())
+    async def read(opportunity_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> OpportunityView:
+        async with request.app.state.platform.unit_of_work() as uow:
+            opportunity = await uow.get(ImprovementOpportunity, opportunity_id, as_of=as_of)
+        answer_with_version(response, opportunity.version)
+        return OpportunityView.of(opportunity)
+
+    @router.get("/{opportunity_id}/history", **readable())
+    async def history(opportunity_id: UUID, request: Request) -> History:
+        async with request.app.state.platform.unit_of_work() as uow:
+            recorded = await uow.history(ImprovementOpportunity.stream_type, opportunity_id)
+        return History(stream_id=opportunity_id, items=[HistoryEntry.of(r) for r in recorded])
+
+    @router.post("/{opportunity_id}/dismiss", **allowed(Role.service_owner))
+    async def dismiss(opportunity_id: UUID, body: Dismiss, caller: Caller, request: Request, response: Response,
+                      if_match: IfMatch = None) -> OpportunityView:
+        command = DismissOpportunity(opportunity_id, body.reason, business_time(caller, body.occurred_at))
+        opportunity = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
+        answer_with_version(response, opportunity.version)
+        return OpportunityView.of(opportunity)
+
+    return router

@@ -1,7 +1,84 @@
-"""Domain events of the metrics context, named in the past tense (filled in by the metrics context's issue)."""
+"""Domain events of the metrics context (the ImprovementOpportunity aggregate), named in the past tense.
+
+Their fields equal the contracts in `continuum.contracts.metrics` (a unit test checks it).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
 from continuum.domain import DomainEvent
 
-EVENT_TYPES: tuple[type[DomainEvent], ...] = ()
+
+@dataclass(frozen=True)
+class ImprovementOpportunityDetected(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    rule: str
+    title: str
+    kpi: str
+    baseline: Decimal
+    observed: Decimal
+    window_days: int
+    evidence: dict[str, Any]
+    detected_at: datetime
+
+
+@dataclass(frozen=True)
+class ImprovementOpportunityDismissed(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImprovementOpportunityConverted(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    project_id: UUID
+
+
+@dataclass(frozen=True)
+class BenefitsMeasurementScheduled(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    project_id: UUID
+    handover_id: UUID
+    measure_from: datetime
+    measure_until: datetime
+
+
+@dataclass(frozen=True)
+class BenefitsRealized(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    project_id: UUID
+    kpi: str
+    baseline: Decimal
+    measured: Decimal
+    window_days: int
+
+
+@dataclass(frozen=True)
+class BenefitsNotRealized(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    project_id: UUID
+    kpi: str
+    baseline: Decimal
+    measured: Decimal
+    window_days: int
+
+
+EVENT_TYPES: tuple[type[DomainEvent], ...] = (
+    ImprovementOpportunityDetected,
+    ImprovementOpportunityDismissed,
+    ImprovementOpportunityConverted,
+    BenefitsMeasurementScheduled,
+    BenefitsRealized,
+    BenefitsNotRealized,
+)

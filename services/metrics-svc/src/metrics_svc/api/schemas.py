@@ -1,0 +1,233 @@
+"""Response and request DTOs of metrics-svc, each with examples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from metrics_svc.domain.handover_kpis import HandoverKpis, LoopKpis
+from metrics_svc.domain.opportunity import ImprovementOpportunity
+from metrics_svc.domain.project_kpis import EarnedValue
+from metrics_svc.domain.windows import Figure, Window
+from metrics_svc.queries import PortfolioReport, ServiceReport
+
+
+def number(value: Decimal | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+class FigureView(BaseModel):
+    value: float | None = Field(description="Null when undefined (a ratio over nothing).", examples=[42.5])
+    based_on: int = Field(description="How many events (incidents, ratings, changes, costs) it rests on.",
+                          examples=[12])
+
+    @classmethod
+    def of(cls, figure: Figure) -> FigureView:
+        return cls(value=number(figure.value), based_on=figure.based_on)
+
+
+class WindowView(BaseModel):
+    days: int = Field(examples=[30])
+    start: datetime = Field(examples=["2026-01-01T00:00:00Z"])
+    end: datetime = Field(description="as_of: the window is [start, end) of business time.",
+                          examples=["2026-01-31T00:00:00Z"])
+
+    @classmethod
+    def of(cls, window: Window, days: int) -> WindowView:
+        return cls(days=days, start=window.start, end=window.end)
+
+
+class WeekView(BaseModel):
+    start: datetime = Field(examples=["2026-01-24T00:00:00Z"])
+    end: datetime = Field(examples=["2026-01-31T00:00:00Z"])
+    incidents: int = Field(examples=[3])
+
+
+class SlaView(BaseModel):
+    availability_target_pct: float = Field(examples=[99.9])
+    csat_target_pct: float = Field(examples=[80])
+
+
+class ServiceKpisView(BaseModel):
+    service_id: UUID
+    window: WindowView
+    mtta_minutes: FigureView
+    mttr_minutes: FigureView
+    incident_count: FigureView
+    weekly_incidents: list[WeekView] = Field(description="Whole weeks ending at as_of, oldest first.")
+    sla_compliance_pct: FigureView
+    availability_pct: FigureView
+    availability_target_pct: float | None = Field(examples=[99.9])
+    csat_pct: FigureView
+    csat_target_pct: float | None = Field(examples=[80])
+    change_success_rate_pct: FigureView
+    tco: FigureView = Field(description="Operating costs + actual costs of the delivering projects, in the window.")
+    incident_reduction_pct: FigureView = Field(description="Against the window of the same length just before.")
+    improvements_planned: int = Field(
+        description="Opportunities turned into projects (service-svc publishes no improvement-register event yet).",
+        examples=[1])
+    improvements_implemented: int = Field(description="Of those, the ones whose benefits were measured.",
+                                          examples=[0])
+
+    @classmethod
+    def of(cls, report: ServiceReport, days: int) -> ServiceKpisView:
+        k = report.kpis
+        return cls(
+            service_id=report.service_id, window=WindowView.of(k.window, days),
+            mtta_minutes=FigureView.of(k.mtta_minutes), mttr_minutes=FigureView.of(k.mttr_minutes),
+            incident_count=FigureView.of(k.incident_count),
+            weekly_incidents=[WeekView(start=w.week.start, end=w.week.end, incidents=w.incidents)
+                              for w in k.weekly_incidents],
+            sla_compliance_pct=FigureView.of(k.sla_compliance_pct), availability_pct=FigureView.of(k.availability_pct),
+            availability_target_pct=number(report.sla.availability_target_pct) if report.sla else None,
+            csat_pct=FigureView.of(k.csat_pct), csat_target_pct=number(report.sla.csat_target_pct) if report.sla else None,
+            change_success_rate_pct=FigureView.of(k.change_success_rate_pct), tco=FigureView.of(k.tco),
+            incident_reduction_pct=FigureView.of(k.incident_reduction_pct),
+            improvements_planned=report.improvements_planned, improvements_implemented=report.improvements_implemented,
+        )
+
+
+class MilestoneVarianceView(BaseModel):
+    milestone_id: UUID
+    schedule_variance_days: int | None = Field(description="Positive: late; null: not yet due.", examples=[3])
+
+
+class ProjectKpisView(BaseModel):
+    project_id: UUID
+    as_of: datetime
+    based_on: int = Field(description="Milestones, progress records and costs it rests on.", examples=[9])
+    bac: float | None = Field(examples=[100000])
+    pv: float = Field(examples=[40000])
+    ev: float = Field(examples=[35000])
+    ac: float = Field(examples=[38000])
+    sv: float = Field(examples=[-5000])
+    cv: float = Field(examples=[-3000])
+    spi: float | None = Field(examples=[0.875])
+    cpi: float | None = Field(examples=[0.921])
+    eac: float | None = Field(examples=[108571.43])
+    vac: float | None = Field(examples=[-8571.43])
+    milestones_missed_pct: float | None = Field(examples=[50])
+    budget_deviation_pct: float | None = Field(description="(EAC − BAC) / BAC.", examples=[8.57])
+    milestones: list[MilestoneVarianceView]
+
+    @classmethod
+    def of(cls, project_id: UUID, ev: EarnedValue) -> ProjectKpisView:
+        n = number
+        return cls(project_id=project_id, as_of=ev.as_of, based_on=ev.based_on, bac=n(ev.bac), pv=n(ev.pv),
+                   ev=n(ev.ev), ac=n(ev.ac), sv=n(ev.sv), cv=n(ev.cv), spi=n(ev.spi), cpi=n(ev.cpi), eac=n(ev.eac),
+                   vac=n(ev.vac), milestones_missed_pct=n(ev.milestones_missed_pct),
+                   budget_deviation_pct=n(ev.budget_deviation_pct),
+                   milestones=[MilestoneVarianceView(milestone_id=m.milestone_id,
+                                                     schedule_variance_days=m.schedule_variance_days)
+                               for m in ev.milestones])
+
+
+class HandoverKpisView(BaseModel):
+    handover_id: UUID
+    as_of: datetime
+    readiness_score: float | None = Field(description="Share of criteria met or waived, at acceptance.",
+                                          examples=[0.9])
+    days_in_transition: float | None = Field(examples=[12.5])
+    early_life_incidents: FigureView
+    early_life_incident_rate_per_week: FigureView
+    rejections: int = Field(examples=[1])
+
+    @classmethod
+    def of(cls, handover_id: UUID, k: HandoverKpis) -> HandoverKpisView:
+        return cls(handover_id=handover_id, as_of=k.as_of, readiness_score=number(k.readiness_score),
+                   days_in_transition=number(k.days_in_transition),
+                   early_life_incidents=FigureView.of(k.early_life_incidents),
+                   early_life_incident_rate_per_week=FigureView.of(k.early_life_incident_rate_per_week),
+                   rejections=k.rejections)
+
+
+class LoopView(BaseModel):
+    opportunities_detected: int = Field(examples=[4])
+    converted_to_projects: int = Field(examples=[2])
+    benefits_measured: int = Field(examples=[1])
+    benefits_realized: int = Field(examples=[1])
+    benefits_realized_pct: float | None = Field(examples=[100])
+
+    @classmethod
+    def of(cls, loop: LoopKpis) -> LoopView:
+        return cls(**{**loop.__dict__, "benefits_realized_pct": number(loop.benefits_realized_pct)})
+
+
+class PortfolioView(BaseModel):
+    window: WindowView
+    services: int = Field(examples=[12])
+    incidents: int = Field(examples=[57])
+    projects: int = Field(examples=[5])
+    pv: float = Field(examples=[400000])
+    ev: float = Field(examples=[380000])
+    ac: float = Field(examples=[390000])
+    handovers: int = Field(examples=[3])
+    handovers_accepted: int = Field(examples=[2])
+    handovers_rejected: int = Field(description="Rejections counted over all handovers.", examples=[1])
+    loop: LoopView
+
+    @classmethod
+    def of(cls, report: PortfolioReport, days: int) -> PortfolioView:
+        def total(values) -> float:
+            return float(sum(values, Decimal(0)))
+
+        return cls(
+            window=WindowView.of(report.window, days), services=len(report.services),
+            incidents=sum(s.incident_count.based_on for s in report.services), projects=len(report.projects),
+            pv=total(p.pv for p in report.projects), ev=total(p.ev for p in report.projects),
+            ac=total(p.ac for p in report.projects), handovers=len(report.handovers),
+            handovers_accepted=sum(1 for h in report.handovers if h.readiness_score is not None),
+            handovers_rejected=sum(h.rejections for h in report.handovers), loop=LoopView.of(report.loop),
+        )
+
+
+class OpportunitySummary(BaseModel):
+    id: UUID
+    service_id: UUID
+    rule: str = Field(examples=["incident_rate_rise"])
+    state: str = Field(examples=["open"])
+    open: bool
+    title: str = Field(examples=["Incident rate rose to 9 in 7 days"])
+    kpi: str = Field(examples=["incidents_per_7_days"])
+    detected_at: datetime
+    project_id: UUID | None = None
+    measure_until: datetime | None = None
+
+
+class OpportunityView(BaseModel):
+    id: UUID
+    service_id: UUID
+    rule: str = Field(examples=["incident_rate_rise"])
+    state: str = Field(examples=["open"])
+    title: str = Field(examples=["Incident rate rose to 9 in 7 days"])
+    kpi: str = Field(examples=["incidents_per_7_days"])
+    baseline: float = Field(examples=[1.5])
+    observed: float = Field(examples=[9])
+    window_days: int = Field(examples=[7])
+    evidence: dict[str, Any] = Field(examples=[{"incident_ids": ["6f1c0e0e-8a43-4c1e-9b43-2f0d2f8c0a11"]}])
+    detected_at: datetime
+    project_id: UUID | None = None
+    dismissal_reason: str | None = Field(default=None, examples=["known seasonal peak"])
+    measure_from: datetime | None = None
+    measure_until: datetime | None = None
+    measured: float | None = Field(default=None, examples=[2])
+    version: int = Field(examples=[1])
+
+    @classmethod
+    def of(cls, o: ImprovementOpportunity) -> OpportunityView:
+        d = o.detected
+        assert d is not None
+        return cls(id=o.id, service_id=d.service_id, rule=d.rule, state=o.state, title=d.title, kpi=d.kpi,
+                   baseline=float(d.baseline), observed=float(d.observed), window_days=d.window_days,
+                   evidence=d.evidence, detected_at=d.detected_at, project_id=o.project_id,
+                   dismissal_reason=o.dismissal_reason, measure_from=o.measure_from, measure_until=o.measure_until,
+                   measured=number(o.measured), version=o.version)
+
+
+class Dismiss(BaseModel):
+    reason: str = Field(min_length=3, max_length=2000, examples=["A one-off supplier outage, already handled"])
+    occurred_at: AwareDatetime | None = None

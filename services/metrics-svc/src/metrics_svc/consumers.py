@@ -1,0 +1,105 @@
+"""Inbound: every consumed event becomes facts; then the loop reacts (detect, convert, schedule, measure).
+
+All of it runs on the consumer's connection, in the transaction that records the event in the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.bus import MessageBus
+from continuum.consumer import Delivery, Subscription
+from continuum.contracts import handover as ho
+from continuum.contracts import project as pr
+from continuum.contracts import service as sv
+from continuum.eventstore.summaries import list_summaries
+
+from metrics_svc.config import Config
+from metrics_svc.domain.commands import (
+    ConvertOpportunity,
+    DetectOpportunity,
+    MeasureBenefits,
+    ScheduleBenefitsMeasurement,
+)
+from metrics_svc.domain.detection import detect, evaluation_times
+from metrics_svc.domain.opportunity import ImprovementOpportunity
+from metrics_svc.projection import reads
+from metrics_svc.projection.projector import WRITERS
+from metrics_svc.projection.tables import LIVE
+
+log = logging.getLogger(__name__)
+
+DETECTION_TRIGGERS = (sv.IncidentOpenedV1, sv.IncidentResolvedV1, sv.IncidentResponseSlaBreachedV1,
+                      sv.IncidentResolutionSlaBreachedV1, sv.IncidentCsatRatedV1, sv.SlaDefinedV1)
+
+
+@dataclass(frozen=True)
+class ImprovementLoop:
+    """Projects each event into facts, then lets the improvement loop react to it."""
+
+    bus: MessageBus
+    config: Config
+
+    async def handle(self, delivery: Delivery, conn: AsyncConnection) -> None:
+        payload, at = delivery.payload, delivery.event.time or datetime.now(UTC)
+        await WRITERS[type(payload)](conn, LIVE, payload, delivery.event.id, at)
+        if isinstance(payload, DETECTION_TRIGGERS) and self.config.detection.enabled:
+            await self.detect_for(payload.service_id, at, conn)
+        if isinstance(payload, pr.ProjectProposedV1):
+            await self.convert(payload, at, conn)
+        if isinstance(payload, ho.HandoverAcceptedV1):
+            await self.schedule_measurement(payload, at, conn)
+        await self.measure_due(at, conn)
+
+    async def detect_for(self, service_id: UUID, at: datetime, conn: AsyncConnection) -> None:
+        """Each rule that fires and has no open opportunity for the service yet becomes one."""
+        incidents = await reads.incidents_of(conn, LIVE, service_id)
+        sla = await reads.sla_of(conn, LIVE, service_id)
+        for moment in evaluation_times(incidents, at):
+            for detection in detect(incidents, sla, moment, self.config.detection.rules()):
+                if not await self._opportunities(conn, service_id=str(service_id), rule=detection.rule, open=True):
+                    await self.bus.handle(DetectOpportunity(service_id, detection, moment), connection=conn)
+
+    async def convert(self, proposed: pr.ProjectProposedV1, at: datetime, conn: AsyncConnection) -> None:
+        if proposed.origin != "improvement_opportunity" or proposed.opportunity_id is None:
+            return
+        if not await self._opportunities(conn, id=str(proposed.opportunity_id), state="open"):
+            log.warning("project %s names opportunity %s, which is not open here", proposed.project_id,
+                        proposed.opportunity_id)
+            return
+        await self.bus.handle(ConvertOpportunity(proposed.opportunity_id, proposed.project_id, at), connection=conn)
+
+    async def schedule_measurement(self, accepted: ho.HandoverAcceptedV1, at: datetime, conn: AsyncConnection) -> None:
+        """The accepted handover of a project born from an opportunity starts the benefits measurement."""
+        project = None if accepted.project_id is None else await reads.project(conn, LIVE, accepted.project_id)
+        if project is None or project.opportunity_id is None:
+            return
+        if not await self._opportunities(conn, id=str(project.opportunity_id), state="converted"):
+            return
+        command = ScheduleBenefitsMeasurement(project.opportunity_id, accepted.handover_id, accepted.accepted_at,
+                                              self.config.benefits.window_days, at)
+        await self.bus.handle(command, connection=conn)
+
+    async def measure_due(self, now: datetime, conn: AsyncConnection) -> None:
+        """Measurements whose window has passed on business time are taken now."""
+        for item in await self._opportunities(conn, state="measuring"):
+            if datetime.fromisoformat(item["measure_until"]) <= now:
+                command = MeasureBenefits(UUID(item["id"]), self.config.benefits.min_gap_closed_pct, now)
+                await self.bus.handle(command, connection=conn)
+
+    async def _opportunities(self, conn: AsyncConnection, **contains: object) -> list[dict]:
+        page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains=contains,
+                                    limit=1000)
+        return page.items
+
+
+def subscriptions(loop: ImprovementLoop) -> dict[str, Subscription]:
+    return {contract.ce_type(): Subscription(contract, loop.handle) for contract in WRITERS}
+
+
+CONSUMES = tuple(WRITERS)

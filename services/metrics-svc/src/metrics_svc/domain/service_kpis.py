@@ -1,0 +1,112 @@
+"""Service KPIs of DESIGN §6 over a window of business time: pure functions of the projected facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from metrics_svc.domain.facts import ChangeFact, CostFact, IncidentFact
+from metrics_svc.domain.windows import Figure, Window, count_in, mean, minutes_between, ratio_pct
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    week: Window
+    incidents: int
+
+
+@dataclass(frozen=True)
+class ServiceKpis:
+    window: Window
+    mtta_minutes: Figure
+    mttr_minutes: Figure
+    incident_count: Figure
+    weekly_incidents: list[WeekCount]
+    sla_compliance_pct: Figure
+    availability_pct: Figure
+    csat_pct: Figure
+    change_success_rate_pct: Figure
+    tco: Figure
+    incident_reduction_pct: Figure
+
+
+def opened_in(window: Window, incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
+    return [incident for incident in incidents if window.holds(incident.opened_at)]
+
+
+def mtta(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """Mean minutes from opening to acknowledgement, over incidents acknowledged in the window."""
+    times = [minutes_between(i.opened_at, i.acknowledged_at) for i in incidents if window.holds(i.acknowledged_at)]
+    return Figure(mean(times), len(times))
+
+
+def mttr(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """Mean minutes from opening to resolution, over incidents resolved in the window."""
+    times = [minutes_between(i.opened_at, i.resolved_at) for i in incidents if window.holds(i.resolved_at)]
+    return Figure(mean(times), len(times))
+
+
+def incident_count(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    count = len(opened_in(window, incidents))
+    return Figure(Decimal(count), count)
+
+
+def weekly_incidents(window: Window, incidents: Sequence[IncidentFact]) -> list[WeekCount]:
+    return [WeekCount(week, count_in(week, (i.opened_at for i in incidents))) for week in window.weeks()]
+
+
+def sla_compliance(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """Incidents meeting their SLA / incidents subject to an SLA, over incidents opened in the window."""
+    subject = [i for i in opened_in(window, incidents) if i.subject_to_sla]
+    met = sum(1 for i in subject if not i.breached)
+    return Figure(ratio_pct(met, len(subject)), len(subject))
+
+
+def availability(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """(agreed time − outage time) / agreed time; outages count in the window they were resolved in."""
+    outages = [i for i in incidents if i.outage and window.holds(i.resolved_at)]
+    outage_minutes = min(sum((i.outage_minutes for i in outages), Decimal(0)), window.minutes)
+    return Figure(ratio_pct(window.minutes - outage_minutes, window.minutes), len(outages))
+
+
+def csat(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """Responses of 4–5 / responses, over ratings given in the window."""
+    scores = [i.csat for i in incidents if i.csat is not None and window.holds(i.csat_at)]
+    satisfied = sum(1 for score in scores if score >= 4)
+    return Figure(ratio_pct(satisfied, len(scores)), len(scores))
+
+
+def change_success_rate(window: Window, changes: Sequence[ChangeFact]) -> Figure:
+    done = [c for c in changes if window.holds(c.implemented_at)]
+    return Figure(ratio_pct(sum(1 for c in done if c.successful), len(done)), len(done))
+
+
+def tco(window: Window, operating_costs: Sequence[CostFact], project_costs: Sequence[CostFact]) -> Figure:
+    """Operating costs + actual costs of the projects delivering to the service, incurred in the window."""
+    costs = [c for c in (*operating_costs, *project_costs) if window.holds(c.incurred_at)]
+    return Figure(sum((c.amount for c in costs), Decimal(0)), len(costs))
+
+
+def incident_reduction(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """(baseline − now) / baseline: incidents in the window against the window of the same length before it."""
+    now, baseline = len(opened_in(window, incidents)), len(opened_in(window.before(), incidents))
+    return Figure(ratio_pct(baseline - now, baseline), now + baseline)
+
+
+def service_kpis(window: Window, *, incidents: Sequence[IncidentFact], changes: Sequence[ChangeFact],
+                 operating_costs: Sequence[CostFact], project_costs: Sequence[CostFact]) -> ServiceKpis:
+    return ServiceKpis(
+        window=window,
+        mtta_minutes=mtta(window, incidents),
+        mttr_minutes=mttr(window, incidents),
+        incident_count=incident_count(window, incidents),
+        weekly_incidents=weekly_incidents(window, incidents),
+        sla_compliance_pct=sla_compliance(window, incidents),
+        availability_pct=availability(window, incidents),
+        csat_pct=csat(window, incidents),
+        change_success_rate_pct=change_success_rate(window, changes),
+        tco=tco(window, operating_costs, project_costs),
+        incident_reduction_pct=incident_reduction(window, incidents),
+    )
+

@@ -1,0 +1,1 @@
+"""The KPI projections: compact facts in PostgreSQL, written by the consumer, read by the KPI routes."""

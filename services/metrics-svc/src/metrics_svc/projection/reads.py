@@ -1,0 +1,91 @@
+"""Reads the projected facts back as the pure domain's fact objects."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from metrics_svc.domain.facts import (
+    ChangeFact,
+    CostFact,
+    HandoverFact,
+    IncidentFact,
+    MilestoneFact,
+    ProgressFact,
+    ProjectFact,
+    SlaFact,
+)
+from metrics_svc.projection.tables import FactTables
+
+
+async def _rows(conn: AsyncConnection, query: sa.Select) -> list[sa.Row]:
+    return list((await conn.execute(query)).all())
+
+
+async def incidents_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[IncidentFact]:
+    query = sa.select(t.incidents).where(t.incidents.c.service_id == service_id).order_by(t.incidents.c.opened_at)
+    return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
+
+
+async def sla_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> SlaFact | None:
+    row = (await conn.execute(sa.select(t.slas).where(t.slas.c.service_id == service_id))).first()
+    return None if row is None else SlaFact(**row._mapping)
+
+
+async def changes_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ChangeFact]:
+    query = sa.select(t.changes).where(t.changes.c.service_id == service_id)
+    return [ChangeFact(**row._mapping) for row in await _rows(conn, query)]
+
+
+async def operating_costs_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[CostFact]:
+    c = t.operating_costs.c
+    query = sa.select(c.service_id, c.amount, c.incurred_at).where(c.service_id == service_id)
+    return [CostFact(*row) for row in await _rows(conn, query)]
+
+
+async def delivering_project_costs(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[CostFact]:
+    """Actual costs of the projects naming the service among their targets."""
+    c, p = t.project_costs.c, t.projects.c
+    query = (sa.select(c.project_id, c.amount, c.incurred_at)
+             .join_from(t.project_costs, t.projects, c.project_id == p.project_id)
+             .where(p.target_service_ids.contains([str(service_id)])))
+    return [CostFact(*row) for row in await _rows(conn, query)]
+
+
+async def project(conn: AsyncConnection, t: FactTables, project_id: UUID) -> ProjectFact | None:
+    row = (await conn.execute(sa.select(t.projects).where(t.projects.c.project_id == project_id))).first()
+    if row is None:
+        return None
+    m, g, c = t.milestones.c, t.progress.c, t.project_costs.c
+    milestones = await _rows(conn, sa.select(m.milestone_id, m.planned_date, m.planned_value, m.actual_date)
+                             .where(m.project_id == project_id).order_by(m.planned_date))
+    progress = await _rows(conn, sa.select(g.milestone_id, g.percent_complete, g.recorded_at)
+                           .where(g.project_id == project_id))
+    costs = await _rows(conn, sa.select(c.project_id, c.amount, c.incurred_at).where(c.project_id == project_id))
+    return ProjectFact(
+        project_id=row.project_id, origin=row.origin, opportunity_id=row.opportunity_id,
+        target_service_ids=tuple(UUID(s) for s in row.target_service_ids),
+        budget_at_completion=row.budget_at_completion, baselined=row.baselined,
+        milestones=tuple(MilestoneFact(*r) for r in milestones), progress=tuple(ProgressFact(*r) for r in progress),
+        costs=tuple(CostFact(*r) for r in costs),
+    )
+
+
+async def handover(conn: AsyncConnection, t: FactTables, handover_id: UUID) -> HandoverFact | None:
+    row = (await conn.execute(sa.select(t.handovers).where(t.handovers.c.handover_id == handover_id))).first()
+    return None if row is None else HandoverFact(**row._mapping)
+
+
+async def project_ids(conn: AsyncConnection, t: FactTables) -> list[UUID]:
+    return list((await conn.execute(sa.select(t.projects.c.project_id))).scalars())
+
+
+async def service_ids(conn: AsyncConnection, t: FactTables) -> list[UUID]:
+    query = sa.select(t.incidents.c.service_id).union(sa.select(t.slas.c.service_id))
+    return list((await conn.execute(query)).scalars())
+
+
+async def handover_rows(conn: AsyncConnection, t: FactTables) -> list[HandoverFact]:
+    return [HandoverFact(**row._mapping) for row in await _rows(conn, sa.select(t.handovers))]

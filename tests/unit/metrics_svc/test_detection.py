@@ -1,0 +1,115 @@
+"""Each detection rule on hand-made incidents: it fires on a weakness, stays quiet on noise and thin data."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from metrics_svc.domain.detection import (
+    MOMENT,
+    RuleSettings,
+    availability_below_target,
+    benefits_realized,
+    csat_below_target,
+    detect,
+    evaluation_times,
+    incident_rate_rise,
+    measure,
+    recurring_incidents,
+    sla_breach_rate,
+)
+from metrics_svc.domain.windows import Window
+from tests.unit.metrics_svc.factories import AS_OF, incident, sla
+
+S = RuleSettings()
+STABLE = [incident(d, category=c) for d, c in [(8, "db"), (15, "network"), (22, "disk"), (30, "auth")]]
+
+
+def test_incident_rate_rise_fires_on_a_burst_against_the_trailing_baseline():
+    burst = [incident(d / 4, category=f"c{d}") for d in range(1, 7)]
+    found = incident_rate_rise(STABLE + burst, AS_OF, S)
+    assert found is not None and found.observed == 6 and found.baseline == 1 and found.window_days == 7
+    assert sorted(found.evidence["incident_ids"]) == sorted(str(i.incident_id) for i in burst)
+    assert found.evidence["baseline_incidents"] == 4
+
+
+def test_incident_rate_rise_needs_the_minimum_count_and_the_factor():
+    assert incident_rate_rise(STABLE + [incident(1), incident(2), incident(3), incident(4)], AS_OF, S) is None
+    busy_baseline = [incident(8 + d) for d in range(24)]  # 6 a week before
+    assert incident_rate_rise(busy_baseline + [incident(d) for d in range(1, 7)], AS_OF, S) is None
+
+
+def test_recurring_incidents_fire_for_the_same_category_in_the_window():
+    repeated = [incident(d * 5, category="disk") for d in range(1, 6)]
+    found = recurring_incidents(repeated + [incident(1, category="db")], AS_OF, S)
+    assert found is not None and found.evidence["category"] == "disk" and found.observed == 5
+    assert recurring_incidents(repeated[:4] + [incident(40, category="disk")], AS_OF, S) is None
+
+
+def test_sla_breach_rate_fires_above_the_threshold_with_enough_incidents():
+    met, breached = [incident(d, sla_met=True) for d in range(1, 8)], [incident(d, breached=True) for d in (2, 3)]
+    found = sla_breach_rate(met + breached, AS_OF, S)
+    assert found is not None and found.observed == Decimal(200) / 9 and found.baseline == 20
+    assert sla_breach_rate(met[:5] + breached[:1], AS_OF, S) is None  # 16.7 % is under 20 %
+    assert sla_breach_rate(breached, AS_OF, S) is None  # two SLA-bound incidents are too few
+
+
+def test_availability_below_the_sla_target():
+    outage = [incident(3, resolve_min=60, outage_min=60)]  # 60 of 43 200 minutes: 99.86 %
+    found = availability_below_target(outage, sla("99.9"), AS_OF, S)
+    assert found is not None and found.baseline == Decimal("99.9") and found.observed < Decimal("99.9")
+    assert availability_below_target(outage, sla("99.5"), AS_OF, S) is None
+    assert availability_below_target(outage, None, AS_OF, S) is None  # no SLA, no target
+
+
+def test_csat_below_target_needs_enough_responses():
+    ratings = [incident(d, csat=s) for d, s in [(1, 5), (2, 2), (3, 3), (4, 4), (5, 1)]]
+    found = csat_below_target(ratings, sla(csat_target="80"), AS_OF, S)
+    assert found is not None and found.observed == 40 and found.evidence["responses"] == 5
+    assert csat_below_target(ratings[:4], sla(csat_target="80"), AS_OF, S) is None
+
+
+def test_an_empty_history_detects_nothing():
+    assert detect([], sla(), AS_OF, S) == []
+
+
+@given(st.integers(0, 2**32))
+def test_steady_noise_of_two_a_week_fires_no_rule(seed):
+    rng = random.Random(seed)
+    categories = ["db", "network", "disk", "auth", "dns", "app", "storage", "email"]
+    noise = [incident(week * 7 + rng.uniform(0, 7), category=categories[(week * 2 + n) % 8], sla_met=True,
+                      csat=rng.choice([4, 5]))
+             for week in range(12) for n in range(2)]
+    assert detect(noise, sla("99.9"), AS_OF, S) == []
+
+
+def test_benefits_compare_the_measured_kpi_with_the_gap_at_detection():
+    window = Window.ending(AS_OF, days=14)
+    fewer = [incident(d) for d in (1, 9)]
+    assert measure("incident_rate_rise", window=window, window_days=7, evidence={}, incidents=fewer) == 1
+    assert benefits_realized("incident_rate_rise", baseline=Decimal(1), observed=Decimal(8), measured=Decimal(1),
+                             min_gap_closed_pct=Decimal(50))
+    assert not benefits_realized("incident_rate_rise", baseline=Decimal(1), observed=Decimal(8),
+                                 measured=Decimal(6), min_gap_closed_pct=Decimal(50))
+    assert benefits_realized("csat_below_target", baseline=Decimal(80), observed=Decimal(40), measured=Decimal(70),
+                             min_gap_closed_pct=Decimal(50))
+    assert not benefits_realized("csat_below_target", baseline=Decimal(80), observed=Decimal(40), measured=None,
+                                 min_gap_closed_pct=Decimal(50))
+
+
+def test_rules_run_at_the_event_and_at_the_latest_moment_known_for_the_service():
+    later = incident(1, resolve_min=60)
+    times = evaluation_times([incident(10), later], AS_OF - timedelta(days=5))
+    assert times == [AS_OF - timedelta(days=5) + MOMENT, later.resolved_at + MOMENT]
+    assert evaluation_times([], AS_OF) == [AS_OF + MOMENT]
+
+
+def test_a_burst_seen_out_of_order_is_still_detected_at_the_latest_moment():
+    burst = [incident(d / 4, category=f"c{d}") for d in range(1, 7)]
+    earliest_event = min(i.opened_at for i in burst)
+    found = [detect(STABLE + burst, None, t, S) for t in evaluation_times(STABLE + burst, earliest_event)]
+    assert found[0] == [] and [d.rule for d in found[-1]] == ["incident_rate_rise"]

@@ -1,0 +1,39 @@
+"""Handover and loop KPIs on hand-made facts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+from metrics_svc.domain.facts import HandoverFact
+from metrics_svc.domain.handover_kpis import handover_kpis, loop_kpis
+from tests.unit.metrics_svc.factories import AS_OF, SERVICE, incident
+
+
+def handover(**changes) -> HandoverFact:
+    return HandoverFact(**{"handover_id": uuid4(), "service_id": SERVICE, "project_id": None,
+                           "opened_at": AS_OF - timedelta(days=40), **changes})
+
+
+def test_an_open_handover_has_days_in_transition_and_no_early_life_yet():
+    kpis = handover_kpis(handover(rejections=1), [incident(1)], AS_OF)
+    assert kpis.days_in_transition == 40 and kpis.readiness_score is None and kpis.rejections == 1
+    assert kpis.early_life_incidents.value is None and kpis.early_life_incident_rate_per_week.value is None
+
+
+def test_early_life_incident_rate_counts_incidents_in_the_support_period():
+    accepted = handover(accepted_at=AS_OF - timedelta(days=28), readiness_score=Decimal("0.9"),
+                        early_life_support_days=14)
+    incidents = [incident(27), incident(20), incident(15), incident(13), incident(30)]
+    kpis = handover_kpis(accepted, incidents, AS_OF)
+    assert kpis.days_in_transition == 12 and kpis.readiness_score == Decimal("0.9")
+    assert kpis.early_life_incidents.value == 3 and kpis.early_life_incident_rate_per_week.value == Decimal("1.5")
+
+
+def test_loop_figures_and_an_undefined_realised_share():
+    assert loop_kpis([]).benefits_realized_pct is None
+    loop = loop_kpis(["open", "dismissed", "converted", "benefits_realized", "benefits_not_realized",
+                      "benefits_realized"])
+    assert (loop.opportunities_detected, loop.converted_to_projects, loop.benefits_measured) == (6, 4, 3)
+    assert loop.benefits_realized_pct == Decimal(200) / 3
