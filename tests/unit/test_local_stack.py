@@ -54,3 +54,27 @@ def test_a_consumer_retrying_past_its_limit_reports_stuck():
     assert not status.stuck(after_s=30)
     status.retrying_since = time.monotonic() - 31
     assert status.stuck(after_s=30)
+
+
+def test_processes_making_the_development_key_at_once_agree_on_one(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from cryptography.hazmat.primitives import serialization
+
+    from continuum.http.auth import dev_private_key
+
+    path = tmp_path / "key.pem"
+    with ProcessPoolExecutor(4) as pool:
+        keys = list(pool.map(_public_pem, [path] * 8))
+    assert len(set(keys)) == 1
+    assert keys[0] == dev_private_key(path).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _public_pem(path):
+    from cryptography.hazmat.primitives import serialization
+
+    from continuum.http.auth import dev_private_key
+
+    return dev_private_key(path).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

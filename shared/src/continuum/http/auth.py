@@ -57,7 +57,12 @@ def dev_private_key(path: Path) -> rsa.RSAPrivateKey:
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(pem)
         temporary.chmod(0o600)
-        temporary.replace(path)  # atomic: concurrent first starts agree on one key
+        try:
+            os.link(temporary, path)  # atomic create-if-absent: services starting together agree on one key
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            temporary.unlink()
     return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 

@@ -1,0 +1,178 @@
+"""The whole story with the four services as real processes over HTTP and Kafka:
+
+a project with one target service enters closing → a handover opens by itself → the SLA and the owner defined
+in service-svc tick their criteria → the service owner accepts → the service enters operation and the
+project may close → a burst of recurring incidents → metrics-svc detects an opportunity → project-svc proposes
+the improvement project → it is delivered and handed over → metrics-svc schedules its benefits measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+TODAY = datetime.now(UTC).date()
+CRITERIA = ["documentation-complete", "support-team-trained", "knowledge-base-populated", "monitoring-in-place",
+            "runbooks-and-escalation-contacts", "early-life-support-period-agreed", "known-errors-documented"]
+SLA = {"availability_target_pct": "99.5", "csat_target_pct": "80",
+       "targets": {p: {"response_minutes": r, "resolution_minutes": 8 * r}
+                   for p, r in (("P1", 15), ("P2", 30), ("P3", 60), ("P4", 240))}}
+
+
+async def eventually(probe, *, what: str, timeout_s: float = 60):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = await probe()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.3)
+
+
+async def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+class Story:
+    def __init__(self, system, issue_token) -> None:
+        self.project, self.service = system["project-svc"], system["service-svc"]
+        self.handover, self.metrics = system["handover-svc"], system["metrics-svc"]
+        token = lambda *roles, who: {"Authorization": f"Bearer {issue_token(*roles, subject=who)}"}  # noqa: E731
+        self.pm, self.sponsor = token("project_manager", who="bob"), token("sponsor", who="alice")
+        self.owner, self.viewer = token("service_owner", who="sam"), token("viewer", who="vera")
+        self.monitoring = token("integration", "support_agent", who="monitoring")
+
+    async def live_service(self) -> str:
+        body = {"name": "Payments gateway", "description": "Card payments", "demanded_by": "Sales",
+                "expected_volume": "2M transactions a month"}
+        service = await ok(await self.service.post("/services", json=body, headers=self.owner), 201)
+        url = f"/services/{service['id']}"
+        await ok(await self.service.post(f"{url}/assign-owner", json={"owner": "sam"}, headers=self.owner))
+        await ok(await self.service.post(f"{url}/define-sla", json=SLA, headers=self.owner))
+        return service["id"]
+
+    async def project_in_closing(self, url: str) -> None:
+        charter = {"goal": "Stable payments", "scope_statement": "Failover", "budget_at_completion": "1000.00",
+                   "planned_start": (TODAY - timedelta(days=30)).isoformat(),
+                   "planned_end": (TODAY + timedelta(days=30)).isoformat(),
+                   "team": {"sponsor": "alice", "project_manager": "bob", "members": []}}
+        await ok(await self.project.post(f"{url}/approve-charter", json=charter, headers=self.sponsor))
+        await ok(await self.project.post(f"{url}/start-planning", headers=self.pm))
+        milestone = {"name": "failover live", "planned_date": TODAY.isoformat(), "planned_value": "1000.00"}
+        added = await self.project.post(f"{url}/add-milestone", json=milestone, headers=self.pm)
+        await ok(added)
+        milestone_id = added.headers["Location"].rsplit("/", 1)[1]
+        await ok(await self.project.post(f"{url}/baseline", headers=self.pm))
+        await ok(await self.project.post(f"{url}/complete-milestone", headers=self.pm,
+                                         json={"milestone_id": milestone_id, "actual_date": TODAY.isoformat()}))
+        assert (await ok(await self.project.post(f"{url}/enter-closing", headers=self.pm)))["state"] == "closing"
+        await ok(await self.project.post(f"{url}/accept", headers=self.sponsor))
+
+    async def handover_of(self, project_id: str, service_id: str) -> dict:
+        async def opened():
+            page = await ok(await self.handover.get("/handovers", headers=self.viewer,
+                                                    params={"project_id": project_id, "service_id": service_id}))
+            return page["items"][0] if page["items"] else None
+
+        return await eventually(opened, what="the handover to open by itself")
+
+    async def accept_handover(self, handover_id: str) -> dict:
+        url = f"/handovers/{handover_id}"
+
+        async def service_criteria_met():
+            body = await ok(await self.handover.get(url, headers=self.viewer))
+            states = {c["key"]: c["status"] for c in body["criteria"]}
+            return body if states["sla-defined"] == states["service-owner-named"] == "met" else None
+
+        await eventually(service_criteria_met, what="SLA defined and owner named to tick from service events")
+        for key in CRITERIA:
+            evidence = {"evidence": f"https://wiki.example.com/{key}"}
+            if key == "early-life-support-period-agreed":
+                evidence["early_life_support_days"] = 14
+            await ok(await self.handover.post(f"{url}/criteria/{key}/meet", json=evidence, headers=self.pm))
+        return await ok(await self.handover.post(f"{url}/accept", json={}, headers=self.owner))
+
+    async def recurring_incidents(self, service_id: str, count: int) -> None:
+        start = datetime.now(UTC) - timedelta(days=3)
+        for n in range(count):
+            opened_at = start + timedelta(hours=6 * n)
+            incident = await ok(await self.service.post("/incidents", headers=self.monitoring, json={
+                "service_id": service_id, "priority": "P2", "category": "card-declines", "title": f"Declines #{n}",
+                "outage": False, "detected_at": opened_at.isoformat(), "occurred_at": opened_at.isoformat()}), 201)
+            await ok(await self.service.post(f"/incidents/{incident['id']}/resolve", headers=self.monitoring, json={
+                "resolution_code": "restarted", "occurred_at": (opened_at + timedelta(hours=1)).isoformat()}))
+
+
+async def test_from_project_to_operation_to_opportunity_to_improvement_project(system, issue_token):
+    story = Story(system, issue_token)
+    service_id = await story.live_service()
+
+    proposal = {"title": "Payments failover", "problem_statement": "Single gateway", "business_case": "Lost sales",
+                "target_service_ids": [service_id]}
+    created = await story.project.post("/projects", json=proposal, headers=story.pm)
+    project = await ok(created, 201)
+    project_url = created.headers["Location"]
+    await story.project_in_closing(project_url)
+    refused = await story.project.post(f"{project_url}/close", headers=story.pm)
+    assert refused.status_code == 409 and refused.json()["rule"] == "handovers-accepted"
+
+    handover = await story.handover_of(project["id"], service_id)
+    accepted = await story.accept_handover(handover["id"])
+    assert accepted["state"] == "accepted"
+
+    async def in_operation():
+        body = await ok(await story.service.get(f"/services/{service_id}", headers=story.viewer))
+        return body if body["stage"] == "operation" else None
+
+    await eventually(in_operation, what="the service to enter operation")
+
+    async def closed():
+        response = await story.project.post(f"{project_url}/close", headers=story.pm)
+        return response.json() if response.status_code == 200 else None
+
+    assert (await eventually(closed, what="the project to close"))["state"] == "closed"
+
+    async def handover_kpis():
+        response = await story.metrics.get(f"/kpis/handovers/{handover['id']}", headers=story.viewer)
+        return response.json() if response.status_code == 200 else None
+
+    assert await eventually(handover_kpis, what="metrics to project the handover")
+
+    await story.recurring_incidents(service_id, count=6)
+
+    recurring = {"service_id": service_id, "rule": "recurring_incidents"}
+
+    async def opportunity():
+        page = await ok(await story.metrics.get("/opportunities", headers=story.viewer, params=recurring))
+        return page["items"][0] if page["items"] else None
+
+    detected = await eventually(opportunity, what="a recurring-incidents opportunity to be detected")
+
+    async def proposed_project():
+        page = await ok(await story.project.get("/projects", headers=story.viewer,
+                                                params={"origin": "improvement_opportunity",
+                                                        "target_service_id": service_id}))
+        for item in page["items"]:
+            project = await ok(await story.project.get(f"/projects/{item['id']}", headers=story.viewer))
+            if project["opportunity_id"] == detected["id"]:
+                return project
+        return None
+
+    improvement = await eventually(proposed_project, what="project-svc to propose the improvement project")
+    improvement_url = f"/projects/{improvement['id']}"
+    assert improvement["state"] == "proposed" and improvement["target_service_ids"] == [service_id]
+
+    await story.project_in_closing(improvement_url)
+    second = await story.handover_of(improvement["id"], service_id)
+    await story.accept_handover(second["id"])
+
+    async def measuring():
+        body = await ok(await story.metrics.get(f"/opportunities/{detected['id']}", headers=story.viewer))
+        return body if body["state"] == "measuring" else None
+
+    scheduled = await eventually(measuring, what="metrics to schedule the benefits measurement")
+    assert scheduled["project_id"] == improvement["id"]
+    page = await ok(await story.metrics.get("/opportunities", headers=story.viewer, params=recurring))
+    assert len(page["items"]) == 1  # one open opportunity per service and rule, however many incidents followed
