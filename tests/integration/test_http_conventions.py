@@ -7,8 +7,10 @@ import json
 from uuid import uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from continuum.config import ServiceSettings
+from continuum.http.pagination import encode_cursor
 from continuum.service import build_service_app
 from tests.support.apps import serving, settings_for
 from tests.support.counter import counter_parts, counter_spec
@@ -199,3 +201,23 @@ async def test_text_postgresql_cannot_store_is_a_422_not_a_500(client, pm, text)
     assert response.json()["errors"][0]["field"] == "body.name"
     nested = await client.post("/counters", **as_json({"name": "x", "limit": 1, "extra": [{text: 1}]}))
     assert nested.status_code == 422
+
+
+async def test_an_id_of_another_kind_of_aggregate_is_a_404(client, pm, database_url):
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(
+            "INSERT INTO events (stream_id, stream_type, version, event_id, event_type, schema_version, data,"
+            " metadata, occurred_at) VALUES ('6f1c1b1e-0000-4000-8000-000000000001', 'Other', 1,"
+            " gen_random_uuid(), 'OtherHappened', 1, '{}', '{}', now())"))
+    await engine.dispose()
+    response = await client.get("/counters/6f1c1b1e-0000-4000-8000-000000000001", headers=pm)
+    assert response.status_code == 404
+
+
+async def test_values_the_database_cannot_take_are_422(client, pm):
+    far = await client.get("/counters", params={"cursor": encode_cursor({"after": 2**63})}, headers=pm)
+    ancient = await client.get(f"/counters/{uuid4()}", params={"as_of": "0001-01-02T00:00:00Z"}, headers=pm)
+    assert far.status_code == ancient.status_code == 422

@@ -13,12 +13,14 @@ from continuum.http.pagination import decode_cursor, encode_cursor
 from continuum.http.problems import ProblemError
 
 
-@given(st.dictionaries(st.text(max_size=10), st.one_of(st.integers(), st.text(max_size=20)), max_size=4))
+@given(st.dictionaries(st.text(max_size=10), st.one_of(st.integers(0, 2**63 - 1), st.text(max_size=200)), max_size=4))
 def test_a_cursor_holds_its_position(position):
     assert decode_cursor(encode_cursor(position)) == position
 
 
-@pytest.mark.parametrize("cursor", ["!!!", "bm90IGpzb24", "WzEsMl0"])  # junk, "not json", "[1,2]"
+@pytest.mark.parametrize("cursor", ["!!!", "bm90IGpzb24", "WzEsMl0",  # junk, "not json", "[1,2]"
+                                    encode_cursor({"after": 2**63}), encode_cursor({"after": -1}),
+                                    encode_cursor({"after": True}), encode_cursor({"after": [1]})])
 def test_a_foreign_cursor_is_a_422(cursor):
     with pytest.raises(ProblemError) as raised:
         decode_cursor(cursor)
@@ -28,6 +30,13 @@ def test_a_foreign_cursor_is_a_422(cursor):
 @pytest.mark.parametrize(("header", "version"), [(None, None), ("*", None), ('"4"', 4), ('W/"4"', 4), ("4", 4)])
 def test_if_match_names_a_version(header, version):
     assert parse_if_match(header) == version
+
+
+@pytest.mark.parametrize("header", ['"²"', '"' + "9" * 5000 + '"', '"-1"', '""'])
+def test_if_match_that_is_no_version_number_is_a_412(header):
+    with pytest.raises(ProblemError) as raised:
+        parse_if_match(header)
+    assert raised.value.status == 412
 
 
 def test_if_match_without_a_version_or_with_a_stale_one_is_a_412():

@@ -68,6 +68,8 @@ class UnitOfWork:
                 aggregate.restore_state(snapshot.state)
                 aggregate.version = after = snapshot.version
         for recorded in await self.store.load(self.connection, stream_id, after_version=after, as_of=as_of):
+            if recorded.stream_type != cls.stream_type:  # an id of another kind of aggregate
+                raise NotFound(cls.stream_type, stream_id)
             aggregate.replay(self.store.decode(recorded), version=recorded.version)
         if aggregate.version == 0:
             raise NotFound(cls.stream_type, stream_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Header
@@ -18,7 +19,7 @@ def parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     tag = value.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", tag):
         raise ProblemError(412, "precondition-failed", "Precondition failed", f"If-Match {value!r} names no version")
     return int(tag)
 

@@ -42,7 +42,8 @@ async def list_events(
     event_type: Annotated[str | None, Query(max_length=200, examples=["ProjectProposed"])] = None,
 ) -> Page[LoggedEvent]:
     after = (decode_cursor(cursor) or {}).get("after", 0)
-    query = sa.select(*[c for c in events.c if c.name != "transaction_id"]).where(events.c.global_position > int(after))
+    after = after if isinstance(after, int) else 0
+    query = sa.select(*[c for c in events.c if c.name != "transaction_id"]).where(events.c.global_position > after)
     if stream_id is not None:
         query = query.where(events.c.stream_id == stream_id)
     if event_type is not None:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from continuum.eventstore.store import RecordedEvent
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC) - timedelta(days=400)  # room for windows computed after it
+
 AsOf = Annotated[
     AwareDatetime | None,
-    Query(description="RFC 3339 business time with offset: the state as it stood then.", examples=["2026-01-31T23:59:59Z"]),
+    AfterValidator(lambda when: _within_calendar(when)),
+    Query(description="RFC 3339 business time with offset (years 1900–9999): the state as it stood then.",
+          examples=["2026-01-31T23:59:59Z"]),
 ]
+
+
+def _within_calendar(when: datetime | None) -> datetime | None:
+    if when is not None and not EARLIEST <= when <= LATEST:
+        raise ValueError("as_of must lie between 1900 and 9999")
+    return when
 
 
 class HistoryEntry(BaseModel):

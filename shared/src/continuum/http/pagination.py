@@ -28,6 +28,18 @@ def encode_cursor(position: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_POSITION = 2**63 - 1
+
+
+def _valid_position(value: Any) -> bool:
+    """Cursor positions are sequence numbers (bigint) or short strings; anything else was not issued here."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value <= MAX_POSITION
+    return isinstance(value, str) and len(value) <= 200
+
+
 def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     """The position a cursor holds; a 422 problem if it was not made by `encode_cursor`."""
     if cursor is None:
@@ -36,7 +48,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         position = None
-    if not isinstance(position, dict):
+    if not isinstance(position, dict) or not all(_valid_position(value) for value in position.values()):
         raise ProblemError(
             422, "validation", "Invalid request", "the cursor is not one this API issued",
             errors=[{"field": "query.cursor", "message": "unknown cursor", "type": "value_error"}],

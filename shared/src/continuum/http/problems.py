@@ -200,7 +200,20 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
     if error.connection_invalidated:
         return await _unavailable(request, error)
+    if _sqlstate(error).startswith("22"):  # a data exception: a value the database cannot take is bad input
+        return problem_response(
+            422, "validation", "Invalid request", "a value cannot be stored or compared (out of range or unstorable text)",
+            instance=request.url.path,
+        )
     return await _unexpected(request, error)
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if state:
+            return str(state)
+    return ""
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
