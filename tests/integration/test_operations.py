@@ -113,3 +113,27 @@ async def test_production_tokens_are_verified_against_the_jwks_url():
         with pytest.raises(jwt.InvalidTokenError):
             await verifier.verify(forged)
     assert principal.subject == "alice" and {r.value for r in principal.roles} == {"sponsor"}
+
+
+async def test_idempotency_keys_past_their_retention_are_forgotten(database_url):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from continuum import idempotency
+    from continuum.context import IdempotencyClaim
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            for key in ("old", "new"):
+                await idempotency.save_response(conn, IdempotencyClaim("p", key, "h"), status=201, headers={},
+                                                body=b"{}")
+            await conn.execute(sa.text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' "
+                                       "WHERE key = 'old'"))
+            forgotten = await idempotency.expire(conn, older_than=timedelta(hours=24))
+            left = await idempotency.find(conn, principal="p", key="new")
+            gone = await idempotency.find(conn, principal="p", key="old")
+    finally:
+        await engine.dispose()
+    assert forgotten == 1 and left is not None and gone is None

@@ -9,11 +9,12 @@ from typing import Iterator
 from uuid import uuid4
 
 
-@dataclass(frozen=True)
+@dataclass
 class IdempotencyClaim:
     principal: str
     key: str
     request_hash: str
+    claimed: bool = False  # set when this request's command committed the key
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ async def claim(conn: AsyncConnection, claim: IdempotencyClaim, *, stream_id: UU
     result = await conn.execute(statement.on_conflict_do_nothing())
     if result.rowcount == 0:
         raise IdempotencyKeyReused(claim.key)
+    claim.claimed = True
 
 
 async def find(conn: AsyncConnection, *, principal: str, key: str) -> StoredRequest | None:
@@ -55,24 +56,24 @@ async def find(conn: AsyncConnection, *, principal: str, key: str) -> StoredRequ
 async def save_response(
     conn: AsyncConnection, claim: IdempotencyClaim, *, status: int, headers: dict[str, str], body: bytes
 ) -> None:
-    """Keep the first response for replays (insert for requests that committed nothing, e.g. a 409)."""
+    """Keep the first response for replays.
+
+    The request that claimed the key in its transaction fills in its row; one that committed nothing (e.g. a 409)
+    records its answer only if no other request holds the key, so it never overwrites the winner's.
+    """
+    if claim.claimed:
+        await conn.execute(
+            idempotency_keys.update()
+            .where(idempotency_keys.c.principal == claim.principal, idempotency_keys.c.key == claim.key,
+                   idempotency_keys.c.status.is_(None))
+            .values(status=status, headers=headers, body=body)
+        )
+        return
     statement = pg_insert(idempotency_keys).values(
-        principal=claim.principal,
-        key=claim.key,
-        request_hash=claim.request_hash,
-        status=status,
-        headers=headers,
+        principal=claim.principal, key=claim.key, request_hash=claim.request_hash, status=status, headers=headers,
         body=body,
     )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[idempotency_keys.c.principal, idempotency_keys.c.key],
-            set_={"status": status, "headers": headers, "body": body},
-            where=sa.and_(
-                idempotency_keys.c.status.is_(None), idempotency_keys.c.request_hash == claim.request_hash
-            ),
-        )
-    )
+    await conn.execute(statement.on_conflict_do_nothing())
 
 
 async def expire(conn: AsyncConnection, *, older_than: timedelta) -> int:

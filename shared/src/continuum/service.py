@@ -7,12 +7,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from continuum import idempotency
 from continuum.config import ServiceSettings
 from continuum.consumer import EventConsumer, Subscription
 from continuum.contracts.base import EventContract
@@ -200,9 +202,22 @@ def _background_tasks(platform: Platform, parts: ServiceParts) -> list[asyncio.T
     tasks = [asyncio.create_task(_prepare_kafka(platform), name=f"{name}-kafka")]
     if platform.relay is not None:
         tasks.append(asyncio.create_task(platform.relay.run(), name=f"{name}-relay"))
+    tasks.append(asyncio.create_task(_expire_idempotency_keys(platform), name=f"{name}-idempotency-expiry"))
     for loop in parts.background:
         tasks.append(asyncio.create_task(loop(platform), name=f"{name}-{getattr(loop, '__name__', 'background')}"))
     return tasks
+
+
+async def _expire_idempotency_keys(platform: Platform, interval_s: float = 3600) -> None:
+    """Forget Idempotency-Keys (and their stored responses) past the retention window, hourly."""
+    retention = timedelta(hours=platform.config.http.idempotency_ttl_hours)
+    while True:
+        try:
+            async with platform.engine.begin() as conn:
+                await idempotency.expire(conn, older_than=retention)
+        except Exception as error:  # the database is away: next round
+            log.warning("%s: idempotency key expiry failed: %s", platform.spec.name, error)
+        await asyncio.sleep(interval_s)
 
 
 async def _prepare_kafka(platform: Platform) -> None:
