@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,6 +20,8 @@ from metrics_svc.config import Config
 from metrics_svc.consumers import CONSUMES, ImprovementLoop, subscriptions
 from metrics_svc.domain.events import EVENT_TYPES
 from metrics_svc.handlers import HANDLERS
+
+log = logging.getLogger(__name__)
 
 SPEC = ServiceSpec(
     name="metrics-svc",
@@ -36,6 +42,18 @@ def improvement_loop(platform: Platform, config: Config) -> ImprovementLoop:
     return ImprovementLoop(bus=message_bus(platform), config=config)
 
 
+async def check_benefits_periodically(platform: Platform, *, config: Config) -> None:
+    """Measurements fall due on the clock too, not only when an event arrives (each check is its own transaction)."""
+    loop = improvement_loop(platform, config)
+    while True:
+        await asyncio.sleep(config.benefits.check_interval_s)
+        try:
+            async with platform.engine.begin() as conn:
+                await loop.measure_due(datetime.now(UTC), conn)
+        except Exception as error:  # the next round tries again; a measurement is never lost, only later
+            log.warning("benefits check failed: %r", error)
+
+
 def service_parts(config: Config) -> ServiceParts:
     async def on_start(app: FastAPI, platform: Platform) -> None:
         app.state.bus = message_bus(platform)
@@ -48,4 +66,5 @@ def service_parts(config: Config) -> ServiceParts:
         consumes=CONSUMES,
         routers=[kpi_router(), opportunity_router()],
         on_start=on_start,
+        background=[partial(check_benefits_periodically, config=config)],
     )
