@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from continuum import idempotency
+from continuum.bus import Handler, MessageBus
 from continuum.config import ServiceSettings
 from continuum.consumer import EventConsumer, Subscription
 from continuum.contracts.base import EventContract
@@ -73,6 +74,7 @@ class Platform:
     telemetry: Telemetry
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
+    bus: MessageBus | None = None
     kafka_topics_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def unit_of_work(self, connection: AsyncConnection | None = None) -> UnitOfWork:
@@ -90,6 +92,8 @@ class ServiceParts:
     """What a service adds to the platform: its events, contracts, consumers and routes."""
 
     codec: EventCodec
+    handlers: Mapping[type, Handler] = field(default_factory=dict)
+    """Command type → handler: the platform builds one MessageBus over them (`platform.bus`, `app.state.bus`)."""
     publishes: Sequence[type[EventContract]] = ()
     subscriptions: SubscriptionsFactory | None = None
     consumes: Sequence[type[EventContract]] = ()
@@ -146,6 +150,7 @@ async def _running_platform(
     app.state.platform = platform
     app.state.engine = engine
     app.state.token_verifier = TokenVerifier(config.auth)
+    platform.bus = app.state.bus = MessageBus(handlers=parts.handlers, unit_of_work=platform.unit_of_work)
     platform.relay = _relay(spec, config, telemetry) if config.relay.enabled else None
     if parts.subscriptions is not None and config.consumer.enabled:
         platform.consumer = _consumer(spec, config, engine, parts.subscriptions(platform), telemetry)

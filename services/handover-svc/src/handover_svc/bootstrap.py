@@ -5,12 +5,10 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from fastapi import FastAPI
 
-from continuum.bus import MessageBus
 from continuum.contracts import handover as contracts
 from continuum.eventstore.codec import EventCodec
-from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
+from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
 
 from handover_svc import consumers
 from handover_svc.api.routes import router
@@ -30,21 +28,13 @@ SPEC = ServiceSpec(
 SERVICE = ServiceEntry(spec=SPEC, app_factory="handover_svc.main:app", migrations=Path(__file__).parent / "migrations")
 
 
-def message_bus(platform: Platform) -> MessageBus:
-    return MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
-
-
-async def _wire_bus(app: FastAPI, platform: Platform) -> None:
-    app.state.bus = message_bus(platform)
-
-
 def service_parts(config: Config) -> ServiceParts:
     return ServiceParts(
         codec=EventCodec(EVENT_TYPES),
         publishes=contracts.PUBLISHED,
-        subscriptions=lambda platform: consumers.subscriptions(message_bus(platform)),
+        subscriptions=lambda platform: consumers.subscriptions(platform.bus),
         consumes=consumers.CONSUMES,
         routers=[router()],
-        on_start=_wire_bus,
+        handlers=HANDLERS,
         background=[partial(early_life_watcher, interval_s=config.early_life_check_interval_s)],
     )

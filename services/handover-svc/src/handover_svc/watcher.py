@@ -15,7 +15,6 @@ from continuum.service import Platform
 
 from handover_svc.domain import commands as c
 from handover_svc.domain.handover import Handover, HandoverState
-from handover_svc.handlers import HANDLERS
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ async def complete_due_early_life_support(platform: Platform, bus: MessageBus) -
 
 
 async def early_life_watcher(platform: Platform, *, interval_s: float) -> None:
-    bus = MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
+    bus = platform.bus
     while True:
         try:
             completed = await complete_due_early_life_support(platform, bus)

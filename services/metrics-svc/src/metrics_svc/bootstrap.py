@@ -10,7 +10,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from continuum.bus import MessageBus
 from continuum.contracts import metrics as contracts
 from continuum.eventstore.codec import EventCodec
 from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
@@ -34,12 +33,8 @@ SPEC = ServiceSpec(
 SERVICE = ServiceEntry(spec=SPEC, app_factory="metrics_svc.main:app", migrations=Path(__file__).parent / "migrations")
 
 
-def message_bus(platform: Platform) -> MessageBus:
-    return MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
-
-
 def improvement_loop(platform: Platform, config: Config) -> ImprovementLoop:
-    return ImprovementLoop(bus=message_bus(platform), config=config)
+    return ImprovementLoop(bus=platform.bus, config=config)
 
 
 async def check_benefits_periodically(platform: Platform, *, config: Config) -> None:
@@ -56,7 +51,6 @@ async def check_benefits_periodically(platform: Platform, *, config: Config) -> 
 
 def service_parts(config: Config) -> ServiceParts:
     async def on_start(app: FastAPI, platform: Platform) -> None:
-        app.state.bus = message_bus(platform)
         app.state.loop = improvement_loop(platform, config)
 
     return ServiceParts(
@@ -66,5 +60,6 @@ def service_parts(config: Config) -> ServiceParts:
         consumes=CONSUMES,
         routers=[kpi_router(), opportunity_router()],
         on_start=on_start,
+        handlers=HANDLERS,
         background=[partial(check_benefits_periodically, config=config)],
     )

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-
 from continuum.contracts import project as contracts
 from continuum.eventstore.codec import EventCodec
-from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
+from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
 
 from project_svc.api.routes import router
 from project_svc.config import Config
 from project_svc.consumers import CONSUMES, subscriptions
 from project_svc.domain.events import EVENT_TYPES
-from project_svc.handlers import message_bus
+from project_svc.handlers import HANDLERS
 
 SPEC = ServiceSpec(
     name="project-svc",
@@ -27,10 +25,6 @@ SPEC = ServiceSpec(
 SERVICE = ServiceEntry(spec=SPEC, app_factory="project_svc.main:app", migrations=Path(__file__).parent / "migrations")
 
 
-async def _wire_bus(app: FastAPI, platform: Platform) -> None:
-    app.state.bus = message_bus(platform)
-
-
 def service_parts(config: Config) -> ServiceParts:
     return ServiceParts(codec=EventCodec(EVENT_TYPES), publishes=contracts.PUBLISHED, subscriptions=subscriptions,
-                        consumes=CONSUMES, routers=[router()], on_start=_wire_bus)
+                        consumes=CONSUMES, routers=[router()], handlers=HANDLERS)

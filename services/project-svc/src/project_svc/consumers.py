@@ -13,7 +13,6 @@ from continuum.contracts.metrics import ImprovementOpportunityDetectedV1
 from continuum.service import Platform
 
 from project_svc.domain import commands as c
-from project_svc.handlers import message_bus
 
 CONSUMES = (ImprovementOpportunityDetectedV1, HandoverAcceptedV1)
 
@@ -35,7 +34,7 @@ def opportunity_command(opportunity: ImprovementOpportunityDetectedV1) -> c.Prop
 
 def subscriptions(platform: Platform) -> Mapping[str, Subscription]:
     """`{ce_type: Subscription}` for the consumer runtime; handlers run in the inbox's transaction."""
-    bus = message_bus(platform)
+    bus = platform.bus
 
     async def opportunity_detected(delivery: Delivery, conn: AsyncConnection) -> None:
         await bus.handle(opportunity_command(delivery.payload), connection=conn)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from continuum.bus import MessageBus
 from continuum.domain import NotFound
 from continuum.eventstore.uow import UnitOfWork
 
 from project_svc.domain import commands as c
 from project_svc.domain.entities import Origin
 from project_svc.domain.project import Project
-
-if TYPE_CHECKING:
-    from continuum.service import Platform
 
 OPPORTUNITY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:continuum:project:from-opportunity")
 
@@ -130,6 +126,3 @@ HANDLERS = {
     c.CancelProject: on_project(lambda p, cmd: p.cancel(reason=cmd.reason, at=cmd.at)),
 }
 
-
-def message_bus(platform: Platform) -> MessageBus:
-    return MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
 
-from continuum.bus import MessageBus
 from continuum.contracts import service as contracts
 from continuum.eventstore.codec import EventCodec
-from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
+from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
 
 from service_svc import consumers
 from service_svc.api.routes import routers
@@ -28,20 +26,12 @@ SPEC = ServiceSpec(
 SERVICE = ServiceEntry(spec=SPEC, app_factory="service_svc.main:app", migrations=Path(__file__).parent / "migrations")
 
 
-def message_bus(platform: Platform) -> MessageBus:
-    return MessageBus(handlers=HANDLERS, unit_of_work=platform.unit_of_work)
-
-
-async def _wire_bus(app: FastAPI, platform: Platform) -> None:
-    app.state.bus = message_bus(platform)
-
-
 def service_parts(config: Config) -> ServiceParts:
     return ServiceParts(
         codec=EventCodec(EVENT_TYPES),
         publishes=contracts.PUBLISHED,
-        subscriptions=lambda platform: consumers.subscriptions(message_bus(platform)),
+        subscriptions=lambda platform: consumers.subscriptions(platform.bus),
         consumes=consumers.CONSUMES,
         routers=routers(),
-        on_start=_wire_bus,
+        handlers=HANDLERS,
     )
