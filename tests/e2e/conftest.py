@@ -24,6 +24,7 @@ def running_system(infrastructure: Infrastructure, auth_settings) -> ServiceProc
             "KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
             "AUTH__DEV_SIGNING_KEY_PATH": str(auth_settings.dev_signing_key_path),
             "ENVIRONMENT": "test",
+            "BENEFITS__CHECK_INTERVAL_S": "1",  # metrics-svc: due benefit measurements are taken within a second
         },
         ports={service.spec.name: free_port() for service in services},
     )
