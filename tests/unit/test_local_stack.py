@@ -78,3 +78,17 @@ def _public_pem(path):
 
     return dev_private_key(path).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def test_continuum_rebuild_metrics_runs_the_metrics_rebuild(monkeypatch, capsys):
+    import metrics_svc.rebuild
+
+    calls = []
+
+    async def fake_main() -> None:
+        calls.append("rebuilt")
+
+    monkeypatch.setattr(metrics_svc.rebuild, "main", fake_main)
+    assert cli.main(["rebuild", "metrics"]) == 0 and calls == ["rebuilt"]
+    assert cli.main(["rebuild", "project"]) == 2
+    assert "rebuildable: metrics-svc" in capsys.readouterr().err

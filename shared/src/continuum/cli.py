@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("services", nargs="*", help="service names (default: all)")
     migrate.set_defaults(command=_migrate)
 
+    rebuild = commands.add_parser("rebuild", help="replay every topic from offset 0 into a service's projections")
+    rebuild.add_argument("service", help="e.g. metrics (or metrics-svc); stop that service's consumer first")
+    rebuild.set_defaults(command=_rebuild)
+
     infra = commands.add_parser("infra", help="start PostgreSQL and Kafka only, until Ctrl-C")
     infra.set_defaults(command=_infra)
 
@@ -62,6 +66,24 @@ def _migrate(args: argparse.Namespace) -> int:
 
     services = [s for s in discover_services() if not args.services or s.spec.name in args.services]
     prepare_databases(ServiceSettings().database.url, services)
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    import asyncio
+    from importlib import import_module
+
+    from continuum.stack import discover_services
+
+    wanted = args.service if args.service.endswith("-svc") else f"{args.service}-svc"
+    entry = next((s for s in discover_services() if s.spec.name == wanted), None)
+    if entry is None or entry.rebuild is None:
+        rebuildable = [s.spec.name for s in discover_services() if s.rebuild]
+        print(f"continuum: {args.service!r} has no projections to rebuild (rebuildable: {', '.join(rebuildable)})",
+              file=sys.stderr)
+        return 2
+    module, _, function = entry.rebuild.partition(":")
+    asyncio.run(getattr(import_module(module), function)())
     return 0
 
 

@@ -61,6 +61,8 @@ class ServiceEntry:
     spec: ServiceSpec
     app_factory: str
     migrations: Path
+    rebuild: str | None = None
+    """`module:function` of an async function that rebuilds the service's projections (`continuum rebuild`)."""
 
 
 @dataclass

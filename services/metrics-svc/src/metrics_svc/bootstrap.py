@@ -30,7 +30,8 @@ SPEC = ServiceSpec(
     title="Continuum metrics-svc",
     description="KPI projections over every Continuum topic and the continuous improvement loop.",
 )
-SERVICE = ServiceEntry(spec=SPEC, app_factory="metrics_svc.main:app", migrations=Path(__file__).parent / "migrations")
+SERVICE = ServiceEntry(spec=SPEC, app_factory="metrics_svc.main:app", migrations=Path(__file__).parent / "migrations",
+                       rebuild="metrics_svc.rebuild:main")
 
 
 def improvement_loop(platform: Platform, config: Config) -> ImprovementLoop:
