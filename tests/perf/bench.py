@@ -17,7 +17,7 @@ from continuum.config import KafkaSettings
 from continuum.infra.kafka import KAFKA_VERSION
 from continuum.stack import Infrastructure, discover_services
 from continuum.testing.plugin import create_database, free_port
-from tests.perf import relay_and_streams, store_vs_library
+from tests.perf import command_path, relay_and_streams, store_vs_library
 from tests.perf.stats import Measure, Ratio, ratio, render
 
 ROOT = Path(__file__).parents[2]
@@ -42,6 +42,28 @@ class Bench:
             await asyncio.to_thread(migrations.upgrade, migrations_dir=discover_services()[0].migrations,
                                     database_url=url)
         return url
+
+    async def command_path(self) -> None:
+        name = "1 command path (32 conns)"
+        ours_rps = self.measure(name, "service-svc POST /incidents", "throughput", "req/s", higher_is_better=True)
+        ours_p99 = self.measure(name, "service-svc POST /incidents", "p99", "ms", higher_is_better=False)
+        base_rps = self.measure(name, "bare FastAPI + asyncpg insert", "throughput", "req/s", higher_is_better=True)
+        base_p99 = self.measure(name, "bare FastAPI + asyncpg insert", "p99", "ms", higher_is_better=False)
+        rss = self.measure("7 memory", "service-svc under scenario 1", "peak RSS", "MB", higher_is_better=False)
+        for run in range(self.runs):
+            _progress(name, run)
+            ours, theirs = await command_path.command_path_pair(
+                await self.database(migrated=False), await self.database(migrated=False),
+                self.infra.kafka_bootstrap_servers, ROOT / ".run" / "bench", requests=3000)
+            ours_rps.values.append(ours.rps)
+            ours_p99.values.append(ours.p99_ms)
+            base_rps.values.append(theirs.rps)
+            base_p99.values.append(theirs.p99_ms)
+            rss.values.append(ours.peak_rss_mb or float("nan"))
+        self.ratios.append(ratio(name, ours_rps, base_rps, goal=0.6, at_least=True))
+        self.ratios.append(ratio(name, ours_p99, base_p99, goal=3.0, at_least=False))
+        self.ratios.append(Ratio("7 memory", "peak RSS vs the 150 MB goal", rss.median / 150, "≤ 1.0×",
+                                 rss.median <= 150))
 
     async def store_vs_library(self) -> None:
         name = "2 store vs eventsourcing"
@@ -114,7 +136,8 @@ async def run(args: argparse.Namespace) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--scenarios", nargs="*", default=["store_vs_library", "relay", "long_streams"])
+    parser.add_argument("--scenarios", nargs="*",
+                        default=["command_path", "store_vs_library", "relay", "long_streams"])
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     table = asyncio.run(run(args))

@@ -1,0 +1,122 @@
+"""Scenario 1: the command path over HTTP — service-svc's `POST /incidents` (loads the service's SLA, checks
+the rules, appends at the expected version, commits, 201) — against a bare FastAPI + asyncpg endpoint
+inserting one row into a table shaped like `events`; both driven by the same load process at 32 connections.
+Scenario 7 reads the service's peak RSS while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from continuum.config import AuthSettings
+from continuum.http.auth import issue_dev_token
+from continuum.stack import discover_services, prepare_databases
+from continuum.testing.plugin import free_port
+
+ROOT = Path(__file__).parents[2]
+SLA = {"availability_target_pct": "99.5", "csat_target_pct": "80",
+       "targets": {p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("P1", "P2", "P3", "P4")}}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    peak_rss_mb: float | None = None
+
+
+def _serve(app_factory: str, port: int, environment: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "--factory", app_factory, "--host", "127.0.0.1", "--port", str(port),
+               "--no-access-log", "--log-level", "warning"]
+    return subprocess.Popen(command, env={**os.environ, **environment}, cwd=ROOT)
+
+
+def _wait(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{url} exited with {process.returncode}"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _drive(url: str, body: dict, token: str | None, requests: int) -> dict:
+    command = [sys.executable, "-m", "tests.perf.load", "--url", url, "--body", json.dumps(body),
+               "--concurrency", "32", "--requests", str(requests)]
+    if token:
+        command += ["--token", token]
+    output = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests: int) -> LoadResult:
+    service = next(s for s in discover_services() if s.spec.name == "service-svc")
+    prepare_databases(database_url, [service])
+    auth = AuthSettings(dev_signing_key_path=tmp / "bench-key.pem")
+    token = issue_dev_token(auth, subject="bench", roles=["service_owner", "support_agent"])
+    port = free_port()
+    process = _serve(service.app_factory, port, {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
+                                                 "AUTH__DEV_SIGNING_KEY_PATH": str(auth.dev_signing_key_path),
+                                                 "DATABASE__POOL_SIZE": "20"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{base}/healthz", process)
+        headers = {"Authorization": f"Bearer {token}"}
+        registration = {"name": "Bench", "description": "bench", "demanded_by": "bench", "expected_volume": "lots"}
+        created = httpx.post(f"{base}/services", json=registration, headers=headers)
+        created.raise_for_status()
+        service_id = created.json()["id"]
+        httpx.post(f"{base}/services/{service_id}/define-sla", json=SLA, headers=headers).raise_for_status()
+        body = {"service_id": service_id, "priority": "P3", "category": "bench", "title": "bench", "outage": False}
+        _drive(f"{base}/incidents", body, token, requests // 5)  # warm-up
+        result = _drive(f"{base}/incidents", body, token, requests)
+        return LoadResult(result["rps"], result["p50_ms"], result["p99_ms"], result["errors"],
+                          _peak_rss_mb(process.pid))
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def baseline_command_path(database_url: str, *, requests: int) -> LoadResult:
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    port = free_port()
+    process = _serve("tests.perf.baseline_app:app", port, {"BASELINE_DSN": dsn})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{base}/docs", process)
+        body = {"title": "bench", "priority": "P3"}
+        _drive(f"{base}/items", body, None, requests // 5)
+        result = _drive(f"{base}/items", body, None, requests)
+        return LoadResult(result["rps"], result["p50_ms"], result["p99_ms"], result["errors"])
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+async def command_path_pair(database_url: str, baseline_url: str, kafka: str, tmp: Path, *,
+                            requests: int) -> tuple[LoadResult, LoadResult]:
+    ours = await asyncio.to_thread(continuum_command_path, database_url, kafka, tmp, requests=requests)
+    theirs = await asyncio.to_thread(baseline_command_path, baseline_url, requests=requests)
+    return ours, theirs
