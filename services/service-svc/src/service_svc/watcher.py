@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from continuum.bus import MessageBus
+from continuum.domain import DomainError
 from continuum.eventstore.store import ConcurrencyError
 
 from service_svc.config import DeadlineWatchSettings
@@ -43,6 +44,8 @@ class DeadlineWatcher:
                 await self._bus.handle(RecordSlaBreaches(incident_id, now))
             except ConcurrencyError:  # someone else changed the incident; the next sweep looks again
                 log.info("incident %s changed during the sweep; retrying next time", incident_id)
+            except DomainError as refused:  # this incident cannot take a breach now: the others still get theirs
+                log.warning("incident %s: no breach recorded (%s: %s)", incident_id, refused.rule, refused.detail)
         self.sweeps += 1
         return len(overdue)
 
