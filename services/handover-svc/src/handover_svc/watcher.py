@@ -10,25 +10,18 @@ from uuid import UUID
 
 from continuum.bus import MessageBus
 from continuum.domain import DomainError
-from continuum.eventstore.summaries import list_summaries
 from continuum.service import Platform
 
 from handover_svc.domain import commands as c
-from handover_svc.domain.handover import Handover, HandoverState
+from handover_svc.domain.handover import HandoverState
+from handover_svc.read_models import handover_ids
 
 log = logging.getLogger(__name__)
 
 
 async def handovers_in_early_life(platform: Platform) -> list[UUID]:
-    ids, after = [], 0
     async with platform.engine.connect() as conn:
-        while True:
-            page = await list_summaries(conn, stream_type=Handover.stream_type, after=after, limit=200,
-                                        contains={"state": HandoverState.accepted.value})
-            ids += [UUID(item["id"]) for item in page.items]
-            if page.next_after is None:
-                return ids
-            after = page.next_after
+        return await handover_ids(conn, {"state": HandoverState.accepted.value})
 
 
 async def complete_due_early_life_support(platform: Platform, bus: MessageBus) -> int:
