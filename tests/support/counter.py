@@ -15,7 +15,7 @@ from continuum.bus import MessageBus
 from continuum.contracts.base import EventContract
 from continuum.domain import Aggregate, DomainError, DomainEvent
 from continuum.eventstore.codec import EventCodec
-from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.summaries import summary_page
 from continuum.eventstore.uow import UnitOfWork
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
@@ -187,11 +187,8 @@ def counter_router() -> APIRouter:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None,
                     full: bool | None = None) -> Page[CounterSummary]:
-        after = (decode_cursor(cursor) or {}).get("after", 0)
-        contains = {"full": full} if full is not None else None
-        async with request.app.state.engine.connect() as conn:
-            page = await list_summaries(conn, stream_type=Counter.stream_type, contains=contains, after=after,
-                                        limit=limit)
+        page = await summary_page(request.app.state.engine, stream_type=Counter.stream_type, filters={"full": full},
+                                  after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
         next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
         return Page[CounterSummary](items=page.items, next_cursor=next_cursor)
 

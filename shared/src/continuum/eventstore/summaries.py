@@ -11,7 +11,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from continuum.eventstore.schema import summaries
 
@@ -50,3 +50,14 @@ async def list_summaries(
     rows = (await conn.execute(query)).all()
     next_after = rows[limit - 1].sequence if len(rows) > limit else None
     return SummaryPage(items=[row.data for row in rows[:limit]], next_after=next_after)
+
+
+async def summary_page(
+    engine: AsyncEngine, *, stream_type: str, filters: dict[str, Any], after: Any, limit: int
+) -> SummaryPage:
+    """One page of a list route: filters left None are dropped, UUIDs compared as text, `after` a cursor position."""
+    contains = {key: str(value) if isinstance(value, UUID) else value
+                for key, value in filters.items() if value is not None}
+    async with engine.connect() as conn:
+        return await list_summaries(conn, stream_type=stream_type, contains=contains or None,
+                                    after=after if isinstance(after, int) else 0, limit=limit)

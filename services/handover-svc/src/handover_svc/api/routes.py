@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.summaries import summary_page
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
 from continuum.http.conditional import IfMatch, parse_if_match
@@ -54,15 +54,9 @@ def _opening_and_reads(router: APIRouter) -> None:
     async def list_handovers(request: Request, limit: Limit = 50, cursor: Cursor = None,
                              project_id: UUID | None = None, service_id: UUID | None = None,
                              state: Annotated[HandoverState | None, Query()] = None) -> Page[s.HandoverSummary]:
-        after = (decode_cursor(cursor) or {}).get("after", 0)
-        if not isinstance(after, int):
-            after = 0
-        filters = {"project_id": project_id and str(project_id), "service_id": service_id and str(service_id),
-                   "state": state and state.value}
-        contains = {key: value for key, value in filters.items() if value is not None} or None
-        async with request.app.state.engine.connect() as conn:
-            page = await list_summaries(conn, stream_type=Handover.stream_type, contains=contains, after=after,
-                                        limit=limit)
+        filters = {"project_id": project_id, "service_id": service_id, "state": state and state.value}
+        page = await summary_page(request.app.state.engine, stream_type=Handover.stream_type, filters=filters,
+                                  after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
         next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
         return Page[s.HandoverSummary](items=page.items, next_cursor=next_cursor)
 

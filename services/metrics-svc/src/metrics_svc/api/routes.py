@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AfterValidator
 
-from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.summaries import summary_page
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
 from continuum.http.conditional import IfMatch, parse_if_match
@@ -86,12 +86,9 @@ def opportunity_router() -> APIRouter:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     rule: RuleName | None = None, state: State | None = None) -> Page[OpportunitySummary]:
-        after = (decode_cursor(cursor) or {}).get("after", 0)
-        filters = {"service_id": str(service_id) if service_id else None, "rule": rule, "state": state}
-        contains = {name: value for name, value in filters.items() if value is not None} or None
-        async with request.app.state.engine.connect() as conn:
-            page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains=contains,
-                                        after=after, limit=limit)
+        page = await summary_page(request.app.state.engine, stream_type=ImprovementOpportunity.stream_type,
+                                  filters={"service_id": service_id, "rule": rule, "state": state},
+                                  after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
         next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
         return Page[OpportunitySummary](items=page.items, next_cursor=next_cursor)
 

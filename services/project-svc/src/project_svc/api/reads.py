@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from continuum.domain import NotFound
-from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.summaries import summary_page
 from continuum.http.commands import answer_with_version, readable
 from continuum.http.history import AsOf, History, HistoryEntry
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -46,12 +46,9 @@ def read_routes(api: APIRouter) -> None:
                     target_service_id: UUID | None = Query(None, examples=[s.SERVICE_ID]),
                     origin: Literal["manual", "improvement_opportunity"] | None = Query(None, examples=["manual"]),
                     ) -> Page[s.ProjectSummary]:
-        after = (decode_cursor(cursor) or {}).get("after", 0)
-        if not isinstance(after, int):
-            after = 0
-        async with request.app.state.engine.connect() as conn:
-            page = await list_summaries(conn, stream_type=Project.stream_type, after=after, limit=limit,
-                                        contains=list_filter(state, sponsor, target_service_id, origin))
+        page = await summary_page(request.app.state.engine, stream_type=Project.stream_type, limit=limit,
+                                  filters=list_filter(state, sponsor, target_service_id, origin) or {},
+                                  after=(decode_cursor(cursor) or {}).get("after", 0))
         next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
         return Page[s.ProjectSummary](items=page.items, next_cursor=next_cursor)
 

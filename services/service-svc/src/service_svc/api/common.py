@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import Request, Response
 
 from continuum.domain import Aggregate
-from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.summaries import summary_page
 from continuum.http.commands import answer_with_version
 from continuum.http.conditional import parse_if_match
 from continuum.http.history import History, HistoryEntry
@@ -44,10 +44,6 @@ async def history_of(request: Request, cls: type[Aggregate], stream_id: UUID) ->
 async def listed(request: Request, cls: type[Aggregate], filters: dict[str, Any], limit: int,
                  cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """One page of summaries matching every filter that was given."""
-    after = (decode_cursor(cursor) or {}).get("after", 0)
-    contains = {key: str(value) if isinstance(value, UUID) else value
-                for key, value in filters.items() if value is not None}
-    async with request.app.state.engine.connect() as conn:
-        page = await list_summaries(conn, stream_type=cls.stream_type, contains=contains or None,
-                                    after=after if isinstance(after, int) else 0, limit=limit)
+    page = await summary_page(request.app.state.engine, stream_type=cls.stream_type, filters=filters,
+                              after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
     return page.items, encode_cursor({"after": page.next_after}) if page.next_after else None
