@@ -21,6 +21,7 @@ from continuum.eventstore.summaries import list_summaries
 
 from metrics_svc.config import Config
 from metrics_svc.domain.commands import (
+    AbandonOpportunity,
     ConvertOpportunity,
     DetectOpportunity,
     MeasureBenefits,
@@ -52,6 +53,8 @@ class ImprovementLoop:
             await self.detect_for(payload.service_id, at, conn)
         if isinstance(payload, pr.ProjectProposedV1):
             await self.convert(payload, at, conn)
+        if isinstance(payload, pr.ProjectCancelledV1):
+            await self.abandon(payload, at, conn)
         if isinstance(payload, ho.HandoverAcceptedV1):
             await self.schedule_measurement(payload, at, conn)
         await self.measure_due(at, conn)
@@ -73,6 +76,12 @@ class ImprovementLoop:
                         proposed.opportunity_id)
             return
         await self.bus.handle(ConvertOpportunity(proposed.opportunity_id, proposed.project_id, at), connection=conn)
+
+    async def abandon(self, cancelled: pr.ProjectCancelledV1, at: datetime, conn: AsyncConnection) -> None:
+        """A cancelled project abandons the opportunity it was converted from (so a new detection may follow)."""
+        for item in await self._opportunities(conn, project_id=str(cancelled.project_id), state="converted"):
+            command = AbandonOpportunity(UUID(item["id"]), cancelled.project_id, cancelled.reason, at)
+            await self.bus.handle(command, connection=conn)
 
     async def schedule_measurement(self, accepted: ho.HandoverAcceptedV1, at: datetime, conn: AsyncConnection) -> None:
         """The accepted handover of a project born from an opportunity starts the benefits measurement."""

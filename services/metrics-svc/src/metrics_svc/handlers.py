@@ -8,6 +8,7 @@ from continuum.eventstore.summaries import list_summaries
 from continuum.eventstore.uow import UnitOfWork
 
 from metrics_svc.domain.commands import (
+    AbandonOpportunity,
     ConvertOpportunity,
     DetectOpportunity,
     DismissOpportunity,
@@ -50,6 +51,13 @@ async def convert_opportunity(command: ConvertOpportunity, uow: UnitOfWork) -> I
     return opportunity
 
 
+async def abandon_opportunity(command: AbandonOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
+    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
+    opportunity.abandon(command.project_id, command.reason, at=command.at)
+    await uow.commit()
+    return opportunity
+
+
 async def schedule_measurement(command: ScheduleBenefitsMeasurement, uow: UnitOfWork) -> ImprovementOpportunity:
     opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
     opportunity.schedule_measurement(handover_id=command.handover_id, accepted_at=command.accepted_at,
@@ -79,6 +87,7 @@ HANDLERS = {
     DetectOpportunity: detect_opportunity,
     DismissOpportunity: dismiss_opportunity,
     ConvertOpportunity: convert_opportunity,
+    AbandonOpportunity: abandon_opportunity,
     ScheduleBenefitsMeasurement: schedule_measurement,
     MeasureBenefits: measure_benefits,
 }
