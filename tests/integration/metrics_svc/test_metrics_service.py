@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from continuum.contracts import handover as ho
 from continuum.contracts import metrics as mc
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
+from metrics_svc.consumers import ImprovementLoop
+from metrics_svc.domain.commands import DetectOpportunity
+from metrics_svc.domain.detection import Detection
 from tests.integration.metrics_svc.conftest import eventually
 from tests.support.kafka import read_topic
 
@@ -304,3 +309,26 @@ async def test_benefits_not_realized_are_found_by_the_periodic_check(metrics_app
 async def _counted(client, reader, service_id, as_of, expected: int) -> bool:
     body = await kpis(client, reader, service_id, window=30, as_of=as_of)
     return body is not None and body["incident_count"]["value"] == expected
+
+
+
+async def test_concurrent_detections_for_one_service_and_rule_make_one_opportunity(metrics, reader):
+    """Two consumers (instances, partitions) detecting the same rule at once: the second waits for the first's
+    commit, then is refused; its reaction is undone in a savepoint and the fact's transaction goes on."""
+    app, client = metrics
+    service_id = uuid4()
+    detection = Detection("recurring_incidents", "5 recurring 'db' incidents in 30 days",
+                          "incidents_in_category_per_30_days", Decimal(4), Decimal(5), 30, {"category": "db"})
+    loop = ImprovementLoop(bus=app.state.bus, config=app.state.config)
+    async with app.state.engine.connect() as first, app.state.engine.connect() as second:
+        await first.begin()
+        await second.begin()
+        await app.state.bus.handle(DetectOpportunity(service_id, detection, NOW), connection=first)
+        racing = asyncio.create_task(loop._react(DetectOpportunity(service_id, detection, NOW), second))
+        await asyncio.sleep(0.5)
+        assert not racing.done(), "the second detection did not wait for the first"
+        await first.commit()
+        await racing  # refused and undone, not raised
+        assert (await second.execute(sa.text("SELECT 1"))).scalar() == 1  # its transaction is still usable
+        await second.commit()
+    assert len(await opportunities(client, reader, service_id=str(service_id))) == 1

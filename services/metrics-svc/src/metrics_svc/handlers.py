@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.uow import UnitOfWork
 
 from metrics_svc.domain.commands import (
@@ -29,6 +30,7 @@ async def open_opportunities(uow: UnitOfWork, *, service_id: UUID, rule: str) ->
 
 
 async def detect_opportunity(command: DetectOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
+    await lock_until_commit(uow.connection, key=f"opportunity:{command.service_id}:{command.detection.rule}")
     already = await open_opportunities(uow, service_id=command.service_id, rule=command.detection.rule)
     opportunity = ImprovementOpportunity.detect(service_id=command.service_id, detection=command.detection,
                                                 open_for_rule=already, at=command.at)
