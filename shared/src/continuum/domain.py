@@ -31,6 +31,10 @@ class DomainError(Exception):
         self.detail = detail
 
 
+class NotAllowed(DomainError):
+    """The rule broken is who may decide (e.g. only the project's own sponsor): a 403 problem naming the rule."""
+
+
 class NotFound(Exception):
     """The aggregate does not exist (at the requested time)."""
 

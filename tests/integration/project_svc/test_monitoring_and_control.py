@@ -74,3 +74,25 @@ async def test_risks_are_scored_and_reassessed(client, as_role):
     nul = await client.post("/projects", headers=pm, json={"title": "a\u0000b", "problem_statement": "p",
                                                            "business_case": "b"})
     assert nul.status_code == 422
+
+
+async def test_only_the_projects_own_sponsor_decides_for_it(client, as_role):
+    pm, alice, mallory = (as_role("project_manager", subject="bob"), as_role("sponsor", subject="alice"),
+                          as_role("sponsor", subject="mallory"))
+    url, _ = await executing_project(client, as_role)  # chartered with alice as its sponsor
+    raised = await client.post(f"{url}/change-requests", headers=pm, json={"reason": "slip", "schedule_delta_days": 3})
+    change_url = raised.headers["Location"]
+    for action, body in (("approve", {}), ("reject", {"reason": "no"})):
+        refused = await client.post(f"{change_url}/{action}", json=body, headers=mallory)
+        assert refused.status_code == 403 and refused.json()["rule"] == "decided-by-the-projects-sponsor"
+    assert (await ok(await client.get(change_url, headers=pm)))["decision"] == "pending"
+    importer = as_role("integration", subject="erp-sync")  # imports decisions taken elsewhere, for anyone
+    assert (await ok(await client.post(f"{change_url}/approve", headers=importer)))["decided_by"] == "erp-sync"
+    proposal = await client.post("/projects", headers=pm, json={"title": "t", "problem_statement": "p",
+                                                                "business_case": "b"})
+    charter = {"goal": "g", "scope_statement": "s", "budget_at_completion": "10", "planned_start": "2026-01-01",
+               "planned_end": "2026-12-31", "team": {"sponsor": "alice", "project_manager": "bob"}}
+    by_another = await client.post(f"{proposal.headers['Location']}/approve-charter", json=charter, headers=mallory)
+    assert by_another.status_code == 403
+    assert (await client.post(f"{proposal.headers['Location']}/approve-charter", json=charter,
+                              headers=alice)).status_code == 200

@@ -49,7 +49,7 @@ async def test_an_opportunity_becomes_one_proposed_project_however_often_deliver
 
 
 async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_cursor(client, as_role):
-    pm, sponsor, viewer = as_role("service_owner"), as_role("sponsor"), as_role("viewer")
+    pm, sponsor, viewer = as_role("service_owner"), as_role("sponsor", subject="zoe"), as_role("viewer")
     target = str(uuid4())
     urls = []
     for index in range(3):

@@ -113,7 +113,7 @@ async def test_a_project_goes_from_proposal_to_closed_once_its_handover_is_accep
 
 
 async def test_bad_input_gets_a_problem_and_leaves_the_stream_unchanged(client, as_role):
-    pm, sponsor = as_role("project_manager"), as_role("sponsor")
+    pm, sponsor = as_role("project_manager"), as_role("sponsor", subject="alice")
     missing = await client.post(f"/projects/{uuid4()}/start-planning", headers=pm)
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     created = await client.post("/projects", headers=pm, json={"title": "t", "problem_statement": "p",

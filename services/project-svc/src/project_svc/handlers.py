@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from continuum.domain import NotFound
+from continuum.domain import NotAllowed, NotFound
 from continuum.eventstore.uow import UnitOfWork
 
 from project_svc.domain import commands as c
@@ -66,6 +66,19 @@ def on_project(decide: Callable[[Project, Any], None]):
     return handle
 
 
+def by_its_sponsor(decide: Callable[[Project, Any], None]) -> Callable[[Project, Any], None]:
+    """A sponsor's decision is taken by the project's own sponsor (the one the charter names), not any sponsor."""
+
+    def guarded(project: Project, cmd: Any) -> None:
+        named = cmd.team.sponsor if isinstance(cmd, c.ApproveCharter) else project.team.sponsor
+        if cmd.acting_sponsor is not None and cmd.acting_sponsor != named:
+            raise NotAllowed("decided-by-the-projects-sponsor",
+                             f"{cmd.acting_sponsor!r} is not the sponsor ({named!r}) of project {project.id}")
+        decide(project, cmd)
+
+    return guarded
+
+
 def _approve_charter(project: Project, cmd: c.ApproveCharter) -> None:
     project.approve_charter(goal=cmd.goal, scope_statement=cmd.scope_statement,
                             budget_at_completion=cmd.budget_at_completion, planned_start=cmd.planned_start,
@@ -101,7 +114,7 @@ HANDLERS = {
     c.ProposeProject: propose,
     c.ProposeFromOpportunity: propose_from_opportunity,
     c.RecordHandoverAcceptance: record_handover_acceptance,
-    c.ApproveCharter: on_project(_approve_charter),
+    c.ApproveCharter: on_project(by_its_sponsor(_approve_charter)),
     c.AssignTeam: on_project(_assign_team),
     c.StartPlanning: on_project(lambda p, cmd: p.start_planning(at=cmd.at)),
     c.AddMilestone: on_project(_add_milestone),
@@ -116,12 +129,12 @@ HANDLERS = {
     c.PutOnHold: on_project(lambda p, cmd: p.put_on_hold(reason=cmd.reason, at=cmd.at)),
     c.Resume: on_project(lambda p, cmd: p.resume(at=cmd.at)),
     c.RaiseChangeRequest: on_project(lambda p, cmd: p.raise_change_request(cmd.change, at=cmd.at)),
-    c.ApproveChangeRequest: on_project(
-        lambda p, cmd: p.approve_change_request(cmd.change_request_id, by=cmd.by, at=cmd.at)),
-    c.RejectChangeRequest: on_project(
-        lambda p, cmd: p.reject_change_request(cmd.change_request_id, by=cmd.by, reason=cmd.reason, at=cmd.at)),
+    c.ApproveChangeRequest: on_project(by_its_sponsor(
+        lambda p, cmd: p.approve_change_request(cmd.change_request_id, by=cmd.by, at=cmd.at))),
+    c.RejectChangeRequest: on_project(by_its_sponsor(
+        lambda p, cmd: p.reject_change_request(cmd.change_request_id, by=cmd.by, reason=cmd.reason, at=cmd.at))),
     c.EnterClosing: on_project(lambda p, cmd: p.enter_closing(at=cmd.at)),
-    c.AcceptProject: on_project(lambda p, cmd: p.accept(by=cmd.by, at=cmd.at)),
+    c.AcceptProject: on_project(by_its_sponsor(lambda p, cmd: p.accept(by=cmd.by, at=cmd.at))),
     c.CloseProject: on_project(lambda p, cmd: p.close(at=cmd.at)),
     c.CancelProject: on_project(lambda p, cmd: p.cancel(reason=cmd.reason, at=cmd.at)),
 }

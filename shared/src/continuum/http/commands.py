@@ -42,6 +42,12 @@ def business_time(caller: Principal, requested: datetime | None) -> datetime:
     return requested
 
 
+def in_person(caller: Principal) -> str | None:
+    """The caller's subject when it acts in person; None for `integration` and `admin`, who act for others
+    (a rule about who may decide, e.g. only the project's own sponsor, then does not apply)."""
+    return None if caller.roles & BUSINESS_TIME_ROLES else caller.subject
+
+
 def answer_with_version(response: Response, version: int, *, location: str | None = None) -> None:
     """Set ETag (and Location for a creation) on a command's or read's answer."""
     response.headers["ETag"] = etag(version)

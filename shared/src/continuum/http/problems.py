@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from continuum.domain import DomainError, NotFound
+from continuum.domain import DomainError, NotAllowed, NotFound
 from continuum.eventstore.store import ConcurrencyError
 from continuum.eventstore.uow import PreconditionFailed
 from continuum.idempotency import IdempotencyKeyReused
@@ -155,6 +155,9 @@ async def _problem_error(request: Request, error: ProblemError) -> JSONResponse:
 
 
 async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
+    if isinstance(error, NotAllowed):
+        return problem_response(403, "forbidden", "Not allowed", error.detail, instance=request.url.path,
+                                rule=error.rule)
     return problem_response(
         409, "rule-violated", "Domain rule violated", error.detail, instance=request.url.path, rule=error.rule
     )

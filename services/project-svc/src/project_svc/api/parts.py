@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from continuum.http.auth import Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time, in_person
 from continuum.http.conditional import IfMatch, parse_if_match
 
 from project_svc.api import schemas as s
@@ -27,6 +27,7 @@ from project_svc.domain.project import Project
 PM = allowed(Role.project_manager, Role.integration)
 SPONSOR = allowed(Role.sponsor, Role.integration)
 ETAG_NOTE = " The `ETag` (and `If-Match`) is the project's version."
+SPONSOR_NOTE = "Only the project's own sponsor decides (403 `decided-by-the-projects-sponsor` for another)."
 
 
 async def _run(request: Request, response: Response, command: object, if_match: str | None,
@@ -122,19 +123,19 @@ def _change_request_routes(api: APIRouter) -> None:
                           f"/projects/{project_id}/change-requests/{change.id}")
 
     @api.post("/{project_id}/change-requests/{change_request_id}/approve", **SPONSOR,
-              summary="Approve a change request (re-baselines)", description=ETAG_NOTE.strip())
+              summary="Approve a change request (re-baselines)", description=SPONSOR_NOTE + ETAG_NOTE)
     async def approve_change_request(project_id: UUID, change_request_id: UUID, caller: Caller, request: Request,
                                      response: Response, body: s.Timed = s.Timed(),
                                      if_match: IfMatch = None) -> s.ChangeRequestView:
         command = c.ApproveChangeRequest(project_id, change_request_id, caller.subject,
-                                         business_time(caller, body.occurred_at))
+                                         business_time(caller, body.occurred_at), acting_sponsor=in_person(caller))
         return await _run(request, response, command, if_match, _change_request(change_request_id))
 
     @api.post("/{project_id}/change-requests/{change_request_id}/reject", summary="Reject a change request",
-              **SPONSOR, description=ETAG_NOTE.strip())
+              **SPONSOR, description=SPONSOR_NOTE + ETAG_NOTE)
     async def reject_change_request(project_id: UUID, change_request_id: UUID, body: s.Rejection, caller: Caller,
                                     request: Request, response: Response,
                                     if_match: IfMatch = None) -> s.ChangeRequestView:
         command = c.RejectChangeRequest(project_id, change_request_id, caller.subject, body.reason,
-                                        business_time(caller, body.occurred_at))
+                                        business_time(caller, body.occurred_at), acting_sponsor=in_person(caller))
         return await _run(request, response, command, if_match, _change_request(change_request_id))

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Request, Response
 
 from continuum.http.auth import Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time, in_person
 from continuum.http.conditional import IfMatch, parse_if_match
 
 from project_svc.api import schemas as s
@@ -61,12 +61,14 @@ def _initiation_routes(api: APIRouter) -> None:
                                    business_time(caller, body.occurred_at))
         return await _run(request, response, command, location=f"/projects/{project_id}")
 
-    @api.post("/{project_id}/approve-charter", summary="Authorize the project (sponsor)", **SPONSOR)
+    @api.post("/{project_id}/approve-charter", summary="Authorize the project (sponsor)", **SPONSOR, description=(
+        "A sponsor approves a charter naming themselves as the project's sponsor (403 "
+        "`decided-by-the-projects-sponsor` otherwise); integration and admin may approve for anyone."))
     async def approve_charter(project_id: UUID, body: s.Charter, caller: Caller, request: Request,
                               response: Response, if_match: IfMatch = None) -> s.ProjectView:
         command = c.ApproveCharter(project_id, body.goal, body.scope_statement, body.budget_at_completion,
                                    body.planned_start, body.planned_end, _team(body.team),
-                                   business_time(caller, body.occurred_at))
+                                   business_time(caller, body.occurred_at), acting_sponsor=in_person(caller))
         return await _run(request, response, command, if_match)
 
     @api.post("/{project_id}/assign-team", summary="Change the team", **TEAM)
@@ -126,10 +128,12 @@ def _closing_routes(api: APIRouter) -> None:
         command = c.EnterClosing(project_id, business_time(caller, body.occurred_at))
         return await _run(request, response, command, if_match)
 
-    @api.post("/{project_id}/accept", summary="Formal acceptance by the sponsor", **SPONSOR)
+    @api.post("/{project_id}/accept", summary="Formal acceptance by the sponsor", **SPONSOR,
+              description="Only the project's own sponsor (403 `decided-by-the-projects-sponsor` for another).")
     async def accept(project_id: UUID, caller: Caller, request: Request, response: Response,
                      body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
-        command = c.AcceptProject(project_id, caller.subject, business_time(caller, body.occurred_at))
+        command = c.AcceptProject(project_id, caller.subject, business_time(caller, body.occurred_at),
+                                  acting_sponsor=in_person(caller))
         return await _run(request, response, command, if_match)
 
     @api.post("/{project_id}/close", summary="Close the project", **PM, description=(

@@ -52,6 +52,7 @@ class ApproveCharter:
     planned_end: date
     team: Team
     at: datetime
+    acting_sponsor: str | None = None  # who decides as sponsor; None when an admin or integration acts
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class ApproveChangeRequest:
     change_request_id: UUID
     by: str
     at: datetime
+    acting_sponsor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class RejectChangeRequest:
     by: str
     reason: str
     at: datetime
+    acting_sponsor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ class AcceptProject:
     project_id: UUID
     by: str
     at: datetime
+    acting_sponsor: str | None = None
 
 
 @dataclass(frozen=True)
