@@ -19,9 +19,10 @@ def spec(topic_prefix):
 
 @pytest.fixture
 def make_app(database_url, kafka_settings, auth_settings, spec):
-    def make(*, watch_interval_s: float = 0.2, watch: bool = True):
+    def make(*, watch_interval_s: float = 0.2, watch: bool = True, settle_s: float = 0.5):
+        watch_settings = DeadlineWatchSettings(enabled=watch, interval_s=watch_interval_s, settle_s=settle_s)
         config = settings_for(Config, database_url=database_url, kafka=kafka_settings, auth=auth_settings,
-                              deadline_watch=DeadlineWatchSettings(enabled=watch, interval_s=watch_interval_s))
+                              deadline_watch=watch_settings)
         return create_app(config, spec)
 
     return make

@@ -63,6 +63,25 @@ async def test_the_watcher_records_each_breach_once_even_when_restarted(make_app
     assert not fresh["response_breached"] and not fresh["resolution_breached"]
 
 
+async def test_an_imported_incident_resolved_in_time_is_not_breached_while_it_is_being_imported(
+    make_app, owner, importer
+):
+    """The import sends the backdated opening, then the resolution: the watcher, sweeping in between, leaves
+    the just-changed incident alone (settle_s), so the long-past deadline is not taken for a breach."""
+    opened_at = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    async with serving(make_app(watch=False, settle_s=5)) as client:
+        service = await new_service(client, owner)
+        watcher = client._transport.app.state.watcher
+        body = {"service_id": service["id"], "priority": "P2", "category": "batch", "title": "Imported",
+                "outage": False, "occurred_at": opened_at.isoformat()}
+        incident = (await client.post("/incidents", json=body, headers=importer)).json()
+        assert await watcher.sweep() == 0  # its response deadline passed three days ago, but it just changed
+        resolved = await client.post(f"/incidents/{incident['id']}/resolve", headers=importer, json={
+            "resolution_code": "fixed", "occurred_at": (opened_at + timedelta(minutes=20)).isoformat()})
+        assert resolved.status_code == 200, resolved.text
+        assert await breaches(client, importer, incident["id"]) == []
+
+
 def handover_accepted(service_id: str, handover_id: str) -> tuple[bytes, list[tuple[str, bytes]]]:
     payload = HandoverAcceptedV1(handover_id=handover_id, service_id=service_id, accepted_by="alice",
                                  accepted_at=datetime.now(UTC), readiness_score="0.9", early_life_support_days=30)

@@ -122,3 +122,10 @@ def test_a_burst_seen_out_of_order_is_still_detected_at_the_latest_moment():
     earliest_event = min(i.opened_at for i in burst)
     found = [detect(STABLE + burst, None, t, S) for t in evaluation_times(STABLE + burst, earliest_event)]
     assert found[0] == [] and [d.rule for d in found[-1]] == ["incident_rate_rise"]
+
+
+def test_availability_rule_waits_for_an_outage_to_be_resolved():
+    still_open = incident(timedelta(days=3), outage_min=1)  # flagged as an outage, no resolution yet
+    assert availability_below_target([still_open], sla("99.9"), AS_OF, S) is None
+    resolved = incident(timedelta(days=3), resolve_min=600, outage_min=600)
+    assert availability_below_target([resolved], sla("99.9"), AS_OF, S) is not None

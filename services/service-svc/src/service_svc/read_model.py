@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -39,11 +39,14 @@ async def unclosed_incident_ids(conn: AsyncConnection, service_id: UUID) -> list
     return list((await conn.execute(query)).scalars())
 
 
-async def overdue_incident_ids(conn: AsyncConnection, now: datetime, *, limit: int = 100) -> list[UUID]:
-    """Incidents with a running clock whose deadline has passed and whose breach is not yet recorded."""
+async def overdue_incident_ids(conn: AsyncConnection, now: datetime, *, limit: int = 100,
+                               settle_s: float = 0) -> list[UUID]:
+    """Incidents with a running clock whose deadline has passed and whose breach is not yet recorded, left
+    alone while they changed in the last `settle_s` seconds (wall clock: an import may still be sending)."""
     query = sa.select(summaries.c.stream_id).where(
         summaries.c.stream_type == INCIDENT,
         summaries.c.data.contains({"open": True}),
         sa.or_(_due("response_due_at") < now, _due("resolution_due_at") < now),
+        summaries.c.updated_at <= sa.func.now() - timedelta(seconds=settle_s),
     ).order_by(summaries.c.sequence).limit(limit)
     return list((await conn.execute(query)).scalars())

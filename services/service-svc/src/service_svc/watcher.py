@@ -35,7 +35,8 @@ class DeadlineWatcher:
         """Record the breaches due by `now`; returns how many incidents were overdue."""
         now = now or datetime.now(UTC)
         async with self._engine.connect() as conn:
-            overdue = await overdue_incident_ids(conn, now, limit=self._settings.batch)
+            overdue = await overdue_incident_ids(conn, now, limit=self._settings.batch,
+                                                 settle_s=self._settings.settle_s)
         for incident_id in overdue:
             try:
                 await self._bus.handle(RecordSlaBreaches(incident_id, now))

@@ -90,9 +90,16 @@ def sla_breach_rate(incidents: Sequence[IncidentFact], as_of: datetime, s: RuleS
                      s.breach_rate_pct, rate, s.breach_days, evidence)
 
 
+def settled(incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
+    """Incidents without an outage still open: an open outage is an incident to fix, not yet evidence for an
+    improvement project (and while history is imported, its resolution may simply not have arrived)."""
+    return [i for i in incidents if not i.outage or i.resolved_at is not None]
+
+
 def availability_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, as_of: datetime,
                               s: RuleSettings) -> Detection | None:
     window = Window.ending(as_of, days=s.availability_days)
+    incidents = settled(incidents)
     figure = availability(window, incidents)
     if sla is None or figure.value is None or figure.value >= sla.availability_target_pct:
         return None
@@ -148,7 +155,7 @@ def measure(rule: str, *, window: Window, window_days: int, evidence: dict[str, 
         subject = [i for i in opened_in(window, incidents) if i.subject_to_sla]
         return ratio_pct(sum(1 for i in subject if i.breached), len(subject))  # None: nothing to judge by
     if rule == "availability_below_target":
-        return availability(window, incidents).value
+        return availability(window, settled(incidents)).value
     return csat(window, incidents).value
 
 
