@@ -70,12 +70,12 @@ class Importer(Story):
         await ok(await self.project.post(f"{url}/start-planning", json=at(43.9), headers=self.pm_import))
         milestone = {"name": "quotas", "planned_date": days_ago(42).date().isoformat(), "planned_value": "500.00",
                      **at(43.8)}
-        added = await self.project.post(f"{url}/add-milestone", json=milestone, headers=self.pm_import)
-        await ok(added)
+        added = await self.project.post(f"{url}/milestones", json=milestone, headers=self.pm_import)
+        await ok(added, 201)
         milestone_id = added.headers["Location"].rsplit("/", 1)[1]
         await ok(await self.project.post(f"{url}/baseline", json=at(43.7), headers=self.pm_import))
-        await ok(await self.project.post(f"{url}/complete-milestone", headers=self.pm_import, json={
-            "milestone_id": milestone_id, "actual_date": days_ago(41).date().isoformat(), **at(41)}))
+        await ok(await self.project.post(f"{url}/milestones/{milestone_id}/complete", headers=self.pm_import, json={
+            "actual_date": days_ago(41).date().isoformat(), **at(41)}))
         await ok(await self.project.post(f"{url}/enter-closing", json=at(40), headers=self.pm_import))
 
     async def hand_over(self, project_id: str, service_id: str) -> None:

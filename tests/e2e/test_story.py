@@ -72,12 +72,12 @@ class Story:
         await ok(await self.project.post(f"{url}/approve-charter", json=charter, headers=self.sponsor))
         await ok(await self.project.post(f"{url}/start-planning", headers=self.pm))
         milestone = {"name": "failover live", "planned_date": TODAY.isoformat(), "planned_value": "1000.00"}
-        added = await self.project.post(f"{url}/add-milestone", json=milestone, headers=self.pm)
-        await ok(added)
+        added = await self.project.post(f"{url}/milestones", json=milestone, headers=self.pm)
+        await ok(added, 201)
         milestone_id = added.headers["Location"].rsplit("/", 1)[1]
         await ok(await self.project.post(f"{url}/baseline", headers=self.pm))
-        await ok(await self.project.post(f"{url}/complete-milestone", headers=self.pm,
-                                         json={"milestone_id": milestone_id, "actual_date": TODAY.isoformat()}))
+        await ok(await self.project.post(f"{url}/milestones/{milestone_id}/complete", headers=self.pm,
+                                         json={"actual_date": TODAY.isoformat()}))
         assert (await ok(await self.project.post(f"{url}/enter-closing", headers=self.pm)))["state"] == "closing"
         await ok(await self.project.post(f"{url}/accept", headers=self.sponsor))
 

@@ -88,7 +88,12 @@ async def test_score_pending_list_and_an_extra_optional_criterion(client, role):
     added = await client.post(f"/handovers/{handover['id']}/criteria",
                               json={"key": "security-review", "title": "Security review", "mandatory": False},
                               headers=role("project_manager"))
-    assert added.status_code == 200
+    assert added.status_code == 201 and added.json()["status"] == "pending" and not added.json()["mandatory"]
+    assert added.headers["Location"] == f"/handovers/{handover['id']}/criteria/security-review"
+    read_back = await client.get(added.headers["Location"], headers=role("viewer"))
+    assert read_back.json() == added.json()
+    listed = (await client.get(f"/handovers/{handover['id']}/criteria", headers=role("viewer"))).json()
+    assert [c["key"] for c in listed][-1] == "security-review" and len(listed) == 10
     body = await meet_all(client, role, handover["id"])
     assert body["readiness"]["score"] == "0.9000" and body["readiness"]["pending"] == ["security-review"]
     assert body["readiness"]["pending_mandatory"] == []

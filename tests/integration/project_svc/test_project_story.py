@@ -40,12 +40,13 @@ async def executing_project(client, as_role, targets=(SERVICE,)) -> tuple[str, l
     milestones = []
     for name, when, value in (("design", TODAY - timedelta(days=10), "400.00"),
                               ("rollout", TODAY + timedelta(days=30), "600.00")):
-        added = await client.post(f"{url}/add-milestone", headers=pm,
+        added = await client.post(f"{url}/milestones", headers=pm,
                                   json={"name": name, "planned_date": when.isoformat(), "planned_value": value})
-        await ok(added)
-        milestones.append(added.headers["Location"].rsplit("/", 1)[1])
-    await ok(await client.post(f"{url}/identify-risk", headers=pm,
-                               json={"title": "Vendor late", "probability": 3, "impact": 4, "owner": "bob"}))
+        milestone = await ok(added, 201)
+        assert added.headers["Location"] == f"{url}/milestones/{milestone['id']}" and milestone["name"] == name
+        milestones.append(milestone["id"])
+    await ok(await client.post(f"{url}/risks", headers=pm,
+                               json={"title": "Vendor late", "probability": 3, "impact": 4, "owner": "bob"}), 201)
     version = (await client.get(url, headers=pm)).headers["ETag"]
     body = await ok(await client.post(f"{url}/baseline", headers={**pm, "If-Match": version}))
     assert body["state"] == "executing" and body["earned_value"]["planned_value"] == "400.00"
@@ -57,8 +58,9 @@ async def test_a_project_goes_from_proposal_to_closed_once_its_handover_is_accep
 ):
     pm, sponsor = as_role("project_manager", subject="bob"), as_role("sponsor", subject="alice")
     url, (design, rollout) = await executing_project(client, as_role)
-    await ok(await client.post(f"{url}/record-progress", json={"milestone_id": rollout, "percent_complete": "50"},
-                               headers=pm))
+    progress = await ok(await client.post(f"{url}/milestones/{rollout}/record-progress",
+                                          json={"percent_complete": "50"}, headers=pm))
+    assert progress["id"] == rollout and progress["percent_complete"] == "50"
     await ok(await client.post(f"{url}/record-cost", headers=pm,
                                json={"amount": "500.00", "incurred_on": TODAY.isoformat(), "category": "labour"}))
     live = await ok(await client.get(url, headers=as_role("viewer")))
@@ -69,8 +71,8 @@ async def test_a_project_goes_from_proposal_to_closed_once_its_handover_is_accep
     assert [m["schedule_variance_days"] for m in live["milestones"]] == [-10, None]
 
     for milestone in (design, rollout):
-        await ok(await client.post(f"{url}/complete-milestone", headers=pm,
-                                   json={"milestone_id": milestone, "actual_date": TODAY.isoformat()}))
+        await ok(await client.post(f"{url}/milestones/{milestone}/complete", headers=pm,
+                                   json={"actual_date": TODAY.isoformat()}))
     closing = await ok(await client.post(f"{url}/enter-closing", headers=pm))
     assert closing["state"] == "closing"
     await ok(await client.post(f"{url}/accept", headers=sponsor))
@@ -126,7 +128,7 @@ async def test_bad_input_gets_a_problem_and_leaves_the_stream_unchanged(client, 
     assert not_a_sponsor.status_code == 403
     stale = await client.post(f"{url}/approve-charter", json=charter(), headers={**sponsor, "If-Match": '"7"'})
     assert stale.status_code == 412
-    early = await client.post(f"{url}/add-milestone", headers=pm,
+    early = await client.post(f"{url}/milestones", headers=pm,
                               json={"name": "m", "planned_date": TODAY.isoformat(), "planned_value": "1"})
     assert early.status_code == 409 and early.json()["rule"] == "add-milestone-requires-planning"
     history = (await client.get(f"{url}/history", headers=pm)).json()["items"]
@@ -134,13 +136,13 @@ async def test_bad_input_gets_a_problem_and_leaves_the_stream_unchanged(client, 
 
     await ok(await client.post(f"{url}/approve-charter", json=charter(), headers=sponsor))
     await ok(await client.post(f"{url}/start-planning", headers=pm))
-    await ok(await client.post(f"{url}/add-milestone", headers=pm,
-                               json={"name": "m", "planned_date": TODAY.isoformat(), "planned_value": "999.99"}))
+    await ok(await client.post(f"{url}/milestones", headers=pm,
+                               json={"name": "m", "planned_date": TODAY.isoformat(), "planned_value": "999.99"}), 201)
     unbalanced = await client.post(f"{url}/baseline", headers=pm)
     assert unbalanced.status_code == 409 and unbalanced.json()["rule"] == "planned-values-sum-to-bac"
     unknown = await client.get(f"{url}/milestones/{uuid4()}", headers=pm)
     assert unknown.status_code == 404
-    nan = await client.post(f"{url}/add-milestone", headers=pm,
+    nan = await client.post(f"{url}/milestones", headers=pm,
                             json={"name": "m", "planned_date": TODAY.isoformat(), "planned_value": "NaN"})
     assert nan.status_code == 422
     assert len((await client.get(f"{url}/history", headers=pm)).json()["items"]) == 5
@@ -154,15 +156,15 @@ async def test_as_of_answers_the_state_of_last_week(client, as_role):
     url = created.headers["Location"]
     await ok(await client.post(f"{url}/approve-charter", headers=importer, json={**charter(), "occurred_at": ago(39)}))
     await ok(await client.post(f"{url}/start-planning", headers=importer, json={"occurred_at": ago(38)}))
-    added = await client.post(f"{url}/add-milestone", headers=importer, json={
+    added = await client.post(f"{url}/milestones", headers=importer, json={
         "name": "all", "planned_date": (TODAY - timedelta(days=14)).isoformat(), "planned_value": "1000.00",
         "occurred_at": ago(37)})
     milestone = added.headers["Location"].rsplit("/", 1)[1]
     await ok(await client.post(f"{url}/baseline", headers=importer, json={"occurred_at": ago(36)}))
-    await ok(await client.post(f"{url}/record-progress", headers=importer, json={
-        "milestone_id": milestone, "percent_complete": "40", "occurred_at": ago(10)}))
-    await ok(await client.post(f"{url}/record-progress", headers=importer, json={
-        "milestone_id": milestone, "percent_complete": "90", "occurred_at": ago(1)}))
+    await ok(await client.post(f"{url}/milestones/{milestone}/record-progress", headers=importer, json={
+        "percent_complete": "40", "occurred_at": ago(10)}))
+    await ok(await client.post(f"{url}/milestones/{milestone}/record-progress", headers=importer, json={
+        "percent_complete": "90", "occurred_at": ago(1)}))
     last_week = await ok(await client.get(url, params={"as_of": ago(7)}, headers=as_role("viewer")))
     now = await ok(await client.get(url, headers=as_role("viewer")))
     assert last_week["milestones"][0]["percent_complete"] == "40"

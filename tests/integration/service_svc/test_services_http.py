@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from tests.integration.service_svc.seed import SLA, new_service
 
 
@@ -48,6 +50,10 @@ async def test_owner_sla_costs_and_improvements(client, owner, agent):
     assert planned.status_code == 201
     item = planned.json()["improvement_id"]
     assert planned.headers["Location"] == f"{url}/improvements/{item}"
+    read_back = (await client.get(planned.headers["Location"], headers=agent)).json()
+    assert read_back == {"id": item, "title": "Automate payslips", "status": "planned", "project_id": None}
+    assert (await client.get(f"{url}/improvements", headers=agent)).json() == [read_back]
+    assert (await client.get(f"{url}/improvements/{uuid4()}", headers=agent)).status_code == 404
     implemented = (await client.post(f"{url}/improvements/{item}/implement", headers=owner)).json()
     assert implemented["operating_cost_total"] == "150.25"
     assert implemented["improvements"][0]["status"] == "implemented"

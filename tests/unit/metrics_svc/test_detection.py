@@ -101,6 +101,15 @@ def test_benefits_compare_the_measured_kpi_with_the_gap_at_detection():
                                  min_gap_closed_pct=Decimal(50))
 
 
+def test_a_breach_rate_over_no_sla_bound_incidents_is_unknown_not_zero():
+    window = Window.ending(AS_OF, days=30)
+    unbound = [incident(3), incident(4)]  # no SLA outcome: nothing to judge the benefit by
+    assert measure("sla_breach_rate", window=window, window_days=30, evidence={}, incidents=unbound) is None
+    bound = [incident(3, sla_met=True), incident(4, sla_met=True)]
+    assert measure("sla_breach_rate", window=window, window_days=30, evidence={}, incidents=bound) == 0
+    assert not benefits_realized("sla_breach_rate", baseline=Decimal(20), observed=Decimal(60), measured=None,
+                                 min_gap_closed_pct=Decimal(50))
+
 def test_rules_run_at_the_event_and_at_the_latest_moment_known_for_the_service():
     later = incident(1, resolve_min=60)
     times = evaluation_times([incident(10), later], AS_OF - timedelta(days=5))

@@ -109,3 +109,23 @@ def test_csat_stays_within_0_and_100_or_is_null(ratings):
 def test_availability_never_leaves_0_to_100(outages):
     figure = availability(WEEK, [incident(1, resolve_min=1, outage_min=m) for m in outages])
     assert 0 <= figure.value <= 100
+
+
+def test_an_outage_still_open_counts_up_to_the_end_of_the_window():
+    ongoing = incident(timedelta(hours=10), outage_min=0.5)  # outage flag set, never resolved
+    figure = availability(WEEK, [ongoing])
+    assert figure.value == (Decimal(10080) - 600) * 100 / 10080 and figure.based_on == 1
+    resolved_later = incident(timedelta(hours=10), resolve_min=24 * 60, outage_min=24 * 60)
+    assert availability(WEEK, [resolved_later]).value == figure.value  # at as_of it was still down
+
+
+def test_an_outage_across_the_window_start_counts_only_inside_the_window():
+    across = incident(timedelta(days=7, hours=1), resolve_min=180, outage_min=180)  # 1 h before, 2 h inside
+    figure = availability(WEEK, [across])
+    assert figure.value == (Decimal(10080) - 120) * 100 / 10080 and figure.based_on == 1
+
+
+def test_overlapping_outages_count_once():
+    first = incident(timedelta(hours=5), resolve_min=120, outage_min=120)
+    second = incident(timedelta(hours=4), resolve_min=120, outage_min=120)  # one hour of overlap
+    assert availability(WEEK, [first, second]).value == (Decimal(10080) - 180) * 100 / 10080

@@ -77,18 +77,28 @@ def _opening_and_reads(router: APIRouter) -> None:
 
 
 def _criteria(router: APIRouter) -> None:
-    @router.post("/{handover_id}/criteria", **allowed(*PM))
+    @router.post("/{handover_id}/criteria", status_code=201, **allowed(*PM))
     async def add_criterion(handover_id: UUID, body: s.AddCriterionRequest, caller: Caller, request: Request,
-                            response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        """Add an extra acceptance criterion (optional unless `mandatory`)."""
+                            response: Response, if_match: IfMatch = None) -> s.CriterionView:
+        """Add an extra acceptance criterion (optional unless `mandatory`); `ETag` is the handover's version."""
         command = c.AddCriterion(handover_id, body.key, body.title, body.mandatory,
                                  business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
+        handover = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
+        answer_with_version(response, handover.version, location=f"/handovers/{handover_id}/criteria/{body.key}")
+        return s.CriterionView.of(handover.criteria[body.key])
+
+    @router.get("/{handover_id}/criteria", **readable())
+    async def list_criteria(handover_id: UUID, request: Request, as_of: AsOf = None) -> list[s.CriterionView]:
+        """The handover's acceptance criteria (as they stood at `as_of`)."""
+        async with request.app.state.platform.unit_of_work() as uow:
+            handover = await uow.get(Handover, handover_id, as_of=as_of)
+        return [s.CriterionView.of(criterion) for criterion in handover.criteria.values()]
 
     @router.get("/{handover_id}/criteria/{key}", **readable())
-    async def read_criterion(handover_id: UUID, key: CriterionKey, request: Request) -> s.CriterionView:
+    async def read_criterion(handover_id: UUID, key: CriterionKey, request: Request,
+                             as_of: AsOf = None) -> s.CriterionView:
         async with request.app.state.platform.unit_of_work() as uow:
-            handover = await uow.get(Handover, handover_id)
+            handover = await uow.get(Handover, handover_id, as_of=as_of)
         if key not in handover.criteria:
             raise ProblemError(404, "not-found", "Not found", f"handover {handover_id} has no criterion {key!r}")
         return s.CriterionView.of(handover.criteria[key])

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from metrics_svc.domain.facts import IncidentFact, SlaFact
-from metrics_svc.domain.service_kpis import availability, csat, opened_in
+from metrics_svc.domain.service_kpis import availability, csat, opened_in, outages_in
 from metrics_svc.domain.windows import Window, ratio_pct
 
 MOMENT = timedelta(microseconds=1)
@@ -96,7 +96,7 @@ def availability_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | 
     figure = availability(window, incidents)
     if sla is None or figure.value is None or figure.value >= sla.availability_target_pct:
         return None
-    outages = [i for i in incidents if i.outage and window.holds(i.resolved_at)]
+    outages = [incident for incident, _, _ in outages_in(window, incidents)]
     return Detection("availability_below_target", f"Availability {figure.value:.3f}% below target",
                      "availability_pct", sla.availability_target_pct, figure.value, s.availability_days,
                      _window_evidence(window, outages))
@@ -146,7 +146,7 @@ def measure(rule: str, *, window: Window, window_days: int, evidence: dict[str, 
         return Decimal(same) * window_days / window.days
     if rule == "sla_breach_rate":
         subject = [i for i in opened_in(window, incidents) if i.subject_to_sla]
-        return ratio_pct(sum(1 for i in subject if i.breached), len(subject)) or Decimal(0)
+        return ratio_pct(sum(1 for i in subject if i.breached), len(subject))  # None: nothing to judge by
     if rule == "availability_below_target":
         return availability(window, incidents).value
     return csat(window, incidents).value

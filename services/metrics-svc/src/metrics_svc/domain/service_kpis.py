@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from metrics_svc.domain.facts import ChangeFact, CostFact, IncidentFact
@@ -63,11 +64,39 @@ def sla_compliance(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
     return Figure(ratio_pct(met, len(subject)), len(subject))
 
 
+def outage_span(incident: IncidentFact) -> tuple[datetime, datetime] | None:
+    """When an outage incident had the service down: its recorded outage minutes up to the resolution (from the
+    opening when none were recorded), or from the opening on while it is unresolved."""
+    if not incident.outage:
+        return None
+    if incident.resolved_at is None:
+        return incident.opened_at, datetime.max.replace(tzinfo=UTC)
+    start = incident.resolved_at - timedelta(minutes=float(incident.outage_minutes)) if incident.outage_minutes \
+        else incident.opened_at
+    return start, incident.resolved_at
+
+
+def outages_in(window: Window, incidents: Sequence[IncidentFact]) -> list[tuple[IncidentFact, datetime, datetime]]:
+    """Outage incidents overlapping the window, each with its span clipped to the window."""
+    clipped = []
+    for incident in incidents:
+        span = outage_span(incident)
+        if span is not None and span[0] < window.end and span[1] > window.start:
+            clipped.append((incident, max(span[0], window.start), min(span[1], window.end)))
+    return clipped
+
+
 def availability(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
-    """(agreed time − outage time) / agreed time; outages count in the window they were resolved in."""
-    outages = [i for i in incidents if i.outage and window.holds(i.resolved_at)]
-    outage_minutes = min(sum((i.outage_minutes for i in outages), Decimal(0)), window.minutes)
-    return Figure(ratio_pct(window.minutes - outage_minutes, window.minutes), len(outages))
+    """(agreed time − down time) / agreed time; down time is the union of the outages' spans within the window,
+    so an outage still open counts up to the window's end and overlapping outages count once."""
+    outages = outages_in(window, incidents)
+    down, covered_until = Decimal(0), window.start
+    for _, start, end in sorted(outages, key=lambda outage: outage[1]):
+        start = max(start, covered_until)
+        if end > start:
+            down += minutes_between(start, end)
+            covered_until = end
+    return Figure(ratio_pct(window.minutes - down, window.minutes), len(outages))
 
 
 def csat(window: Window, incidents: Sequence[IncidentFact]) -> Figure:

@@ -13,11 +13,12 @@ from continuum.http.commands import Caller, allowed, answer_with_version, busine
 from continuum.http.conditional import IfMatch, parse_if_match
 
 from project_svc.api import schemas as s
+from project_svc.api.parts import part_routes
 from project_svc.api.reads import read_routes
 from project_svc.api.views import project_view
 from project_svc.domain import commands as c
-from project_svc.domain.entities import ChangeRequest, Origin, RiskStatus
-from project_svc.domain.events import PlannedMilestone, TeamMember
+from project_svc.domain.entities import Origin
+from project_svc.domain.events import TeamMember
 from project_svc.domain.project import Project
 
 PM = allowed(Role.project_manager, Role.integration)
@@ -37,18 +38,13 @@ def _team(body: s.TeamBody) -> c.Team:
     return c.Team(body.sponsor, body.project_manager, [TeamMember(m.name, m.role) for m in body.members])
 
 
-def _change(body: s.ChangeRequestBody) -> ChangeRequest:
-    added = [PlannedMilestone(uuid4(), m.name, m.planned_date, m.planned_value) for m in body.add_milestones]
-    return ChangeRequest(uuid4(), body.reason, body.scope_delta, body.schedule_delta_days, body.budget_delta,
-                         list(dict.fromkeys(body.descope_milestone_ids)), added)
-
-
 def router() -> APIRouter:
     api = APIRouter(prefix="/projects", tags=["projects"])
     _initiation_routes(api)
     _planning_routes(api)
     _execution_routes(api)
     _closing_routes(api)
+    part_routes(api)
     read_routes(api)
     return api
 
@@ -93,31 +89,6 @@ def _planning_routes(api: APIRouter) -> None:
         command = c.StartPlanning(project_id, business_time(caller, body.occurred_at))
         return await _run(request, response, command, if_match)
 
-    @api.post("/{project_id}/add-milestone", summary="Add a milestone to the plan", **PM,
-              description="Answers the project; `Location` names the new milestone.")
-    async def add_milestone(project_id: UUID, body: s.NewMilestone, caller: Caller, request: Request,
-                            response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        milestone_id = uuid4()
-        command = c.AddMilestone(project_id, milestone_id, body.name, body.planned_date, body.planned_value,
-                                 business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match, f"/projects/{project_id}/milestones/{milestone_id}")
-
-    @api.post("/{project_id}/identify-risk", summary="Add a risk (planning or executing)", **PM,
-              description="Answers the project; `Location` names the new risk. Score = probability × impact.")
-    async def identify_risk(project_id: UUID, body: s.NewRisk, caller: Caller, request: Request,
-                            response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        risk_id = uuid4()
-        command = c.IdentifyRisk(project_id, risk_id, body.title, body.probability, body.impact, body.owner,
-                                 body.mitigation, business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match, f"/projects/{project_id}/risks/{risk_id}")
-
-    @api.post("/{project_id}/reassess-risk", summary="Reassess a risk or change its status", **PM)
-    async def reassess_risk(project_id: UUID, body: s.RiskReassessment, caller: Caller, request: Request,
-                            response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        command = c.ReassessRisk(project_id, body.risk_id, body.probability, body.impact, body.mitigation,
-                                 RiskStatus(body.status), business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
-
     @api.post("/{project_id}/baseline", summary="Baseline the plan and start executing", **PM, description=(
         "Freezes the PV curve, BAC and dates; the planned values must sum to the BAC."))
     async def baseline(project_id: UUID, caller: Caller, request: Request, response: Response,
@@ -127,20 +98,6 @@ def _planning_routes(api: APIRouter) -> None:
 
 
 def _execution_routes(api: APIRouter) -> None:
-    @api.post("/{project_id}/record-progress", summary="Record % complete of a milestone", **PM)
-    async def record_progress(project_id: UUID, body: s.Progress, caller: Caller, request: Request,
-                              response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        command = c.RecordProgress(project_id, body.milestone_id, body.percent_complete,
-                                   business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
-
-    @api.post("/{project_id}/complete-milestone", summary="Complete a milestone", **PM)
-    async def complete_milestone(project_id: UUID, body: s.Completion, caller: Caller, request: Request,
-                                 response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        command = c.CompleteMilestone(project_id, body.milestone_id, body.actual_date,
-                                      business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
-
     @api.post("/{project_id}/record-cost", summary="Record an actual cost", **PM)
     async def record_cost(project_id: UUID, body: s.ActualCost, caller: Caller, request: Request,
                           response: Response, if_match: IfMatch = None) -> s.ProjectView:
@@ -158,31 +115,6 @@ def _execution_routes(api: APIRouter) -> None:
     async def resume(project_id: UUID, caller: Caller, request: Request, response: Response,
                      body: s.Timed = s.Timed(), if_match: IfMatch = None) -> s.ProjectView:
         command = c.Resume(project_id, business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
-
-    @api.post("/{project_id}/raise-change-request", summary="Raise a change request", **PM, description=(
-        "Descope milestones and add new ones (scope), move the planned end by `schedule_delta_days` "
-        "(schedule) and change the BAC by `budget_delta` (budget): after the change the remaining and added "
-        "planned values must sum to BAC + budget delta. Approval re-baselines. `Location` names the request."))
-    async def raise_change_request(project_id: UUID, body: s.ChangeRequestBody, caller: Caller, request: Request,
-                                   response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        change = _change(body)
-        command = c.RaiseChangeRequest(project_id, change, business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match,
-                          f"/projects/{project_id}/change-requests/{change.id}")
-
-    @api.post("/{project_id}/approve-change-request", summary="Approve a change request (re-baselines)", **SPONSOR)
-    async def approve_change_request(project_id: UUID, body: s.Decision, caller: Caller, request: Request,
-                                     response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        command = c.ApproveChangeRequest(project_id, body.change_request_id, caller.subject,
-                                         business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
-
-    @api.post("/{project_id}/reject-change-request", summary="Reject a change request", **SPONSOR)
-    async def reject_change_request(project_id: UUID, body: s.Rejection, caller: Caller, request: Request,
-                                    response: Response, if_match: IfMatch = None) -> s.ProjectView:
-        command = c.RejectChangeRequest(project_id, body.change_request_id, caller.subject, body.reason,
-                                        business_time(caller, body.occurred_at))
         return await _run(request, response, command, if_match)
 
 

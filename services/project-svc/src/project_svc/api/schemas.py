@@ -78,7 +78,6 @@ class NewRisk(BaseModel):
 
 
 class RiskReassessment(BaseModel):
-    risk_id: UUID = Field(examples=[ITEM_ID])
     probability: Scale
     impact: Scale
     mitigation: Text = Field("", examples=["Second vendor on standby"])
@@ -87,13 +86,11 @@ class RiskReassessment(BaseModel):
 
 
 class Progress(BaseModel):
-    milestone_id: UUID = Field(examples=[ITEM_ID])
     percent_complete: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2, examples=["50"])
     occurred_at: OccurredAt
 
 
 class Completion(BaseModel):
-    milestone_id: UUID = Field(examples=[ITEM_ID])
     actual_date: date = Field(examples=["2026-04-17"])
     occurred_at: OccurredAt
 
@@ -126,13 +123,9 @@ class ChangeRequestBody(BaseModel):
     occurred_at: OccurredAt
 
 
-class Decision(BaseModel):
-    change_request_id: UUID = Field(examples=[ITEM_ID])
-    occurred_at: OccurredAt
-
-
-class Rejection(Decision):
+class Rejection(BaseModel):
     reason: Text = Field(min_length=1, examples=["Not worth the cost"])
+    occurred_at: OccurredAt
 
 
 # Responses

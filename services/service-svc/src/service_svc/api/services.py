@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
+from continuum.domain import NotFound
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
@@ -14,7 +15,7 @@ from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
 from service_svc.api.common import handled, history_of, listed, read_one
-from service_svc.api.views import ImprovementPlanned, ServiceSummary, ServiceView
+from service_svc.api.views import ImprovementPlanned, ImprovementView, ServiceSummary, ServiceView
 from service_svc.domain import commands as c
 from service_svc.domain.events import SlaTarget
 from service_svc.domain.service import Service, Sla
@@ -94,6 +95,21 @@ def services_router() -> APIRouter:
     @router.get("/{service_id}", **readable())
     async def read(service_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> ServiceView:
         return ServiceView.of(await read_one(request, response, Service, service_id, as_of))
+
+    @router.get("/{service_id}/improvements", **readable())
+    async def improvements(service_id: UUID, request: Request, response: Response,
+                           as_of: AsOf = None) -> list[ImprovementView]:
+        """The service's improvement register (as it stood at `as_of`)."""
+        return ServiceView.of(await read_one(request, response, Service, service_id, as_of)).improvements
+
+    @router.get("/{service_id}/improvements/{improvement_id}", **readable())
+    async def improvement(service_id: UUID, improvement_id: UUID, request: Request, response: Response,
+                          as_of: AsOf = None) -> ImprovementView:
+        register = ServiceView.of(await read_one(request, response, Service, service_id, as_of)).improvements
+        found = next((item for item in register if item.id == improvement_id), None)
+        if found is None:
+            raise NotFound("Improvement", improvement_id)
+        return found
 
     @router.get("/{service_id}/history", **readable())
     async def history(service_id: UUID, request: Request) -> History:
