@@ -145,10 +145,12 @@
   function renderServices(services, weekly) {
     const labels = weekly.length ? weekly[0].weeks.map((week) => day(week.start)) : [];
     chart("incidents", {
-      type: "line",
+      type: "bar",
       data: { labels, datasets: serviceDatasets(services, weekly, (week) => week.incidents)
-        .map((set) => ({ ...set, fill: true })) },
-      options: lineOptions("incidents opened", { x: { title: { display: true, text: "week starting" } } }),
+        .map((set) => ({ ...set, backgroundColor: set.borderColor, borderRadius: 3 })) },
+      options: { ...lineOptions("incidents opened"),
+        scales: { x: { stacked: true, title: { display: true, text: "week starting" } },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "incidents opened" } } } },
     });
     chart("mttr", {
       type: "line",
