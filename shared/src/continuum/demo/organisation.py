@@ -12,9 +12,6 @@ from continuum.demo.client import Persona, Progress, Stack, TokenIssuer
 from continuum.demo.history import SERVICES, SLA, WEEKS, IncidentPlan, ServicePlan, email_loop_incidents, weekly_incidents
 from continuum.demo.projects import ProjectSeeder
 
-PARALLEL_SERVICES = 5
-
-
 @dataclass
 class Seeded:
     """What the demo made, for its summary and for tests comparing the dashboard with it."""
