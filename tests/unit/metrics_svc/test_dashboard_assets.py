@@ -13,7 +13,8 @@ STATIC = PACKAGE / "dashboard" / "static"
 
 
 def test_every_static_file_is_package_data():
-    patterns = tomllib.loads((SERVICE / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["metrics_svc"]
+    setuptools = tomllib.loads((SERVICE / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = setuptools["package-data"]["metrics_svc"]
     files = [path.relative_to(PACKAGE).as_posix() for path in STATIC.rglob("*") if path.is_file()]
     assert {"dashboard/static/index.html", "dashboard/static/vendor/chart.umd.min.js"} <= set(files)
     assert [f for f in files if not any(fnmatch(f, pattern) for pattern in patterns)] == []

@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from continuum.demo.client import Persona, Progress, Stack, TokenIssuer
-from continuum.demo.history import SERVICES, SLA, WEEKS, IncidentPlan, ServicePlan, email_loop_incidents, weekly_incidents
+from continuum.demo.history import (
+    SERVICES,
+    SLA,
+    WEEKS,
+    IncidentPlan,
+    ServicePlan,
+    email_loop_incidents,
+    weekly_incidents,
+)
 from continuum.demo.projects import ProjectSeeder
 
 @dataclass
@@ -71,7 +79,8 @@ class Organisation:
                 "expected_volume": plan.expected_volume, **self.at(200)}
         service = await self.stack.post("service-svc", "/services", self.who.owner, body, expect=201)
         url = f"/services/{service['id']}"
-        await self.stack.post("service-svc", f"{url}/assign-owner", self.who.owner, {"owner": plan.owner, **self.at(199)})
+        await self.stack.post("service-svc", f"{url}/assign-owner", self.who.owner,
+                              {"owner": plan.owner, **self.at(199)})
         await self.stack.post("service-svc", f"{url}/define-sla", self.who.owner, {**SLA, **self.at(198)})
         for months_ago in range(5, -1, -1):  # hosting and licences, monthly (TCO)
             cost = {"amount": f"{2000 + 350 * len(plan.name)}.00", "category": "hosting",

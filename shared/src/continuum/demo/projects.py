@@ -165,7 +165,8 @@ class ProjectSeeder:
         await self.charter(pid, goal="The warehouse on the new platform", bac=120000, start=140, end=12, days=148)
         mapped, migrated, switched = await self.plan(pid, [("Schema mapped", 120, 50000), ("Data migrated", 60, 50000),
                                                            ("Reports switched", 20, 20000)], days=147)
-        await self.in_order([(118, lambda: self.complete(pid, mapped, 118)), (55, lambda: self.complete(pid, migrated, 55)),
+        await self.in_order([(118, lambda: self.complete(pid, mapped, 118)),
+                             (55, lambda: self.complete(pid, migrated, 55)),
                              (14, lambda: self.complete(pid, switched, 14)),
                              *self.costs(pid, [(130, 20000), (100, 30000), (70, 35000), (40, 25000), (15, 15000)])])
         await self.post(f"/projects/{pid}/enter-closing", self.who.pm, self.org.at(12))
@@ -179,7 +180,8 @@ class ProjectSeeder:
         await self.charter(pid, goal="Employees serve themselves", bac=80000, start=100, end=45, days=108)
         built, payroll = await self.plan(pid, [("Portal built", 75, 40000), ("Payroll integration", 50, 40000)],
                                          days=105)
-        await self.in_order([(76, lambda: self.complete(pid, built, 76)), (60, lambda: self.progress(pid, payroll, 60, 60)),
+        await self.in_order([(76, lambda: self.complete(pid, built, 76)),
+                             (60, lambda: self.progress(pid, payroll, 60, 60)),
                              (48, lambda: self.complete(pid, payroll, 48)),
                              *self.costs(pid, [(90, 25000), (70, 25000), (50, 28000)])])
         await self.post(f"/projects/{pid}/enter-closing", self.who.pm, self.org.at(47))
@@ -187,7 +189,8 @@ class ProjectSeeder:
         await self.meet(handover, [k for k in CRITERIA if k not in ("support-team-trained", "known-errors-documented")],
                         46)
         await self.stack.post("handover-svc", f"/handovers/{handover}/criteria/known-errors-documented/waive",
-                              self.who.owner, {"justification": "A new service: no known errors yet", **self.org.at(46)})
+                              self.who.owner,
+                              {"justification": "A new service: no known errors yet", **self.org.at(46)})
         await self.stack.post("handover-svc", f"/handovers/{handover}/reject", self.who.owner,
                               {"reasons": ["The service desk has not been trained on payslips"], **self.org.at(45)})
         await self.meet(handover, ["support-team-trained"], 44)

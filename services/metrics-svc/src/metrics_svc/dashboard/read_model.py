@@ -87,17 +87,15 @@ async def project_entry(conn: AsyncConnection, project_id: UUID, *, as_of: datet
 
 
 def series_moments(fact: ProjectFact, as_of: datetime) -> list[datetime]:
-    """From the first fact to the last planned date (or as_of), at most MAX_SERIES_POINTS, weekly or coarser."""
+    """From the first fact to the last planned date (or as_of), weekly or coarser, with as_of itself among them."""
     known = ([midnight(m.planned_date) for m in fact.milestones] + [p.recorded_at for p in fact.progress]
              + [c.incurred_at for c in fact.costs])
     if not known:
         return [as_of]
-    start, end = min(known), max(max(known), as_of)
-    step = max(timedelta(days=7), (end - start) / (MAX_SERIES_POINTS - 1))
-    moments = []
-    while start + step * len(moments) < end:
-        moments.append(start + step * len(moments))
-    return moments + [end]
+    start, end = min(min(known), as_of), max(max(known), as_of)
+    step = max(timedelta(days=7), (end - start) / (MAX_SERIES_POINTS - 3))
+    regular = [start + step * k for k in range(int((end - start) / step) + 1)]
+    return sorted({*regular, as_of, end})  # as_of among them: the last EV and AC shown are the project's KPIs
 
 
 async def earned_value_series(conn: AsyncConnection, project_id: UUID, *, as_of: datetime

@@ -7,6 +7,7 @@
   const TOKEN_KEY = "continuum.dashboard.token";
   const TREND_WEEKS = 12;
   const REFRESH_MS = 60_000;
+  const TONE_COLOURS = { good: "#1f9d63", warn: "#d98b00", bad: "#d23c3c" };
   const PALETTE = ["#3556d4", "#e07a1f", "#1f9d63", "#c2389b", "#0e9bb5", "#8a5cd1", "#b5a00e", "#d23c3c"];
   const OPPORTUNITY_STATES = {
     open: "warn", converted: "", measuring: "", dismissed: "",
@@ -125,9 +126,11 @@
       tile("Projects", String(portfolio.projects), `PV ${money(portfolio.pv)} · EV ${money(portfolio.ev)}`),
       tile("Portfolio SPI", fixed(spi), "EV / PV, all projects", tone(spi, 0.95, 0.85)),
       tile("Portfolio CPI", fixed(cpi), `EV / AC · AC ${money(portfolio.ac)}`, tone(cpi, 0.95, 0.85)),
-      tile("Handovers", `${portfolio.handovers_accepted} / ${portfolio.handovers}`, `accepted · ${portfolio.handovers_rejected} rejection(s)`),
+      tile("Handovers", `${portfolio.handovers_accepted} / ${portfolio.handovers}`,
+        `accepted · ${portfolio.handovers_rejected} rejection(s)`),
       tile("Opportunities", String(loop.opportunities_detected), `${loop.converted_to_projects} turned into projects`),
-      tile("Benefits realised", pct(loop.benefits_realized_pct, 0), `${loop.benefits_realized} of ${loop.benefits_measured} measured`,
+      tile("Benefits realised", pct(loop.benefits_realized_pct, 0),
+        `${loop.benefits_realized} of ${loop.benefits_measured} measured`,
         tone(loop.benefits_realized_pct, 75, 50)),
     );
   }
@@ -150,7 +153,8 @@
         .map((set) => ({ ...set, backgroundColor: set.borderColor, borderRadius: 3 })) },
       options: { ...lineOptions("incidents opened"),
         scales: { x: { stacked: true, title: { display: true, text: "week starting" } },
-          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "incidents opened" } } } },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 },
+            title: { display: true, text: "incidents opened" } } } },
     });
     chart("mttr", {
       type: "line",
@@ -167,7 +171,7 @@
         datasets: [{
           label: "SLA compliance %",
           data: compliance.map((value) => (value == null ? null : Math.round(value * 10) / 10)),
-          backgroundColor: compliance.map((value) => ({ good: "#1f9d63", warn: "#d98b00", bad: "#d23c3c" }[tone(value, 95, 80)] || "#aab2c8")),
+          backgroundColor: compliance.map((value) => TONE_COLOURS[tone(value, 95, 80)] || "#aab2c8"),
           borderRadius: 6,
         }],
       },
@@ -182,13 +186,14 @@
       row.dataset.projectId = project.project_id;
       if (project.project_id === dashboard.project) row.className = "selected";
       const cells = [projectName(project.project_id), project.origin.replaceAll("_", " "), money(project.bac),
-        money(project.pv), money(project.ev), money(project.ac), fixed(project.spi), fixed(project.cpi), money(project.eac)];
+        money(project.pv), money(project.ev), money(project.ac), fixed(project.spi), fixed(project.cpi),
+        money(project.eac)];
       for (const text of cells) {
         const cell = document.createElement("td");
         cell.textContent = text;
         row.append(cell);
       }
-      row.addEventListener("click", () => selectProject(project.project_id));
+      row.addEventListener("click", () => selectProject(project.project_id).catch(showError));
       return row;
     });
     $("projects").tBodies[0].replaceChildren(...rows);
@@ -251,14 +256,16 @@
   }
 
   function renderHandovers(handovers) {
-    const name = (handover) => `${serviceName(handover.service_id)} ← ${handover.project_id ? projectName(handover.project_id) : "by hand"}`;
+    const name = (handover) =>
+      `${serviceName(handover.service_id)} ← ${handover.project_id ? projectName(handover.project_id) : "by hand"}`;
     chart("handovers", {
       type: "bar",
       data: {
         labels: handovers.map(name),
         datasets: [{
           label: "Readiness %",
-          data: handovers.map((handover) => (handover.readiness_score == null ? null : Math.round(handover.readiness_score * 1000) / 10)),
+          data: handovers.map((handover) => (handover.readiness_score == null ? null
+            : Math.round(handover.readiness_score * 1000) / 10)),
           backgroundColor: "#1f9d63", borderRadius: 6,
         }],
       },
@@ -266,8 +273,8 @@
         scales: { x: { min: 0, max: 100, title: { display: true, text: "% of criteria met or waived" } } } },
     });
     $("handovers").replaceChildren(...handovers.map((handover) => {
-      const status = handover.completed_at ? ["completed", "good"] : handover.accepted_at ? ["accepted · early life", "good"]
-        : ["in transition", "warn"];
+      const status = handover.completed_at ? ["completed", "good"]
+        : handover.accepted_at ? ["accepted · early life", "good"] : ["in transition", "warn"];
       const detail = `${name(handover)} · ${fixed(handover.days_in_transition, 1)} days in transition` +
         (handover.rejections ? ` · ${handover.rejections} rejection(s)` : "");
       return listItem(detail, status[0], status[1]);
@@ -281,7 +288,8 @@
         labels: ["Detected", "Turned into projects", "Benefits measured", "Benefits realised"],
         datasets: [{
           label: "Opportunities",
-          data: [loop.opportunities_detected, loop.converted_to_projects, loop.benefits_measured, loop.benefits_realized],
+          data: [loop.opportunities_detected, loop.converted_to_projects, loop.benefits_measured,
+            loop.benefits_realized],
           backgroundColor: ["#d98b00", "#3556d4", "#0e9bb5", "#1f9d63"], borderRadius: 6,
         }],
       },
@@ -308,7 +316,8 @@
         api(`kpis/portfolio?window=${window_}`), everyItem(`kpis/services?window=${window_}`),
         everyItem("kpis/projects"), everyItem("kpis/handovers"), everyItem("opportunities"),
       ]);
-      const weekly = await Promise.all(services.map((service) => api(`kpis/services/${service.service_id}/weekly?weeks=${TREND_WEEKS}`)));
+      const weekly = await Promise.all(services.map(
+        (service) => api(`kpis/services/${service.service_id}/weekly?weeks=${TREND_WEEKS}`)));
       Object.assign(dashboard.data, { portfolio, services, weekly, projects, handovers, opportunities });
       show("board");
       $("error").hidden = true;
@@ -321,11 +330,15 @@
       $("as-of").textContent = `as of ${new Date(portfolio.window.end).toLocaleString()}`;
       document.body.dataset.state = "ready";
     } catch (error) {
-      if (error instanceof SignedOut) return;
-      $("error").textContent = `Could not load the KPIs: ${error.message}`;
-      $("error").hidden = false;
-      document.body.dataset.state = "error";
+      showError(error);
     }
+  }
+
+  function showError(error) {
+    if (error instanceof SignedOut) return;
+    $("error").textContent = `Could not load the KPIs: ${error.message}`;
+    $("error").hidden = false;
+    document.body.dataset.state = "error";
   }
 
   function start() {
@@ -346,7 +359,7 @@
       dashboard.window = Number(event.target.value);
       load();
     });
-    $("project").addEventListener("change", (event) => selectProject(event.target.value));
+    $("project").addEventListener("change", (event) => selectProject(event.target.value).catch(showError));
     window.addEventListener("hashchange", () => { takeTokenFromFragment(); load(); });
     setInterval(() => { if (token() && document.visibilityState === "visible") load(); }, REFRESH_MS);
     load();
