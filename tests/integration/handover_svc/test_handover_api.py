@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -177,3 +178,12 @@ async def test_unknown_handover_and_criterion_and_stale_if_match(client, role):
     stale = await client.post(f"/handovers/{handover['id']}/criteria/documentation-complete/meet",
                               json={"evidence": "x"}, headers={**role("project_manager"), "If-Match": '"3"'})
     assert stale.status_code == 412
+
+
+async def test_concurrent_openings_for_one_project_and_service_make_one_handover(client, role):
+    body = {"service_id": str(uuid4()), "project_id": str(uuid4())}
+    responses = await asyncio.gather(*(client.post("/handovers", json=body, headers=role("project_manager"))
+                                       for _ in range(12)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 11, statuses
+    assert {r.json()["rule"] for r in responses if r.status_code == 409} == {"one-open-handover-per-project-and-service"}

@@ -35,12 +35,12 @@ def metrics_app(metrics_database, kafka_settings, auth_settings):
     """`async with metrics_app() as app:` metrics-svc running (consumer, relay, routes) until the block ends."""
 
     @asynccontextmanager
-    async def running(check_interval_s: float = 3600):
+    async def running(check_interval_s: float = 3600, name: str | None = None):
         benefits = BenefitsSettings(window_days=30, check_interval_s=check_interval_s)
         config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
                               benefits=benefits)
         # a consumer group of its own: no rebalance with another test's app, and every topic from offset 0
-        app = create_app(config, spec=replace(SPEC, name=f"metrics-svc-{uuid.uuid4().hex[:8]}"))
+        app = create_app(config, spec=replace(SPEC, name=name or f"metrics-svc-{uuid.uuid4().hex[:8]}"))
         async with serving(app) as client:
             await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)
             app.state.test_client = client

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from continuum.contracts import handover as ho
 from continuum.contracts import metrics as mc
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
+from metrics_svc.consumers import ImprovementLoop
+from metrics_svc.domain.commands import DetectOpportunity
+from metrics_svc.domain.detection import Detection
 from tests.integration.metrics_svc.conftest import eventually
 from tests.support.kafka import read_topic
 
@@ -134,6 +139,58 @@ async def test_a_burst_of_incidents_yields_exactly_one_opportunity_which_can_be_
     assert await opportunities(client, reader, service_id=str(service_id), state="open") == []
 
 
+async def test_the_improvement_register_comes_from_service_svc_events(metrics, publish, reader):
+    _, client = metrics
+    service_id, first, second = uuid4(), uuid4(), uuid4()
+    day = T0 + timedelta(days=60)
+    await define_sla(publish, service_id, T0)
+    await publish(sv.ImprovementPlannedV1(service_id=service_id, improvement_id=first, title="Automate payslips"),
+                  at=day, subject=service_id)
+    await publish(sv.ImprovementPlannedV1(service_id=service_id, improvement_id=second, title="Self-service"),
+                  at=day + timedelta(days=1), subject=service_id)
+    await publish(sv.ImprovementImplementedV1(service_id=service_id, improvement_id=first,
+                                              implemented_at=day + timedelta(days=3)),
+                  at=day + timedelta(days=3), subject=service_id)
+
+    async def register(as_of: datetime) -> tuple[int, int] | None:
+        body = await kpis(client, reader, service_id, window=7, as_of=as_of.isoformat())
+        return body and (body["improvements_planned"], body["improvements_implemented"])
+
+    assert await eventually(lambda: _equal(register(day + timedelta(days=4)), (2, 1)))
+    assert await register(day + timedelta(days=2)) == (2, 0)
+    assert await register(day) == (0, 0)
+
+
+async def _equal(pending, expected) -> bool:
+    return await pending == expected
+
+
+async def test_a_cancelled_project_abandons_the_opportunity_it_came_from(metrics, publish, reader):
+    app, client = metrics
+    service_id, project_id = uuid4(), uuid4()
+    after_burst, _ = await stable_then_burst(publish, service_id, T0)
+    found = await eventually(lambda: opportunities(client, reader, service_id=str(service_id)), app=app)
+    opportunity_id = UUID(found[0]["id"])
+    at = after_burst + timedelta(days=1)
+    await publish(pr.ProjectProposedV1(project_id=project_id, title="Stabilise", problem_statement="incidents",
+                                       business_case="fewer outages", origin="improvement_opportunity",
+                                       opportunity_id=opportunity_id, target_service_ids=[service_id]),
+                  at=at, subject=project_id)
+    await publish(pr.ProjectCancelledV1(project_id=project_id, reason="budget withdrawn"),
+                  at=at + timedelta(days=2), subject=project_id)
+    url = f"/opportunities/{opportunity_id}"
+
+    async def abandoned() -> dict | None:
+        view = (await client.get(url, headers=reader)).json()
+        return view if view["state"] == "abandoned" else None
+
+    view = await eventually(abandoned, app=app)
+    assert view["abandonment_reason"] == "budget withdrawn" and view["project_id"] == str(project_id)
+    history = (await client.get(f"{url}/history", headers=reader)).json()["items"]
+    assert [h["event_type"] for h in history][-2:] == ["ImprovementOpportunityConverted",
+                                                       "ImprovementOpportunityAbandoned"]
+    assert await opportunities(client, reader, service_id=str(service_id), state="open") == []
+
 async def test_bad_requests_are_problems_not_errors(metrics, reader, issue_token):
     _, client = metrics
     owner = {"Authorization": f"Bearer {issue_token('service_owner')}"}
@@ -252,3 +309,26 @@ async def test_benefits_not_realized_are_found_by_the_periodic_check(metrics_app
 async def _counted(client, reader, service_id, as_of, expected: int) -> bool:
     body = await kpis(client, reader, service_id, window=30, as_of=as_of)
     return body is not None and body["incident_count"]["value"] == expected
+
+
+
+async def test_concurrent_detections_for_one_service_and_rule_make_one_opportunity(metrics, reader):
+    """Two consumers (instances, partitions) detecting the same rule at once: the second waits for the first's
+    commit, then is refused; its reaction is undone in a savepoint and the fact's transaction goes on."""
+    app, client = metrics
+    service_id = uuid4()
+    detection = Detection("recurring_incidents", "5 recurring 'db' incidents in 30 days",
+                          "incidents_in_category_per_30_days", Decimal(4), Decimal(5), 30, {"category": "db"})
+    loop = ImprovementLoop(bus=app.state.bus, config=app.state.config)
+    async with app.state.engine.connect() as first, app.state.engine.connect() as second:
+        await first.begin()
+        await second.begin()
+        await app.state.bus.handle(DetectOpportunity(service_id, detection, NOW), connection=first)
+        racing = asyncio.create_task(loop._react(DetectOpportunity(service_id, detection, NOW), second))
+        await asyncio.sleep(0.5)
+        assert not racing.done(), "the second detection did not wait for the first"
+        await first.commit()
+        await racing  # refused and undone, not raised
+        assert (await second.execute(sa.text("SELECT 1"))).scalar() == 1  # its transaction is still usable
+        await second.commit()
+    assert len(await opportunities(client, reader, service_id=str(service_id))) == 1

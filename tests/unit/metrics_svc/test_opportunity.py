@@ -60,12 +60,34 @@ def test_benefits_cannot_be_scheduled_before_conversion():
         detected().schedule_measurement(handover_id=uuid4(), accepted_at=AS_OF, window_days=30, at=AS_OF)
 
 
+def abandoned() -> ImprovementOpportunity:
+    opportunity, project_id = detected(), uuid4()
+    opportunity.convert(project_id, at=AS_OF)
+    opportunity.abandon(project_id, "budget withdrawn", at=AS_OF)
+    return opportunity
+
+
+def test_a_cancelled_project_abandons_its_converted_opportunity_and_nothing_else():
+    opportunity = abandoned()
+    assert opportunity.state == "abandoned" and opportunity.abandonment_reason == "budget withdrawn"
+    assert not opportunity.summary()["open"]  # a new detection for the rule may open another
+    with pytest.raises(DomainError) as error:
+        detected().abandon(uuid4(), "never converted", at=AS_OF)
+    assert error.value.rule == "only-converted-opportunities-are-abandoned"
+    converted = detected()
+    converted.convert(uuid4(), at=AS_OF)
+    with pytest.raises(DomainError) as error:
+        converted.abandon(uuid4(), "another project", at=AS_OF)
+    assert error.value.rule == "abandoned-by-its-own-project"
+
+
 def test_every_domain_event_validates_against_its_published_contract():
     codec = EventCodec(EVENT_TYPES)
     events = [p.event for p in measured(True).pending] + [measured(False).pending[-1].event]
     dismissed = detected()
     dismissed.dismiss("not a real weakness", at=AS_OF)
     events.append(dismissed.pending[-1].event)
+    events.append(abandoned().pending[-1].event)
     by_name = {contract.event_name: contract for contract in contracts.PUBLISHED}
     assert {type(e).__name__ for e in events} == set(by_name) == {t.__name__ for t in EVENT_TYPES}
     for event in events:

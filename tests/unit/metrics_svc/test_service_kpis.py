@@ -9,12 +9,13 @@ from uuid import uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metrics_svc.domain.facts import ChangeFact, CostFact
+from metrics_svc.domain.facts import ChangeFact, CostFact, ImprovementFact
 from metrics_svc.domain.service_kpis import (
     availability,
     change_success_rate,
     csat,
     incident_count,
+    improvement_register,
     incident_reduction,
     mtta,
     mttr,
@@ -129,3 +130,14 @@ def test_overlapping_outages_count_once():
     first = incident(timedelta(hours=5), resolve_min=120, outage_min=120)
     second = incident(timedelta(hours=4), resolve_min=120, outage_min=120)  # one hour of overlap
     assert availability(WEEK, [first, second]).value == (Decimal(10080) - 180) * 100 / 10080
+
+
+def test_the_improvement_register_counts_items_planned_and_implemented_by_as_of():
+    day = timedelta(days=1)
+    items = [ImprovementFact(uuid4(), SERVICE, AS_OF - 40 * day, AS_OF - 10 * day),
+             ImprovementFact(uuid4(), SERVICE, AS_OF - 5 * day),
+             ImprovementFact(uuid4(), SERVICE, AS_OF - 3 * day, AS_OF + day),  # implemented after as_of
+             ImprovementFact(uuid4(), SERVICE, AS_OF + day)]  # planned after as_of
+    register = improvement_register(AS_OF, items)
+    assert (register.planned, register.implemented) == (3, 1)
+    assert improvement_register(AS_OF - 20 * day, items).planned == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4, uuid5
 
 from continuum.domain import DomainError, NotFound
+from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.uow import UnitOfWork
 
 from handover_svc import read_models
@@ -19,6 +20,7 @@ def automatic_handover_id(project_id: UUID, service_id: UUID) -> UUID:
 
 
 async def open_handover(command: c.OpenHandover, uow: UnitOfWork) -> Handover:
+    await lock_until_commit(uow.connection, key=f"handover:{command.project_id}:{command.service_id}")
     if await _awaiting_acceptance(uow, command.project_id, command.service_id):
         raise DomainError("one-open-handover-per-project-and-service",
                           f"service {command.service_id} already has a handover awaiting acceptance for this project")
@@ -31,6 +33,7 @@ async def open_handovers_for_closing_project(command: c.OpenHandoversForClosingP
     opened = []
     for service_id in dict.fromkeys(command.service_ids):
         handover_id = automatic_handover_id(command.project_id, service_id)
+        await lock_until_commit(uow.connection, key=f"handover:{command.project_id}:{service_id}")
         if await _exists(uow, handover_id) or await _awaiting_acceptance(uow, command.project_id, service_id):
             continue
         opened.append(await _opened(uow, handover_id, service_id, command.project_id, command.at))

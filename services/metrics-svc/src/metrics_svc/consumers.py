@@ -1,6 +1,7 @@
-"""Inbound: every consumed event becomes facts; then the loop reacts (detect, convert, schedule, measure).
+"""Inbound: every consumed event becomes facts; then the loop reacts (detect, convert, abandon, schedule, measure).
 
-All of it runs on the consumer's connection, in the transaction that records the event in the inbox.
+All of it runs on the consumer's connection, in the transaction that records the event in the inbox; each
+reaction in its own savepoint, so a reaction refused by a domain rule never costs the fact.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from continuum.consumer import Delivery, Subscription
 from continuum.contracts import handover as ho
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
+from continuum.domain import DomainError
 from continuum.eventstore.summaries import list_summaries
 
 from metrics_svc.config import Config
 from metrics_svc.domain.commands import (
+    AbandonOpportunity,
     ConvertOpportunity,
     DetectOpportunity,
     MeasureBenefits,
@@ -52,6 +55,8 @@ class ImprovementLoop:
             await self.detect_for(payload.service_id, at, conn)
         if isinstance(payload, pr.ProjectProposedV1):
             await self.convert(payload, at, conn)
+        if isinstance(payload, pr.ProjectCancelledV1):
+            await self.abandon(payload, at, conn)
         if isinstance(payload, ho.HandoverAcceptedV1):
             await self.schedule_measurement(payload, at, conn)
         await self.measure_due(at, conn)
@@ -63,7 +68,7 @@ class ImprovementLoop:
         for moment in evaluation_times(incidents, at):
             for detection in detect(incidents, sla, moment, self.config.detection.rules()):
                 if not await self._opportunities(conn, service_id=str(service_id), rule=detection.rule, open=True):
-                    await self.bus.handle(DetectOpportunity(service_id, detection, moment), connection=conn)
+                    await self._react(DetectOpportunity(service_id, detection, moment), conn)
 
     async def convert(self, proposed: pr.ProjectProposedV1, at: datetime, conn: AsyncConnection) -> None:
         if proposed.origin != "improvement_opportunity" or proposed.opportunity_id is None:
@@ -72,7 +77,13 @@ class ImprovementLoop:
             log.warning("project %s names opportunity %s, which is not open here", proposed.project_id,
                         proposed.opportunity_id)
             return
-        await self.bus.handle(ConvertOpportunity(proposed.opportunity_id, proposed.project_id, at), connection=conn)
+        await self._react(ConvertOpportunity(proposed.opportunity_id, proposed.project_id, at), conn)
+
+    async def abandon(self, cancelled: pr.ProjectCancelledV1, at: datetime, conn: AsyncConnection) -> None:
+        """A cancelled project abandons the opportunity it was converted from (so a new detection may follow)."""
+        for item in await self._opportunities(conn, project_id=str(cancelled.project_id), state="converted"):
+            command = AbandonOpportunity(UUID(item["id"]), cancelled.project_id, cancelled.reason, at)
+            await self._react(command, conn)
 
     async def schedule_measurement(self, accepted: ho.HandoverAcceptedV1, at: datetime, conn: AsyncConnection) -> None:
         """The accepted handover of a project born from an opportunity starts the benefits measurement."""
@@ -83,14 +94,23 @@ class ImprovementLoop:
             return
         command = ScheduleBenefitsMeasurement(project.opportunity_id, accepted.handover_id, accepted.accepted_at,
                                               self.config.benefits.window_days, at)
-        await self.bus.handle(command, connection=conn)
+        await self._react(command, conn)
 
     async def measure_due(self, now: datetime, conn: AsyncConnection) -> None:
         """Measurements whose window has passed on business time are taken now."""
         for item in await self._opportunities(conn, state="measuring"):
             if datetime.fromisoformat(item["measure_until"]) <= now:
                 command = MeasureBenefits(UUID(item["id"]), self.config.benefits.min_gap_closed_pct, now)
+                await self._react(command, conn)
+
+    async def _react(self, command: object, conn: AsyncConnection) -> None:
+        """Run a loop reaction in a savepoint: a rule it breaks (a lost race, say) is logged and undone alone,
+        so the fact the event brought is still recorded and the message is not dead-lettered for it."""
+        try:
+            async with conn.begin_nested():
                 await self.bus.handle(command, connection=conn)
+        except DomainError as refused:
+            log.warning("the loop's %s was refused (%s): %s", type(command).__name__, refused.rule, refused.detail)
 
     async def _opportunities(self, conn: AsyncConnection, **contains: object) -> list[dict]:
         page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains=contains,

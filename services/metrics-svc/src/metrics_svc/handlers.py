@@ -5,9 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from continuum.eventstore.summaries import list_summaries
+from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.uow import UnitOfWork
 
 from metrics_svc.domain.commands import (
+    AbandonOpportunity,
     ConvertOpportunity,
     DetectOpportunity,
     DismissOpportunity,
@@ -28,6 +30,7 @@ async def open_opportunities(uow: UnitOfWork, *, service_id: UUID, rule: str) ->
 
 
 async def detect_opportunity(command: DetectOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
+    await lock_until_commit(uow.connection, key=f"opportunity:{command.service_id}:{command.detection.rule}")
     already = await open_opportunities(uow, service_id=command.service_id, rule=command.detection.rule)
     opportunity = ImprovementOpportunity.detect(service_id=command.service_id, detection=command.detection,
                                                 open_for_rule=already, at=command.at)
@@ -46,6 +49,13 @@ async def dismiss_opportunity(command: DismissOpportunity, uow: UnitOfWork) -> I
 async def convert_opportunity(command: ConvertOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
     opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
     opportunity.convert(command.project_id, at=command.at)
+    await uow.commit()
+    return opportunity
+
+
+async def abandon_opportunity(command: AbandonOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
+    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
+    opportunity.abandon(command.project_id, command.reason, at=command.at)
     await uow.commit()
     return opportunity
 
@@ -79,6 +89,7 @@ HANDLERS = {
     DetectOpportunity: detect_opportunity,
     DismissOpportunity: dismiss_opportunity,
     ConvertOpportunity: convert_opportunity,
+    AbandonOpportunity: abandon_opportunity,
     ScheduleBenefitsMeasurement: schedule_measurement,
     MeasureBenefits: measure_benefits,
 }

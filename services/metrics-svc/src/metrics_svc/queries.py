@@ -15,7 +15,7 @@ from metrics_svc.domain.facts import SlaFact
 from metrics_svc.domain.handover_kpis import HandoverKpis, LoopKpis, handover_kpis, loop_kpis
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.domain.project_kpis import EarnedValue, project_kpis
-from metrics_svc.domain.service_kpis import ServiceKpis, service_kpis
+from metrics_svc.domain.service_kpis import ServiceKpis, improvement_register, service_kpis
 from metrics_svc.domain.windows import Window
 from metrics_svc.projection import reads
 from metrics_svc.projection.tables import LIVE
@@ -50,13 +50,14 @@ async def service_report(conn: AsyncConnection, service_id: UUID, *, days: int, 
     sla = await reads.sla_of(conn, LIVE, service_id)
     changes = await reads.changes_of(conn, LIVE, service_id)
     operating_costs = await reads.operating_costs_of(conn, LIVE, service_id)
-    if not (incidents or changes or operating_costs) and sla is None:
+    improvements = await reads.improvements_of(conn, LIVE, service_id)
+    if not (incidents or changes or operating_costs or improvements) and sla is None:
         raise NotFound("Service", service_id)  # nothing about it was ever consumed
     kpis = service_kpis(Window.ending(as_of, days=days), incidents=incidents, changes=changes,
                         operating_costs=operating_costs,
                         project_costs=await reads.delivering_project_costs(conn, LIVE, service_id))
-    loop = loop_kpis(await opportunity_states(conn, service_id=str(service_id)))
-    return ServiceReport(service_id, kpis, sla, loop.converted_to_projects, loop.benefits_measured)
+    register = improvement_register(as_of, improvements)
+    return ServiceReport(service_id, kpis, sla, register.planned, register.implemented)
 
 
 async def project_report(conn: AsyncConnection, project_id: UUID, *, as_of: datetime) -> EarnedValue:

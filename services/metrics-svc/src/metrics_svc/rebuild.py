@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from continuum.config import KafkaSettings
+from continuum.eventstore.schema import inbox
 from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import UndecodableMessage
 
@@ -27,6 +29,7 @@ from metrics_svc.projection.projector import WRITERS
 from metrics_svc.projection.tables import LIVE, LIVE_PREFIX, REBUILD_PREFIX, FactTables, fact_tables
 
 CONTRACTS = {contract.ce_type(): contract for contract in CONSUMES}
+INBOX_CHUNK = 5000
 Progress = Callable[[str], None]
 
 
@@ -36,11 +39,14 @@ class RebuildReport:
     duplicates: int = 0
     skipped: int = 0
     per_topic: dict[str, int] = field(default_factory=dict)
+    inbox_rows: list[dict] = field(default_factory=list, repr=False)
 
 
-async def rebuild(*, engine: AsyncEngine, kafka: KafkaSettings, progress: Progress = print,
+async def rebuild(*, engine: AsyncEngine, kafka: KafkaSettings, consumer: str, progress: Progress = print,
                   every: int = 1000) -> RebuildReport:
-    """Replays every consumed topic up to its current end into fresh tables, then swaps them in."""
+    """Replays every consumed topic up to its current end into fresh tables, then swaps them in; the events
+    applied are recorded in `consumer`'s inbox in the swap's transaction, so the live consumer, resuming from
+    its own committed offsets, does not apply them a second time."""
     fresh = fact_tables(REBUILD_PREFIX)
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: fresh.metadata.drop_all(sync))
@@ -49,7 +55,7 @@ async def rebuild(*, engine: AsyncEngine, kafka: KafkaSettings, progress: Progre
     async with engine.begin() as conn:
         for topic in sorted({contract.topic() for contract in CONSUMES}):
             await _replay_topic(conn, fresh, kafka, topic, report, progress, every)
-    await swap_in(engine, fresh)
+    await swap_in(engine, fresh, inbox_rows=[dict(row, consumer=consumer) for row in report.inbox_rows])
     progress(f"rebuild done: {report.applied} events applied, {report.duplicates} duplicates, "
              f"{report.skipped} skipped; tables swapped in")
     return report
@@ -112,11 +118,16 @@ async def _apply(conn: AsyncConnection, tables: FactTables, record, seen: set[st
     seen.add(event.id)
     await WRITERS[type(payload)](conn, tables, payload, event.id, event.time or datetime.now(UTC))
     report.applied += 1
+    report.inbox_rows.append({"event_id": event.id, "topic": record.topic, "partition": record.partition,
+                              "offset": record.offset})
 
 
-async def swap_in(engine: AsyncEngine, fresh: FactTables) -> None:
-    """In one transaction: drop the live tables, rename the fresh ones (and their indexes) in their place."""
+async def swap_in(engine: AsyncEngine, fresh: FactTables, *, inbox_rows: list[dict] = ()) -> None:
+    """In one transaction: drop the live tables, rename the fresh ones (and their indexes) in their place, and
+    record the replayed events in the inbox."""
     async with engine.begin() as conn:
+        for start in range(0, len(inbox_rows), INBOX_CHUNK):
+            await conn.execute(pg_insert(inbox).on_conflict_do_nothing(), inbox_rows[start:start + INBOX_CHUNK])
         for live, new in zip(LIVE.all(), fresh.all()):
             await conn.execute(sa.text(f'DROP TABLE IF EXISTS "{live.name}"'))
             await conn.execute(sa.text(f'ALTER TABLE "{new.name}" RENAME TO "{live.name}"'))
@@ -134,7 +145,8 @@ async def main() -> None:
     config = Config()
     engine = create_async_engine(config.database.url_for(SPEC.database))
     try:
-        await rebuild(engine=engine, kafka=config.kafka, progress=lambda line: print(line, file=sys.stderr))
+        await rebuild(engine=engine, kafka=config.kafka, consumer=SPEC.name,
+                      progress=lambda line: print(line, file=sys.stderr))
     finally:
         await engine.dispose()
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
 
 from continuum.contracts import service as contracts
 from continuum.eventstore.codec import EventCodec
-from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
+from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
 
 from service_svc import consumers
 from service_svc.api.routes import routers
 from service_svc.config import Config
 from service_svc.domain.events import EVENT_TYPES
 from service_svc.handlers import HANDLERS
+from service_svc.watcher import DeadlineWatcher
 
 SPEC = ServiceSpec(
     name="service-svc",
@@ -27,6 +29,17 @@ SERVICE = ServiceEntry(spec=SPEC, app_factory="service_svc.main:app", migrations
 
 
 def service_parts(config: Config) -> ServiceParts:
+    watch = config.deadline_watch
+    started: list[DeadlineWatcher] = []  # made at start (it needs the bus), run by the background task
+
+    async def start_watcher(app: FastAPI, platform: Platform) -> None:
+        assert platform.bus is not None
+        started.append(DeadlineWatcher(engine=platform.engine, bus=platform.bus, settings=watch))
+        app.state.watcher = started[-1]
+
+    async def deadline_watcher(platform: Platform) -> None:
+        await started[-1].run()
+
     return ServiceParts(
         codec=EventCodec(EVENT_TYPES),
         publishes=contracts.PUBLISHED,
@@ -34,4 +47,6 @@ def service_parts(config: Config) -> ServiceParts:
         consumes=consumers.CONSUMES,
         routers=routers(),
         handlers=HANDLERS,
+        on_start=start_watcher,
+        background=[deadline_watcher] if watch.enabled else [],
     )

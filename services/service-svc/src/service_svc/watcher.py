@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,7 +22,6 @@ from service_svc.domain.commands import RecordSlaBreaches
 from service_svc.read_model import overdue_incident_ids
 
 log = logging.getLogger(__name__)
-STOP_TIMEOUT_S = 10
 
 
 class DeadlineWatcher:
@@ -58,18 +55,3 @@ class DeadlineWatcher:
             except Exception as error:  # the database is away: keep watching, nothing is lost
                 log.warning("deadline watcher sweep failed: %r", error)
             await asyncio.sleep(self._settings.interval_s)
-
-
-@asynccontextmanager
-async def watching(watcher: DeadlineWatcher) -> AsyncIterator[DeadlineWatcher]:
-    """Run the watcher for the duration of the block; stop it cleanly (and without hanging) at the end."""
-    task = asyncio.create_task(watcher.run(), name="service-svc-deadline-watcher")
-    try:
-        yield watcher
-    finally:
-        task.cancel()
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT_S):
-                await asyncio.gather(task, return_exceptions=True)
-        except TimeoutError:
-            log.error("the deadline watcher did not stop within %ss", STOP_TIMEOUT_S)

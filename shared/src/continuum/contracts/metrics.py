@@ -46,6 +46,13 @@ class ImprovementOpportunityConvertedV1(OpportunityEvent):
     project_id: UUID
 
 
+class ImprovementOpportunityAbandonedV1(OpportunityEvent):
+    """The project the opportunity was converted into was cancelled; a new detection may open another."""
+
+    project_id: UUID
+    reason: str
+
+
 class BenefitsMeasurementScheduledV1(OpportunityEvent):
     """The project's handover was accepted: the same KPI is measured over [measure_from, measure_until)."""
 
@@ -75,6 +82,7 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     ImprovementOpportunityDetectedV1,
     ImprovementOpportunityDismissedV1,
     ImprovementOpportunityConvertedV1,
+    ImprovementOpportunityAbandonedV1,
     BenefitsMeasurementScheduledV1,
     BenefitsRealizedV1,
     BenefitsNotRealizedV1,

@@ -42,7 +42,7 @@ WindowDays = Annotated[int, AfterValidator(_window_length),
                        Query(description="Window length in days (7, 30 or 90), ending at as_of.", examples=[30])]
 RuleName = Literal["incident_rate_rise", "recurring_incidents", "sla_breach_rate", "availability_below_target",
                    "csat_below_target"]
-State = Literal["open", "converted", "measuring", "dismissed", "benefits_realized", "benefits_not_realized"]
+State = Literal["open", "converted", "measuring", "dismissed", "abandoned", "benefits_realized", "benefits_not_realized"]
 
 
 def _now(as_of: datetime | None) -> datetime:

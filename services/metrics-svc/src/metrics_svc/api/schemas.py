@@ -68,10 +68,9 @@ class ServiceKpisView(BaseModel):
     tco: FigureView = Field(description="Operating costs + actual costs of the delivering projects, in the window.")
     incident_reduction_pct: FigureView = Field(description="Against the window of the same length just before.")
     improvements_planned: int = Field(
-        description="Opportunities turned into projects (service-svc publishes no improvement-register event yet).",
-        examples=[1])
-    improvements_implemented: int = Field(description="Of those, the ones whose benefits were measured.",
-                                          examples=[0])
+        description="Items in the service's improvement register (service-svc's ImprovementPlanned) by as_of.",
+        examples=[3])
+    improvements_implemented: int = Field(description="Of those, the ones implemented by as_of.", examples=[1])
 
     @classmethod
     def of(cls, report: ServiceReport, days: int) -> ServiceKpisView:
@@ -212,6 +211,8 @@ class OpportunityView(BaseModel):
     detected_at: datetime
     project_id: UUID | None = None
     dismissal_reason: str | None = Field(default=None, examples=["known seasonal peak"])
+    abandonment_reason: str | None = Field(default=None, examples=[None],
+                                           description="Why the project it was converted into was cancelled.")
     measure_from: datetime | None = None
     measure_until: datetime | None = None
     measured: float | None = Field(default=None, examples=[2])
@@ -224,8 +225,9 @@ class OpportunityView(BaseModel):
         return cls(id=o.id, service_id=d.service_id, rule=d.rule, state=o.state, title=d.title, kpi=d.kpi,
                    baseline=float(d.baseline), observed=float(d.observed), window_days=d.window_days,
                    evidence=d.evidence, detected_at=d.detected_at, project_id=o.project_id,
-                   dismissal_reason=o.dismissal_reason, measure_from=o.measure_from, measure_until=o.measure_until,
-                   measured=number(o.measured), version=o.version)
+                   dismissal_reason=o.dismissal_reason, abandonment_reason=o.abandonment_reason,
+                   measure_from=o.measure_from, measure_until=o.measure_until, measured=number(o.measured),
+                   version=o.version)
 
 
 class Dismiss(BaseModel):

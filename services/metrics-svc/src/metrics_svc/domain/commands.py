@@ -32,6 +32,14 @@ class ConvertOpportunity:
 
 
 @dataclass(frozen=True)
+class AbandonOpportunity:
+    opportunity_id: UUID
+    project_id: UUID
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ScheduleBenefitsMeasurement:
     opportunity_id: UUID
     handover_id: UUID

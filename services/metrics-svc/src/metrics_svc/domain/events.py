@@ -43,6 +43,14 @@ class ImprovementOpportunityConverted(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ImprovementOpportunityAbandoned(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    project_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
 class BenefitsMeasurementScheduled(DomainEvent):
     opportunity_id: UUID
     service_id: UUID
@@ -78,6 +86,7 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     ImprovementOpportunityDetected,
     ImprovementOpportunityDismissed,
     ImprovementOpportunityConverted,
+    ImprovementOpportunityAbandoned,
     BenefitsMeasurementScheduled,
     BenefitsRealized,
     BenefitsNotRealized,

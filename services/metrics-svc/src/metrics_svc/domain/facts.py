@@ -38,6 +38,16 @@ class IncidentFact:
 
 
 @dataclass(frozen=True)
+class ImprovementFact:
+    """An item of a service's improvement register (service-svc's ImprovementPlanned / ImprovementImplemented)."""
+
+    improvement_id: UUID
+    service_id: UUID
+    planned_at: datetime | None
+    implemented_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SlaFact:
     service_id: UUID
     availability_target_pct: Decimal

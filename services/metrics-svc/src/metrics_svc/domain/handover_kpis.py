@@ -56,7 +56,7 @@ class LoopKpis:
 
 def loop_kpis(states: Sequence[str]) -> LoopKpis:
     """The improvement loop's own figures, from the opportunities' states (each once detected)."""
-    converted = {"converted", "measuring", "benefits_realized", "benefits_not_realized"}
+    converted = {"converted", "abandoned", "measuring", "benefits_realized", "benefits_not_realized"}
     realized = sum(1 for s in states if s == "benefits_realized")
     measured = realized + sum(1 for s in states if s == "benefits_not_realized")
     return LoopKpis(

@@ -1,4 +1,5 @@
-"""The ImprovementOpportunity aggregate: detected → converted → measuring → benefits (not) realized, or dismissed."""
+"""The ImprovementOpportunity aggregate: detected → converted → measuring → benefits (not) realized; dismissed
+while open, abandoned when the project it was converted into is cancelled."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from metrics_svc.domain.events import (
     BenefitsMeasurementScheduled,
     BenefitsNotRealized,
     BenefitsRealized,
+    ImprovementOpportunityAbandoned,
     ImprovementOpportunityConverted,
     ImprovementOpportunityDetected,
     ImprovementOpportunityDismissed,
@@ -33,6 +35,7 @@ class ImprovementOpportunity(Aggregate):
         self.detected: ImprovementOpportunityDetected | None = None
         self.project_id: UUID | None = None
         self.dismissal_reason: str | None = None
+        self.abandonment_reason: str | None = None
         self.measure_from: datetime | None = None
         self.measure_until: datetime | None = None
         self.measured: Decimal | None = None
@@ -68,6 +71,13 @@ class ImprovementOpportunity(Aggregate):
         self._require("open", "only-open-opportunities-can-be-converted")
         self._record(ImprovementOpportunityConverted(self.id, self._service(), project_id), at=at)
 
+    def abandon(self, project_id: UUID, reason: str, *, at: datetime) -> None:
+        """The project delivering the improvement was cancelled: the opportunity closes unfulfilled."""
+        self._require("converted", "only-converted-opportunities-are-abandoned")
+        if project_id != self.project_id:
+            raise DomainError("abandoned-by-its-own-project", f"project {project_id} is not {self.project_id}")
+        self._record(ImprovementOpportunityAbandoned(self.id, self._service(), project_id, reason), at=at)
+
     def schedule_measurement(self, *, handover_id: UUID, accepted_at: datetime, window_days: int,
                              at: datetime) -> None:
         self._require("converted", "benefits-measured-after-conversion")
@@ -102,6 +112,10 @@ class ImprovementOpportunity(Aggregate):
     @apply.register
     def _(self, event: ImprovementOpportunityConverted) -> None:
         self.state, self.project_id = "converted", event.project_id
+
+    @apply.register
+    def _(self, event: ImprovementOpportunityAbandoned) -> None:
+        self.state, self.abandonment_reason = "abandoned", event.reason
 
     @apply.register
     def _(self, event: BenefitsMeasurementScheduled) -> None:

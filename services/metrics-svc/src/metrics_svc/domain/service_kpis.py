@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from metrics_svc.domain.facts import ChangeFact, CostFact, IncidentFact
+from metrics_svc.domain.facts import ChangeFact, CostFact, ImprovementFact, IncidentFact
 from metrics_svc.domain.windows import Figure, Window, count_in, mean, minutes_between, ratio_pct
 
 
@@ -121,6 +121,19 @@ def incident_reduction(window: Window, incidents: Sequence[IncidentFact]) -> Fig
     """(baseline − now) / baseline: incidents in the window against the window of the same length before it."""
     now, baseline = len(opened_in(window, incidents)), len(opened_in(window.before(), incidents))
     return Figure(ratio_pct(baseline - now, baseline), now + baseline)
+
+
+@dataclass(frozen=True)
+class ImprovementRegister:
+    planned: int
+    implemented: int
+
+
+def improvement_register(as_of: datetime, improvements: Sequence[ImprovementFact]) -> ImprovementRegister:
+    """The service's improvement register as of a moment: items planned by then, and of those the implemented."""
+    planned = [i for i in improvements if i.planned_at is not None and i.planned_at < as_of]
+    implemented = [i for i in planned if i.implemented_at is not None and i.implemented_at < as_of]
+    return ImprovementRegister(len(planned), len(implemented))
 
 
 def service_kpis(window: Window, *, incidents: Sequence[IncidentFact], changes: Sequence[ChangeFact],

@@ -90,6 +90,21 @@ async def change_implemented(conn, t, e: sv.ChangeImplementedV1, event_id: str, 
                                                  "successful": e.outcome == "successful", "implemented_at": at})
 
 
+async def improvement_planned(conn, t, e: sv.ImprovementPlannedV1, event_id: str, at: datetime) -> None:
+    await _upsert(conn, t.improvements, "improvement_id", {"improvement_id": e.improvement_id,
+                                                           "service_id": e.service_id, "planned_at": at})
+
+
+async def improvement_implemented(conn, t, e: sv.ImprovementImplementedV1, event_id: str, at: datetime) -> None:
+    await _upsert(conn, t.improvements, "improvement_id", {"improvement_id": e.improvement_id,
+                                                           "service_id": e.service_id,
+                                                           "implemented_at": e.implemented_at})
+
+
+async def project_cancelled(conn, t, e: pr.ProjectCancelledV1, event_id: str, at: datetime) -> None:
+    """No fact: the loop reacts to it (an opportunity whose project is cancelled is abandoned)."""
+
+
 async def project_proposed(conn, t, e: pr.ProjectProposedV1, event_id: str, at: datetime) -> None:
     await _insert(conn, t.projects, {"project_id": e.project_id, "origin": e.origin,
                                      "opportunity_id": e.opportunity_id,
@@ -169,12 +184,15 @@ WRITERS: dict[type[EventContract], Writer] = {
     sv.SlaWithdrawnV1: sla_withdrawn,
     sv.OperatingCostRecordedV1: operating_cost,
     sv.ChangeImplementedV1: change_implemented,
+    sv.ImprovementPlannedV1: improvement_planned,
+    sv.ImprovementImplementedV1: improvement_implemented,
     pr.ProjectProposedV1: project_proposed,
     pr.CharterApprovedV1: charter_approved,
     pr.PlanBaselinedV1: plan_baselined,
     pr.MilestoneProgressRecordedV1: progress_recorded,
     pr.MilestoneCompletedV1: milestone_completed,
     pr.ActualCostRecordedV1: actual_cost,
+    pr.ProjectCancelledV1: project_cancelled,
     ho.HandoverOpenedV1: handover_opened,
     ho.HandoverAcceptedV1: handover_accepted,
     ho.HandoverRejectedV1: handover_rejected,

@@ -11,6 +11,7 @@ from metrics_svc.domain.facts import (
     ChangeFact,
     CostFact,
     HandoverFact,
+    ImprovementFact,
     IncidentFact,
     MilestoneFact,
     ProgressFact,
@@ -27,6 +28,11 @@ async def _rows(conn: AsyncConnection, query: sa.Select) -> list[sa.Row]:
 async def incidents_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[IncidentFact]:
     query = sa.select(t.incidents).where(t.incidents.c.service_id == service_id).order_by(t.incidents.c.opened_at)
     return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
+
+
+async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ImprovementFact]:
+    query = sa.select(t.improvements).where(t.improvements.c.service_id == service_id)
+    return [ImprovementFact(**row._mapping) for row in await _rows(conn, query)]
 
 
 async def sla_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> SlaFact | None:

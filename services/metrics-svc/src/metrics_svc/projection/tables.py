@@ -22,6 +22,7 @@ class FactTables:
     progress: sa.Table
     project_costs: sa.Table
     handovers: sa.Table
+    improvements: sa.Table
 
     @property
     def metadata(self) -> sa.MetaData:
@@ -29,7 +30,7 @@ class FactTables:
 
     def all(self) -> list[sa.Table]:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
-                self.progress, self.project_costs, self.handovers]
+                self.progress, self.project_costs, self.handovers, self.improvements]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
@@ -98,6 +99,11 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("project_id", uid), _ts("opened_at", False), _ts("accepted_at"),
             sa.Column("readiness_score", sa.Numeric), sa.Column("early_life_support_days", sa.Integer),
             sa.Column("rejections", sa.Integer, nullable=False, server_default="0"), _ts("completed_at"),
+        ),
+        improvements=sa.Table(
+            f"{prefix}improvements", md,
+            sa.Column("improvement_id", uid, primary_key=True),
+            sa.Column("service_id", uid, nullable=False, index=True), _ts("planned_at"), _ts("implemented_at"),
         ),
     )
 
