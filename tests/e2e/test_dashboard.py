@@ -18,7 +18,7 @@ import pytest_asyncio
 from playwright.async_api import async_playwright
 
 from continuum.demo.client import Persona, Progress, Stack
-from continuum.demo.organisation import Organisation, Seeded
+from continuum.demo.organisation import Seeded, seed_organisation
 from continuum.stack import ServiceProcesses
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -36,11 +36,11 @@ def urls(system: ServiceProcesses) -> dict[str, str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def organisation(running_system, issue_token) -> Seeded:
+    """`make demo`'s organisation, then the loop's benefits measured (the e2e services check every second)."""
+    seeded = await seed_organisation(urls(running_system), issue_token, progress=Progress(stream=sys.stderr))
+    viewer = Persona.of(issue_token, "viewer", subject="dashboard-test")
     stack = Stack(urls(running_system))
     try:
-        seeded = await Organisation(stack, issue_token, progress=Progress(stream=sys.stderr)).seed()
-        viewer = Persona.of(issue_token, "viewer", subject="dashboard-test")
-
         async def benefits_measured() -> bool:
             opportunity = await stack.get("metrics-svc", f"/opportunities/{seeded.opportunities['loop']}", viewer)
             return opportunity["state"] == "benefits_realized"

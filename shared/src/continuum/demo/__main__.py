@@ -6,11 +6,9 @@ import argparse
 import asyncio
 import sys
 
-import httpx
-
 from continuum.config import ServiceSettings
-from continuum.demo.client import DemoError, Progress, Stack
-from continuum.demo.organisation import Organisation, Seeded
+from continuum.demo.client import DemoError, Progress
+from continuum.demo.organisation import Seeded, seed_organisation
 from continuum.http.auth import issue_dev_token
 
 PORTS = {"project-svc": 8001, "service-svc": 8002, "handover-svc": 8003, "metrics-svc": 8004}  # DESIGN §1
@@ -26,30 +24,12 @@ def main(argv: list[str] | None = None) -> int:
         return issue_dev_token(auth, subject=subject, roles=list(roles), ttl_s=args.token_hours * 3600)
 
     try:
-        seeded = asyncio.run(_seed(urls, issue))
+        seeded = asyncio.run(seed_organisation(urls, issue, progress=Progress()))
     except DemoError as error:
         print(f"[demo] stopped: {error}", file=sys.stderr)
         return 1
     _print_summary(seeded, urls["metrics-svc"], issue("viewer", subject="dashboard"), args.token_hours)
     return 0
-
-
-async def _seed(urls: dict[str, str], issue) -> Seeded:
-    stack = Stack(urls)
-    try:
-        await _check_up(stack)
-        return await Organisation(stack, issue, progress=Progress()).seed()
-    finally:
-        await stack.aclose()
-
-
-async def _check_up(stack: Stack) -> None:
-    for name, client in stack.clients.items():
-        try:
-            (await client.get("/healthz")).raise_for_status()
-        except httpx.HTTPError as error:
-            raise DemoError(f"{name} does not answer at {client.base_url} ({error}); start the stack with `make run` "
-                            "first, or pass --url NAME=URL") from None
 
 
 def _print_summary(seeded: Seeded, metrics_url: str, token: str, hours: int) -> None:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from continuum.demo.client import Persona, Progress, Stack, TokenIssuer
+import httpx
+
+from continuum.demo.client import DemoError, Persona, Progress, Stack, TokenIssuer
 from continuum.demo.history import (
     SERVICES,
     SLA,
@@ -139,3 +141,18 @@ class Organisation:
             return expected_projects <= {item["project_id"] for item in page["items"]}
 
         await self.stack.wait_for(projects_known, what="metrics-svc to know every project")
+
+
+async def seed_organisation(urls: dict[str, str], issue: TokenIssuer, *, progress: Progress) -> Seeded:
+    """Seed the organisation into the services at `urls` (by service name); DemoError if one is not up."""
+    stack = Stack(urls)
+    try:
+        for name, client in stack.clients.items():
+            try:
+                (await client.get("/healthz")).raise_for_status()
+            except httpx.HTTPError as error:
+                raise DemoError(f"{name} does not answer at {client.base_url} ({error}); start the stack with "
+                                "`make run` first, or pass --url NAME=URL") from None
+        return await Organisation(stack, issue, progress=progress).seed()
+    finally:
+        await stack.aclose()
