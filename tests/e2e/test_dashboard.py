@@ -13,9 +13,11 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright
+from prometheus_client.parser import text_string_to_metric_families
 
 from continuum.demo.client import Persona, Progress, Stack
 from continuum.demo.organisation import Seeded, seed_organisation
@@ -173,6 +175,16 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     assert all(url.startswith(f"{base}/") for url in requested), requested
     assert not any(token in url for url in requested[1:]) and token not in page.url
     assert problems == []
+
+
+async def test_metrics_svc_exports_the_age_of_its_projections(running_system, organisation):
+    """After the seeding, metrics-svc's /metrics has a fresh projection age for each topic it consumes."""
+    async with httpx.AsyncClient(base_url=urls(running_system)["metrics-svc"]) as client:
+        text = (await client.get("/metrics")).text
+    ages = {s.labels["topic"]: s.value for family in text_string_to_metric_families(text)
+            if family.name == "continuum_projection_age_seconds" for s in family.samples}
+    topics = {"continuum.service.events", "continuum.project.events", "continuum.handover.events"}
+    assert topics <= set(ages) and all(0 <= ages[topic] < 600 for topic in topics), ages
 
 
 async def test_without_a_token_the_page_asks_for_one_and_takes_a_pasted_one(running_system, organisation, browser,
