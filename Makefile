@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 SERVICES := services/project-svc services/service-svc services/handover-svc services/metrics-svc
 PACKAGE_FILES := shared/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
 
-.PHONY: help run test bench migrate token infra lint clean
+.PHONY: help run test bench migrate token infra lint clean demo chromium
 
 help:
 	@echo "make run      start PostgreSQL, Kafka and the four services (Ctrl-C stops everything)"
 	@echo "make test     run the whole test suite against the real PostgreSQL and Kafka"
 	@echo "make migrate  apply every service's migrations (DATABASE_URL or the local server)"
 	@echo "make token ROLE=sponsor   print a development token"
+	@echo "make demo     seed a living organisation into a running make run stack; prints the dashboard URL"
 	@echo "make infra    start only PostgreSQL and Kafka"
 	@echo "make lint     check the import rules (import-linter)"
 	@echo "make bench    benchmarks beside their baselines (writes docs/benchmarks.md; not part of make test)"
@@ -29,8 +30,15 @@ $(STAMP): $(PACKAGE_FILES)
 run: $(STAMP)
 	@$(BIN)/continuum run
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the dashboard test drives headless Chromium (Debian's package; installed as root when missing)
+chromium:
+	@./tools/ensure-chromium.sh
+
+demo: $(STAMP)
+	@$(BIN)/python -m continuum.demo $(DEMO_ARGS)
 
 bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-bench.txt

@@ -156,12 +156,20 @@ class EventConsumer:
             if delivery is None:
                 self.status.ignored += 1
                 self._telemetry.consumed.labels("ignored").inc()
+                self._note_applied(record)  # nothing to apply: the projection is as current as this message
                 return
             outcome = await self._handle_with_retries(delivery)
         except PermanentFailure as failure:
             await self._dead_letter(record, producer, failure)
             return
         self._telemetry.consumed.labels(outcome).inc()
+        self._note_applied(record)
+
+    def _note_applied(self, record: ConsumerRecord) -> None:
+        # Kafka's timestamp (set when the relay published the event), not ce_time: business time may be an
+        # imported past (occurred_at), which would make a current projection look months old.
+        published_at = record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else time.time()
+        self._telemetry.applied(consumer=self.name, topic=record.topic, published_at=published_at)
 
     def _delivery(self, record: ConsumerRecord) -> Delivery | None:
         """The validated delivery, None for event types this consumer does not follow."""

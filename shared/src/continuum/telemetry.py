@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -40,3 +42,18 @@ class Telemetry:
         self.consumer_lag = Gauge(
             "continuum_consumer_lag_messages", "Messages behind the end of the consumed topics", registry=self.registry
         )
+        self.projection_age = Gauge(
+            "continuum_projection_age_seconds",
+            "Seconds since the newest event a consumer applied entered Kafka (per consumer and topic)",
+            ["service", "topic"],
+            registry=self.registry,
+        )
+        self._newest_applied: dict[tuple[str, str], float] = {}
+
+    def applied(self, *, consumer: str, topic: str, published_at: float) -> None:
+        """Note an event a consumer is done with: the topic's projection age counts from the newest one."""
+        key = (consumer, topic)
+        first = key not in self._newest_applied
+        self._newest_applied[key] = max(self._newest_applied.get(key, published_at), published_at)
+        if first:  # computed at scrape time, so the age keeps growing while nothing new arrives
+            self.projection_age.labels(consumer, topic).set_function(lambda: time.time() - self._newest_applied[key])

@@ -14,6 +14,7 @@ from continuum.contracts import metrics as contracts
 from continuum.eventstore.codec import EventCodec
 from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
 
+from metrics_svc.api.dashboard import dashboard_router
 from metrics_svc.api.routes import kpi_router, opportunity_router
 from metrics_svc.config import Config
 from metrics_svc.consumers import CONSUMES, ImprovementLoop, subscriptions
@@ -59,7 +60,7 @@ def service_parts(config: Config) -> ServiceParts:
         publishes=contracts.PUBLISHED,
         subscriptions=lambda platform: subscriptions(improvement_loop(platform, config)),
         consumes=CONSUMES,
-        routers=[kpi_router(), opportunity_router()],
+        routers=[kpi_router(), dashboard_router(), opportunity_router()],
         on_start=on_start,
         handlers=HANDLERS,
         background=[partial(check_benefits_periodically, config=config)],

@@ -6,13 +6,16 @@ from fastapi import FastAPI
 
 from continuum.service import ServiceSpec, build_service_app, configure_process
 
+from metrics_svc.api.dashboard import install_dashboard_page
 from metrics_svc.bootstrap import SPEC, service_parts
 from metrics_svc.config import Config
 
 
 def create_app(config: Config, *, spec: ServiceSpec = SPEC) -> FastAPI:
     """The app; tests may pass a spec of their own (e.g. another consumer-group name)."""
-    return build_service_app(spec=spec, config=config, parts=service_parts(config))
+    app = build_service_app(spec=spec, config=config, parts=service_parts(config))
+    install_dashboard_page(app)  # public (no data), so outside the routers that require a token
+    return app
 
 
 def app() -> FastAPI:

@@ -1,0 +1,116 @@
+"""The dashboard: its public page (a shell with no data, like /docs) and the authenticated reads it charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from continuum.http.commands import readable
+from continuum.http.history import AsOf
+from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+from metrics_svc import queries
+from metrics_svc.api.dashboard_schemas import (
+    EarnedValuePointView,
+    EarnedValueSeriesView,
+    HandoverSummaryView,
+    ProjectSummaryView,
+    ServiceWeeklyView,
+    ServiceWeekView,
+)
+from metrics_svc.api.routes import WindowDays
+from metrics_svc.api.schemas import ServiceKpisView, number
+from metrics_svc.dashboard import read_model
+
+STATIC = Path(__file__).parents[1] / "dashboard" / "static"
+# The page loads only its own files and talks only to this origin; the token never leaves the fragment/storage.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+Weeks = Annotated[int, Query(ge=1, le=52, description="How many whole weeks, ending at as_of.", examples=[12])]
+
+
+def _now(as_of: datetime | None) -> datetime:
+    return as_of or datetime.now(UTC)
+
+
+def _after(cursor: str | None) -> str | None:
+    return (decode_cursor(cursor) or {}).get("after")
+
+
+def _next(after: str | None) -> str | None:
+    return None if after is None else encode_cursor({"after": after})
+
+
+def install_dashboard_page(app: FastAPI) -> None:
+    """GET /dashboard and its static files: public and outside the OpenAPI, as they hold no data."""
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+
+    app.add_api_route("/dashboard", page, methods=["GET"], include_in_schema=False)
+    app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
+
+
+def dashboard_router() -> APIRouter:
+    router = APIRouter(prefix="/kpis", tags=["dashboard"])
+
+    @router.get("/services", **readable())
+    async def services(request: Request, window: WindowDays = 30, as_of: AsOf = None, limit: Limit = 50,
+                       cursor: Cursor = None) -> Page[ServiceKpisView]:
+        """Every service metrics knows of (incidents or an SLA), with its KPIs over the window."""
+        moment = _now(as_of)
+        async with request.app.state.engine.connect() as conn:
+            ids, after = read_model.page_of(await read_model.service_ids(conn), after=_after(cursor), limit=limit)
+            items = [ServiceKpisView.of(await queries.service_report(conn, i, days=window, as_of=moment), window)
+                     for i in ids]
+        return Page[ServiceKpisView](items=items, next_cursor=_next(after))
+
+    @router.get("/services/{service_id}/weekly", **readable())
+    async def service_weekly(service_id: UUID, request: Request, weeks: Weeks = 12, as_of: AsOf = None
+                             ) -> ServiceWeeklyView:
+        """Incidents, MTTR, SLA compliance and availability week by week."""
+        async with request.app.state.engine.connect() as conn:
+            series = await read_model.service_weeks(conn, service_id, weeks=weeks, as_of=_now(as_of))
+        return ServiceWeeklyView(service_id=service_id, weeks=[ServiceWeekView.of(w) for w in series])
+
+    @router.get("/projects", **readable())
+    async def projects(request: Request, as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None
+                       ) -> Page[ProjectSummaryView]:
+        """Every project metrics knows of, with its earned value as of `as_of`."""
+        moment = _now(as_of)
+        async with request.app.state.engine.connect() as conn:
+            ids, after = read_model.page_of(await read_model.project_ids(conn), after=_after(cursor), limit=limit)
+            items = [ProjectSummaryView.of_entry(await read_model.project_entry(conn, i, as_of=moment)) for i in ids]
+        return Page[ProjectSummaryView](items=items, next_cursor=_next(after))
+
+    @router.get("/projects/{project_id}/earned-value", **readable())
+    async def earned_value(project_id: UUID, request: Request, as_of: AsOf = None) -> EarnedValueSeriesView:
+        """PV, EV and AC over time: PV along the whole plan, EV and AC up to as_of."""
+        moment = _now(as_of)
+        async with request.app.state.engine.connect() as conn:
+            bac, points = await read_model.earned_value_series(conn, project_id, as_of=moment)
+        return EarnedValueSeriesView(project_id=project_id, as_of=moment, bac=number(bac),
+                                     points=[EarnedValuePointView.of(p) for p in points])
+
+    @router.get("/handovers", **readable())
+    async def handovers(request: Request, as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None
+                        ) -> Page[HandoverSummaryView]:
+        """Every handover metrics knows of, with readiness and transition figures."""
+        async with request.app.state.engine.connect() as conn:
+            entries = await read_model.handover_entries(conn, as_of=_now(as_of))
+        by_id = {entry.fact.handover_id: entry for entry in entries}
+        ids, after = read_model.page_of(list(by_id), after=_after(cursor), limit=limit)
+        return Page[HandoverSummaryView](items=[HandoverSummaryView.of_entry(by_id[i]) for i in ids],
+                                         next_cursor=_next(after))
+
+    return router

@@ -1,0 +1,158 @@
+"""The demo organisation, seeded through the public APIs with `occurred_at` (business time) for its history."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from continuum.demo.client import DemoError, Persona, Progress, Stack, TokenIssuer
+from continuum.demo.history import (
+    SERVICES,
+    SLA,
+    WEEKS,
+    IncidentPlan,
+    ServicePlan,
+    email_loop_incidents,
+    weekly_incidents,
+)
+from continuum.demo.projects import ProjectSeeder
+
+@dataclass
+class Seeded:
+    """What the demo made, for its summary and for tests comparing the dashboard with it."""
+
+    now: datetime
+    services: dict[str, str] = field(default_factory=dict)  # plan key → service id
+    incidents: dict[str, list[IncidentPlan]] = field(default_factory=dict)  # service id → its incidents
+    projects: dict[str, str] = field(default_factory=dict)  # label → project id
+    handovers: dict[str, str] = field(default_factory=dict)  # label → handover id
+    opportunities: dict[str, str] = field(default_factory=dict)  # label → opportunity id
+
+
+@dataclass(frozen=True)
+class Personas:
+    pm: Persona
+    sponsor: Persona
+    owner: Persona
+    agent: Persona
+    viewer: Persona
+
+    @classmethod
+    def of(cls, issue: TokenIssuer) -> Personas:
+        return cls(pm=Persona.of(issue, "project_manager", "integration", subject="bob"),
+                   sponsor=Persona.of(issue, "sponsor", "integration", subject="alice"),
+                   owner=Persona.of(issue, "service_owner", "integration", subject="service-owners"),
+                   agent=Persona.of(issue, "support_agent", "integration", subject="monitoring"),
+                   viewer=Persona.of(issue, "viewer", subject="dashboard"))
+
+
+class Organisation:
+    def __init__(self, stack: Stack, issue: TokenIssuer, *, progress: Progress, now: datetime | None = None,
+                 seed: int = 7) -> None:
+        self.stack, self.who, self.progress = stack, Personas.of(issue), progress
+        self.seeded = Seeded(now=(now or datetime.now(UTC)).replace(microsecond=0))
+        self.rng = random.Random(seed)
+
+    def days_ago(self, days: float) -> datetime:
+        return self.seeded.now - timedelta(days=days)
+
+    def at(self, days: float) -> dict[str, str]:
+        return {"occurred_at": self.days_ago(days).isoformat()}
+
+    def day(self, days: float) -> str:
+        return self.days_ago(days).date().isoformat()
+
+    async def seed(self) -> Seeded:
+        self.progress.phase(f"registering {len(SERVICES)} services with owners and SLAs")
+        for plan in SERVICES:
+            self.seeded.services[plan.key] = await self.register(plan)
+        await self.import_incidents()
+        await ProjectSeeder(self).seed_all()
+        await self.wait_until_projected()
+        return self.seeded
+
+    async def register(self, plan: ServicePlan) -> str:
+        body = {"name": plan.name, "description": plan.description, "demanded_by": plan.demanded_by,
+                "expected_volume": plan.expected_volume, **self.at(200)}
+        service = await self.stack.post("service-svc", "/services", self.who.owner, body, expect=201)
+        url = f"/services/{service['id']}"
+        await self.stack.post("service-svc", f"{url}/assign-owner", self.who.owner,
+                              {"owner": plan.owner, **self.at(199)})
+        await self.stack.post("service-svc", f"{url}/define-sla", self.who.owner, {**SLA, **self.at(198)})
+        for months_ago in range(5, -1, -1):  # hosting and licences, monthly (TCO)
+            cost = {"amount": f"{2000 + 350 * len(plan.name)}.00", "category": "hosting",
+                    "incurred_on": self.days_ago(30 * months_ago + 1).isoformat(), **self.at(30 * months_ago + 1)}
+            await self.stack.post("service-svc", f"{url}/record-operating-cost", self.who.owner, cost)
+        return service["id"]
+
+    async def import_incidents(self) -> None:
+        plans = {self.seeded.services[p.key]: weekly_incidents(p, now=self.seeded.now, rng=self.rng) for p in SERVICES}
+        plans[self.seeded.services["email"]] = email_loop_incidents(now=self.seeded.now)
+        self.seeded.incidents = plans
+        total, done = sum(map(len, plans.values())), 0
+        self.progress.phase(f"importing {total} incidents over {WEEKS} weeks (opened, acknowledged, resolved, rated)")
+
+        async def one_service(service_id: str, incidents: list[IncidentPlan]) -> None:
+            nonlocal done
+            for incident in sorted(incidents, key=lambda i: i.opened_at):  # business-time order, as an import would
+                await self.incident(service_id, incident)
+                done += 1
+                self.progress.count("incidents", done, total)
+
+        await asyncio.gather(*(one_service(service_id, incidents) for service_id, incidents in plans.items()))
+
+    async def incident(self, service_id: str, plan: IncidentPlan) -> None:
+        opened = plan.opened_at.isoformat()
+        body = {"service_id": service_id, "priority": plan.priority, "category": plan.category, "title": plan.title,
+                "outage": plan.outage, "detected_at": opened, "occurred_at": opened}
+        incident = await self.stack.post("service-svc", "/incidents", self.who.agent, body, expect=201)
+        url = f"/incidents/{incident['id']}"
+        acknowledged = plan.opened_at + timedelta(minutes=plan.ack_minutes)
+        await self.stack.post("service-svc", f"{url}/acknowledge", self.who.agent,
+                              {"occurred_at": acknowledged.isoformat()})
+        resolution: dict[str, Any] = {"resolution_code": "fixed", "occurred_at": plan.resolved_at.isoformat()}
+        if plan.outage:
+            resolution["downtime_minutes"] = f"{plan.resolve_minutes:.2f}"
+        await self.stack.post("service-svc", f"{url}/resolve", self.who.agent, resolution)
+        if plan.csat is not None:
+            rated = plan.resolved_at + timedelta(hours=2)
+            await self.stack.post("service-svc", f"{url}/rate", self.who.agent,
+                                  {"score": plan.csat, "occurred_at": min(rated, self.seeded.now).isoformat()})
+
+    async def wait_until_projected(self) -> None:
+        """metrics-svc has every incident, project and handover: the dashboard shows the whole organisation."""
+        self.progress.phase("waiting for metrics-svc to project everything from Kafka")
+        for service_id, incidents in self.seeded.incidents.items():
+            async def counted(service_id: str = service_id, expected: int = len(incidents)) -> bool:
+                weekly = await self.stack.get("metrics-svc", f"/kpis/services/{service_id}/weekly", self.who.viewer,
+                                              weeks=52)
+                return sum(week["incidents"] for week in weekly["weeks"]) >= expected
+
+            await self.stack.wait_for(counted, what=f"metrics-svc to count the incidents of service {service_id}")
+        expected_projects = set(self.seeded.projects.values())
+
+        async def projects_known() -> bool:
+            page = await self.stack.get("metrics-svc", "/kpis/projects", self.who.viewer, limit=200)
+            return expected_projects <= {item["project_id"] for item in page["items"]}
+
+        await self.stack.wait_for(projects_known, what="metrics-svc to know every project")
+
+
+async def seed_organisation(urls: dict[str, str], issue: TokenIssuer, *, progress: Progress) -> Seeded:
+    """Seed the organisation into the services at `urls` (by service name); DemoError if one is not up."""
+    stack = Stack(urls)
+    try:
+        for name, client in stack.clients.items():
+            try:
+                (await client.get("/healthz")).raise_for_status()
+            except httpx.HTTPError as error:
+                raise DemoError(f"{name} does not answer at {client.base_url} ({error}); start the stack with "
+                                "`make run` first, or pass --url NAME=URL") from None
+        return await Organisation(stack, issue, progress=progress).seed()
+    finally:
+        await stack.aclose()

@@ -1,0 +1,203 @@
+"""The KPI dashboard in headless Chromium against the four services, seeded by `make demo`'s own code.
+
+The charts must show what the seeding made (weekly incidents, MTTR, earned value, handover readiness, the loop)
+and exactly what the KPI APIs answered; the page must load nothing from elsewhere and never put the token in a
+URL it requests. A screenshot is left at tests/output/dashboard.png.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import async_playwright
+from prometheus_client.parser import text_string_to_metric_families
+
+from continuum.demo.client import Persona, Progress, Stack
+from continuum.demo.organisation import Seeded, seed_organisation
+from continuum.stack import ServiceProcesses
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = Path(__file__).parents[1] / "output" / "dashboard.png"
+TREND_WEEKS = 12
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: `make test` installs it")
+
+
+def urls(system: ServiceProcesses) -> dict[str, str]:
+    return {s.spec.name: f"http://127.0.0.1:{system.port(s)}" for s in system.services}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def organisation(running_system, issue_token) -> Seeded:
+    """`make demo`'s organisation, then the loop's benefits measured (the e2e services check every second)."""
+    seeded = await seed_organisation(urls(running_system), issue_token, progress=Progress(stream=sys.stderr))
+    viewer = Persona.of(issue_token, "viewer", subject="dashboard-test")
+    stack = Stack(urls(running_system))
+    try:
+        async def benefits_measured() -> bool:
+            opportunity = await stack.get("metrics-svc", f"/opportunities/{seeded.opportunities['loop']}", viewer)
+            return opportunity["state"] == "benefits_realized"
+
+        await stack.wait_for(benefits_measured, what="the loop's benefits to be measured", timeout_s=60)
+    finally:
+        await stack.aclose()
+    return seeded
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser():
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        await chromium.close()
+
+
+async def open_dashboard(browser, base: str, token: str | None = None):
+    """A fresh page on /dashboard; returns it with the list of every URL it requested."""
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    requested: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    await page.goto(f"{base}/dashboard" + (f"#token={token}" if token else ""))
+    return page, requested, problems
+
+
+async def rendered(page) -> dict:
+    """Each chart's labels and datasets as Chart.js holds them, and what the page fetched."""
+    return await page.evaluate("""() => {
+        const d = window.continuumDashboard;
+        const charts = Object.fromEntries(Object.entries(d.charts).map(([name, chart]) => [name, {
+            labels: chart.data.labels,
+            datasets: chart.data.datasets.map((set) => ({label: set.label, data: set.data})),
+        }]));
+        return {charts, data: d.data};
+    }""")
+
+
+def dataset(chart: dict, label: str) -> list:
+    return next(s["data"] for s in chart["datasets"] if s["label"] == label)
+
+
+# (the page's Content-Security-Policy forbids eval, so waits go through selectors, not wait_for_function)
+def weeks_ending(as_of: datetime) -> list[tuple[datetime, datetime]]:
+    return [(as_of - timedelta(days=7 * (TREND_WEEKS - k)), as_of - timedelta(days=7 * (TREND_WEEKS - k - 1)))
+            for k in range(TREND_WEEKS)]
+
+
+async def test_the_dashboard_charts_the_seeded_organisation(running_system, organisation, browser, issue_token):
+    base = urls(running_system)["metrics-svc"]
+    token = issue_token("viewer", subject="dashboard-test")
+    page, requested, problems = await open_dashboard(browser, base, token)
+    await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
+    await page.wait_for_timeout(500)  # let the charts' short animation end before the screenshot
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    shown = await rendered(page)
+    charts, data = shown["charts"], shown["data"]
+    as_of = datetime.fromisoformat(data["portfolio"]["window"]["end"])
+    services = organisation.services
+
+    # incidents per week: exactly the seeded incidents, for every seeded service
+    for key, service_id in services.items():
+        opened = [i.opened_at for i in organisation.incidents[service_id]]
+        expected = [sum(1 for t in opened if start <= t < end) for start, end in weeks_ending(as_of)]
+        assert dataset(charts["incidents"], f"Service {service_id[:8]}") == expected, key
+    assert sum(dataset(charts["incidents"], f"Service {services['portal'][:8]}")[-4:]) > \
+        sum(dataset(charts["incidents"], f"Service {services['portal'][:8]}")[:4])  # the portal's rising trend
+
+    # MTTR per week in hours: the seeded resolution times of the payments gateway
+    payments = organisation.incidents[services["payments"]]
+    for (start, end), hours in zip(weeks_ending(as_of), dataset(charts["mttr"], f"Service {services['payments'][:8]}"),
+                                   strict=True):
+        minutes = [i.resolve_minutes for i in payments if start <= i.resolved_at < end]
+        assert hours == (None if not minutes else pytest.approx(statistics.mean(minutes) / 60, abs=0.051))
+
+    # SLA compliance: the bars are the API's figures; the warehouse's deliberate breaches show
+    by_service = {s["service_id"]: s for s in data["services"]}
+    sla_bars = dict(zip(charts["sla"]["labels"], charts["sla"]["datasets"][0]["data"], strict=True))
+    for service_id, service in by_service.items():
+        value = service["sla_compliance_pct"]["value"]
+        assert sla_bars[f"Service {service_id[:8]}"] == (None if value is None else pytest.approx(value, abs=0.051))
+
+    # earned value: the executing project's table row and its chart
+    executing = organisation.projects["executing"]
+    row = await page.locator(f"tr[data-project-id='{executing}'] td").all_inner_texts()
+    assert row[2:6] == ["240,000", "180,000", "143,000", "155,000"]  # BAC, PV, EV, AC as seeded
+    assert row[6:8] == ["0.79", "0.92"]  # SPI, CPI
+    assert data["earnedValue"]["project_id"] == executing
+    series = data["earnedValue"]["points"]
+    evm = charts["evm"]
+    assert dataset(evm, "PV (planned value)") == [p["pv"] for p in series]
+    assert dataset(evm, "EV (earned value)") == [p["ev"] for p in series]
+    assert dataset(evm, "AC (actual cost)") == [p["ac"] for p in series]
+    assert series[-1]["pv"] == 240000 and set(dataset(evm, "BAC")) == {240000}
+    past = [p for p in series if p["ac"] is not None]
+    assert (past[-1]["pv"], past[-1]["ev"], past[-1]["ac"]) == (180000, 143000, 155000)  # today's, as seeded
+    assert past[0]["ac"] < past[len(past) // 2]["ac"] < past[-1]["ac"]  # costs accrue over the months
+
+    # handover readiness: HR accepted after one rejection (one criterion waived), the warehouse in transition
+    bars = dict(zip(charts["handovers"]["labels"], charts["handovers"]["datasets"][0]["data"], strict=True))
+    hr_label = f"Service {services['hr'][:8]} ← Project {organisation.projects['closed'][:8]}"
+    warehouse_label = f"Service {services['warehouse'][:8]} ← Project {organisation.projects['closing'][:8]}"
+    assert bars[hr_label] == 100 and bars[warehouse_label] is None
+    handover_list = await page.locator("#handovers li").all_inner_texts()
+    assert any(hr_label in item and "1 rejection(s)" in item for item in handover_list)
+    assert any(warehouse_label in item and "in transition" in item for item in handover_list)
+
+    # the loop: the funnel is the portfolio's loop figures; the email relay's opportunity realised its benefits
+    loop = data["portfolio"]["loop"]
+    assert charts["loop"]["datasets"][0]["data"] == [loop["opportunities_detected"], loop["converted_to_projects"],
+                                                     loop["benefits_measured"], loop["benefits_realized"]]
+    assert loop["opportunities_detected"] >= 2 and loop["benefits_realized"] >= 1
+    opportunities = await page.locator("#opportunities li").all_inner_texts()
+    assert any(f"Service {services['email'][:8]}" in item and "benefits realized" in item for item in opportunities)
+    assert any(f"Service {services['portal'][:8]}" in item and "converted" in item for item in opportunities)
+
+    # the tiles say what the portfolio API said
+    tiles = dict(zip(await page.locator(".tile .label").all_text_contents(),
+                     await page.locator(".tile .value").all_text_contents(), strict=True))
+    assert tiles["Services"] == str(data["portfolio"]["services"]) and int(tiles["Services"]) >= len(services)
+    assert tiles["Projects"] == str(data["portfolio"]["projects"])
+
+    # offline and discreet: only this origin, the token in no URL (the fragment is gone), no errors (CSP included)
+    assert all(url.startswith(f"{base}/") for url in requested), requested
+    assert not any(token in url for url in requested[1:]) and token not in page.url
+    assert problems == []
+
+
+async def test_metrics_svc_exports_the_age_of_its_projections(running_system, organisation):
+    """After the seeding, metrics-svc's /metrics has a fresh projection age for each topic it consumes."""
+    async with httpx.AsyncClient(base_url=urls(running_system)["metrics-svc"]) as client:
+        text = (await client.get("/metrics")).text
+    ages = {s.labels["topic"]: s.value for family in text_string_to_metric_families(text)
+            if family.name == "continuum_projection_age_seconds" for s in family.samples}
+    topics = {"continuum.service.events", "continuum.project.events", "continuum.handover.events"}
+    assert topics <= set(ages) and all(0 <= ages[topic] < 600 for topic in topics), ages
+
+
+async def test_without_a_token_the_page_asks_for_one_and_takes_a_pasted_one(running_system, organisation, browser,
+                                                                            issue_token):
+    base = urls(running_system)["metrics-svc"]
+    page, _, _ = await open_dashboard(browser, base)
+    await page.locator("body[data-state='signed-out']").wait_for(state="attached")
+    assert await page.locator("#sign-in").is_visible() and not await page.locator("#board").is_visible()
+    await page.fill("#token-input", "not-a-token")
+    await page.click("#token-form button")
+    await page.locator("#sign-in-notice", has_text="refused").wait_for()
+    assert await page.locator("#sign-in").is_visible()
+    await page.fill("#token-input", issue_token("sponsor"))
+    await page.click("#token-form button")
+    await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
+    assert await page.locator("#board").is_visible()
