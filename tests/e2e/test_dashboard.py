@@ -63,7 +63,8 @@ async def browser():
 
 async def open_dashboard(browser, base: str, token: str | None = None):
     """A fresh page on /dashboard; returns it with the list of every URL it requested."""
-    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    # reduced motion: the page then draws its charts without animation, so the screenshot shows final frames
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000}, reduced_motion="reduce")
     requested: list[str] = []
     problems: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -100,7 +101,6 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     token = issue_token("viewer", subject="dashboard-test")
     page, requested, problems = await open_dashboard(browser, base, token)
     await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
-    await page.wait_for_timeout(500)  # let the charts' short animation end before the screenshot
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -113,13 +113,13 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     for key, service_id in services.items():
         opened = [i.opened_at for i in organisation.incidents[service_id]]
         expected = [sum(1 for t in opened if start <= t < end) for start, end in weeks_ending(as_of)]
-        assert dataset(charts["incidents"], f"Service {service_id[:8]}") == expected, key
-    assert sum(dataset(charts["incidents"], f"Service {services['portal'][:8]}")[-4:]) > \
-        sum(dataset(charts["incidents"], f"Service {services['portal'][:8]}")[:4])  # the portal's rising trend
+        assert dataset(charts["incidents"], organisation.names[service_id]) == expected, key
+    assert sum(dataset(charts["incidents"], organisation.names[services['portal']])[-4:]) > \
+        sum(dataset(charts["incidents"], organisation.names[services['portal']])[:4])  # the portal's rising trend
 
     # MTTR per week in hours: the seeded resolution times of the payments gateway
     payments = organisation.incidents[services["payments"]]
-    for (start, end), hours in zip(weeks_ending(as_of), dataset(charts["mttr"], f"Service {services['payments'][:8]}"),
+    for (start, end), hours in zip(weeks_ending(as_of), dataset(charts["mttr"], organisation.names[services['payments']]),
                                    strict=True):
         minutes = [i.resolve_minutes for i in payments if start <= i.resolved_at < end]
         assert hours == (None if not minutes else pytest.approx(statistics.mean(minutes) / 60, abs=0.051))
@@ -127,9 +127,12 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     # SLA compliance: the bars are the API's figures; the warehouse's deliberate breaches show
     by_service = {s["service_id"]: s for s in data["services"]}
     sla_bars = dict(zip(charts["sla"]["labels"], charts["sla"]["datasets"][0]["data"], strict=True))
+    assert {by_service[service_id]["name"] for service_id in services.values()} == {
+        organisation.names[service_id] for service_id in services.values()}  # the catalog names, projected
     for service_id, service in by_service.items():
         value = service["sla_compliance_pct"]["value"]
-        assert sla_bars[f"Service {service_id[:8]}"] == (None if value is None else pytest.approx(value, abs=0.051))
+        label = service["name"] or f"Service {service_id[:8]}"  # services of other tests may have no name here
+        assert sla_bars[label] == (None if value is None else pytest.approx(value, abs=0.051))
 
     # earned value: the executing project's table row and its chart
     executing = organisation.projects["executing"]
@@ -149,8 +152,9 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
 
     # handover readiness: HR accepted after one rejection (one criterion waived), the warehouse in transition
     bars = dict(zip(charts["handovers"]["labels"], charts["handovers"]["datasets"][0]["data"], strict=True))
-    hr_label = f"Service {services['hr'][:8]} ← Project {organisation.projects['closed'][:8]}"
-    warehouse_label = f"Service {services['warehouse'][:8]} ← Project {organisation.projects['closing'][:8]}"
+    names = organisation.names
+    hr_label = f"{names[services['hr']]} ← {names[organisation.projects['closed']]}"
+    warehouse_label = f"{names[services['warehouse']]} ← {names[organisation.projects['closing']]}"
     assert bars[hr_label] == 100 and bars[warehouse_label] is None
     handover_list = await page.locator("#handovers li").all_inner_texts()
     assert any(hr_label in item and "1 rejection(s)" in item for item in handover_list)
@@ -162,8 +166,8 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
                                                      loop["benefits_measured"], loop["benefits_realized"]]
     assert loop["opportunities_detected"] >= 2 and loop["benefits_realized"] >= 1
     opportunities = await page.locator("#opportunities li").all_inner_texts()
-    assert any(f"Service {services['email'][:8]}" in item and "benefits realized" in item for item in opportunities)
-    assert any(f"Service {services['portal'][:8]}" in item and "converted" in item for item in opportunities)
+    assert any(organisation.names[services['email']] in item and "benefits realized" in item for item in opportunities)
+    assert any(organisation.names[services['portal']] in item and "converted" in item for item in opportunities)
 
     # the tiles say what the portfolio API said
     tiles = dict(zip(await page.locator(".tile .label").all_text_contents(),

@@ -28,6 +28,7 @@ class ServiceReport:
     sla: SlaFact | None
     improvements_planned: int
     improvements_implemented: int
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ async def service_report(conn: AsyncConnection, service_id: UUID, *, days: int, 
                         operating_costs=operating_costs,
                         project_costs=await reads.delivering_project_costs(conn, LIVE, service_id))
     register = improvement_register(as_of, improvements)
-    return ServiceReport(service_id, kpis, sla, register.planned, register.implemented)
+    name = (await reads.names_of(conn, LIVE, [service_id])).get(service_id)
+    return ServiceReport(service_id, kpis, sla, register.planned, register.implemented, name)
 
 
 async def project_report(conn: AsyncConnection, project_id: UUID, *, as_of: datetime) -> EarnedValue:

@@ -32,6 +32,7 @@ class Seeded:
     projects: dict[str, str] = field(default_factory=dict)  # label → project id
     handovers: dict[str, str] = field(default_factory=dict)  # label → handover id
     opportunities: dict[str, str] = field(default_factory=dict)  # label → opportunity id
+    names: dict[str, str] = field(default_factory=dict)  # service or project id → its name or title
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Organisation:
         body = {"name": plan.name, "description": plan.description, "demanded_by": plan.demanded_by,
                 "expected_volume": plan.expected_volume, **self.at(200)}
         service = await self.stack.post("service-svc", "/services", self.who.owner, body, expect=201)
+        self.seeded.names[service["id"]] = plan.name
         url = f"/services/{service['id']}"
         await self.stack.post("service-svc", f"{url}/assign-owner", self.who.owner,
                               {"owner": plan.owner, **self.at(199)})

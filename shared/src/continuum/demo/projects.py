@@ -39,6 +39,7 @@ class ProjectSeeder:
                 "target_service_ids": [target] if target else [], **self.org.at(days)}
         project = await self.post("/projects", self.who.pm, body, expect=201)
         self.org.seeded.projects[label] = project["id"]
+        self.org.seeded.names[project["id"]] = title
         return project["id"]
 
     async def charter(self, project_id: str, *, goal: str, bac: int, start: float, end: float, days: float) -> None:

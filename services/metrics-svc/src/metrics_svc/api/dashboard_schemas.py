@@ -33,6 +33,8 @@ class ServiceWeeklyView(BaseModel):
 
 
 class ProjectSummaryView(ProjectKpisView):
+    title: str | None = Field(description="The project's title (null until its proposal is seen).",
+                              examples=["Stabilise the payroll batch"])
     origin: str = Field(examples=["improvement_opportunity"])
     opportunity_id: UUID | None = None
     target_service_ids: list[UUID]
@@ -42,7 +44,7 @@ class ProjectSummaryView(ProjectKpisView):
     def of_entry(cls, entry: ProjectEntry) -> ProjectSummaryView:
         f = entry.fact
         kpis = ProjectKpisView.of(f.project_id, entry.earned).model_dump()
-        return cls(**kpis, origin=f.origin, opportunity_id=f.opportunity_id,
+        return cls(**kpis, title=entry.title, origin=f.origin, opportunity_id=f.opportunity_id,
                    target_service_ids=list(f.target_service_ids), baselined=f.baselined)
 
 

@@ -54,6 +54,8 @@ class SlaView(BaseModel):
 
 class ServiceKpisView(BaseModel):
     service_id: UUID
+    name: str | None = Field(None, description="The service's catalog name (null until its registration is seen).",
+                             examples=["Payroll"])
     window: WindowView
     mtta_minutes: FigureView
     mttr_minutes: FigureView
@@ -87,6 +89,7 @@ class ServiceKpisView(BaseModel):
             change_success_rate_pct=FigureView.of(k.change_success_rate_pct), tco=FigureView.of(k.tco),
             incident_reduction_pct=FigureView.of(k.incident_reduction_pct),
             improvements_planned=report.improvements_planned, improvements_implemented=report.improvements_implemented,
+            name=report.name,
         )
 
 

@@ -37,6 +37,7 @@ class ServiceWeek:
 class ProjectEntry:
     fact: ProjectFact
     earned: EarnedValue
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ async def project_entry(conn: AsyncConnection, project_id: UUID, *, as_of: datet
     fact = await reads.project(conn, LIVE, project_id)
     if fact is None:
         raise NotFound("Project", project_id)
-    return ProjectEntry(fact, await queries.project_report(conn, project_id, as_of=as_of))
+    title = (await reads.names_of(conn, LIVE, [project_id])).get(project_id)
+    return ProjectEntry(fact, await queries.project_report(conn, project_id, as_of=as_of), title)
 
 
 def series_moments(fact: ProjectFact, as_of: datetime) -> list[datetime]:

@@ -90,6 +90,10 @@ async def change_implemented(conn, t, e: sv.ChangeImplementedV1, event_id: str, 
                                                  "successful": e.outcome == "successful", "implemented_at": at})
 
 
+async def service_registered(conn, t, e: sv.ServiceRegisteredV1, event_id: str, at: datetime) -> None:
+    await _upsert(conn, t.names, "id", {"id": e.service_id, "name": e.name})
+
+
 async def improvement_planned(conn, t, e: sv.ImprovementPlannedV1, event_id: str, at: datetime) -> None:
     await _upsert(conn, t.improvements, "improvement_id", {"improvement_id": e.improvement_id,
                                                            "service_id": e.service_id, "planned_at": at})
@@ -106,6 +110,7 @@ async def project_cancelled(conn, t, e: pr.ProjectCancelledV1, event_id: str, at
 
 
 async def project_proposed(conn, t, e: pr.ProjectProposedV1, event_id: str, at: datetime) -> None:
+    await _upsert(conn, t.names, "id", {"id": e.project_id, "name": e.title})
     await _insert(conn, t.projects, {"project_id": e.project_id, "origin": e.origin,
                                      "opportunity_id": e.opportunity_id,
                                      "target_service_ids": [str(s) for s in e.target_service_ids]})
@@ -184,6 +189,7 @@ WRITERS: dict[type[EventContract], Writer] = {
     sv.SlaWithdrawnV1: sla_withdrawn,
     sv.OperatingCostRecordedV1: operating_cost,
     sv.ChangeImplementedV1: change_implemented,
+    sv.ServiceRegisteredV1: service_registered,
     sv.ImprovementPlannedV1: improvement_planned,
     sv.ImprovementImplementedV1: improvement_implemented,
     pr.ProjectProposedV1: project_proposed,

@@ -35,6 +35,12 @@ async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID
     return [ImprovementFact(**row._mapping) for row in await _rows(conn, query)]
 
 
+async def names_of(conn: AsyncConnection, t: FactTables, ids: list[UUID]) -> dict[UUID, str]:
+    """Service names and project titles, for the ids known by name (an id seen only in other facts has none)."""
+    query = sa.select(t.names.c.id, t.names.c.name).where(t.names.c.id.in_(ids))
+    return dict((await _rows(conn, query)))
+
+
 async def sla_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> SlaFact | None:
     row = (await conn.execute(sa.select(t.slas).where(t.slas.c.service_id == service_id))).first()
     return None if row is None else SlaFact(**row._mapping)

@@ -23,6 +23,7 @@ class FactTables:
     project_costs: sa.Table
     handovers: sa.Table
     improvements: sa.Table
+    names: sa.Table
 
     @property
     def metadata(self) -> sa.MetaData:
@@ -30,7 +31,8 @@ class FactTables:
 
     def all(self) -> list[sa.Table]:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
-                self.progress, self.project_costs, self.handovers, self.improvements]
+                self.progress, self.project_costs, self.handovers, self.improvements,
+                self.names]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
@@ -104,6 +106,10 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             f"{prefix}improvements", md,
             sa.Column("improvement_id", uid, primary_key=True),
             sa.Column("service_id", uid, nullable=False, index=True), _ts("planned_at"), _ts("implemented_at"),
+        ),
+        names=sa.Table(  # what people call a service (its catalog name) or a project (its title)
+            f"{prefix}names", md,
+            sa.Column("id", uid, primary_key=True), sa.Column("name", sa.Text, nullable=False),
         ),
     )
 

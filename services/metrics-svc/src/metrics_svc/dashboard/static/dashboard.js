@@ -15,13 +15,14 @@
   };
 
   // Tests and curious people read the rendered charts' data here (continuumDashboard.charts.<name>.data).
-  const dashboard = { charts: {}, data: {}, window: 30, project: null };
+  const dashboard = { charts: {}, data: {}, names: {}, window: 30, project: null };
   window.continuumDashboard = dashboard;
 
   const $ = (id) => document.getElementById(id);
   const short = (id) => (id ? String(id).slice(0, 8) : "—");
-  const serviceName = (id) => `Service ${short(id)}`;
-  const projectName = (id) => `Project ${short(id)}`;
+  // names come with the KPI lists; an id metrics has not seen a name for shows as its short form
+  const serviceName = (id) => dashboard.names[id] || `Service ${short(id)}`;
+  const projectName = (id) => dashboard.names[id] || `Project ${short(id)}`;
   const day = (iso) => new Date(iso).toISOString().slice(0, 10);
   const money = (n) => (n == null ? "—" : Math.round(n).toLocaleString("en-US"));
   const fixed = (n, digits = 2) => (n == null ? "—" : Number(n).toFixed(digits));
@@ -89,9 +90,12 @@
     dashboard.charts[name] = new Chart($(`chart-${name}`), config);
   }
 
+  // people who ask their system for reduced motion get charts drawn at once (and so do screenshots)
+  const calm = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
   function lineOptions(yTitle, extra = {}) {
     return {
-      responsive: true, maintainAspectRatio: false, animation: { duration: 300 },
+      responsive: true, maintainAspectRatio: false, animation: calm() ? false : { duration: 300 },
       interaction: { mode: "index", intersect: false },
       plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
       scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } }, ...extra },
@@ -319,6 +323,8 @@
       const weekly = await Promise.all(services.map(
         (service) => api(`kpis/services/${service.service_id}/weekly?weeks=${TREND_WEEKS}`)));
       Object.assign(dashboard.data, { portfolio, services, weekly, projects, handovers, opportunities });
+      for (const service of services) if (service.name) dashboard.names[service.service_id] = service.name;
+      for (const project of projects) if (project.title) dashboard.names[project.project_id] = project.title;
       show("board");
       $("error").hidden = true;
       renderTiles(portfolio);
@@ -344,6 +350,7 @@
   function start() {
     Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
     Chart.defaults.color = "#4a5266";
+    if (calm()) Chart.defaults.animation = false;
     takeTokenFromFragment();
     $("token-form").addEventListener("submit", (event) => {
       event.preventDefault();
