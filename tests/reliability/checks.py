@@ -157,7 +157,7 @@ def _out_of_order(topic: str, messages: list[tuple[int, dict[str, str]]]) -> lis
         seen.add(headers["ce_id"])
         stream, version = headers["ce_subject"], int(headers["ce_sequence"])
         if partition_of.setdefault(stream, partition) != partition:
-            problems.append(f"kafka: stream {stream} on {topic} spans partitions {partition_of[stream]} and {partition}")
+            problems.append(f"kafka: stream {stream} on {topic} spans partitions {partition_of[stream]}, {partition}")
         if version <= last.get(stream, 0):
             problems.append(f"kafka: stream {stream} on {topic}: version {version} after {last[stream]}")
         last[stream] = max(version, last.get(stream, 0))

@@ -61,7 +61,9 @@ class Clients:
     def __init__(self, urls: dict[str, str], issue_token: Callable[..., str]) -> None:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
         self.http = {name: httpx.AsyncClient(base_url=url, timeout=15, limits=limits) for name, url in urls.items()}
-        self.headers = {"Authorization": f"Bearer {issue_token('integration', 'support_agent', 'service_owner', 'project_manager', subject='reliability-driver')}"}
+        token = issue_token("integration", "support_agent", "service_owner", "project_manager",
+                            subject="reliability-driver")
+        self.headers = {"Authorization": f"Bearer {token}"}
 
     async def post(self, service: str, path: str, body: dict[str, Any], *, key: str | None = None) -> httpx.Response:
         headers = {**self.headers, "Idempotency-Key": key or str(uuid4())}

@@ -144,36 +144,46 @@ async def test_postgres_restarted_during_load_services_recover_and_refuse_with_5
     assert ledger.refused.get("503", 0) > 0, "no command met the database outage: the scenario proved nothing"
 
 
-async def test_a_retry_after_a_kill_between_commit_and_response_has_one_effect(faulty_stack, clients, capsys):
+async def test_a_retry_after_a_kill_between_commit_and_response_has_one_effect(faulty_stack, clients, profile,
+                                                                              capsys):
     driver = LoadDriver(clients, workers=1, services_per_worker=1)
     await driver.prepare()
     service_id = driver._workers[0].services[0]
+    ledger = Ledger()
+    for _ in range(profile.idempotency_kills):
+        restarted_at = time.monotonic()
+        stream_id = await crash_after_commit_then_retry(faulty_stack, clients, service_id, ledger)
+        ledger.acknowledged.append(Acknowledged("service-svc", stream_id, "IncidentOpened", "incidents", 409,
+                                                service_id=service_id))
+    figures = await verify(faulty_stack, ledger, scenario="kill -9 between commit and response",
+                           fault_over_at=restarted_at)
+    show(capsys, figures)
+
+
+async def crash_after_commit_then_retry(stack: FaultyStack, clients: Clients, service_id: UUID,
+                                        ledger: Ledger) -> UUID:
+    """Open an incident in a service-svc armed to die after the commit, restart it, retry twice: one incident."""
     key, title = f"reliability-{uuid4()}", f"idempotent-{uuid4().hex[:12]}"
     body = {"service_id": str(service_id), "priority": "P3", "category": "disk", "title": title, "outage": False}
-    service = faulty_stack.services["service-svc"]
-
-    await faulty_stack.kill_service("service-svc")
-    await faulty_stack.start_service("service-svc", **{VARIABLE: KILL_AFTER_COMMIT})
+    service = stack.services["service-svc"]
+    await stack.kill_service("service-svc")
+    await stack.start_service("service-svc", **{VARIABLE: KILL_AFTER_COMMIT})
+    ledger.sent += 1
     with pytest.raises(httpx.TransportError):  # the process died after the commit, before answering
         await clients.post("service-svc", "/incidents", body, key=key)
     await asyncio.to_thread(service.process.wait, 30)
     assert service.exited() == -9
-    restarted_at = time.monotonic()
-    await faulty_stack.start_service("service-svc")
+    await stack.start_service("service-svc")
 
     retries = [await clients.post("service-svc", "/incidents", body, key=key) for _ in range(2)]
+    ledger.sent += len(retries)
     # a documented departure: the response was never stored, so the retry is told the request was accepted
     # (409 naming the stream) rather than given the original 201 again
     assert [r.status_code for r in retries] == [409, 409], [r.text for r in retries]
     assert all(r.json()["type"].endswith("idempotency-key-in-use") for r in retries)
     stream_id = UUID(retries[0].json()["stream_id"])
-    assert await incidents_titled(faulty_stack, title) == [stream_id], "the incident was opened more than once"
-
-    ledger = Ledger(sent=3, acknowledged=[Acknowledged("service-svc", stream_id, "IncidentOpened", "incidents", 409,
-                                                       service_id=service_id)])
-    figures = await verify(faulty_stack, ledger, scenario="kill -9 between commit and response",
-                           fault_over_at=restarted_at)
-    show(capsys, figures)
+    assert await incidents_titled(stack, title) == [stream_id], "the incident was opened more than once"
+    return stream_id
 
 
 async def incidents_titled(stack: FaultyStack, title: str) -> list[UUID]:
