@@ -38,5 +38,5 @@ async def test_an_acknowledged_command_without_its_event_is_named(faulty_stack, 
     assert figures.in_store == figures.on_kafka == figures.in_metrics == 1
     assert figures.lost == [
         f"store: service-svc holds IncidentOpened of stream {phantom.stream_id} 0 times, not once",
-        f"metrics-svc: incident_count of service {worker.services[0]} is 1, ledger has 2",
+        f"metrics-svc: incident_count of service {worker.services[0]} is 1, its store holds 1 incidents, the ledger 2",
     ]
