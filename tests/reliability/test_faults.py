@@ -80,7 +80,8 @@ async def test_kill_9_of_each_service_in_turn_during_load(faulty_stack, clients,
                 await asyncio.sleep(profile.between_kills_s)
         fault_over = time.monotonic()
         await asyncio.sleep(profile.after_fault_s)
-    figures = await verify(faulty_stack, driver.ledger, scenario="kill -9 of each service", fault_over_at=fault_over)
+    figures = await verify(faulty_stack, driver.ledger, scenario="kill -9 of each service", fault_over_at=fault_over,
+                           drain_timeout_s=profile.drain_timeout_s)
     figures.extra["kills"] = len(restarts)
     figures.extra["slowest_restart"] = f"{max(restarts):.1f}s"
     show(capsys, figures)
@@ -111,7 +112,7 @@ async def test_kafka_stopped_during_load_commands_keep_succeeding_and_everything
             assert refused_during == 0, f"{refused_during} commands refused while Kafka was away: {ledger.refused}"
         await asyncio.sleep(profile.after_fault_s)
     figures = await verify(faulty_stack, ledger, scenario="Kafka stopped", fault_over_at=fault_over,
-                           drain_timeout_s=240)
+                           drain_timeout_s=profile.drain_timeout_s)
     figures.extra["outage"] = f"{profile.kafka_outages}x{profile.kafka_outage_s:.0f}s"
     figures.extra["acknowledged_during_outage"] = sum(during.values())
     figures.extra["ready_again"] = f"{await until_ready(faulty_stack):.1f}s"
@@ -137,7 +138,8 @@ async def test_postgres_restarted_during_load_services_recover_and_refuse_with_5
             await asyncio.sleep(profile.after_fault_s)
             resumed = acknowledged_by(ledger) - after
             assert all(resumed[name] > 0 for name in PUBLISHERS), f"commands did not resume: {resumed}"
-    figures = await verify(faulty_stack, ledger, scenario="PostgreSQL restarted", fault_over_at=fault_over)
+    figures = await verify(faulty_stack, ledger, scenario="PostgreSQL restarted", fault_over_at=fault_over,
+                           drain_timeout_s=profile.drain_timeout_s)
     figures.extra["restarts"] = profile.postgres_restarts
     figures.extra["slowest_recovery"] = f"{max(recovered):.1f}s"
     show(capsys, figures)  # ledger.server_errors (a 500, a 503 that is no problem document) are in figures.lost
