@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 SERVICES := services/project-svc services/service-svc services/handover-svc services/metrics-svc
 PACKAGE_FILES := shared/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
 
-.PHONY: help run test bench migrate token infra lint clean demo chromium
+.PHONY: help run test soak bench migrate token infra lint clean demo chromium
 
 help:
 	@echo "make run      start PostgreSQL, Kafka and the four services (Ctrl-C stops everything)"
 	@echo "make test     run the whole test suite against the real PostgreSQL and Kafka"
+	@echo "make soak     the fault-injection suite (tests/reliability) with its long profile: more load, longer faults"
 	@echo "make migrate  apply every service's migrations (DATABASE_URL or the local server)"
 	@echo "make token ROLE=sponsor   print a development token"
 	@echo "make demo     seed a living organisation into a running make run stack; prints the dashboard URL"
@@ -39,6 +40,9 @@ chromium:
 
 demo: $(STAMP)
 	@$(BIN)/python -m continuum.demo $(DEMO_ARGS)
+
+soak: $(STAMP)
+	@RELIABILITY_SOAK=1 $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-bench.txt

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 from typing import Any
@@ -15,13 +16,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from continuum import idempotency
 from continuum.context import CausationContext, IdempotencyClaim, causation, with_idempotency
-from continuum.http.problems import problem_response
+from continuum.http import failpoints
+from continuum.http.problems import is_unavailable, problem_response, unavailable_response
 from continuum.observability import current_traceparent, span
 from continuum.telemetry import Telemetry
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+log = logging.getLogger(__name__)
 
 
 class RequestContextMiddleware:
@@ -176,17 +180,25 @@ class IdempotencyMiddleware:
             return await self.app(scope, receive, send)
         claim = IdempotencyClaim(principal=principal, key=key, request_hash=_request_hash(scope))
         engine = scope["app"].state.engine
-        async with engine.connect() as conn:
-            stored = await idempotency.find(conn, principal=principal, key=key)
+        try:
+            async with engine.connect() as conn:
+                stored = await idempotency.find(conn, principal=principal, key=key)
+        except Exception as error:  # outside the app's exception handlers: answer an outage here, as they would
+            if not is_unavailable(error):
+                raise
+            return await unavailable_response(scope["path"], error)(scope, receive, send)
         if stored is not None:
             return await _answer_retry(scope, receive, send, claim, stored)
         await self._run_and_store(scope, receive, send, claim, engine)
 
     async def _run_and_store(self, scope: Scope, receive: Receive, send: Send, claim, engine) -> None:
         captured: dict[str, Any] = {"body": bytearray()}
+        environment = scope["app"].state.config.environment
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if 200 <= message["status"] < 300:  # the command committed; its answer is neither sent nor stored
+                    failpoints.kill_here(failpoints.KILL_AFTER_COMMIT, environment=environment)
                 captured["status"] = message["status"]
                 captured["headers"] = {k.decode(): v.decode() for k, v in message.get("headers", [])}
             elif message["type"] == "http.response.body":
@@ -199,8 +211,14 @@ class IdempotencyMiddleware:
         lost_race = scope.get("state", {}).get("idempotency_conflict", False)
         if status < 500 and status not in (401, 403, 413) and not lost_race:
             headers = {k: v for k, v in captured["headers"].items() if k.lower() not in ("content-length", "x-correlation-id")}
-            async with engine.begin() as conn:
-                await idempotency.save_response(conn, claim, status=status, headers=headers, body=bytes(captured["body"]))
+            try:
+                async with engine.begin() as conn:
+                    await idempotency.save_response(conn, claim, status=status, headers=headers,
+                                                    body=bytes(captured["body"]))
+            except Exception as error:  # answered already; a retry is told the key's request was accepted (409)
+                if not is_unavailable(error):
+                    raise
+                log.warning("response for Idempotency-Key not stored, the database went away: %s", error)
 
 
 async def _principal_of(scope: Scope) -> str | None:

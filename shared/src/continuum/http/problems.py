@@ -192,16 +192,35 @@ async def _idempotency_race(request: Request, error: IdempotencyKeyReused) -> JS
     )
 
 
-async def _unavailable(request: Request, error: Exception) -> JSONResponse:
-    log.warning("dependency unavailable on %s: %s: %s", request.url.path, type(error).__name__, error)
+# SQLSTATE classes of an outage, not of a bug: connection exceptions, insufficient resources (too many
+# connections) and operator intervention (shutting down, starting up: 57P01-57P03)
+_OUTAGE_SQLSTATES = ("08", "53", "57P")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says a dependency (the database, the network) is away, which a retry may outlive."""
+    if isinstance(error, (OperationalError, OSError, TimeoutError)):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or _sqlstate(error).startswith(_OUTAGE_SQLSTATES)
+    return False
+
+
+def unavailable_response(path: str, error: BaseException) -> JSONResponse:
+    """The 503 problem answering a dependency outage."""
+    log.warning("dependency unavailable on %s: %s: %s", path, type(error).__name__, error)
     return problem_response(
         503, "unavailable", "Service unavailable", "a dependency is unavailable; retry shortly",
-        instance=request.url.path, headers={"Retry-After": "2"},
+        instance=path, headers={"Retry-After": "2"},
     )
 
 
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    return unavailable_response(request.url.path, error)
+
+
 async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
-    if error.connection_invalidated:
+    if is_unavailable(error):
         return await _unavailable(request, error)
     if _sqlstate(error).startswith("22"):  # a data exception: a value the database cannot take is bad input
         return problem_response(
