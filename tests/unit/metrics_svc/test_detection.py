@@ -17,6 +17,7 @@ from metrics_svc.domain.detection import (
     csat_below_target,
     detect,
     evaluation_times,
+    lookback,
     incident_rate_rise,
     measure,
     recurring_incidents,
@@ -112,15 +113,17 @@ def test_a_breach_rate_over_no_sla_bound_incidents_is_unknown_not_zero():
 
 def test_rules_run_at_the_event_and_at_the_latest_moment_known_for_the_service():
     later = incident(1, resolve_min=60)
-    times = evaluation_times([incident(10), later], AS_OF - timedelta(days=5))
+    times = evaluation_times(later.resolved_at, AS_OF - timedelta(days=5))
     assert times == [AS_OF - timedelta(days=5) + MOMENT, later.resolved_at + MOMENT]
-    assert evaluation_times([], AS_OF) == [AS_OF + MOMENT]
+    assert evaluation_times(None, AS_OF) == [AS_OF + MOMENT]
+    assert evaluation_times(AS_OF - timedelta(days=9), AS_OF) == [AS_OF + MOMENT]  # an older event arrives last
 
 
 def test_a_burst_seen_out_of_order_is_still_detected_at_the_latest_moment():
     burst = [incident(d / 4, category=f"c{d}") for d in range(1, 7)]
     earliest_event = min(i.opened_at for i in burst)
-    found = [detect(STABLE + burst, None, t, S) for t in evaluation_times(STABLE + burst, earliest_event)]
+    latest = max(i.opened_at for i in STABLE + burst)
+    found = [detect(STABLE + burst, None, t, S) for t in evaluation_times(latest, earliest_event)]
     assert found[0] == [] and [d.rule for d in found[-1]] == ["incident_rate_rise"]
 
 
@@ -129,3 +132,16 @@ def test_availability_rule_waits_for_an_outage_to_be_resolved():
     assert availability_below_target([still_open], sla("99.9"), AS_OF, S) is None
     resolved = incident(timedelta(days=3), resolve_min=600, outage_min=600)
     assert availability_below_target([resolved], sla("99.9"), AS_OF, S) is not None
+
+
+@given(st.lists(st.tuples(st.floats(0, 200), st.integers(0, 3), st.booleans(), st.integers(1, 5)), max_size=40),
+       st.floats(0, 100))
+def test_the_rules_see_nothing_older_than_their_lookback(specs, back):
+    """The consumer reads only incidents touching [moment - lookback, …): the rules must find the same."""
+    incidents = [incident(days, category=f"c{cat}", resolve_min=90, outage_min=30 if outage else 0,
+                          sla_met=cat != 0, csat=score) for days, cat, outage, score in specs]
+    moment = AS_OF - timedelta(days=back)
+    since = moment - lookback(S)
+    touching = [i for i in incidents
+                if any(m is not None and m >= since for m in (i.opened_at, i.acknowledged_at, i.resolved_at, i.csat_at))]
+    assert detect(touching, sla("99.9"), moment, S) == detect(incidents, sla("99.9"), moment, S)

@@ -29,7 +29,7 @@ from metrics_svc.domain.commands import (
     MeasureBenefits,
     ScheduleBenefitsMeasurement,
 )
-from metrics_svc.domain.detection import detect, evaluation_times
+from metrics_svc.domain.detection import detect, evaluation_times, lookback
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.projection import reads
 from metrics_svc.projection.projector import WRITERS
@@ -63,10 +63,13 @@ class ImprovementLoop:
 
     async def detect_for(self, service_id: UUID, at: datetime, conn: AsyncConnection) -> None:
         """Each rule that fires and has no open opportunity for the service yet becomes one."""
-        incidents = await reads.incidents_of(conn, LIVE, service_id)
+        rules = self.config.detection.rules()
+        moments = evaluation_times(await reads.latest_incident_moment(conn, LIVE, service_id), at)
+        # only what the rules can see: reading the service's whole history made each event cost O(history)
+        incidents = await reads.incidents_touching(conn, LIVE, service_id, since=moments[0] - lookback(rules))
         sla = await reads.sla_of(conn, LIVE, service_id)
-        for moment in evaluation_times(incidents, at):
-            for detection in detect(incidents, sla, moment, self.config.detection.rules()):
+        for moment in moments:
+            for detection in detect(incidents, sla, moment, rules):
                 if not await self._opportunities(conn, service_id=str(service_id), rule=detection.rule, open=True):
                     await self._react(DetectOpportunity(service_id, detection, moment), conn)
 

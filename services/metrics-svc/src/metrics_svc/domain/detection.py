@@ -132,15 +132,20 @@ def detect(incidents: Sequence[IncidentFact], sla: SlaFact | None, as_of: dateti
     return [detection for detection in found if detection is not None]
 
 
-def evaluation_times(incidents: Sequence[IncidentFact], at: datetime) -> list[datetime]:
-    """When to run the rules after an event at `at`: then, and at the latest moment known for the service.
+def evaluation_times(latest: datetime | None, at: datetime) -> list[datetime]:
+    """When to run the rules after an event at `at`: then, and at `latest`, the latest moment known for the service.
 
     The consumer sees a service's incidents partition by partition, not in business-time order: evaluating at
     the latest known moment too means a burst is seen whole once its last event is in, whatever the order.
     Each time is nudged past its moment so that the event at that moment is inside the half-open window.
     """
-    moments = [m for i in incidents for m in (i.opened_at, i.acknowledged_at, i.resolved_at, i.csat_at) if m]
-    return sorted({at + MOMENT, max([at, *moments]) + MOMENT})
+    return sorted({at + MOMENT, max(at, latest or at) + MOMENT})
+
+
+def lookback(s: RuleSettings) -> timedelta:
+    """How far before an evaluation moment the rules look: older incidents cannot change what they find."""
+    return timedelta(days=max(s.recent_days + s.baseline_days, s.recurring_days, s.breach_days,
+                              s.availability_days, s.csat_days))
 
 
 def measure(rule: str, *, window: Window, window_days: int, evidence: dict[str, Any],

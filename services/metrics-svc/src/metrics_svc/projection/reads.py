@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -28,6 +29,25 @@ async def _rows(conn: AsyncConnection, query: sa.Select) -> list[sa.Row]:
 async def incidents_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[IncidentFact]:
     query = sa.select(t.incidents).where(t.incidents.c.service_id == service_id).order_by(t.incidents.c.opened_at)
     return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
+
+
+async def incidents_touching(conn: AsyncConnection, t: FactTables, service_id: UUID, *,
+                             since: datetime) -> list[IncidentFact]:
+    """The service's incidents with anything (opening, acknowledgement, resolution, rating) at or after `since`."""
+    c = t.incidents.c
+    query = sa.select(t.incidents).where(
+        c.service_id == service_id,
+        sa.or_(c.opened_at >= since, c.acknowledged_at >= since, c.resolved_at >= since, c.csat_at >= since),
+    ).order_by(c.opened_at)
+    return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
+
+
+async def latest_incident_moment(conn: AsyncConnection, t: FactTables, service_id: UUID) -> datetime | None:
+    """The latest business time any of the service's incidents carries."""
+    c = t.incidents.c
+    latest = sa.func.greatest(sa.func.max(c.opened_at), sa.func.max(c.acknowledged_at),
+                              sa.func.max(c.resolved_at), sa.func.max(c.csat_at))
+    return (await conn.execute(sa.select(latest).where(c.service_id == service_id))).scalar()
 
 
 async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ImprovementFact]:
