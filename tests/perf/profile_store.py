@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -29,8 +30,13 @@ async def _database(server_url: str, *, migrated: bool) -> str:
 
 async def profile(server_url: str, *, runs: int, library: bool) -> None:
     for run in range(runs):
-        sequential, concurrent = await store_vs_library.continuum_rates(await _database(server_url, migrated=True))
-        line = f"run {run + 1}: continuum {sequential:.0f} seq, {concurrent:.0f} 16-way ops/s"
+        database = await _database(server_url, migrated=True)
+        cpu = time.process_time()  # this process only: less at the mercy of the machine's other load than rates
+        sequential, concurrent = await store_vs_library.continuum_rates(database)
+        operations = store_vs_library.SEQUENTIAL_OPS + store_vs_library.CONCURRENT_OPS
+        seeding = store_vs_library.STREAMS
+        cpu_ms = (time.process_time() - cpu) * 1000 / (operations + seeding)
+        line = f"run {run + 1}: continuum {sequential:.0f} seq, {concurrent:.0f} 16-way ops/s, {cpu_ms:.2f} CPU ms/op"
         if library:
             lib_seq, lib_16 = await asyncio.to_thread(
                 store_vs_library.library_rates, await _database(server_url, migrated=False))
