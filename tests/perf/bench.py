@@ -25,7 +25,7 @@ ROOT = Path(__file__).parents[2]
 
 class Bench:
     def __init__(self, infra: Infrastructure, runs: int, *, rate: float = 300, sustained_rate: float = 0,
-                 seconds: float = 10) -> None:
+                 seconds: float = 8) -> None:
         self.infra = infra
         self.runs = runs
         self.rate = rate
@@ -80,6 +80,8 @@ class Bench:
         count = int(rate * self.seconds)
         p50 = self.measure(name, "2xx → applied in metrics-svc", "p50", "ms", higher_is_better=False)
         p99 = self.measure(name, "2xx → applied in metrics-svc", "p99", "ms", higher_is_better=False)
+        c50 = self.measure(name, "command commit → applied", "p50", "ms", higher_is_better=False)
+        c99 = self.measure(name, "command commit → applied", "p99", "ms", higher_is_better=False)
         offered = self.measure(name, f"{count} commands (open loop)", "offered", "req/s", higher_is_better=True)
         answered = self.measure(name, f"{count} commands (open loop)", "answered", "req/s", higher_is_better=True)
         failed = self.measure(name, f"{count} commands (open loop)", "not 2xx or not applied in 60 s", "count",
@@ -93,6 +95,8 @@ class Bench:
                                               rate=rate, seconds=self.seconds)
             p50.values.append(result.p50_ms)
             p99.values.append(result.p99_ms)
+            c50.values.append(result.commit_p50_ms)
+            c99.values.append(result.commit_p99_ms)
             offered.values.append(result.offered_rate)
             answered.values.append(result.answered_rate)
             failed.values.append(result.errors + result.missing)
@@ -209,7 +213,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300, help="scenario 4: commands per second")
     parser.add_argument("--sustained-rate", type=float, default=40,
                         help="scenario 4 again at this rate, one this machine keeps up with (0: skip)")
-    parser.add_argument("--seconds", type=float, default=10, help="scenario 4: seconds of offered load per run")
+    parser.add_argument("--seconds", type=float, default=8, help="scenario 4: seconds of offered load per run")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     table = asyncio.run(run(args))

@@ -38,6 +38,8 @@ SERVICES = 20  # incidents spread over this many registered services (one aggreg
 class LagResult:
     p50_ms: float
     p99_ms: float
+    commit_p50_ms: float  # from the command's own commit (before its 2xx): no client-side delay in it
+    commit_p99_ms: float
     commands: int
     errors: int
     missing: int
@@ -76,10 +78,11 @@ async def lag_run(server_url: str, kafka: KafkaSettings, tmp: Path, *, rate: flo
         base = {s.spec.name: f"http://127.0.0.1:{processes.port(s)}" for s in services}
         service_ids = await asyncio.to_thread(_register_services, base["service-svc"], token)
         warm = _plan(base, token, service_ids, count=int(rate * 3))
-        await asyncio.to_thread(_drive, warm, tmp, rate)
+        warm_responses, _ = await asyncio.to_thread(_drive, warm, tmp, rate)
+        await _lags(server_url, kafka, services, base, warm_responses)  # waits until metrics-svc consumes them
         plan = _plan(base, token, service_ids, count=int(rate * seconds))
         responses, summary = await asyncio.to_thread(_drive, plan, tmp, rate)
-        lags, missing = await _lags(server_url, kafka, services, base, responses)
+        lags, from_commit, missing = await _lags(server_url, kafka, services, base, responses)
         rss = {s.spec.name: _peak_rss_mb(p.pid) for s, p in zip(processes.services, processes.processes)}
     finally:
         await asyncio.to_thread(processes.stop)
@@ -87,8 +90,12 @@ async def lag_run(server_url: str, kafka: KafkaSettings, tmp: Path, *, rate: flo
     print(f"[bench] scenario 4: {len(responses)} commands, {summary['offered_rate']:.0f}/s offered, "
           f"{summary['answered_rate']:.0f}/s answered, {errors} not 2xx,"
           f" {missing} never applied, {summary['held_back']} held back by the in-flight bound", file=sys.stderr)
-    return LagResult(percentile(lags, 0.5) if lags else float("nan"), percentile(lags, 0.99) if lags else float("nan"),
-                     len(responses), errors, missing, summary["offered_rate"], summary["answered_rate"], rss)
+    return LagResult(_p(lags, 0.5), _p(lags, 0.99), _p(from_commit, 0.5), _p(from_commit, 0.99), len(responses), errors,
+                     missing, summary["offered_rate"], summary["answered_rate"], rss)
+
+
+def _p(samples: list[float], q: float) -> float:
+    return percentile(samples, q) if samples else float("nan")
 
 
 def _register_services(service_url: str, token: str) -> list[str]:
@@ -146,16 +153,20 @@ async def _lags(server_url: str, kafka: KafkaSettings, services, base: dict[str,
             stream = response["location"].rstrip("/").rsplit("/", 1)[-1]
             by_service.setdefault(name, {})[stream] = (int(response["etag"].strip('W/"')), response["answered_at"])
     events_of: dict[str, list[str]] = {}  # command (stream id) → its event ids
+    command_committed: dict[str, float] = {}  # command → the commit time of its transaction
     for name, streams in by_service.items():
         conn = await asyncpg.connect(asyncpg_dsn(database[name]))
         try:
-            rows = await conn.fetch("SELECT stream_id::text, version, event_id::text FROM events "
+            rows = await conn.fetch("SELECT stream_id::text, version, event_id::text, "
+                                    "pg_xact_commit_timestamp(xmin) AS committed FROM events "
                                     "WHERE stream_id = ANY($1::uuid[])", list(streams))
         finally:
             await conn.close()
         for row in rows:
             if row["version"] <= streams[row["stream_id"]][0]:
                 events_of.setdefault(row["stream_id"], []).append(row["event_id"])
+                command_committed[row["stream_id"]] = max(command_committed.get(row["stream_id"], 0),
+                                                          row["committed"].timestamp())
     answered = {stream: at for streams in by_service.values() for stream, (_, at) in streams.items()}
     wanted = [event for events in events_of.values() for event in events]
     conn = await asyncpg.connect(asyncpg_dsn(database["metrics-svc"]))
@@ -171,15 +182,16 @@ async def _lags(server_url: str, kafka: KafkaSettings, services, base: dict[str,
             await asyncio.sleep(1)
     finally:
         await conn.close()
-    lags, missing = [], 0
+    lags, from_commit, missing = [], [], 0
     for stream, at in answered.items():
         commits = [applied[e] for e in events_of.get(stream, []) if e in applied]
         if commits:
             lags.append((max(commits) - at) * 1000)
+            from_commit.append((max(commits) - command_committed[stream]) * 1000)
         else:
             missing += 1
     await _report_legs(kafka, answered, events_of, applied)
-    return lags, missing
+    return lags, from_commit, missing
 
 
 async def _report_legs(kafka: KafkaSettings, answered: dict[str, float], events_of: dict[str, list[str]],
@@ -210,7 +222,7 @@ async def _send_times(kafka: KafkaSettings) -> dict[str, float]:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for record in records:
                     ce_id = dict(record.headers).get("ce_id")
