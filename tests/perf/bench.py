@@ -193,9 +193,12 @@ async def run(args: argparse.Namespace) -> str:
                            controller_port=free_port(), durable=True)
     await asyncio.to_thread(infra.start)
     try:
-        if await end_to_end.enable_commit_timestamps(infra.database_url):  # scenario 4 reads commit times
-            await asyncio.to_thread(infra.postgres.stop)
-            await asyncio.to_thread(infra.postgres.start)
+        if "end_to_end" in args.scenarios:  # scenario 4 reads commit times: only our own server is reconfigured
+            if infra.postgres is None:
+                await end_to_end.require_commit_timestamps(infra.database_url)
+            elif await end_to_end.enable_commit_timestamps(infra.database_url):
+                await asyncio.to_thread(infra.postgres.stop)
+                await asyncio.to_thread(infra.postgres.start)
         bench = Bench(infra, args.runs, rate=args.rate, sustained_rate=args.sustained_rate, seconds=args.seconds)
         for scenario in args.scenarios:
             await getattr(bench, scenario)()

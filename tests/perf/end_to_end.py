@@ -60,6 +60,17 @@ async def enable_commit_timestamps(server_url: str) -> bool:
         await conn.close()
 
 
+async def require_commit_timestamps(server_url: str) -> None:
+    """A server the bench did not start is not reconfigured: it must already track commit timestamps."""
+    conn = await asyncpg.connect(asyncpg_dsn(_admin_url(server_url)))
+    try:
+        if await conn.fetchval("SHOW track_commit_timestamp") != "on":
+            raise SystemExit("scenario 4 needs track_commit_timestamp = on on the server of DATABASE_URL "
+                             "(or unset DATABASE_URL: the bench then starts its own server)")
+    finally:
+        await conn.close()
+
+
 async def lag_run(server_url: str, kafka: KafkaSettings, tmp: Path, *, rate: float, seconds: float) -> LagResult:
     services = discover_services()
     await clean_kafka(kafka)
