@@ -17,16 +17,20 @@ from continuum.config import KafkaSettings
 from continuum.infra.kafka import KAFKA_VERSION
 from continuum.stack import Infrastructure, discover_services
 from continuum.testing.plugin import create_database, free_port
-from tests.perf import command_path, relay_and_streams, store_vs_library
+from tests.perf import command_path, end_to_end, rebuild, relay_and_streams, store_vs_library
 from tests.perf.stats import Measure, Ratio, ratio, render
 
 ROOT = Path(__file__).parents[2]
 
 
 class Bench:
-    def __init__(self, infra: Infrastructure, runs: int) -> None:
+    def __init__(self, infra: Infrastructure, runs: int, *, rate: float = 300, sustained_rate: float = 0,
+                 seconds: float = 8) -> None:
         self.infra = infra
         self.runs = runs
+        self.rate = rate
+        self.sustained_rate = sustained_rate
+        self.seconds = seconds
         self.kafka = KafkaSettings(bootstrap_servers=infra.kafka_bootstrap_servers, partitions=3)
         self.measures: list[Measure] = []
         self.ratios: list[Ratio] = []
@@ -64,6 +68,71 @@ class Bench:
         self.ratios.append(ratio(name, ours_p99, base_p99, goal=3.0, at_least=False))
         self.ratios.append(Ratio("7 memory", "peak RSS vs the 150 MB goal", rss.median / 150, "≤ 1.0×",
                                  rss.median <= 150))
+
+    async def end_to_end(self) -> None:
+        """At the issue's rate (with scenario 7's memory), then at a rate this machine sustains, for context."""
+        await self._end_to_end(self.rate, memory=True)
+        if self.sustained_rate:
+            await self._end_to_end(self.sustained_rate, memory=False)
+
+    async def _end_to_end(self, rate: float, *, memory: bool) -> None:
+        name = f"4 end-to-end lag ({rate:.0f}/s)"
+        count = int(rate * self.seconds)
+        p50 = self.measure(name, "2xx → applied in metrics-svc", "p50", "ms", higher_is_better=False)
+        p99 = self.measure(name, "2xx → applied in metrics-svc", "p99", "ms", higher_is_better=False)
+        c50 = self.measure(name, "command commit → applied", "p50", "ms", higher_is_better=False)
+        c99 = self.measure(name, "command commit → applied", "p99", "ms", higher_is_better=False)
+        offered = self.measure(name, f"{count} commands (open loop)", "offered", "req/s", higher_is_better=True)
+        answered = self.measure(name, f"{count} commands (open loop)", "answered", "req/s", higher_is_better=True)
+        failed = self.measure(name, f"{count} commands (open loop)", "not 2xx or not applied in 60 s", "count",
+                              higher_is_better=False)
+        base_p50 = self.measure(name, "bare Kafka ack → consumed", "p50", "ms", higher_is_better=False)
+        base_p99 = self.measure(name, "bare Kafka ack → consumed", "p99", "ms", higher_is_better=False)
+        rss: dict[str, Measure] = {}
+        for run in range(self.runs):
+            _progress(name, run)
+            result = await end_to_end.lag_run(self.infra.database_url, self.kafka, ROOT / ".run" / "bench",
+                                              rate=rate, seconds=self.seconds)
+            p50.values.append(result.p50_ms)
+            p99.values.append(result.p99_ms)
+            c50.values.append(result.commit_p50_ms)
+            c99.values.append(result.commit_p99_ms)
+            offered.values.append(result.offered_rate)
+            answered.values.append(result.answered_rate)
+            failed.values.append(result.errors + result.missing)
+            bare50, bare99 = await end_to_end.bare_round_trip(self.kafka, rate=rate, count=count)
+            base_p50.values.append(bare50)
+            base_p99.values.append(bare99)
+            for service, mb in result.peak_rss_mb.items() if memory else ():
+                if service not in rss:
+                    rss[service] = self.measure("7 memory", f"{service} under scenario 4 ({rate:.0f}/s)",
+                                                "peak RSS", "MB", higher_is_better=False)
+                rss[service].values.append(mb)
+        self.ratios.append(Ratio(name, "p50 vs the 50 ms goal", p50.median / 50, "≤ 1.0×", p50.median <= 50))
+        self.ratios.append(Ratio(name, "p99 vs the 250 ms goal", p99.median / 250, "≤ 1.0×", p99.median <= 250))
+        self.ratios.append(ratio(name, p50, base_p50, goal=None, at_least=False))
+        self.ratios.append(ratio(name, p99, base_p99, goal=None, at_least=False))
+        for service, measure in rss.items():
+            self.ratios.append(Ratio("7 memory", f"{service} peak RSS vs the 150 MB goal", measure.median / 150,
+                                     "≤ 1.0×", measure.median <= 150))
+
+    async def rebuild(self) -> None:
+        name = "5 projection rebuild 100k"
+        ours = self.measure(name, "metrics-svc rebuild (replay → facts → swap)", "throughput", "events/s",
+                            higher_is_better=True)
+        bare = self.measure(name, "bare consumer (offset 0 → end)", "throughput", "events/s", higher_is_better=True)
+        for run in range(self.runs):
+            _progress(name, run)
+            await rebuild.fill_topic(self.kafka, events=100_000)
+            metrics = next(s for s in discover_services() if s.spec.name == "metrics-svc")
+            url = await create_database(self.infra.database_url, f"bench_{uuid.uuid4().hex[:10]}")
+            await asyncio.to_thread(migrations.upgrade, migrations_dir=metrics.migrations, database_url=url)
+            ours.values.append(await rebuild.rebuild_rate(url, self.kafka, events=100_000))
+            bare.values.append(await rebuild.bare_consumer_rate(self.kafka, events=100_000))
+        await end_to_end.clean_kafka(self.kafka)  # the next invocation's services must not consume these 100k
+        self.ratios.append(ratio(name, ours, bare, goal=None, at_least=True))
+        self.ratios.append(Ratio(name, "rebuild events/s vs the 10k/s goal", ours.median / 10_000, "≥ 1.0×",
+                                 ours.median >= 10_000))
 
     async def store_vs_library(self) -> None:
         name = "2 store vs eventsourcing"
@@ -125,7 +194,13 @@ async def run(args: argparse.Namespace) -> str:
                            controller_port=free_port(), durable=True)
     await asyncio.to_thread(infra.start)
     try:
-        bench = Bench(infra, args.runs)
+        if "end_to_end" in args.scenarios:  # scenario 4 reads commit times: only our own server is reconfigured
+            if infra.postgres is None:
+                await end_to_end.require_commit_timestamps(infra.database_url)
+            elif await end_to_end.enable_commit_timestamps(infra.database_url):
+                await asyncio.to_thread(infra.postgres.stop)
+                await asyncio.to_thread(infra.postgres.start)
+        bench = Bench(infra, args.runs, rate=args.rate, sustained_rate=args.sustained_rate, seconds=args.seconds)
         for scenario in args.scenarios:
             await getattr(bench, scenario)()
         return render(bench.measures, bench.ratios)
@@ -137,17 +212,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scenarios", nargs="*",
-                        default=["command_path", "store_vs_library", "relay", "long_streams"])
+                        default=["command_path", "store_vs_library", "relay", "end_to_end", "rebuild",
+                                 "long_streams"])
+    parser.add_argument("--rate", type=float, default=300, help="scenario 4: commands per second")
+    parser.add_argument("--sustained-rate", type=float, default=40,
+                        help="scenario 4 again at this rate, one this machine keeps up with (0: skip)")
+    parser.add_argument("--seconds", type=float, default=8, help="scenario 4: seconds of offered load per run")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     table = asyncio.run(run(args))
     print(table)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    kept = args.output.read_text().partition(NOTES_MARKER)[2] if args.output.exists() else ""
     args.output.write_text(
         "# Benchmarks\n\nWritten by `make bench` (tests/perf/bench.py): medians of "
-        f"{args.runs} runs with min–max, each beside its baseline measured in the same invocation.\n\n"
-        f"Machine: {machine()}. Commit: {commit.strip()}.\n\n{table}\n"
+        f"{args.runs} runs with min–max, each beside its baseline measured in the same invocation. "
+        f"Scenarios: {', '.join(args.scenarios)}.\n\n"
+        f"Machine: {machine()}. Load average when it finished: {_load_average()}. Commit: {commit.strip()}.\n\n"
+        f"{table}\n\n{NOTES_MARKER}{kept or chr(10)}"
     )
+
+
+NOTES_MARKER = "<!-- notes below are kept when make bench rewrites the tables above -->\n"
+
+
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":

@@ -29,14 +29,17 @@ class Ratio:
     text: str
     value: float
     goal: str
-    met: bool
+    met: bool | None  # None: shown for context, no goal set
 
 
-def ratio(scenario: str, ours: Measure, baseline: Measure, *, goal: float, at_least: bool) -> Ratio:
+def ratio(scenario: str, ours: Measure, baseline: Measure, *, goal: float | None, at_least: bool) -> Ratio:
     value = ours.median / baseline.median if baseline.median else float("inf")
+    text = f"{ours.subject} / {baseline.subject} ({ours.metric})"
+    if goal is None:
+        return Ratio(scenario, text, value, "—", None)
     met = value >= goal if at_least else value <= goal
     sign = "≥" if at_least else "≤"
-    return Ratio(scenario, f"{ours.subject} / {baseline.subject} ({ours.metric})", value, f"{sign} {goal}×", met)
+    return Ratio(scenario, text, value, f"{sign} {goal}×", met)
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -53,9 +56,13 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+def _met(met: bool | None) -> str:
+    return "—" if met is None else "yes" if met else "NO"
+
+
 def render(measures: list[Measure], ratios: list[Ratio]) -> str:
     lines = ["| scenario | subject | metric | median (min–max) |", "|---|---|---|---|"]
     lines += [f"| {m.scenario} | {m.subject} | {m.metric} [{m.unit}] | {m.cell()} |" for m in measures]
     lines += ["", "| scenario | ratio | value | goal | met |", "|---|---|---|---|---|"]
-    lines += [f"| {r.scenario} | {r.text} | {r.value:.2f}× | {r.goal} | {'yes' if r.met else 'NO'} |" for r in ratios]
+    lines += [f"| {r.scenario} | {r.text} | {r.value:.2f}× | {r.goal} | {_met(r.met)} |" for r in ratios]
     return "\n".join(lines)

@@ -36,6 +36,10 @@ class EventCodec:
     def encode(self, event: DomainEvent) -> dict[str, Any]:
         return self._adapters[event.event_type()].dump_python(event, mode="json")
 
+    def encode_json(self, event: DomainEvent) -> str:
+        """The stored JSON text of an event, serialised once by pydantic (no dict round trip)."""
+        return self._adapters[event.event_type()].dump_json(event).decode()
+
     def decode(self, event_type: str, schema_version: int, data: dict[str, Any]) -> DomainEvent:
         cls = self._types.get(event_type)
         if cls is None:

@@ -1,4 +1,5 @@
-"""The `summaries` list read model: one JSON row per aggregate, written in the command's transaction.
+"""The `summaries` list read model: one JSON row per aggregate, written in the command's transaction
+(by `EventStore.append`, in the statement that appends the events).
 
 Lists filter by JSON containment (`data @> filter`, GIN-indexed) and page by creation order.
 """
@@ -10,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from continuum.eventstore.schema import summaries
@@ -20,18 +20,6 @@ from continuum.eventstore.schema import summaries
 class SummaryPage:
     items: list[dict[str, Any]]
     next_after: int | None
-
-
-async def save_summary(
-    conn: AsyncConnection, *, stream_id: UUID, stream_type: str, version: int, data: dict[str, Any]
-) -> None:
-    statement = pg_insert(summaries).values(stream_id=stream_id, stream_type=stream_type, version=version, data=data)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[summaries.c.stream_id],
-            set_={"version": version, "data": data, "updated_at": sa.func.now()},
-        )
-    )
 
 
 async def list_summaries(

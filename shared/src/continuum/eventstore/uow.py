@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from continuum import idempotency
 from continuum.context import current_context
 from continuum.domain import Aggregate, NotFound
-from continuum.eventstore.store import EventStore, RecordedEvent
-from continuum.eventstore.summaries import save_summary
+from continuum.eventstore.store import EventStore, RecordedEvent, Snapshot
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -61,16 +60,17 @@ class UnitOfWork:
     async def get(self, cls: type[A], stream_id: UUID, *, as_of: datetime | None = None) -> A:
         """The aggregate as its events fold it (as it stood at `as_of`, if given); NotFound if it has none."""
         aggregate = cls(stream_id)
-        after = 0
         if as_of is None and cls.snapshot_every:
-            snapshot = await self.store.load_snapshot(self.connection, stream_id)
+            snapshot, recorded = await self.store.load_from_snapshot(self.connection, stream_id)
             if snapshot is not None:
                 aggregate.restore_state(snapshot.state)
-                aggregate.version = after = snapshot.version
-        for recorded in await self.store.load(self.connection, stream_id, after_version=after, as_of=as_of):
-            if recorded.stream_type != cls.stream_type:  # an id of another kind of aggregate
+                aggregate.version = snapshot.version
+        else:
+            recorded = await self.store.load(self.connection, stream_id, as_of=as_of)
+        for event in recorded:
+            if event.stream_type != cls.stream_type:  # an id of another kind of aggregate
                 raise NotFound(cls.stream_type, stream_id)
-            aggregate.replay(self.store.decode(recorded), version=recorded.version)
+            aggregate.replay(self.store.decode(event), version=event.version)
         if aggregate.version == 0:
             raise NotFound(cls.stream_type, stream_id)
         if as_of is None:
@@ -109,7 +109,11 @@ class UnitOfWork:
             await self.connection.begin()
 
     async def _append(self, aggregate: Aggregate, metadata: dict[str, str]) -> None:
-        before = aggregate.version
+        """One statement: the events, the summary and, when the version crosses a multiple of
+        `snapshot_every`, the snapshot."""
+        before, after = aggregate.version, aggregate.version + len(aggregate.pending)
+        every = aggregate.snapshot_every
+        due = bool(every) and after // every > before // every
         aggregate.version = await self.store.append(
             self.connection,
             stream_id=aggregate.id,
@@ -117,18 +121,7 @@ class UnitOfWork:
             expected_version=before,
             new_events=aggregate.pending,
             metadata=metadata,
+            summary=aggregate.summary(),
+            snapshot=Snapshot(after, aggregate.snapshot_state()) if due else None,
         )
         aggregate.pending = []
-        summary = aggregate.summary()
-        if summary is not None:
-            await save_summary(self.connection, stream_id=aggregate.id, stream_type=aggregate.stream_type,
-                               version=aggregate.version, data=summary)
-        every = aggregate.snapshot_every
-        if every and aggregate.version // every > before // every:
-            await self.store.save_snapshot(
-                self.connection,
-                stream_id=aggregate.id,
-                stream_type=aggregate.stream_type,
-                version=aggregate.version,
-                state=aggregate.snapshot_state(),
-            )
