@@ -16,7 +16,7 @@ from continuum.kafka.topics import ensure_topics
 from metrics_svc import queries
 from metrics_svc.consumers import CONSUMES
 from metrics_svc.projection.tables import LIVE
-from metrics_svc.rebuild import rebuild
+from metrics_svc.rebuild import RebuildReport, _replay_topic, rebuild
 from tests.integration.metrics_svc.conftest import eventually
 from tests.integration.metrics_svc.test_metrics_service import define_sla, incident
 
@@ -133,3 +133,15 @@ async def _inbox_holds(engine, event_ids: set[str]) -> bool:
     async with engine.connect() as conn:
         query = sa.text("SELECT count(*) FROM inbox WHERE event_id = ANY(:ids)")
         return (await conn.execute(query, {"ids": list(event_ids)})).scalar() == len(event_ids)
+
+
+async def test_a_topic_that_does_not_exist_is_reported_not_fatal(metrics_database, kafka_settings):
+    engine = create_async_engine(metrics_database)
+    lines: list[str] = []
+    try:
+        async with engine.begin() as conn:
+            await _replay_topic(conn, LIVE, kafka_settings, f"continuum.absent-{uuid4().hex[:8]}.events",
+                                RebuildReport(), lines.append, 1000)
+    finally:
+        await engine.dispose()
+    assert lines and lines[-1].endswith("no such topic, nothing to replay")

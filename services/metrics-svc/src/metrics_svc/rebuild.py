@@ -63,14 +63,15 @@ async def rebuild(*, engine: AsyncEngine, kafka: KafkaSettings, consumer: str, p
 
 async def _replay_topic(conn: AsyncConnection, tables: FactTables, kafka: KafkaSettings, topic: str,
                         report: RebuildReport, progress: Progress, every: int) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False,
                                 group_id=None, auto_offset_reset="earliest")
-    await consumer.start()  # without a group it is assigned every partition of the topic, from offset 0
+    await consumer.start()
     try:
-        partitions = await _assignment(consumer)
-        if not partitions:
+        if topic not in await consumer.topics():
             progress(f"{topic}: no such topic, nothing to replay")
             return
+        consumer.subscribe([topic])  # without a group it is assigned every partition of the topic, from offset 0
+        partitions = await _assignment(consumer)
         ends = await consumer.end_offsets(partitions)
         seen: set[str] = set()
         while await _behind(consumer, ends):
