@@ -88,7 +88,7 @@ async def rebuild_rate(database_url: str, kafka: KafkaSettings, *, events: int) 
     engine = create_async_engine(database_url)
     try:
         started = time.perf_counter()
-        report = await rebuild(engine=engine, kafka=kafka, progress=lambda line: None)
+        report = await rebuild(engine=engine, kafka=kafka, consumer="metrics-svc", progress=lambda line: None)
         elapsed = time.perf_counter() - started
     finally:
         await engine.dispose()
