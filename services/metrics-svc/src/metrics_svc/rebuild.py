@@ -25,11 +25,13 @@ from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import UndecodableMessage
 
 from metrics_svc.consumers import CONSUMES
+from metrics_svc.projection.batch import FactBatch
 from metrics_svc.projection.projector import WRITERS
 from metrics_svc.projection.tables import LIVE, LIVE_PREFIX, REBUILD_PREFIX, FactTables, fact_tables
 
 CONTRACTS = {contract.ce_type(): contract for contract in CONSUMES}
 INBOX_CHUNK = 5000
+BATCH = 2000
 Progress = Callable[[str], None]
 
 
@@ -74,14 +76,16 @@ async def _replay_topic(conn: AsyncConnection, tables: FactTables, kafka: KafkaS
         partitions = await _assignment(consumer)
         ends = await consumer.end_offsets(partitions)
         seen: set[str] = set()
+        batch = FactBatch(conn)  # each fetched batch's writes go out together (projection.batch)
         while await _behind(consumer, ends):
-            batches = await consumer.getmany(timeout_ms=500)
+            batches = await consumer.getmany(timeout_ms=500, max_records=BATCH)
             for tp, records in batches.items():
                 for record in records:
                     if record.offset < ends[tp]:
-                        await _apply(conn, tables, record, seen, report)
+                        await _apply(batch, tables, record, seen, report)
                         if (report.applied + report.duplicates + report.skipped) % every == 0:
                             progress(f"{topic}: {report.applied} applied so far")
+            await batch.flush()
         report.per_topic[topic] = sum(ends.values())
         progress(f"{topic}: replayed {sum(ends.values())} messages")
     finally:
@@ -102,7 +106,7 @@ async def _assignment(consumer: AIOKafkaConsumer, timeout_s: float = 10) -> list
     return sorted(consumer.assignment())
 
 
-async def _apply(conn: AsyncConnection, tables: FactTables, record, seen: set[str], report: RebuildReport) -> None:
+async def _apply(conn: FactBatch, tables: FactTables, record, seen: set[str], report: RebuildReport) -> None:
     """As the live consumer would: once per event id, only valid events of the consumed contracts."""
     try:
         event = cloudevents.decode(record.headers, record.value)

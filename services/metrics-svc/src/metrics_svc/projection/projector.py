@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -16,6 +15,13 @@ from continuum.contracts import project as pr
 from continuum.contracts import service as sv
 from continuum.contracts.base import EventContract
 
+from metrics_svc.projection.batch import FactBatch
+from metrics_svc.projection.statements import (
+    insert_statement,
+    update_parameters,
+    update_statement,
+    upsert_statement,
+)
 from metrics_svc.projection.tables import FactTables
 
 Writer = Callable[[AsyncConnection, FactTables, Any, str, datetime], Awaitable[None]]
@@ -25,37 +31,32 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-# Statements are built once per (table, columns) and executed with parameters: building a new one for every
-# event was half of a rebuild's time (py-spy, scenario 5 of make bench).
-@functools.cache
-def _upsert_statement(table: sa.Table, key: str, columns: tuple[str, ...]) -> sa.Insert:
-    statement = pg_insert(table).values({name: sa.bindparam(name) for name in columns})
-    update = {name: statement.excluded[name] for name in columns if name != key}
-    return statement.on_conflict_do_update(index_elements=[key], set_=update)
+async def _upsert(conn: AsyncConnection | FactBatch, table: sa.Table, key: str, values: dict[str, Any]) -> None:
+    if isinstance(conn, FactBatch) and conn.create("upsert", table, key, values):
+        return
+    await (await _connection(conn)).execute(upsert_statement(table, key, tuple(values)), values)
 
 
-@functools.cache
-def _insert_statement(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
-    return pg_insert(table).values({name: sa.bindparam(name) for name in columns}).on_conflict_do_nothing()
+async def _insert(conn: AsyncConnection | FactBatch, table: sa.Table, values: dict[str, Any]) -> None:
+    key = table.primary_key.columns.keys()[0]
+    if isinstance(conn, FactBatch) and conn.create("insert", table, key, values):
+        return
+    await (await _connection(conn)).execute(insert_statement(table, tuple(values)), values)
 
 
-@functools.cache
-def _update_statement(table: sa.Table, key: str, columns: tuple[str, ...]) -> sa.Update:
-    return (sa.update(table).where(table.c[key] == sa.bindparam("key_"))
-            .values({name: sa.bindparam(f"set_{name}") for name in columns}))
+async def _update(conn: AsyncConnection | FactBatch, table: sa.Table, key: str, key_value: Any, **values: Any) -> None:
+    if isinstance(conn, FactBatch):
+        conn.update(table, key, key_value, values)
+        return
+    await conn.execute(update_statement(table, key, tuple(values)), update_parameters(key_value, values))
 
 
-async def _upsert(conn: AsyncConnection, table: sa.Table, key: str, values: dict[str, Any]) -> None:
-    await conn.execute(_upsert_statement(table, key, tuple(values)), values)
-
-
-async def _insert(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> None:
-    await conn.execute(_insert_statement(table, tuple(values)), values)
-
-
-async def _update(conn: AsyncConnection, table: sa.Table, key: str, key_value: Any, **values: Any) -> None:
-    parameters = {f"set_{name}": value for name, value in values.items()} | {"key_": key_value}
-    await conn.execute(_update_statement(table, key, tuple(values)), parameters)
+async def _connection(conn: AsyncConnection | FactBatch) -> AsyncConnection:
+    """The connection itself; from a batch, after sending what it gathered (so this write follows them)."""
+    if isinstance(conn, FactBatch):
+        await conn.flush()
+        return conn.conn
+    return conn
 
 
 async def incident_opened(conn, t: FactTables, e: sv.IncidentOpenedV1, event_id: str, at: datetime) -> None:
