@@ -2,6 +2,10 @@
 whether or not earlier ones have answered, so a slow server cannot slow the offered load down (no coordinated
 omission). Bounded: the requests are given in a file; loopback only.
 
+The client is aiohttp, not httpx: measured here against a trivial server, httpx spent 3.1 ms of CPU per request
+at 32 connections and 5.4 ms at 256, aiohttp 0.2 ms at either. At 300 requests/s an httpx driver needed more CPU
+than the services it was loading, on the same two cores.
+
 A request that finds --max-in-flight requests outstanding waits for one of them (counted as held back): the
 schedule of starts is kept, the wait shows in that request's response time.
 
@@ -17,7 +21,7 @@ import json
 import time
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 
 async def drive(plan: list[dict], *, rate: float, max_in_flight: int) -> list[dict]:
@@ -26,16 +30,17 @@ async def drive(plan: list[dict], *, rate: float, max_in_flight: int) -> list[di
     results: list[dict] = []
     gate = asyncio.Semaphore(max_in_flight)  # a bound, not a pacer: reported if it ever held a request back
     held_back = 0
-    limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    connector = aiohttp.TCPConnector(limit=max_in_flight)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
 
         async def send(item: dict) -> None:
             async with gate:
                 try:
-                    response = await client.post(item["url"], json=item["body"],
-                                                 headers={"Authorization": f"Bearer {item['token']}"})
-                    status, headers = response.status_code, response.headers
-                except httpx.HTTPError:
+                    async with client.post(item["url"], json=item["body"],
+                                           headers={"Authorization": f"Bearer {item['token']}"}) as response:
+                        await response.read()
+                        status, headers = response.status, response.headers
+                except (aiohttp.ClientError, TimeoutError):
                     status, headers = 0, {}
                 results.append({"url": item["url"], "status": status, "location": headers.get("location"),
                                 "etag": headers.get("etag"), "answered_at": time.time()})
