@@ -1,4 +1,5 @@
-"""The consumer runtime against the real Kafka broker and PostgreSQL: inbox, DLQ, retries."""
+"""The consumer runtime against the real Kafka broker and PostgreSQL: inbox, DLQ, retries — one by one, and with
+a batch handler (a fetched batch per transaction, falling back to one by one)."""
 
 from __future__ import annotations
 
@@ -59,15 +60,18 @@ async def producer(kafka_settings):
 
 
 class Harness:
-    def __init__(self, engine, kafka_settings, context: str, *, failures_before_success: int = 0) -> None:
+    def __init__(self, engine, kafka_settings, context: str, *, failures_before_success: int = 0,
+                 batched: bool = False) -> None:
         self.contract = opened_contract(context)
         self.topic = events_topic(context)
         self.failures_left = failures_before_success
+        self.batches: list[int] = []
+        handle = None if batched else self.apply
         self.consumer = EventConsumer(
             name=f"{context}-consumer", engine=engine,
-            subscriptions={self.contract.ce_type(): Subscription(self.contract, self.apply)},
+            subscriptions={self.contract.ce_type(): Subscription(self.contract, handle)},
             kafka=kafka_settings, settings=ConsumerSettings(retry_backoff_s=0.05, retry_backoff_max_s=0.2),
-            telemetry=Telemetry(service="test"),
+            telemetry=Telemetry(service="test"), batch_handler=self.apply_batch if batched else None,
         )
 
     async def apply(self, delivery, conn) -> None:
@@ -76,6 +80,19 @@ class Harness:
         if self.failures_left:
             self.failures_left -= 1
             raise ConnectionResetError("database connection lost (simulated)")
+
+    async def apply_batch(self, deliveries, conn) -> None:
+        self.batches.append(len(deliveries))
+        for delivery in deliveries:
+            with delivery.handling():
+                await conn.execute(sa.text("INSERT INTO applied VALUES (:id, :name)"),
+                                   {"id": delivery.event.id, "name": delivery.payload.name})
+        if self.failures_left:
+            self.failures_left -= 1
+            raise ConnectionResetError("database connection lost (simulated)")
+
+
+BATCHED = pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batched"])
 
 
 async def run_until(harness: Harness, condition, timeout_s: float = 30) -> None:
@@ -96,8 +113,9 @@ async def applied_rows(engine) -> list[tuple[str, str]]:
         return [tuple(row) for row in await conn.execute(sa.text("SELECT event_id, name FROM applied"))]
 
 
-async def test_an_event_delivered_twice_is_applied_once(engine, kafka_settings, producer, topic_prefix):
-    harness = Harness(engine, kafka_settings, topic_prefix)
+@BATCHED
+async def test_an_event_delivered_twice_is_applied_once(engine, kafka_settings, producer, topic_prefix, batched):
+    harness = Harness(engine, kafka_settings, topic_prefix, batched=batched)
     await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
     event_id = str(uuid4())
     for _ in range(2):
@@ -108,10 +126,11 @@ async def test_an_event_delivered_twice_is_applied_once(engine, kafka_settings, 
     assert harness.consumer.status.duplicates == 1
 
 
+@BATCHED
 async def test_poison_messages_go_to_the_dlq_and_the_next_message_is_handled(
-    engine, kafka_settings, producer, topic_prefix
+    engine, kafka_settings, producer, topic_prefix, batched
 ):
-    harness = Harness(engine, kafka_settings, topic_prefix)
+    harness = Harness(engine, kafka_settings, topic_prefix, batched=batched)
     dlq = dlq_topic(harness.consumer.name)
     await ensure_topics(kafka_settings, [harness.topic, dlq])
     ce_type = harness.contract.ce_type()
@@ -136,8 +155,10 @@ async def test_poison_messages_go_to_the_dlq_and_the_next_message_is_handled(
     assert all(message.headers["dlq_topic"] == harness.topic for message in parked)
 
 
-async def test_a_transient_failure_is_retried_and_applied_once(engine, kafka_settings, producer, topic_prefix):
-    harness = Harness(engine, kafka_settings, topic_prefix, failures_before_success=2)
+@BATCHED
+async def test_a_transient_failure_is_retried_and_applied_once(engine, kafka_settings, producer, topic_prefix,
+                                                               batched):
+    harness = Harness(engine, kafka_settings, topic_prefix, failures_before_success=2, batched=batched)
     await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
     event_id = str(uuid4())
     await producer.send_and_wait(harness.topic, b'{"name": "retried", "limit": 1}', key=b"k",
@@ -145,3 +166,37 @@ async def test_a_transient_failure_is_retried_and_applied_once(engine, kafka_set
     await run_until(harness, lambda: harness.consumer.status.handled == 1)
     assert await applied_rows(engine) == [(event_id, "retried")]  # the failed attempts rolled back
     assert harness.consumer.status.dead_lettered == 0
+
+
+async def send_all(producer, harness: Harness, events: list[tuple[str, str]], ce_type: str | None = None) -> None:
+    """Sent in one go before the consumer starts, so that its first fetch holds them all."""
+    for event_id, name in events:
+        payload = json.dumps({"name": name, "limit": 1}).encode()
+        await producer.send(harness.topic, payload, key=b"k",
+                            headers=headers(ce_type or harness.contract.ce_type(), event_id))
+    await producer.flush()
+
+
+async def test_a_fetched_batch_is_applied_together_each_event_once(engine, kafka_settings, producer, topic_prefix):
+    harness = Harness(engine, kafka_settings, topic_prefix, batched=True)
+    await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
+    events = [(str(uuid4()), f"n{i}") for i in range(40)]
+    await send_all(producer, harness, events[:20] + [events[5]] + events[20:])  # a redelivery inside the batch
+    await send_all(producer, harness, [(str(uuid4()), "other")], ce_type=f"continuum.{topic_prefix}.Other.v1")
+    status = harness.consumer.status
+    await run_until(harness, lambda: status.handled + status.duplicates + status.ignored == 42)
+    assert await applied_rows(engine) == events  # in partition order, the redelivered one once
+    assert (status.handled, status.duplicates, status.ignored, status.dead_lettered) == (40, 1, 1, 0)
+    assert max(harness.batches) > 1, f"never handled as a batch: {harness.batches}"
+
+
+async def test_a_batch_that_fails_is_rolled_back_and_goes_one_by_one(engine, kafka_settings, producer, topic_prefix):
+    """A failure in the batch handler undoes the whole batch; its events are then handled alone, each once."""
+    harness = Harness(engine, kafka_settings, topic_prefix, batched=True, failures_before_success=1)
+    await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
+    events = [(str(uuid4()), f"n{i}") for i in range(10)]
+    await send_all(producer, harness, events)
+    await run_until(harness, lambda: harness.consumer.status.handled == 10)
+    assert await applied_rows(engine) == events
+    failed = harness.batches[0]
+    assert failed > 1 and harness.batches[1:failed + 1] == [1] * failed, harness.batches

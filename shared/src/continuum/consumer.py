@@ -1,7 +1,9 @@
 """The consumer runtime: a consumer group per service, manual commits, an inbox, a DLQ, retries.
 
 Each handled message's `ce_id` is written to the inbox in the same transaction as the handler's effects, so
-a redelivered message has no second effect. A message that can never be handled (not a CloudEvent, bad
+a redelivered message has no second effect. A consumer given a batch handler applies each fetched batch of a
+partition in one transaction (one inbox insert, one commit); any failure there rolls the batch back and its
+messages take the one-by-one path, with its retries and its DLQ, so a batch never costs more than a message. A message that can never be handled (not a CloudEvent, bad
 JSON, unknown schema version, failing its contract, breaking a domain rule) goes to the DLQ with the error
 in its headers; a transient fault (database down, lost race) is retried with backoff and never skipped.
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -40,22 +43,40 @@ MAX_ATTEMPTS_FOR_UNKNOWN_FAULTS = 5
 
 @dataclass(frozen=True)
 class Delivery:
-    """An inbound event with its payload validated against its contract."""
+    """An inbound event with its payload validated against its contract, as `consumer` received it."""
 
     event: InboundEvent
     payload: EventContract
     topic: str
     partition: int
     offset: int
+    consumer: str
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        """The span and causation of work done for this event: what it causes is caused by it, in its trace."""
+        with span(f"consume {self.event.type}", traceparent=self.event.traceparent, kind=SpanKind.CONSUMER):
+            context = CausationContext(
+                correlation_id=self.event.correlation_id or self.event.id,
+                causation_id=self.event.id,
+                actor=f"consumer:{self.consumer}",
+                traceparent=current_traceparent(),
+            )
+            with causation(context):
+                yield
 
 
 InboundHandler = Callable[[Delivery, AsyncConnection], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Delivery], AsyncConnection], Awaitable[None]]
+"""Handles deliveries, new to the inbox and in partition order, in the caller's transaction; enters each
+delivery's `handling()` itself around the work done for it."""
 
 
 @dataclass(frozen=True)
 class Subscription:
     contract: type[EventContract]
-    handle: InboundHandler
+    handle: InboundHandler | None = None
+    """None when the consumer's batch handler takes this type."""
 
 
 class PermanentFailure(Exception):
@@ -87,13 +108,18 @@ class EventConsumer:
         kafka: KafkaSettings,
         settings: ConsumerSettings,
         telemetry: Telemetry,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
-        """`subscriptions` maps CloudEvents types (`continuum.<context>.<Event>.v<N>`) to handlers."""
+        """`subscriptions` maps CloudEvents types (`continuum.<context>.<Event>.v<N>`) to handlers; with a
+        `batch_handler`, that handler takes every subscribed type, in batches and alone."""
+        if batch_handler is None and any(s.handle is None for s in subscriptions.values()):
+            raise ValueError("a subscription without a handler needs the consumer's batch handler")
         self.name = name
         self.dlq_topic = dlq_topic(name)
         self.topics = sorted({subscription.contract.topic() for subscription in subscriptions.values()})
         self._engine = engine
         self._subscriptions = dict(subscriptions)
+        self._batch_handler = batch_handler
         self._events_of_interest = {(s.contract.context, s.contract.event_name) for s in subscriptions.values()}
         self._kafka = kafka
         self._settings = settings
@@ -117,8 +143,9 @@ class EventConsumer:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.max_batch)
                 for records in batches.values():
-                    for record in records:
-                        await self._take(record, producer)
+                    if not await self._take_together(records):
+                        for record in records:
+                            await self._take(record, producer)
                 if batches:
                     await consumer.commit()
                     await self._measure_lag(consumer)
@@ -165,6 +192,39 @@ class EventConsumer:
         self._telemetry.consumed.labels(outcome).inc()
         self._note_applied(record)
 
+    async def _take_together(self, records: Sequence[ConsumerRecord]) -> bool:
+        """One partition's batch in one transaction; False, with nothing applied, when its messages must take
+        the one-by-one path: no batch handler, a single message, one that cannot be handled, or any failure."""
+        if self._batch_handler is None or len(records) < 2:
+            return False
+        try:
+            deliveries = [self._delivery(record) for record in records]
+        except PermanentFailure:
+            return False
+        wanted = [delivery for delivery in deliveries if delivery is not None]
+        try:
+            async with self._engine.begin() as conn:
+                new = await _record_all_in_inbox(conn, self.name, wanted)
+                if new:
+                    await self._batch_handler(new, conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.info("consumer %s: a batch of %d goes one by one after %s: %s", self.name, len(records),
+                     type(error).__name__, error)
+            return False
+        self.status.retrying_since = None
+        self.status.handled += len(new)
+        self.status.duplicates += len(wanted) - len(new)
+        self.status.ignored += len(records) - len(wanted)
+        for outcome, count in (("handled", len(new)), ("duplicate", len(wanted) - len(new)),
+                               ("ignored", len(records) - len(wanted))):
+            if count:
+                self._telemetry.consumed.labels(outcome).inc(count)
+        for record in records:
+            self._note_applied(record)
+        return True
+
     def _note_applied(self, record: ConsumerRecord) -> None:
         # Kafka's timestamp (set when the relay published the event), not ce_time: business time may be an
         # imported past (occurred_at), which would make a current projection look months old.
@@ -186,7 +246,7 @@ class EventConsumer:
             payload = subscription.contract.model_validate(event.data)
         except ValidationError as error:
             raise PermanentFailure(f"invalid {event.type}: {error}") from None
-        return Delivery(event, payload, record.topic, record.partition, record.offset)
+        return Delivery(event, payload, record.topic, record.partition, record.offset, self.name)
 
     async def _handle_with_retries(self, delivery: Delivery) -> str:
         attempt = 0
@@ -211,15 +271,10 @@ class EventConsumer:
             if not await _record_in_inbox(conn, self.name, delivery):
                 self.status.duplicates += 1
                 return "duplicate"
-            with span(f"consume {delivery.event.type}", traceparent=delivery.event.traceparent,
-                      kind=SpanKind.CONSUMER):
-                context = CausationContext(
-                    correlation_id=delivery.event.correlation_id or delivery.event.id,
-                    causation_id=delivery.event.id,
-                    actor=f"consumer:{self.name}",
-                    traceparent=current_traceparent(),
-                )
-                with causation(context):
+            if self._batch_handler is not None:
+                await self._batch_handler([delivery], conn)
+            else:
+                with delivery.handling():
                     await self._subscriptions[delivery.event.type].handle(delivery, conn)
         self.status.handled += 1
         return "handled"
@@ -257,6 +312,22 @@ async def _record_in_inbox(conn: AsyncConnection, consumer: str, delivery: Deliv
     )
     result = await conn.execute(statement.on_conflict_do_nothing())
     return result.rowcount == 1
+
+
+async def _record_all_in_inbox(conn: AsyncConnection, consumer: str, deliveries: Sequence[Delivery]) -> list[Delivery]:
+    """The deliveries not in the inbox yet, in order, each event once (a batch may hold a redelivery)."""
+    if not deliveries:
+        return []
+    rows = [{"consumer": consumer, "event_id": d.event.id, "topic": d.topic, "partition": d.partition,
+             "offset": d.offset} for d in deliveries]
+    statement = pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+    fresh = set((await conn.execute(statement, rows)).scalars())
+    new = []
+    for delivery in deliveries:
+        if delivery.event.id in fresh:
+            fresh.discard(delivery.event.id)
+            new.append(delivery)
+    return new
 
 
 def _is_unknown_fault(error: Exception) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from continuum import idempotency
 from continuum.bus import Handler, MessageBus
 from continuum.config import ServiceSettings
-from continuum.consumer import EventConsumer, Subscription
+from continuum.consumer import BatchHandler, EventConsumer, Subscription
 from continuum.contracts.base import EventContract
 from continuum.eventstore.codec import EventCodec
 from continuum.eventstore.store import EventStore
@@ -98,6 +98,8 @@ class ServiceParts:
     """Command type → handler: the platform builds one MessageBus over them (`platform.bus`, `app.state.bus`)."""
     publishes: Sequence[type[EventContract]] = ()
     subscriptions: SubscriptionsFactory | None = None
+    batch_handler: Callable[[Platform], BatchHandler] | None = None
+    """Takes every subscribed event, a fetched batch per transaction (see continuum.consumer)."""
     consumes: Sequence[type[EventContract]] = ()
     routers: Sequence[APIRouter] = ()
     on_start: Callable[[FastAPI, Platform], Any] | None = None
@@ -155,7 +157,8 @@ async def _running_platform(
     platform.bus = app.state.bus = MessageBus(handlers=parts.handlers, unit_of_work=platform.unit_of_work)
     platform.relay = _relay(spec, config, telemetry) if config.relay.enabled else None
     if parts.subscriptions is not None and config.consumer.enabled:
-        platform.consumer = _consumer(spec, config, engine, parts.subscriptions(platform), telemetry)
+        batch_handler = None if parts.batch_handler is None else parts.batch_handler(platform)
+        platform.consumer = _consumer(spec, config, engine, parts.subscriptions(platform), telemetry, batch_handler)
     if parts.on_start is not None:
         await parts.on_start(app, platform)
     tasks = _background_tasks(platform, parts)
@@ -192,7 +195,7 @@ def _relay(spec: ServiceSpec, config: ServiceSettings, telemetry: Telemetry) -> 
 
 def _consumer(
     spec: ServiceSpec, config: ServiceSettings, engine: AsyncEngine, subscriptions: Mapping[str, Subscription],
-    telemetry: Telemetry,
+    telemetry: Telemetry, batch_handler: BatchHandler | None,
 ) -> EventConsumer:
     return EventConsumer(
         name=spec.name,
@@ -201,6 +204,7 @@ def _consumer(
         kafka=config.kafka,
         settings=config.consumer,
         telemetry=telemetry,
+        batch_handler=batch_handler,
     )
 
 

@@ -46,7 +46,7 @@ async def check_benefits_periodically(platform: Platform, *, config: Config) -> 
         await asyncio.sleep(config.benefits.check_interval_s)
         try:
             async with platform.engine.begin() as conn:
-                await loop.measure_due(datetime.now(UTC), conn)
+                await loop.measure_due([datetime.now(UTC)], conn)
         except Exception as error:  # the next round tries again; a measurement is never lost, only later
             log.warning("benefits check failed: %r", error)
 
@@ -58,7 +58,8 @@ def service_parts(config: Config) -> ServiceParts:
     return ServiceParts(
         codec=EventCodec(EVENT_TYPES),
         publishes=contracts.PUBLISHED,
-        subscriptions=lambda platform: subscriptions(improvement_loop(platform, config)),
+        subscriptions=lambda platform: subscriptions(),
+        batch_handler=lambda platform: improvement_loop(platform, config).handle,
         consumes=CONSUMES,
         routers=[kpi_router(), dashboard_router(), opportunity_router()],
         on_start=on_start,

@@ -1,12 +1,18 @@
 """Inbound: every consumed event becomes facts; then the loop reacts (detect, convert, abandon, schedule, measure).
 
-All of it runs on the consumer's connection, in the transaction that records the event in the inbox; each
-reaction in its own savepoint, so a reaction refused by a domain rule never costs the fact.
+All of it runs on the consumer's connection, in the transaction that records the events in the inbox; each
+reaction in its own savepoint, so a reaction refused by a domain rule never costs the fact. The consumer hands
+over a fetched batch at a time (one event when it goes one by one): the batch's facts are written together
+(projection.batch), then the loop reacts once over them — detection once per service, at every moment one by
+one would have evaluated, over the facts of the whole batch. That is the view one by one has at the batch's
+last event, and the view it has anyway when a service's events arrive on several partitions: the rules judge
+the facts known when they run, not the order of arrival.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -32,6 +38,7 @@ from metrics_svc.domain.commands import (
 from metrics_svc.domain.detection import detect, evaluation_times, lookback
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.projection import reads
+from metrics_svc.projection.batch import FactBatch
 from metrics_svc.projection.projector import WRITERS
 from metrics_svc.projection.tables import LIVE
 
@@ -48,30 +55,45 @@ class ImprovementLoop:
     bus: MessageBus
     config: Config
 
-    async def handle(self, delivery: Delivery, conn: AsyncConnection) -> None:
-        payload, at = delivery.payload, delivery.event.time or datetime.now(UTC)
-        await WRITERS[type(payload)](conn, LIVE, payload, delivery.event.id, at)
-        if isinstance(payload, DETECTION_TRIGGERS) and self.config.detection.enabled:
-            await self.detect_for(payload.service_id, at, conn)
-        if isinstance(payload, pr.ProjectProposedV1):
-            await self.convert(payload, at, conn)
-        if isinstance(payload, pr.ProjectCancelledV1):
-            await self.abandon(payload, at, conn)
-        if isinstance(payload, ho.HandoverAcceptedV1):
-            await self.schedule_measurement(payload, at, conn)
-        await self.measure_due(at, conn)
+    async def handle(self, deliveries: Sequence[Delivery], conn: AsyncConnection) -> None:
+        """The consumer's batch handler: facts of every delivery, then the loop's reactions to them."""
+        facts = FactBatch(conn)
+        for delivery in deliveries:
+            with delivery.handling():
+                await WRITERS[type(delivery.payload)](facts, LIVE, delivery.payload, delivery.event.id, _at(delivery))
+        await facts.flush()
+        triggered: dict[UUID, list[Delivery]] = {}
+        for delivery in deliveries:
+            payload, at = delivery.payload, _at(delivery)
+            with delivery.handling():
+                if isinstance(payload, pr.ProjectProposedV1):
+                    await self.convert(payload, at, conn)
+                if isinstance(payload, pr.ProjectCancelledV1):
+                    await self.abandon(payload, at, conn)
+                if isinstance(payload, ho.HandoverAcceptedV1):
+                    await self.schedule_measurement(payload, at, conn)
+            if isinstance(payload, DETECTION_TRIGGERS) and self.config.detection.enabled:
+                triggered.setdefault(payload.service_id, []).append(delivery)
+        for service_id, triggers in triggered.items():
+            with triggers[-1].handling():
+                await self.detect_for(service_id, [_at(delivery) for delivery in triggers], conn)
+        await self.measure_due([_at(delivery) for delivery in deliveries], conn)
 
-    async def detect_for(self, service_id: UUID, at: datetime, conn: AsyncConnection) -> None:
-        """Each rule that fires and has no open opportunity for the service yet becomes one."""
+    async def detect_for(self, service_id: UUID, times: Sequence[datetime], conn: AsyncConnection) -> None:
+        """Each rule that fires and has no open opportunity for the service yet becomes one; the rules run after
+        each of the events at `times`, and at the latest moment known for the service."""
         rules = self.config.detection.rules()
-        moments = evaluation_times(await reads.latest_incident_moment(conn, LIVE, service_id), at)
+        latest = await reads.latest_incident_moment(conn, LIVE, service_id)
+        moments = sorted({moment for at in times for moment in evaluation_times(latest, at)})
         # only what the rules can see: reading the service's whole history made each event cost O(history)
         incidents = await reads.incidents_touching(conn, LIVE, service_id, since=moments[0] - lookback(rules))
         sla = await reads.sla_of(conn, LIVE, service_id)
+        opened = {item["rule"] for item in await self._opportunities(conn, service_id=str(service_id), open=True)}
         for moment in moments:
             for detection in detect(incidents, sla, moment, rules):
-                if not await self._opportunities(conn, service_id=str(service_id), rule=detection.rule, open=True):
+                if detection.rule not in opened:
                     await self._react(DetectOpportunity(service_id, detection, moment), conn)
+                    opened.add(detection.rule)  # detected now, or refused because one is open after all
 
     async def convert(self, proposed: pr.ProjectProposedV1, at: datetime, conn: AsyncConnection) -> None:
         if proposed.origin != "improvement_opportunity" or proposed.opportunity_id is None:
@@ -99,10 +121,13 @@ class ImprovementLoop:
                                               self.config.benefits.window_days, at)
         await self._react(command, conn)
 
-    async def measure_due(self, now: datetime, conn: AsyncConnection) -> None:
-        """Measurements whose window has passed on business time are taken now."""
+    async def measure_due(self, times: Sequence[datetime], conn: AsyncConnection) -> None:
+        """Measurements whose window has passed on business time are taken at the first of `times` (event times
+        in delivery order, or the clock's now) at or past the window's end."""
         for item in await self._opportunities(conn, state="measuring"):
-            if datetime.fromisoformat(item["measure_until"]) <= now:
+            until = datetime.fromisoformat(item["measure_until"])
+            now = next((at for at in times if until <= at), None)
+            if now is not None:
                 command = MeasureBenefits(UUID(item["id"]), self.config.benefits.min_gap_closed_pct, now)
                 await self._react(command, conn)
 
@@ -121,8 +146,13 @@ class ImprovementLoop:
         return page.items
 
 
-def subscriptions(loop: ImprovementLoop) -> dict[str, Subscription]:
-    return {contract.ce_type(): Subscription(contract, loop.handle) for contract in WRITERS}
+def _at(delivery: Delivery) -> datetime:
+    return delivery.event.time or datetime.now(UTC)
+
+
+def subscriptions() -> dict[str, Subscription]:
+    """Every type the projector writes; ImprovementLoop.handle, the consumer's batch handler, takes them all."""
+    return {contract.ce_type(): Subscription(contract) for contract in WRITERS}
 
 
 CONSUMES = tuple(WRITERS)

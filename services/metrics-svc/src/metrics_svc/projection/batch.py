@@ -1,4 +1,5 @@
-"""Fact writes gathered and sent together: how a rebuild applies a fetched batch of events in a few statements.
+"""Fact writes gathered and sent together: how the consumer and a rebuild apply a fetched batch of events in a
+few statements.
 
 The projector's writers call three primitives (insert-if-absent, upsert, update by key). Given a `FactBatch`
 instead of a connection, those calls are gathered per table and key — later values of the same key merged in
