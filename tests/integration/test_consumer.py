@@ -66,17 +66,21 @@ class Harness:
         self.topic = events_topic(context)
         self.failures_left = failures_before_success
         self.batches: list[int] = []
-        handle = None if batched else self.apply
+        handle = None if batched == "batch handler" else self.apply
+        settings = ConsumerSettings(retry_backoff_s=0.05, retry_backoff_max_s=0.2,
+                                    batch_transactions=batched != "one by one")
         self.consumer = EventConsumer(
             name=f"{context}-consumer", engine=engine,
             subscriptions={self.contract.ce_type(): Subscription(self.contract, handle)},
-            kafka=kafka_settings, settings=ConsumerSettings(retry_backoff_s=0.05, retry_backoff_max_s=0.2),
-            telemetry=Telemetry(service="test"), batch_handler=self.apply_batch if batched else None,
+            kafka=kafka_settings, settings=settings, telemetry=Telemetry(service="test"),
+            batch_handler=self.apply_batch if batched == "batch handler" else None,
         )
+        self.applied_in: list[int] = []  # the transaction (backend xid) each handled event was applied in
 
     async def apply(self, delivery, conn) -> None:
         await conn.execute(sa.text("INSERT INTO applied VALUES (:id, :name)"),
                            {"id": delivery.event.id, "name": delivery.payload.name})
+        self.applied_in.append((await conn.execute(sa.text("SELECT txid_current()"))).scalar())
         if self.failures_left:
             self.failures_left -= 1
             raise ConnectionResetError("database connection lost (simulated)")
@@ -92,7 +96,7 @@ class Harness:
             raise ConnectionResetError("database connection lost (simulated)")
 
 
-BATCHED = pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batched"])
+BATCHED = pytest.mark.parametrize("batched", ["one by one", "batch transactions", "batch handler"])
 
 
 async def run_until(harness: Harness, condition, timeout_s: float = 30) -> None:
@@ -178,7 +182,7 @@ async def send_all(producer, harness: Harness, events: list[tuple[str, str]], ce
 
 
 async def test_a_fetched_batch_is_applied_together_each_event_once(engine, kafka_settings, producer, topic_prefix):
-    harness = Harness(engine, kafka_settings, topic_prefix, batched=True)
+    harness = Harness(engine, kafka_settings, topic_prefix, batched="batch handler")
     await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
     events = [(str(uuid4()), f"n{i}") for i in range(40)]
     await send_all(producer, harness, events[:20] + [events[5]] + events[20:])  # a redelivery inside the batch
@@ -192,7 +196,7 @@ async def test_a_fetched_batch_is_applied_together_each_event_once(engine, kafka
 
 async def test_a_batch_that_fails_is_rolled_back_and_goes_one_by_one(engine, kafka_settings, producer, topic_prefix):
     """A failure in the batch handler undoes the whole batch; its events are then handled alone, each once."""
-    harness = Harness(engine, kafka_settings, topic_prefix, batched=True, failures_before_success=1)
+    harness = Harness(engine, kafka_settings, topic_prefix, batched="batch handler", failures_before_success=1)
     await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
     events = [(str(uuid4()), f"n{i}") for i in range(10)]
     await send_all(producer, harness, events)
@@ -200,3 +204,14 @@ async def test_a_batch_that_fails_is_rolled_back_and_goes_one_by_one(engine, kaf
     assert await applied_rows(engine) == events
     failed = harness.batches[0]
     assert failed > 1 and harness.batches[1:failed + 1] == [1] * failed, harness.batches
+
+
+async def test_subscription_handlers_share_their_batchs_transaction(engine, kafka_settings, producer, topic_prefix):
+    """Without a batch handler, a fetched batch is the subscriptions' handlers in order, in one transaction."""
+    harness = Harness(engine, kafka_settings, topic_prefix, batched="batch transactions")
+    await ensure_topics(kafka_settings, [harness.topic, dlq_topic(harness.consumer.name)])
+    events = [(str(uuid4()), f"n{i}") for i in range(30)]
+    await send_all(producer, harness, events)
+    await run_until(harness, lambda: harness.consumer.status.handled == 30)
+    assert await applied_rows(engine) == events
+    assert len(set(harness.applied_in)) < len(events), "every event had a transaction of its own"

@@ -28,6 +28,11 @@ class DatabaseSettings(BaseModel):
     )
     pool_size: int = 10
     max_overflow: int = 10
+    pool_pre_ping: bool = Field(
+        default=False,
+        description="Test each pooled connection before use (a round trip per transaction). Off: a connection "
+        "found dead fails its request with a 503 and the pool is renewed at once.",
+    )
 
     def url_for(self, database: str) -> str:
         """The URL of this service's database: the given URL's database, or `database` on that server."""
@@ -56,6 +61,11 @@ class RelaySettings(BaseModel):
 class ConsumerSettings(BaseModel):
     enabled: bool = True
     max_batch: int = 500
+    batch_transactions: bool = Field(
+        default=True,
+        description="Apply each fetched batch of a partition in one transaction (one inbox insert, one commit); "
+        "a batch that fails is rolled back and its messages are handled one by one.",
+    )
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0
     stuck_after_s: float = 30.0

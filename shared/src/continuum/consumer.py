@@ -1,9 +1,10 @@
 """The consumer runtime: a consumer group per service, manual commits, an inbox, a DLQ, retries.
 
 Each handled message's `ce_id` is written to the inbox in the same transaction as the handler's effects, so
-a redelivered message has no second effect. A consumer given a batch handler applies each fetched batch of a
-partition in one transaction (one inbox insert, one commit); any failure there rolls the batch back and its
-messages take the one-by-one path, with its retries and its DLQ, so a batch never costs more than a message. A message that can never be handled (not a CloudEvent, bad
+a redelivered message has no second effect. Each fetched batch of a partition is applied in one transaction
+(one inbox insert, one commit: the subscriptions' handlers in order, or the consumer's batch handler); any
+failure there rolls the batch back and its messages take the one-by-one path, with its retries and its DLQ, so
+a batch never costs more than a message. `ConsumerSettings.batch_transactions=False` goes one by one always. A message that can never be handled (not a CloudEvent, bad
 JSON, unknown schema version, failing its contract, breaking a domain rule) goes to the DLQ with the error
 in its headers; a transient fault (database down, lost race) is retried with backoff and never skipped.
 """
@@ -194,8 +195,8 @@ class EventConsumer:
 
     async def _take_together(self, records: Sequence[ConsumerRecord]) -> bool:
         """One partition's batch in one transaction; False, with nothing applied, when its messages must take
-        the one-by-one path: no batch handler, a single message, one that cannot be handled, or any failure."""
-        if self._batch_handler is None or len(records) < 2:
+        the one-by-one path: batches off, a single message, one that cannot be handled, or any failure."""
+        if not self._settings.batch_transactions or len(records) < 2:
             return False
         try:
             deliveries = [self._delivery(record) for record in records]
@@ -205,8 +206,7 @@ class EventConsumer:
         try:
             async with self._engine.begin() as conn:
                 new = await _record_all_in_inbox(conn, self.name, wanted)
-                if new:
-                    await self._batch_handler(new, conn)
+                await self._handle_all(new, conn)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -224,6 +224,16 @@ class EventConsumer:
         for record in records:
             self._note_applied(record)
         return True
+
+    async def _handle_all(self, deliveries: Sequence[Delivery], conn: AsyncConnection) -> None:
+        if not deliveries:
+            return
+        if self._batch_handler is not None:
+            await self._batch_handler(deliveries, conn)
+            return
+        for delivery in deliveries:
+            with delivery.handling():
+                await self._subscriptions[delivery.event.type].handle(delivery, conn)
 
     def _note_applied(self, record: ConsumerRecord) -> None:
         # Kafka's timestamp (set when the relay published the event), not ce_time: business time may be an
@@ -271,11 +281,7 @@ class EventConsumer:
             if not await _record_in_inbox(conn, self.name, delivery):
                 self.status.duplicates += 1
                 return "duplicate"
-            if self._batch_handler is not None:
-                await self._batch_handler([delivery], conn)
-            else:
-                with delivery.handling():
-                    await self._subscriptions[delivery.event.type].handle(delivery, conn)
+            await self._handle_all([delivery], conn)
         self.status.handled += 1
         return "handled"
 

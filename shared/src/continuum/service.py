@@ -148,7 +148,7 @@ async def _running_platform(
         config.database.url_for(spec.database),
         pool_size=config.database.pool_size,
         max_overflow=config.database.max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=config.database.pool_pre_ping,
     )
     platform = Platform(spec=spec, config=config, engine=engine, store=EventStore(codec=parts.codec), telemetry=telemetry)
     app.state.platform = platform

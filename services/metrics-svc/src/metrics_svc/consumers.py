@@ -12,7 +12,8 @@ the facts known when they run, not the order of arrival.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -44,6 +45,7 @@ from metrics_svc.projection.tables import LIVE
 
 log = logging.getLogger(__name__)
 
+OPEN_READ_LIMIT = 10_000
 DETECTION_TRIGGERS = (sv.IncidentOpenedV1, sv.IncidentResolvedV1, sv.IncidentResponseSlaBreachedV1,
                       sv.IncidentResolutionSlaBreachedV1, sv.IncidentCsatRatedV1, sv.SlaDefinedV1)
 
@@ -65,35 +67,57 @@ class ImprovementLoop:
         triggered: dict[UUID, list[Delivery]] = {}
         for delivery in deliveries:
             payload, at = delivery.payload, _at(delivery)
-            with delivery.handling():
-                if isinstance(payload, pr.ProjectProposedV1):
-                    await self.convert(payload, at, conn)
-                if isinstance(payload, pr.ProjectCancelledV1):
-                    await self.abandon(payload, at, conn)
-                if isinstance(payload, ho.HandoverAcceptedV1):
-                    await self.schedule_measurement(payload, at, conn)
+            if isinstance(payload, (pr.ProjectProposedV1, pr.ProjectCancelledV1, ho.HandoverAcceptedV1)):
+                with delivery.handling():
+                    await self.react_to(payload, at, conn)
             if isinstance(payload, DETECTION_TRIGGERS) and self.config.detection.enabled:
                 triggered.setdefault(payload.service_id, []).append(delivery)
-        for service_id, triggers in triggered.items():
-            with triggers[-1].handling():
-                await self.detect_for(service_id, [_at(delivery) for delivery in triggers], conn)
+        if triggered:
+            await self.detect_for(triggered, conn)
         await self.measure_due([_at(delivery) for delivery in deliveries], conn)
 
-    async def detect_for(self, service_id: UUID, times: Sequence[datetime], conn: AsyncConnection) -> None:
-        """Each rule that fires and has no open opportunity for the service yet becomes one; the rules run after
-        each of the events at `times`, and at the latest moment known for the service."""
+    async def react_to(self, payload: object, at: datetime, conn: AsyncConnection) -> None:
+        if isinstance(payload, pr.ProjectProposedV1):
+            await self.convert(payload, at, conn)
+        elif isinstance(payload, pr.ProjectCancelledV1):
+            await self.abandon(payload, at, conn)
+        elif isinstance(payload, ho.HandoverAcceptedV1):
+            await self.schedule_measurement(payload, at, conn)
+
+    async def detect_for(self, triggered: Mapping[UUID, Sequence[Delivery]], conn: AsyncConnection) -> None:
+        """For each service, each rule that fires and has no open opportunity for the service yet becomes one; the
+        rules run after each of the service's events, and at the latest moment known for it. The services of a
+        batch are read together: four statements, however many services."""
         rules = self.config.detection.rules()
-        latest = await reads.latest_incident_moment(conn, LIVE, service_id)
-        moments = sorted({moment for at in times for moment in evaluation_times(latest, at)})
-        # only what the rules can see: reading the service's whole history made each event cost O(history)
-        incidents = await reads.incidents_touching(conn, LIVE, service_id, since=moments[0] - lookback(rules))
-        sla = await reads.sla_of(conn, LIVE, service_id)
-        opened = {item["rule"] for item in await self._opportunities(conn, service_id=str(service_id), open=True)}
-        for moment in moments:
-            for detection in detect(incidents, sla, moment, rules):
-                if detection.rule not in opened:
-                    await self._react(DetectOpportunity(service_id, detection, moment), conn)
-                    opened.add(detection.rule)  # detected now, or refused because one is open after all
+        latest = await reads.latest_incident_moments(conn, LIVE, list(triggered))
+        moments = {service_id: sorted({moment for delivery in deliveries
+                                       for moment in evaluation_times(latest.get(service_id), _at(delivery))})
+                   for service_id, deliveries in triggered.items()}
+        # only what the rules can see: reading a service's whole history made each event cost O(history)
+        since = {service_id: times[0] - lookback(rules) for service_id, times in moments.items()}
+        incidents = await reads.incidents_touching(conn, LIVE, since)
+        slas = await reads.slas_of(conn, LIVE, list(triggered))
+        opened: dict[UUID, set[str]] | None = None  # read once, when the first rule fires
+        for service_id, times in moments.items():
+            for moment in times:
+                for detection in detect(incidents.get(service_id, []), slas.get(service_id), moment, rules):
+                    if opened is None:
+                        opened = await self._open_rules(conn)
+                    if detection.rule in opened[service_id]:
+                        continue
+                    with triggered[service_id][-1].handling():
+                        await self._react(DetectOpportunity(service_id, detection, moment), conn)
+                    opened[service_id].add(detection.rule)  # detected now, or refused: one is open after all
+
+    async def _open_rules(self, conn: AsyncConnection) -> dict[UUID, set[str]]:
+        """The rules with an open opportunity, per service. Past OPEN_READ_LIMIT open ones some are missed here,
+        and the detection handler's own check (under its lock) refuses the duplicate instead."""
+        page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains={"open": True},
+                                    limit=OPEN_READ_LIMIT)
+        opened: dict[UUID, set[str]] = defaultdict(set)
+        for item in page.items:
+            opened[UUID(item["service_id"])].add(item["rule"])
+        return opened
 
     async def convert(self, proposed: pr.ProjectProposedV1, at: datetime, conn: AsyncConnection) -> None:
         if proposed.origin != "improvement_opportunity" or proposed.opportunity_id is None:

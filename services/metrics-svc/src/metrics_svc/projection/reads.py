@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from functools import cache
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metrics_svc.domain.facts import (
@@ -31,23 +35,41 @@ async def incidents_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -
     return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
 
 
-async def incidents_touching(conn: AsyncConnection, t: FactTables, service_id: UUID, *,
-                             since: datetime) -> list[IncidentFact]:
-    """The service's incidents with anything (opening, acknowledgement, resolution, rating) at or after `since`."""
-    c = t.incidents.c
-    query = sa.select(t.incidents).where(
-        c.service_id == service_id,
-        sa.or_(c.opened_at >= since, c.acknowledged_at >= since, c.resolved_at >= since, c.csat_at >= since),
+async def incidents_touching(conn: AsyncConnection, t: FactTables,
+                             since: Mapping[UUID, datetime]) -> dict[UUID, list[IncidentFact]]:
+    """Each service's incidents with anything (opening, acknowledgement, resolution, rating) at or after that
+    service's own `since`: one statement for any number of services."""
+    if not since:
+        return {}
+    rows = await conn.execute(_touching(t.incidents), {"ids": list(since), "sinces": list(since.values())})
+    found: dict[UUID, list[IncidentFact]] = defaultdict(list)
+    for row in rows:
+        found[row.service_id].append(IncidentFact(**row._mapping))
+    return found
+
+
+@cache
+def _touching(incidents: sa.Table) -> sa.Select:
+    """Built once per table: the (service, since) pairs come as two arrays, so any number share one statement."""
+    c = incidents.c
+    window = sa.func.unnest(
+        sa.bindparam("ids", type_=ARRAY(c.service_id.type)), sa.bindparam("sinces", type_=ARRAY(c.opened_at.type)),
+    ).table_valued(sa.column("service_id", c.service_id.type), sa.column("since", c.opened_at.type)).render_derived(
+        name="window")
+    return sa.select(incidents).join(window, c.service_id == window.c.service_id).where(
+        sa.or_(c.opened_at >= window.c.since, c.acknowledged_at >= window.c.since, c.resolved_at >= window.c.since,
+               c.csat_at >= window.c.since),
     ).order_by(c.opened_at)
-    return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
 
 
-async def latest_incident_moment(conn: AsyncConnection, t: FactTables, service_id: UUID) -> datetime | None:
-    """The latest business time any of the service's incidents carries."""
+async def latest_incident_moments(conn: AsyncConnection, t: FactTables,
+                                  service_ids: Collection[UUID]) -> dict[UUID, datetime]:
+    """The latest business time any incident of each service carries (a service without incidents is absent)."""
     c = t.incidents.c
     latest = sa.func.greatest(sa.func.max(c.opened_at), sa.func.max(c.acknowledged_at),
                               sa.func.max(c.resolved_at), sa.func.max(c.csat_at))
-    return (await conn.execute(sa.select(latest).where(c.service_id == service_id))).scalar()
+    query = sa.select(c.service_id, latest).where(c.service_id.in_(service_ids)).group_by(c.service_id)
+    return dict(await _rows(conn, query))
 
 
 async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ImprovementFact]:
@@ -62,8 +84,12 @@ async def names_of(conn: AsyncConnection, t: FactTables, ids: list[UUID]) -> dic
 
 
 async def sla_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> SlaFact | None:
-    row = (await conn.execute(sa.select(t.slas).where(t.slas.c.service_id == service_id))).first()
-    return None if row is None else SlaFact(**row._mapping)
+    return (await slas_of(conn, t, [service_id])).get(service_id)
+
+
+async def slas_of(conn: AsyncConnection, t: FactTables, service_ids: Collection[UUID]) -> dict[UUID, SlaFact]:
+    query = sa.select(t.slas).where(t.slas.c.service_id.in_(service_ids))
+    return {row.service_id: SlaFact(**row._mapping) for row in await _rows(conn, query)}
 
 
 async def changes_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ChangeFact]:
