@@ -61,14 +61,14 @@ async def producer(kafka_settings):
 
 class Harness:
     def __init__(self, engine, kafka_settings, context: str, *, failures_before_success: int = 0,
-                 batched: bool = False) -> None:
+                 batched: str = "one by one", commit_interval_s: float = 1.0) -> None:
         self.contract = opened_contract(context)
         self.topic = events_topic(context)
         self.failures_left = failures_before_success
         self.batches: list[int] = []
         handle = None if batched == "batch handler" else self.apply
         settings = ConsumerSettings(retry_backoff_s=0.05, retry_backoff_max_s=0.2,
-                                    batch_transactions=batched != "one by one")
+                                    batch_transactions=batched != "one by one", commit_interval_s=commit_interval_s)
         self.consumer = EventConsumer(
             name=f"{context}-consumer", engine=engine,
             subscriptions={self.contract.ce_type(): Subscription(self.contract, handle)},
@@ -215,3 +215,17 @@ async def test_subscription_handlers_share_their_batchs_transaction(engine, kafk
     await run_until(harness, lambda: harness.consumer.status.handled == 30)
     assert await applied_rows(engine) == events
     assert len(set(harness.applied_in)) < len(events), "every event had a transaction of its own"
+
+
+async def test_offsets_are_committed_when_the_consumer_stops(engine, kafka_settings, producer, topic_prefix):
+    """Commits are spaced out (here: never while running); stopping commits what was handled, so the next
+    consumer of the group starts after it rather than reading it all again."""
+    first = Harness(engine, kafka_settings, topic_prefix, commit_interval_s=3600)
+    await ensure_topics(kafka_settings, [first.topic, dlq_topic(first.consumer.name)])
+    await send_all(producer, first, [(str(uuid4()), f"n{i}") for i in range(5)])
+    await run_until(first, lambda: first.consumer.status.handled == 5)
+    second = Harness(engine, kafka_settings, topic_prefix)
+    await send_all(producer, second, [(str(uuid4()), "later")])
+    await run_until(second, lambda: second.consumer.status.handled == 1)
+    assert second.consumer.status.duplicates == 0
+    assert len(await applied_rows(engine)) == 6

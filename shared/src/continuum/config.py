@@ -61,6 +61,11 @@ class RelaySettings(BaseModel):
 class ConsumerSettings(BaseModel):
     enabled: bool = True
     max_batch: int = 500
+    commit_interval_s: float = Field(
+        default=1.0,
+        description="How often handled offsets are committed to Kafka at most. The inbox makes a redelivery "
+        "harmless, so a crash costs at most this much re-reading, and the broker is spared a commit per fetch.",
+    )
     batch_transactions: bool = Field(
         default=True,
         description="Apply each fetched batch of a partition in one transaction (one inbox insert, one commit); "

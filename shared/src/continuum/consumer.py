@@ -139,20 +139,27 @@ class EventConsumer:
         )
         producer = AIOKafkaProducer(bootstrap_servers=self._kafka.bootstrap_servers, enable_idempotence=True)
         await self._start(consumer, producer)
+        uncommitted, committed_at = False, time.monotonic()
+        handling = False  # positions run ahead of what is handled: committing them now could skip messages
         try:
             self.status.running = True
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.max_batch)
+                handling = True
                 for records in batches.values():
                     if not await self._take_together(records):
                         for record in records:
                             await self._take(record, producer)
+                handling = False
                 if batches:
-                    await consumer.commit()
+                    uncommitted = True
                     await self._measure_lag(consumer)
+                if uncommitted and time.monotonic() - committed_at >= self._settings.commit_interval_s:
+                    await consumer.commit()
+                    uncommitted, committed_at = False, time.monotonic()
         finally:
             self.status.running = False
-            await asyncio.shield(_stop_all(consumer, producer))
+            await asyncio.shield(_stop_all(consumer, producer, commit=uncommitted and not handling))
 
     async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
         lag = 0
@@ -346,7 +353,13 @@ def _is_unknown_fault(error: Exception) -> bool:
     return True
 
 
-async def _stop_all(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+async def _stop_all(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, *, commit: bool = False) -> None:
+    if commit:  # best effort: what is not committed is read again after a restart, and the inbox drops it
+        try:
+            async with asyncio.timeout(5):
+                await consumer.commit()
+        except Exception as error:
+            log.info("consumer offsets not committed at stop (they are read again): %s", error)
     for client in (consumer, producer):
         try:
             async with asyncio.timeout(10):
