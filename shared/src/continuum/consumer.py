@@ -1,12 +1,15 @@
 """The consumer runtime: a consumer group per service, manual commits, an inbox, a DLQ, retries.
 
 Each handled message's `ce_id` is written to the inbox in the same transaction as the handler's effects, so
-a redelivered message has no second effect. Each fetched batch of a partition is applied in one transaction
-(one inbox insert, one commit: the subscriptions' handlers in order, or the consumer's batch handler); any
-failure there rolls the batch back and its messages take the one-by-one path, with its retries and its DLQ, so
-a batch never costs more than a message. `ConsumerSettings.batch_transactions=False` goes one by one always. A message that can never be handled (not a CloudEvent, bad
-JSON, unknown schema version, failing its contract, breaking a domain rule) goes to the DLQ with the error
-in its headers; a transient fault (database down, lost race) is retried with backoff and never skipped.
+a redelivered message has no second effect. A message that can never be handled (not a CloudEvent, bad JSON,
+unknown schema version, failing its contract, breaking a domain rule) goes to the DLQ with the error in its
+headers; a transient fault (database down, lost race) is retried with backoff and never skipped.
+
+Each fetched batch of a partition is applied in one transaction (one inbox insert, one commit: the
+subscriptions' handlers in order, or the consumer's batch handler); any failure there rolls the batch back and
+its messages take the one-by-one path, with its retries and its DLQ, so a batch never costs more than a
+message (`ConsumerSettings.batch_transactions=False`: one by one always). Offsets are committed at most every
+`commit_interval_s` and when the consumer stops; the inbox makes what a crash leaves uncommitted harmless.
 """
 
 from __future__ import annotations
