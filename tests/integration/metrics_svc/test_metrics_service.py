@@ -306,6 +306,47 @@ async def test_benefits_not_realized_are_found_by_the_periodic_check(metrics_app
     assert Decimal(measured["data"]["measured"]) == Decimal(24 * 7) / 30  # 24 in 30 days, per 7 days
 
 
+async def test_a_handovers_readiness_is_known_while_in_transition(metrics, publish, reader):
+    """From the criterion events on the handover topic: met and waived count, a reset one is pending again."""
+    app, client = metrics
+    service_id, handover_id = uuid4(), uuid4()
+    ids = {"handover_id": handover_id, "service_id": service_id}
+    await publish(ho.HandoverOpenedV1(**ids, opened_at=T0), at=T0, subject=handover_id)
+    for key in ("runbook", "monitoring", "sla", "training"):
+        await publish(ho.CriterionAddedV1(**ids, key=key, title=key, mandatory=True), at=T0, subject=handover_id)
+    day = timedelta(days=1)
+    await publish(ho.CriterionMetV1(**ids, key="runbook", evidence="wiki", confirmed_by="pm", confirmed_at=T0 + day,
+                                    automatic=False), at=T0 + day, subject=handover_id)
+    await publish(ho.CriterionWaivedV1(**ids, key="training", justification="none needed", waived_by="owner",
+                                       waived_at=T0 + 2 * day), at=T0 + 2 * day, subject=handover_id)
+    await publish(ho.CriterionMetV1(**ids, key="sla", evidence="defined", confirmed_by="service-svc",
+                                    confirmed_at=T0 + 2 * day, automatic=True), at=T0 + 2 * day, subject=handover_id)
+    await publish(ho.CriterionResetV1(**ids, key="sla", reason="SLA withdrawn", reset_by="service-svc",
+                                      reset_at=T0 + 3 * day), at=T0 + 3 * day, subject=handover_id)
+
+    async def readiness(as_of) -> float | None:
+        body = (await client.get(f"/kpis/handovers/{handover_id}", params={"as_of": as_of.isoformat()},
+                                 headers=reader)).json()
+        return body.get("readiness_score")
+
+    await eventually(lambda: _readiness_is(readiness, T0 + 4 * day, 0.5), app=app)  # runbook met, training waived
+    assert await readiness(T0 + day) == 0.25
+    assert await readiness(T0 - day) is None  # before any criterion was added
+    listed, cursor = [], None  # other tests' handovers are on the topic too: read every page
+    while True:
+        page = (await client.get("/kpis/handovers", params={"cursor": cursor} if cursor else {},
+                                 headers=reader)).json()
+        listed += page["items"]
+        if not (cursor := page["next_cursor"]):
+            break
+    mine = next(h for h in listed if h["handover_id"] == str(handover_id))
+    assert mine["readiness_score"] == 0.5 and mine["accepted"] is False
+
+
+async def _readiness_is(readiness, as_of, expected: float) -> bool:
+    return await readiness(as_of) == expected
+
+
 async def _counted(client, reader, service_id, as_of, expected: int) -> bool:
     body = await kpis(client, reader, service_id, window=30, as_of=as_of)
     return body is not None and body["incident_count"]["value"] == expected

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from uuid import uuid4
 
-from metrics_svc.domain.facts import HandoverFact
+from metrics_svc.domain.facts import CriterionFact, HandoverFact
 from metrics_svc.domain.handover_kpis import handover_kpis, loop_kpis
 from tests.unit.metrics_svc.factories import AS_OF, SERVICE, incident
 
@@ -20,6 +20,24 @@ def test_an_open_handover_has_days_in_transition_and_no_early_life_yet():
     kpis = handover_kpis(handover(rejections=1), [incident(1)], AS_OF)
     assert kpis.days_in_transition == 40 and kpis.readiness_score is None and kpis.rejections == 1
     assert kpis.early_life_incidents.value is None and kpis.early_life_incident_rate_per_week.value is None
+
+
+def test_readiness_in_transition_is_the_share_settled_as_of_then_and_at_acceptance_once_accepted():
+    def criterion(key: str, added_days_ago: int, settled_days_ago: int | None = None) -> CriterionFact:
+        settled = None if settled_days_ago is None else AS_OF - timedelta(days=settled_days_ago)
+        return CriterionFact(key, True, AS_OF - timedelta(days=added_days_ago), settled)
+
+    criteria = (criterion("a", 40, 30), criterion("b", 40, 5), criterion("c", 40), criterion("d", 10, 2),
+                criterion("e", 40), criterion("f", 40))
+    in_transition = handover(criteria=criteria)
+    assert handover_kpis(in_transition, [], AS_OF).readiness_score == Decimal("0.5")  # a, b, d of six
+    assert handover_kpis(in_transition, [], AS_OF - timedelta(days=20)).readiness_score == Decimal("0.2")  # a of 5
+    assert handover_kpis(in_transition, [], AS_OF - timedelta(days=41)).readiness_score is None  # none known yet
+    assert handover_kpis(handover(criteria=criteria[:3]), [], AS_OF).readiness_score == Decimal("0.6667")
+    accepted = handover(accepted_at=AS_OF - timedelta(days=1), readiness_score=Decimal("0.9"), criteria=criteria)
+    kpis = handover_kpis(accepted, [], AS_OF)
+    assert kpis.accepted and kpis.readiness_score == Decimal("0.9")  # what the owner accepted, not a recount
+    assert not handover_kpis(in_transition, [], AS_OF).accepted
 
 
 def test_early_life_incident_rate_counts_incidents_in_the_support_period():

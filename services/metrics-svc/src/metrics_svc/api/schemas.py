@@ -131,8 +131,10 @@ class ProjectKpisView(BaseModel):
 class HandoverKpisView(BaseModel):
     handover_id: UUID
     as_of: datetime
-    readiness_score: float | None = Field(description="Share of criteria met or waived, at acceptance.",
-                                          examples=[0.9])
+    accepted: bool = Field(description="Accepted by the service owner as of `as_of`.")
+    readiness_score: float | None = Field(
+        description="Share of criteria met or waived: at acceptance once accepted, as of `as_of` while in "
+        "transition (null until a criterion is known).", examples=[0.9])
     days_in_transition: float | None = Field(examples=[12.5])
     early_life_incidents: FigureView
     early_life_incident_rate_per_week: FigureView
@@ -140,8 +142,8 @@ class HandoverKpisView(BaseModel):
 
     @classmethod
     def of(cls, handover_id: UUID, k: HandoverKpis) -> HandoverKpisView:
-        return cls(handover_id=handover_id, as_of=k.as_of, readiness_score=number(k.readiness_score),
-                   days_in_transition=number(k.days_in_transition),
+        return cls(handover_id=handover_id, as_of=k.as_of, accepted=k.accepted,
+                   readiness_score=number(k.readiness_score), days_in_transition=number(k.days_in_transition),
                    early_life_incidents=FigureView.of(k.early_life_incidents),
                    early_life_incident_rate_per_week=FigureView.of(k.early_life_incident_rate_per_week),
                    rejections=k.rejections)
@@ -182,7 +184,7 @@ class PortfolioView(BaseModel):
             incidents=sum(s.incident_count.based_on for s in report.services), projects=len(report.projects),
             pv=total(p.pv for p in report.projects), ev=total(p.ev for p in report.projects),
             ac=total(p.ac for p in report.projects), handovers=len(report.handovers),
-            handovers_accepted=sum(1 for h in report.handovers if h.readiness_score is not None),
+            handovers_accepted=sum(1 for h in report.handovers if h.accepted),
             handovers_rejected=sum(h.rejections for h in report.handovers), loop=LoopView.of(report.loop),
         )
 

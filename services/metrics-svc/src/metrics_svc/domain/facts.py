@@ -101,6 +101,14 @@ class ProjectFact:
 
 
 @dataclass(frozen=True)
+class CriterionFact:
+    key: str
+    mandatory: bool
+    added_at: datetime
+    settled_at: datetime | None = None  # met or waived (None while pending, or after a reset)
+
+
+@dataclass(frozen=True)
 class HandoverFact:
     handover_id: UUID
     service_id: UUID
@@ -111,3 +119,4 @@ class HandoverFact:
     early_life_support_days: int | None = None
     rejections: int = 0
     completed_at: datetime | None = None
+    criteria: tuple[CriterionFact, ...] = ()

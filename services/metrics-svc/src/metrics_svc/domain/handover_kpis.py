@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from metrics_svc.domain.facts import HandoverFact, IncidentFact
+from metrics_svc.domain.facts import CriterionFact, HandoverFact, IncidentFact
 from metrics_svc.domain.windows import Figure, Window, ratio_pct
 
 
 @dataclass(frozen=True)
 class HandoverKpis:
     as_of: datetime
+    accepted: bool
     readiness_score: Decimal | None
     days_in_transition: Decimal | None
     early_life_incidents: Figure
@@ -29,6 +30,16 @@ def early_life(handover: HandoverFact, as_of: datetime) -> Window | None:
     return Window(handover.accepted_at, min(end, as_of))
 
 
+def readiness_in_transition(criteria: Sequence[CriterionFact], as_of: datetime) -> Decimal | None:
+    """DESIGN's readiness score, the share of criteria met or waived, as of `as_of` (4 places, half-even, as
+    handover-svc rounds it); None while no criterion is known here yet."""
+    known = [c for c in criteria if c.added_at <= as_of]
+    if not known:
+        return None
+    settled = sum(1 for c in known if c.settled_at is not None and c.settled_at <= as_of)
+    return (Decimal(settled) / len(known)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+
+
 def handover_kpis(handover: HandoverFact, incidents: Sequence[IncidentFact], as_of: datetime) -> HandoverKpis:
     accepted = handover.accepted_at is not None and handover.accepted_at <= as_of
     until = handover.accepted_at if accepted else as_of
@@ -38,7 +49,8 @@ def handover_kpis(handover: HandoverFact, incidents: Sequence[IncidentFact], as_
     weeks = None if period is None else period.days / 7
     rate = None if not weeks else Decimal(count) / weeks
     return HandoverKpis(
-        as_of=as_of, readiness_score=handover.readiness_score if accepted else None,
+        as_of=as_of, accepted=accepted,
+        readiness_score=handover.readiness_score if accepted else readiness_in_transition(handover.criteria, as_of),
         days_in_transition=transition,
         early_life_incidents=Figure(None if period is None else Decimal(count), count),
         early_life_incident_rate_per_week=Figure(rate, count), rejections=handover.rejections,

@@ -192,6 +192,27 @@ async def handover_completed(conn, t, e: ho.HandoverCompletedV1, event_id: str, 
     await _update(conn, t.handovers, "handover_id", e.handover_id, completed_at=e.completed_at)
 
 
+def _criterion(e: ho.HandoverEvent, key: str) -> str:
+    return f"{e.handover_id}/{key}"
+
+
+async def criterion_added(conn, t, e: ho.CriterionAddedV1, event_id: str, at: datetime) -> None:
+    await _insert(conn, t.criteria, {"criterion_id": _criterion(e, e.key), "handover_id": e.handover_id,
+                                     "key": e.key, "mandatory": e.mandatory, "added_at": at})
+
+
+async def criterion_met(conn, t, e: ho.CriterionMetV1, event_id: str, at: datetime) -> None:
+    await _update(conn, t.criteria, "criterion_id", _criterion(e, e.key), settled_at=e.confirmed_at)
+
+
+async def criterion_waived(conn, t, e: ho.CriterionWaivedV1, event_id: str, at: datetime) -> None:
+    await _update(conn, t.criteria, "criterion_id", _criterion(e, e.key), settled_at=e.waived_at)
+
+
+async def criterion_reset(conn, t, e: ho.CriterionResetV1, event_id: str, at: datetime) -> None:
+    await _update(conn, t.criteria, "criterion_id", _criterion(e, e.key), settled_at=None)
+
+
 async def _opened_at(conn, t: FactTables, e: ho.HandoverEvent, fallback: datetime) -> datetime:
     """A handover seen first by a later event (its opening not yet projected) starts when that event happened."""
     query = sa.select(t.handovers.c.opened_at).where(t.handovers.c.handover_id == e.handover_id)
@@ -224,4 +245,8 @@ WRITERS: dict[type[EventContract], Writer] = {
     ho.HandoverAcceptedV1: handover_accepted,
     ho.HandoverRejectedV1: handover_rejected,
     ho.HandoverCompletedV1: handover_completed,
+    ho.CriterionAddedV1: criterion_added,
+    ho.CriterionMetV1: criterion_met,
+    ho.CriterionWaivedV1: criterion_waived,
+    ho.CriterionResetV1: criterion_reset,
 }

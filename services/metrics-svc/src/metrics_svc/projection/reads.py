@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metrics_svc.domain.facts import (
     ChangeFact,
     CostFact,
+    CriterionFact,
     HandoverFact,
     ImprovementFact,
     IncidentFact,
@@ -133,7 +134,20 @@ async def project(conn: AsyncConnection, t: FactTables, project_id: UUID) -> Pro
 
 async def handover(conn: AsyncConnection, t: FactTables, handover_id: UUID) -> HandoverFact | None:
     row = (await conn.execute(sa.select(t.handovers).where(t.handovers.c.handover_id == handover_id))).first()
-    return None if row is None else HandoverFact(**row._mapping)
+    if row is None:
+        return None
+    criteria = await _criteria(conn, t, t.criteria.c.handover_id == handover_id)
+    return HandoverFact(**row._mapping, criteria=tuple(criteria.get(handover_id, ())))
+
+
+async def _criteria(conn: AsyncConnection, t: FactTables, where: sa.ColumnElement[bool] | None = None
+                    ) -> dict[UUID, list[CriterionFact]]:
+    c = t.criteria.c
+    query = sa.select(c.handover_id, c.key, c.mandatory, c.added_at, c.settled_at).order_by(c.added_at, c.key)
+    found: dict[UUID, list[CriterionFact]] = defaultdict(list)
+    for row in await _rows(conn, query if where is None else query.where(where)):
+        found[row.handover_id].append(CriterionFact(row.key, row.mandatory, row.added_at, row.settled_at))
+    return found
 
 
 async def project_ids(conn: AsyncConnection, t: FactTables) -> list[UUID]:
@@ -146,4 +160,6 @@ async def service_ids(conn: AsyncConnection, t: FactTables) -> list[UUID]:
 
 
 async def handover_rows(conn: AsyncConnection, t: FactTables) -> list[HandoverFact]:
-    return [HandoverFact(**row._mapping) for row in await _rows(conn, sa.select(t.handovers))]
+    criteria = await _criteria(conn, t)
+    return [HandoverFact(**row._mapping, criteria=tuple(criteria.get(row.handover_id, ())))
+            for row in await _rows(conn, sa.select(t.handovers))]

@@ -24,6 +24,7 @@ class FactTables:
     handovers: sa.Table
     improvements: sa.Table
     names: sa.Table
+    criteria: sa.Table
 
     @property
     def metadata(self) -> sa.MetaData:
@@ -32,7 +33,7 @@ class FactTables:
     def all(self) -> list[sa.Table]:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
                 self.progress, self.project_costs, self.handovers, self.improvements,
-                self.names]
+                self.names, self.criteria]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
@@ -110,6 +111,12 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
         names=sa.Table(  # what people call a service (its catalog name) or a project (its title)
             f"{prefix}names", md,
             sa.Column("id", uid, primary_key=True), sa.Column("name", sa.Text, nullable=False),
+        ),
+        criteria=sa.Table(  # a handover's acceptance criteria, for its readiness while in transition
+            f"{prefix}handover_criteria", md,
+            sa.Column("criterion_id", sa.Text, primary_key=True),  # "<handover_id>/<key>"
+            sa.Column("handover_id", uid, nullable=False, index=True), sa.Column("key", sa.Text, nullable=False),
+            sa.Column("mandatory", sa.Boolean, nullable=False), _ts("added_at", False), _ts("settled_at"),
         ),
     )
 

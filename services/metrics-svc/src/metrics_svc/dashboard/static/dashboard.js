@@ -270,7 +270,8 @@
           label: "Readiness %",
           data: handovers.map((handover) => (handover.readiness_score == null ? null
             : Math.round(handover.readiness_score * 1000) / 10)),
-          backgroundColor: "#1f9d63", borderRadius: 6,
+          backgroundColor: handovers.map((handover) => (handover.accepted ? "#1f9d63" : "#d98b00")),
+          borderRadius: 6,
         }],
       },
       options: { ...lineOptions("%"), indexAxis: "y", plugins: { legend: { display: false } },
