@@ -192,3 +192,25 @@ async def test_appends_go_on_while_kafka_is_down_and_are_all_published_when_it_r
         await asyncio.to_thread(private_kafka.start)
         messages = await read_topic(kafka.bootstrap_servers, topic, expect=220, timeout_s=120, settle_s=0.5)
     assert {m.headers["ce_subject"] for m in messages} == {str(s) for s in before + during}
+
+
+async def test_a_relay_with_nothing_to_publish_is_healthy_again_once_reconnected(database_url, topic, kafka_settings):
+    """A lost database connection is reported until the relay is connected again, not until its next publish
+    (a relay with a quiet outbox would otherwise stay 'degraded' after every PostgreSQL restart)."""
+    import asyncpg
+
+    from continuum.relay import asyncpg_dsn
+
+    async with running_relay(database_url, topic, kafka_settings) as relay:
+        await until(lambda: relay.status.leader)
+        killer = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            await killer.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        finally:
+            await killer.close()
+        await until(lambda: relay.status.last_error is not None, timeout_s=10)
+        assert relay.status.restart_error, "the lost connection was never reported"
+        await until(lambda: relay.status.leader and relay.status.last_error is None, timeout_s=30)
+        assert relay.status.leader and relay.status.last_error is None, relay.status
+        assert relay.status.published == 0

@@ -68,10 +68,17 @@ class OutboxRecord:
 class RelayStatus:
     leader: bool = False
     kafka_available: bool = False
-    last_error: str | None = None
+    restart_error: str | None = None
+    """What made the relay start over (a lost database connection, say); cleared once it is connected again."""
+    kafka_error: str | None = None
+    """Why Kafka did not take the last batch; cleared by the next batch it acknowledges."""
     published: int = 0
     checkpoint: tuple[int, int] = (0, 0)
     last_progress: float = field(default_factory=time.monotonic)
+
+    @property
+    def last_error(self) -> str | None:
+        return self.kafka_error or self.restart_error
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
@@ -114,12 +121,13 @@ class OutboxRelay:
                 raise
             except Exception as error:  # a lost connection or an unexpected fault: start over after a pause
                 self.status.leader = False
-                self.status.last_error = f"{type(error).__name__}: {error}"
-                log.warning("relay %s restarting after %s", self.name, self.status.last_error)
+                self.status.restart_error = f"{type(error).__name__}: {error}"
+                log.warning("relay %s restarting after %s", self.name, self.status.restart_error)
                 await asyncio.sleep(self._settings.retry_backoff_s)
 
     async def _run_once(self) -> None:
         conn = await asyncpg.connect(self._dsn)
+        self.status.restart_error = None  # connected again: a relay with nothing to publish is healthy too
         try:
             await self._become_leader(conn)
             await conn.add_listener(EVENTS_CHANNEL, lambda *_: self._wake.set())
@@ -198,12 +206,12 @@ class OutboxRelay:
             raise
         except Exception as error:
             self.status.kafka_available = False
-            self.status.last_error = f"Kafka: {type(error).__name__}: {error}"
+            self.status.kafka_error = f"Kafka: {type(error).__name__}: {error}"
             self._telemetry.relay_failures.inc()
-            log.warning("relay %s could not publish %d events: %s", self.name, len(batch), self.status.last_error)
+            log.warning("relay %s could not publish %d events: %s", self.name, len(batch), self.status.kafka_error)
             return False
         self.status.kafka_available = True
-        self.status.last_error = None
+        self.status.kafka_error = None
         return True
 
     async def _send_all(self, producer: AIOKafkaProducer, batch: list[OutboxRecord]) -> None:
