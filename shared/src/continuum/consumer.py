@@ -215,7 +215,7 @@ class EventConsumer:
         wanted = [delivery for delivery in deliveries if delivery is not None]
         try:
             async with self._engine.begin() as conn:
-                new = await _record_all_in_inbox(conn, self.name, wanted)
+                new = await _record_in_inbox(conn, self.name, wanted)
                 await self._handle_all(new, conn)
         except asyncio.CancelledError:
             raise
@@ -288,7 +288,7 @@ class EventConsumer:
 
     async def _handle_once(self, delivery: Delivery) -> str:
         async with self._engine.begin() as conn:
-            if not await _record_in_inbox(conn, self.name, delivery):
+            if not await _record_in_inbox(conn, self.name, [delivery]):
                 self.status.duplicates += 1
                 return "duplicate"
             await self._handle_all([delivery], conn)
@@ -318,26 +318,16 @@ class EventConsumer:
                   record.offset, self.dlq_topic, failure)
 
 
-async def _record_in_inbox(conn: AsyncConnection, consumer: str, delivery: Delivery) -> bool:
-    statement = pg_insert(inbox).values(
-        consumer=consumer,
-        event_id=delivery.event.id,
-        topic=delivery.topic,
-        partition=delivery.partition,
-        offset=delivery.offset,
-    )
-    result = await conn.execute(statement.on_conflict_do_nothing())
-    return result.rowcount == 1
+INBOX_INSERT = pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
 
 
-async def _record_all_in_inbox(conn: AsyncConnection, consumer: str, deliveries: Sequence[Delivery]) -> list[Delivery]:
+async def _record_in_inbox(conn: AsyncConnection, consumer: str, deliveries: Sequence[Delivery]) -> list[Delivery]:
     """The deliveries not in the inbox yet, in order, each event once (a batch may hold a redelivery)."""
     if not deliveries:
         return []
     rows = [{"consumer": consumer, "event_id": d.event.id, "topic": d.topic, "partition": d.partition,
              "offset": d.offset} for d in deliveries]
-    statement = pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
-    fresh = set((await conn.execute(statement, rows)).scalars())
+    fresh = set((await conn.execute(INBOX_INSERT, rows)).scalars())
     new = []
     for delivery in deliveries:
         if delivery.event.id in fresh:
