@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
@@ -18,9 +19,11 @@ class Message:
     headers: dict[str, str]
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: float = 30.0,
-                     settle_s: float = 0.0) -> list[Message]:
-    """Every message of `topic` from offset 0, waiting until at least `expect` arrived (then `settle_s` more)."""
+async def read_topic(bootstrap: str, topic: str, *, expect: int = 0, timeout_s: float = 30.0, settle_s: float = 0.0,
+                     until: Callable[[list[Message]], bool] | None = None) -> list[Message]:
+    """Every message of `topic` from offset 0, waiting until at least `expect` arrived and `until` holds for them
+    (then `settle_s` more). Topics are shared by the tests of a session, so a count alone races with other tests'
+    messages; `until` names the messages a test is waiting for."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
                                 auto_offset_reset="earliest")
     await consumer.start()  # without a group it takes every partition of the topic
@@ -29,7 +32,7 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: floa
         deadline = time.monotonic() + timeout_s
         settle_until: float | None = None
         while time.monotonic() < deadline:
-            if len(messages) >= expect:
+            if len(messages) >= expect and (until is None or until(messages)):
                 settle_until = settle_until or time.monotonic() + settle_s
                 if time.monotonic() >= settle_until:
                     break
