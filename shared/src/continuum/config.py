@@ -82,6 +82,10 @@ class AuthSettings(BaseModel):
     jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (production).")
     dev_signing_key_path: Path = Path(".run/dev-signing-key.pem")
     leeway_s: int = 10
+    verified_cache_s: int = Field(default=60, ge=0, description=(
+        "How long a token whose signature and claims were verified is remembered, so its next requests skip the "
+        "signature check (never past its expiry). 0 verifies every request."))
+    verified_cache_size: int = Field(default=10_000, ge=1)
 
 
 class HttpSettings(BaseModel):
