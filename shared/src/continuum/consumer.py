@@ -37,7 +37,7 @@ from continuum.eventstore.store import ConcurrencyError
 from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import InboundEvent, UndecodableMessage
 from continuum.kafka.topics import dlq_topic
-from continuum.observability import current_traceparent, span
+from continuum.observability import span
 from continuum.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,13 @@ class Delivery:
     @contextmanager
     def handling(self) -> Iterator[None]:
         """The span and causation of work done for this event: what it causes is caused by it, in its trace."""
-        with span(f"consume {self.event.type}", traceparent=self.event.traceparent, kind=SpanKind.CONSUMER):
+        with span(f"consume {self.event.type}", traceparent=self.event.traceparent,
+                  kind=SpanKind.CONSUMER) as (_, traceparent):
             context = CausationContext(
                 correlation_id=self.event.correlation_id or self.event.id,
                 causation_id=self.event.id,
                 actor=f"consumer:{self.consumer}",
-                traceparent=current_traceparent(),
+                traceparent=traceparent,
             )
             with causation(context):
                 yield

@@ -18,7 +18,7 @@ from continuum import idempotency
 from continuum.context import CausationContext, IdempotencyClaim, causation, with_idempotency
 from continuum.http import failpoints
 from continuum.http.problems import is_unavailable, problem_response, unavailable_response
-from continuum.observability import current_traceparent, span
+from continuum.observability import span
 from continuum.telemetry import Telemetry
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -42,8 +42,9 @@ class RequestContextMiddleware:
         correlation_id = headers.get("x-correlation-id") or str(uuid4())
         traceparent = headers.get("traceparent")
         traceparent = traceparent if traceparent and _TRACEPARENT.match(traceparent) else None
-        with span(f"{scope['method']} {scope['path']}", traceparent=traceparent, kind=SpanKind.SERVER) as current:
-            context = CausationContext(correlation_id=correlation_id[:128], traceparent=current_traceparent())
+        with span(f"{scope['method']} {scope['path']}", traceparent=traceparent,
+                  kind=SpanKind.SERVER) as (current, traceparent):
+            context = CausationContext(correlation_id=correlation_id[:128], traceparent=traceparent)
             await self._handle(scope, receive, send, context, current)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, context: CausationContext, current) -> None:
