@@ -8,6 +8,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.schema import summaries
 
 INCIDENT = "Incident"
@@ -24,9 +25,7 @@ async def lock_service_sla(conn: AsyncConnection, service_id: UUID, *, exclusive
     an opening waits for an SLA change in flight, so it reads the new targets. Openings do not wait for
     each other.
     """
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    key = sa.func.hashtextextended(f"service-sla:{service_id}", 0)
-    await conn.execute(sa.select(getattr(sa.func, function)(key)))
+    await lock_until_commit(conn, key=f"service-sla:{service_id}", shared=not exclusive)
 
 
 async def unclosed_incident_ids(conn: AsyncConnection, service_id: UUID) -> list[UUID]:

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 _LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_LOCK_SHARED = sa.text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
 
 
-async def lock_until_commit(conn: AsyncConnection, *, key: str) -> None:
-    """Wait for, then hold until the transaction ends, the advisory lock named `key`."""
-    await conn.execute(_LOCK, {"key": f"continuum:{key}"})
+async def lock_until_commit(conn: AsyncConnection, *, key: str, shared: bool = False) -> None:
+    """Wait for, then hold until the transaction ends, the advisory lock named `key`: exclusive, or `shared`
+    with other shared holders (they wait only for an exclusive one, and it for them)."""
+    await conn.execute(_LOCK_SHARED if shared else _LOCK, {"key": f"continuum:{key}"})
