@@ -47,8 +47,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         if self._engine is not None:
-            self._connection = await self._engine.connect()
-            await self._connection.begin()
+            self._connection = await self._engine.connect()  # its first statement begins the transaction
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -105,8 +104,7 @@ class UnitOfWork:
             stream_id = changed[0].id if changed else None
             await idempotency.claim(self.connection, context.idempotency, stream_id=stream_id)
         if self._engine is not None:
-            await self.connection.commit()
-            await self.connection.begin()
+            await self.connection.commit()  # a statement after this begins a new transaction
 
     async def _append(self, aggregate: Aggregate, metadata: dict[str, str]) -> None:
         """One statement: the events, the summary and, when the version crosses a multiple of
