@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum.config import ConsumerSettings
@@ -76,8 +77,10 @@ class Harness:
             batch_handler=self.apply_batch if batched == "batch handler" else None,
         )
         self.applied_in: list[int] = []  # the transaction (backend xid) each handled event was applied in
+        self.partition_of: dict[str, int] = {}
 
     async def apply(self, delivery, conn) -> None:
+        self.partition_of[delivery.event.id] = delivery.partition
         await conn.execute(sa.text("INSERT INTO applied VALUES (:id, :name)"),
                            {"id": delivery.event.id, "name": delivery.payload.name})
         self.applied_in.append((await conn.execute(sa.text("SELECT txid_current()"))).scalar())
@@ -172,13 +175,19 @@ async def test_a_transient_failure_is_retried_and_applied_once(engine, kafka_set
     assert harness.consumer.status.dead_lettered == 0
 
 
-async def send_all(producer, harness: Harness, events: list[tuple[str, str]], ce_type: str | None = None) -> None:
-    """Sent in one go before the consumer starts, so that its first fetch holds them all."""
-    for event_id, name in events:
+async def send_all(producer, harness: Harness, events: list[tuple[str, str]], ce_type: str | None = None,
+                   partitions: int = 1) -> None:
+    """Sent in one go before the consumer starts, so that its first fetch holds them all (round the first
+    `partitions` partitions; by default all on one)."""
+    for i, (event_id, name) in enumerate(events):
         payload = json.dumps({"name": name, "limit": 1}).encode()
-        await producer.send(harness.topic, payload, key=b"k",
+        await producer.send(harness.topic, payload, key=b"k", partition=i % partitions,
                             headers=headers(ce_type or harness.contract.ce_type(), event_id))
     await producer.flush()
+
+
+def per_partition(events: list[tuple[str, str]], partitions: int) -> list[list[tuple[str, str]]]:
+    return [events[p::partitions] for p in range(partitions)]
 
 
 async def test_a_fetched_batch_is_applied_together_each_event_once(engine, kafka_settings, producer, topic_prefix):
@@ -229,3 +238,42 @@ async def test_offsets_are_committed_when_the_consumer_stops(engine, kafka_setti
     await run_until(second, lambda: second.consumer.status.handled == 1)
     assert second.consumer.status.duplicates == 0
     assert len(await applied_rows(engine)) == 6
+
+
+def fetched(harness: Harness, events: list[tuple[str, str]], partitions: int) -> list[list[ConsumerRecord]]:
+    """What a fetch could bring: the events round `partitions` partitions, each partition's in order."""
+    records: list[list[ConsumerRecord]] = [[] for _ in range(partitions)]
+    for i, (event_id, name) in enumerate(events):
+        value = b"{not json" if name == "poison" else json.dumps({"name": name, "limit": 1}).encode()
+        part = records[i % partitions]
+        part.append(ConsumerRecord(harness.topic, i % partitions, len(part), int(time.time() * 1000), 0, b"k", value,
+                                   None, 1, len(value), tuple(headers(harness.contract.ce_type(), event_id))))
+    return records
+
+
+async def test_a_fetch_across_partitions_is_applied_in_one_transaction(engine, kafka_settings, producer,
+                                                                      topic_prefix):
+    """Partitions have no order between them: what one fetch brought from several goes in one transaction,
+    each partition's events still in their order."""
+    harness = Harness(engine, kafka_settings, topic_prefix, batched="batch transactions")
+    events = [(str(uuid4()), f"n{i}") for i in range(30)]
+    await harness.consumer._take_fetch(fetched(harness, events, 3), producer)
+    assert await applied_rows(engine) == [e for part in per_partition(events, 3) for e in part]
+    assert len(set(harness.applied_in)) == 1 and set(harness.partition_of.values()) == {0, 1, 2}
+
+
+async def test_a_failed_fetch_is_retried_per_partition_then_one_by_one(engine, kafka_settings, producer,
+                                                                      topic_prefix):
+    """A fault undoes the fetch's transaction; each partition is then applied in its own, and a partition holding
+    a poison message goes one by one, the poison to the DLQ and the rest applied once."""
+    harness = Harness(engine, kafka_settings, topic_prefix, batched="batch handler", failures_before_success=1)
+    dlq = dlq_topic(harness.consumer.name)
+    await ensure_topics(kafka_settings, [dlq])
+    events = [(str(uuid4()), f"n{i}") for i in range(8)] + [(str(uuid4()), "poison")]
+    await harness.consumer._take_fetch(fetched(harness, events, 3), producer)
+    # the fetch fails on its poison before reaching the handler; partition 0's transaction meets the fault, so
+    # its 3 go one by one; partition 1 goes as one; partition 2 (with the poison) one by one, the poison parked
+    assert harness.batches == [3, 1, 1, 1, 3, 1, 1], harness.batches
+    assert sorted(await applied_rows(engine)) == sorted(events[:8])
+    assert harness.consumer.status.dead_lettered == 1
+    assert len(await read_topic(kafka_settings.bootstrap_servers, dlq, expect=1)) == 1

@@ -68,8 +68,8 @@ class ConsumerSettings(BaseModel):
     )
     batch_transactions: bool = Field(
         default=True,
-        description="Apply each fetched batch of a partition in one transaction (one inbox insert, one commit); "
-        "a batch that fails is rolled back and its messages are handled one by one.",
+        description="Apply what one fetch brought, across its partitions, in one transaction (one inbox insert, "
+        "one commit); a batch that fails is rolled back and retried per partition, then message by message.",
     )
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0

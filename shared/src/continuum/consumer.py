@@ -150,10 +150,7 @@ class EventConsumer:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.max_batch)
                 handling = True
-                for records in batches.values():
-                    if not await self._take_together(records):
-                        for record in records:
-                            await self._take(record, producer)
+                await self._take_fetch(list(batches.values()), producer)
                 handling = False
                 if batches:
                     uncommitted = True
@@ -204,9 +201,20 @@ class EventConsumer:
         self._telemetry.consumed.labels(outcome).inc()
         self._note_applied(record)
 
+    async def _take_fetch(self, partitions: list[list[ConsumerRecord]], producer: AIOKafkaProducer) -> None:
+        """What one fetch brought, every partition in one transaction; if that fails, each partition in its own,
+        and a partition whose transaction fails too goes message by message. Partitions have no order between
+        them, so applying them together keeps every order there is, at one commit instead of one each."""
+        if len(partitions) > 1 and await self._take_together([r for records in partitions for r in records]):
+            return
+        for records in partitions:
+            if not await self._take_together(records):
+                for record in records:
+                    await self._take(record, producer)
+
     async def _take_together(self, records: Sequence[ConsumerRecord]) -> bool:
-        """One partition's batch in one transaction; False, with nothing applied, when its messages must take
-        the one-by-one path: batches off, a single message, one that cannot be handled, or any failure."""
+        """Records (each partition's in order) in one transaction; False, with nothing applied, when they must
+        take a narrower path: batches off, a single message, one that cannot be handled, or any failure."""
         if not self._settings.batch_transactions or len(records) < 2:
             return False
         try:
