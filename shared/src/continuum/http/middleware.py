@@ -21,7 +21,6 @@ from continuum.http.problems import is_unavailable, problem_response, unavailabl
 from continuum.observability import span
 from continuum.telemetry import Telemetry
 
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -40,10 +39,8 @@ class RequestContextMiddleware:
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         correlation_id = headers.get("x-correlation-id") or str(uuid4())
-        traceparent = headers.get("traceparent")
-        traceparent = traceparent if traceparent and _TRACEPARENT.match(traceparent) else None
-        with span(f"{scope['method']} {scope['path']}", traceparent=traceparent,
-                  kind=SpanKind.SERVER) as (current, traceparent):
+        with span(f"{scope['method']} {scope['path']}", traceparent=headers.get("traceparent"),
+                  kind=SpanKind.SERVER) as (current, traceparent):  # a malformed traceparent starts a new trace
             context = CausationContext(correlation_id=correlation_id[:128], traceparent=traceparent)
             await self._handle(scope, receive, send, context, current)
 
