@@ -240,14 +240,15 @@ async def test_offsets_are_committed_when_the_consumer_stops(engine, kafka_setti
     assert len(await applied_rows(engine)) == 6
 
 
-def fetched(harness: Harness, events: list[tuple[str, str]], partitions: int) -> list[list[ConsumerRecord]]:
+def fetched(harness: Harness, events: list[tuple[str, str]], partitions: int,
+            ce_type: str | None = None) -> list[list[ConsumerRecord]]:
     """What a fetch could bring: the events round `partitions` partitions, each partition's in order."""
     records: list[list[ConsumerRecord]] = [[] for _ in range(partitions)]
     for i, (event_id, name) in enumerate(events):
         value = b"{not json" if name == "poison" else json.dumps({"name": name, "limit": 1}).encode()
         part = records[i % partitions]
         part.append(ConsumerRecord(harness.topic, i % partitions, len(part), int(time.time() * 1000), 0, b"k", value,
-                                   None, 1, len(value), tuple(headers(harness.contract.ce_type(), event_id))))
+                                   None, 1, len(value), tuple(headers(ce_type or harness.contract.ce_type(), event_id))))
     return records
 
 
@@ -277,3 +278,14 @@ async def test_a_failed_fetch_is_retried_per_partition_then_one_by_one(engine, k
     assert sorted(await applied_rows(engine)) == sorted(events[:8])
     assert harness.consumer.status.dead_lettered == 1
     assert len(await read_topic(kafka_settings.bootstrap_servers, dlq, expect=1)) == 1
+
+
+async def test_a_fetch_of_types_the_consumer_does_not_follow_is_skipped_and_counted(engine, kafka_settings,
+                                                                                   producer, topic_prefix):
+    harness = Harness(engine, kafka_settings, topic_prefix, batched="batch transactions")
+    others = [(str(uuid4()), f"other{i}") for i in range(5)]
+    await harness.consumer._take_fetch(fetched(harness, others, 2, ce_type=f"continuum.{topic_prefix}.Other.v1"),
+                                       producer)
+    status = harness.consumer.status
+    assert (status.ignored, status.handled, status.dead_lettered) == (5, 0, 0)
+    assert await applied_rows(engine) == []

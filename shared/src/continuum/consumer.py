@@ -5,10 +5,11 @@ a redelivered message has no second effect. A message that can never be handled 
 unknown schema version, failing its contract, breaking a domain rule) goes to the DLQ with the error in its
 headers; a transient fault (database down, lost race) is retried with backoff and never skipped.
 
-Each fetched batch of a partition is applied in one transaction (one inbox insert, one commit: the
-subscriptions' handlers in order, or the consumer's batch handler); any failure there rolls the batch back and
-its messages take the one-by-one path, with its retries and its DLQ, so a batch never costs more than a
-message (`ConsumerSettings.batch_transactions=False`: one by one always). Offsets are committed at most every
+What one fetch brought is applied in one transaction, across its partitions (one inbox insert, one commit:
+the subscriptions' handlers in partition order, or the consumer's batch handler); any failure there rolls it
+back, each partition is then tried in a transaction of its own, and a partition failing that too takes the
+one-by-one path, with its retries and its DLQ, so a batch never costs more than a message
+(`ConsumerSettings.batch_transactions=False`: one by one always). Offsets are committed at most every
 `commit_interval_s` and when the consumer stops; the inbox makes what a crash leaves uncommitted harmless.
 """
 
@@ -222,14 +223,16 @@ class EventConsumer:
         except PermanentFailure:
             return False
         wanted = [delivery for delivery in deliveries if delivery is not None]
+        new: list[Delivery] = []
         try:
-            async with self._engine.begin() as conn:
-                new = await _record_in_inbox(conn, self.name, wanted)
-                await self._handle_all(new, conn)
+            if wanted:  # a batch of types this consumer does not follow needs no transaction
+                async with self._engine.begin() as conn:
+                    new = await _record_in_inbox(conn, self.name, wanted)
+                    await self._handle_all(new, conn)
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            log.info("consumer %s: a batch of %d goes one by one after %s: %s", self.name, len(records),
+            log.info("consumer %s: a batch of %d takes a narrower path after %s: %s", self.name, len(records),
                      type(error).__name__, error)
             return False
         self.status.retrying_since = None
