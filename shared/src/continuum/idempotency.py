@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -25,6 +26,36 @@ class StoredRequest:
     status: int | None
     headers: dict[str, str] | None
     body: bytes | None
+
+
+# answers a retry of the very same request may outlive: a timeout, a rate limit, too early
+_TRANSIENT_STATUSES = frozenset({408, 425, 429})
+# 409s that say "retry" rather than "no": a lost optimistic-concurrency race, a key another request holds
+_TRANSIENT_PROBLEMS = frozenset({"urn:continuum:problem:concurrent-modification",
+                                 "urn:continuum:problem:idempotency-key-in-use"})
+
+
+def is_final_outcome(*, status: int, headers: dict[str, str], body: bytes) -> bool:
+    """Whether an answer is the request's outcome (kept for replays) rather than a transient one to retry.
+
+    Transient: any 5xx (a 503 outage included), 408/425/429, an answer carrying Retry-After, and a 409 that
+    lost an optimistic-concurrency race. Storing one would make the retry its problem asks for replay it forever.
+    """
+    if status >= 500 or status in _TRANSIENT_STATUSES:
+        return False
+    if any(name.lower() == "retry-after" for name in headers):
+        return False
+    return status != 409 or not _is_transient_problem(body)
+
+
+def _is_transient_problem(body: bytes) -> bool:
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(problem, dict):
+        return False
+    return problem.get("type") in _TRANSIENT_PROBLEMS or problem.get("rule") == "optimistic-concurrency"
 
 
 async def claim(conn: AsyncConnection, claim: IdempotencyClaim, *, stream_id: UUID | None) -> None:

@@ -206,9 +206,11 @@ class IdempotencyMiddleware:
         with causation(with_idempotency(claim)):
             await self.app(scope, receive, capture)
         status = captured.get("status", 500)
+        headers = {k: v for k, v in captured.get("headers", {}).items()
+                   if k.lower() not in ("content-length", "x-correlation-id")}
         lost_race = scope.get("state", {}).get("idempotency_conflict", False)
-        if status < 500 and status not in (401, 403, 413) and not lost_race:
-            headers = {k: v for k, v in captured["headers"].items() if k.lower() not in ("content-length", "x-correlation-id")}
+        final = idempotency.is_final_outcome(status=status, headers=headers, body=bytes(captured["body"]))
+        if final and status not in (401, 403, 413) and not lost_race:  # only outcomes; a transient answer is retried
             try:
                 async with engine.begin() as conn:
                     await idempotency.save_response(conn, claim, status=status, headers=headers,

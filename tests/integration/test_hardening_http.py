@@ -1,0 +1,106 @@
+"""Issue #14's hardening over HTTP, on the real stack: Idempotency-Keys keep only final outcomes, and odd tokens
+or oversized headers are refused with a problem before anything else reads them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import uuid4
+
+import pytest
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from continuum.config import ServiceSettings
+from continuum.eventstore.store import ConcurrencyError
+from continuum.service import build_service_app
+from tests.support.apps import serving, settings_for
+from tests.support.counter import counter_parts, counter_spec
+
+PROBLEM = "application/problem+json"
+
+
+def flaky_router() -> APIRouter:
+    """`POST /flaky/{answer}`: the first call of each Idempotency-Key answers `answer`, later calls succeed."""
+    router = APIRouter()
+    calls: dict[str, int] = {}
+
+    @router.post("/flaky/{answer}", status_code=201)
+    async def flaky(answer: str, key: str) -> dict:
+        calls[key] = calls.get(key, 0) + 1
+        if calls[key] > 1:
+            return {"attempt": calls[key]}
+        if answer == "concurrency":
+            raise ConcurrencyError(uuid4(), 3)
+        if answer == "outage":
+            raise ConnectionRefusedError("the database went away")
+        if answer == "rate-limited":
+            return JSONResponse({"detail": "slow down"}, status_code=429, headers={"Retry-After": "1"})
+        if answer == "refused":
+            return JSONResponse({"detail": "no"}, status_code=409)  # a final 409 (a broken rule, say)
+        raise AssertionError(answer)
+
+    return router
+
+
+@pytest.fixture
+async def client(database_url, kafka_settings, auth_settings, topic_prefix):
+    config = settings_for(ServiceSettings, database_url=database_url, kafka=kafka_settings, auth=auth_settings)
+    parts = counter_parts()
+    parts = replace(parts, routers=[*parts.routers, flaky_router()])
+    app = build_service_app(spec=counter_spec(topic_prefix), config=config, parts=parts)
+    async with serving(app) as client:
+        yield client
+
+
+@pytest.fixture
+def pm(issue_token) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token('project_manager')}"}
+
+
+@pytest.mark.parametrize(("answer", "status"), [("concurrency", 409), ("outage", 503), ("rate-limited", 429)])
+async def test_a_retry_after_a_transient_answer_with_the_same_key_succeeds(client, pm, answer, status):
+    key = f"flaky-{uuid4()}"
+    headers = {**pm, "Idempotency-Key": key}
+    first = await client.post(f"/flaky/{answer}", params={"key": key}, headers=headers)
+    retry = await client.post(f"/flaky/{answer}", params={"key": key}, headers=headers)
+    assert first.status_code == status
+    assert retry.status_code == 201 and retry.json() == {"attempt": 2}
+    assert "Idempotent-Replayed" not in retry.headers
+    again = await client.post(f"/flaky/{answer}", params={"key": key}, headers=headers)
+    assert again.status_code == 201 and again.json() == {"attempt": 2}  # the outcome is the one kept
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_the_optimistic_concurrency_409_names_its_rule_and_is_not_replayed(client, pm):
+    key = f"flaky-{uuid4()}"
+    headers = {**pm, "Idempotency-Key": key}
+    first = await client.post("/flaky/concurrency", params={"key": key}, headers=headers)
+    assert first.headers["content-type"] == PROBLEM and first.json()["rule"] == "optimistic-concurrency"
+    retry = await client.post("/flaky/concurrency", params={"key": key}, headers=headers)
+    assert retry.status_code == 201
+
+
+async def test_a_final_409_is_still_replayed(client, pm):
+    key = f"flaky-{uuid4()}"
+    headers = {**pm, "Idempotency-Key": key}
+    first = await client.post("/flaky/refused", params={"key": key}, headers=headers)
+    retry = await client.post("/flaky/refused", params={"key": key}, headers=headers)
+    assert first.status_code == retry.status_code == 409
+    assert retry.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_a_real_concurrency_loser_may_retry_with_its_key(client, pm):
+    """Concurrent increments, each with its own key: every one that lost the race succeeds when retried."""
+    import asyncio
+
+    opened = await client.post("/counters", json={"name": "visits", "limit": 1000}, headers=pm)
+    url = f"/counters/{opened.json()['id']}/increment"
+    keys = [f"inc-{uuid4()}" for _ in range(12)]
+    answers = await asyncio.gather(*(client.post(url, json={"by": 1}, headers={**pm, "Idempotency-Key": key})
+                                     for key in keys))
+    lost = [key for key, answer in zip(keys, answers) if answer.status_code == 409]
+    for key in lost:
+        retry = await client.post(url, json={"by": 1}, headers={**pm, "Idempotency-Key": key})
+        assert retry.status_code == 200, retry.text
+    final = (await client.get(url.removesuffix("/increment"), headers=pm)).json()
+    assert final["value"] == len(keys)
