@@ -104,3 +104,32 @@ async def test_a_real_concurrency_loser_may_retry_with_its_key(client, pm):
         assert retry.status_code == 200, retry.text
     final = (await client.get(url.removesuffix("/increment"), headers=pm)).json()
     assert final["value"] == len(keys)
+
+
+async def test_production_checks_the_issuer_too():
+    """With a JWKS URL (production) a token of the right key and audience but another issuer is refused."""
+    import json
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from continuum.config import AuthSettings
+    from continuum.http.auth import TokenVerifier
+    from tests.integration.test_operations import jwks_server
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    public_jwk.update(kid="idp-1", use="sig", alg="RS256")
+    claims = {"sub": "alice", "roles": ["admin"], "aud": "continuum", "exp": int(time.time()) + 60}
+
+    def token(**overrides) -> str:
+        return jwt.encode({**claims, **overrides}, key, algorithm="RS256", headers={"kid": "idp-1"})
+
+    with jwks_server(public_jwk) as url:
+        verifier = TokenVerifier(AuthSettings(jwks_url=url, issuer="https://idp.example.com/"))
+        accepted = await verifier.verify(token(iss="https://idp.example.com/"))
+        for refused in (token(iss="https://other-tenant.example.com/"), token()):
+            with pytest.raises(jwt.InvalidTokenError):
+                await verifier.verify(refused)
+    assert accepted.subject == "alice"

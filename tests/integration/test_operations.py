@@ -104,9 +104,10 @@ async def test_production_tokens_are_verified_against_the_jwks_url():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     public_jwk.update(kid="idp-1", use="sig", alg="RS256")
-    claims = {"sub": "alice", "roles": ["sponsor"], "aud": "continuum", "exp": int(time.time()) + 60}
+    claims = {"sub": "alice", "roles": ["sponsor"], "aud": "continuum", "iss": "https://idp.example.com/",
+              "exp": int(time.time()) + 60}
     with jwks_server(public_jwk) as url:
-        verifier = TokenVerifier(AuthSettings(jwks_url=url))
+        verifier = TokenVerifier(AuthSettings(jwks_url=url, issuer="https://idp.example.com/"))
         principal = await verifier.verify(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "idp-1"}))
         stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": "idp-1"})

@@ -76,11 +76,18 @@ class ConsumerSettings(BaseModel):
     stuck_after_s: float = 30.0
 
 
+DEV_ISSUER = "continuum-dev"
+
+
 class AuthSettings(BaseModel):
     audience: str = "continuum"
-    issuer: str = "continuum-dev"
+    issuer: str = Field(default=DEV_ISSUER, description=(
+        "The `iss` every token must carry, checked in development and production alike: in production set it to "
+        "the identity provider's issuer (its tokens are refused otherwise)."))
     jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (production).")
-    dev_signing_key_path: Path = Path(".run/dev-signing-key.pem")
+    dev_signing_key_path: Path = Field(default=Path(".run/dev-signing-key.pem"), description=(
+        "The development signing key. A relative path is taken from the project's root (the directory holding "
+        "`.run/` or the Makefile), wherever `continuum token` is run from."))
     leeway_s: int = 10
     verified_cache_s: int = Field(default=60, ge=0, description=(
         "How long a token whose signature and claims were verified is remembered, so its next requests skip the "

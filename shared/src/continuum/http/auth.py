@@ -6,7 +6,10 @@ Development signs RS256 tokens with a local key under `.run/`; production verifi
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +23,18 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from continuum.config import AuthSettings
+from continuum.config import DEV_ISSUER, AuthSettings
 from continuum.context import set_actor
 from continuum.http.problems import ProblemError
 
 ALGORITHM = "RS256"
 DEV_KEY_ID = "continuum-dev"
+LATEST_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z: the latest `exp`, `iat` or `nbf` taken
+MAX_SUBJECT_LENGTH = 255
+MAX_ROLES = 64
+
+log = logging.getLogger(__name__)
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 
 
 class Role(StrEnum):
@@ -86,7 +95,8 @@ def issue_dev_token(
 
 
 class TokenVerifier:
-    """Checks signature, expiry, audience and issuer; JWKS keys are fetched off the event loop and cached.
+    """Checks signature, expiry, audience and issuer (in production too), then each claim's type and range
+    (`principal_of`); JWKS keys are fetched off the event loop and cached.
 
     A token that passed is remembered for `verified_cache_s` (at most until it expires), keyed by the whole
     token: its next requests skip the RS256 check and claim parsing, which cost a service ~8 % of its CPU per
@@ -96,6 +106,9 @@ class TokenVerifier:
     def __init__(self, settings: AuthSettings, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        if self._jwks is not None and settings.issuer == DEV_ISSUER:
+            log.warning("AUTH__ISSUER is the development issuer %r: the identity provider's tokens name their own "
+                        "issuer and will be refused until AUTH__ISSUER names it", DEV_ISSUER)
         self._dev_public_key = None if self._jwks else dev_private_key(settings.dev_signing_key_path).public_key()
         self._clock = clock
         self._verified: dict[str, tuple[Principal, float]] = {}  # token → (principal, remembered until; monotonic)
@@ -120,21 +133,23 @@ class TokenVerifier:
         self._verified[token] = (principal, self._clock() + ttl)
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
-        key = await self._signing_key(token)
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            audience=self._settings.audience,
-            issuer=None if self._jwks else self._settings.issuer,
-            leeway=self._settings.leeway_s,
-            options={"require": ["exp", "sub"]},
-        )
-        roles = claims.get("roles", [])
-        if not isinstance(roles, list):
-            raise jwt.InvalidTokenError("roles must be a list")
-        known = frozenset(Role(r) for r in roles if r in Role.__members__)
-        return Principal(subject=str(claims["sub"]), roles=known), float(claims["exp"])
+        try:
+            key = await self._signing_key(token)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self._settings.audience,
+                issuer=self._settings.issuer,
+                leeway=self._settings.leeway_s,
+                options={"require": ["exp", "sub", "iss"]},
+            )
+        except jwt.PyJWTError:
+            raise
+        except Exception as error:  # pyjwt lets some odd input through (a deep-nested header, an infinite exp)
+            log.info("token refused: %s", type(error).__name__)
+            raise MalformedToken("token") from None
+        return principal_of(claims), float(claims["exp"])
 
     async def _signing_key(self, token: str) -> Any:
         if self._jwks is None:
@@ -143,7 +158,60 @@ class TokenVerifier:
         return signing_key.key
 
 
+class MalformedToken(jwt.InvalidTokenError):
+    """A signed token whose claims have the wrong type or an impossible value; `claim` names which."""
+
+    def __init__(self, claim: str) -> None:
+        super().__init__(claim)
+        self.claim = claim
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The caller named by verified claims, each checked by type and range (MalformedToken otherwise)."""
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise MalformedToken(name)
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or len(subject) > MAX_SUBJECT_LENGTH or not _PRINTABLE.match(subject):
+        raise MalformedToken("sub")
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or len(roles) > MAX_ROLES or not all(isinstance(r, str) for r in roles):
+        raise MalformedToken("roles")
+    return Principal(subject=subject, roles=frozenset(Role(r) for r in roles if r in Role.__members__))
+
+
+def _is_numeric_date(value: Any) -> bool:
+    """A JSON number of seconds (RFC 7519 NumericDate) between the epoch and the end of year 9999."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return (not isinstance(value, float) or math.isfinite(value)) and 0 <= value <= LATEST_NUMERIC_DATE
+
+
 _bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider (`continuum token` locally).")
+
+
+_REFUSALS: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.ExpiredSignatureError, "the token has expired"),
+    (jwt.ImmatureSignatureError, "the token is not valid yet"),
+    (jwt.InvalidAudienceError, "the token is not meant for this service (aud)"),
+    (jwt.InvalidIssuerError, "the token was not issued by the accepted issuer (iss)"),
+    (jwt.InvalidAlgorithmError, f"the token must be signed with {ALGORITHM}"),
+    (jwt.InvalidSignatureError, "the token's signature does not verify"),
+    (jwt.PyJWKClientError, "the token's signing key is not one of the identity provider's"),
+)
+_CLAIMS = ("exp", "iat", "nbf", "sub", "iss", "aud", "roles")
+
+
+def refusal_detail(error: Exception) -> str:
+    """A fixed, clear reason for a refused token: never the library's own text, which may echo the token."""
+    if isinstance(error, MalformedToken | jwt.MissingRequiredClaimError | jwt.exceptions.InvalidSubjectError):
+        claim = getattr(error, "claim", "sub")
+        named = f" ({claim})" if claim in _CLAIMS else ""
+        return f"the token lacks a required claim or has one of the wrong type or range{named}"
+    for kind, detail in _REFUSALS:
+        if isinstance(error, kind):
+            return detail
+    return "the token is malformed"
 
 
 def _unauthenticated(detail: str) -> ProblemError:
@@ -161,8 +229,11 @@ async def authenticate(
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         principal = await verifier.verify(credentials.credentials)
+    except jwt.PyJWKClientConnectionError:
+        raise ProblemError(503, "unavailable", "Service unavailable",
+                           "the identity provider's signing keys cannot be fetched; retry shortly") from None
     except (jwt.InvalidTokenError, jwt.PyJWKClientError) as error:
-        raise _unauthenticated(f"invalid token: {error}") from None
+        raise _unauthenticated(refusal_detail(error)) from None
     set_actor(principal.subject)
     request.state.principal = principal
     return principal
