@@ -57,8 +57,44 @@ def _parser() -> argparse.ArgumentParser:
 
 def _token(args: argparse.Namespace) -> int:
     settings = ServiceSettings().auth
+    settings = settings.model_copy(update={"dev_signing_key_path": project_signing_key(settings.dev_signing_key_path)})
     print(issue_dev_token(settings, subject=args.subject, roles=args.role, ttl_s=args.ttl))
     return 0
+
+
+def project_signing_key(path: Path, *, cwd: Path | None = None) -> Path:
+    """The development signing key the project's services use, wherever the command runs from.
+
+    An absolute path (AUTH__DEV_SIGNING_KEY_PATH) is taken as it is. A relative one is looked for in the working
+    directory and its parents, then under the project's root (the checkout holding this package, or a parent
+    directory with the project's Makefile); refusing is better than a new key whose tokens every service refuses.
+    """
+    if path.is_absolute():
+        return path
+    here = (cwd or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / path).is_file():
+            return directory / path
+    root = _project_root(here)
+    if root is None:
+        raise Prerequisite(
+            f"no development signing key {path} in {here} or its parents, and no Continuum checkout to keep one in",
+            "run this from the project directory (where `make run` keeps .run/), or set AUTH__DEV_SIGNING_KEY_PATH "
+            "to the key the services use",
+        )
+    return root / path
+
+
+def _project_root(here: Path) -> Path | None:
+    """The Continuum checkout holding `here`, else the one this package is installed from (editable)."""
+    for candidate in (here, *here.parents, _package_checkout()):
+        if (candidate / "Makefile").is_file() and (candidate / "shared" / "src" / "continuum").is_dir():
+            return candidate
+    return None
+
+
+def _package_checkout() -> Path:
+    return Path(__file__).resolve().parents[3]  # <root>/shared/src/continuum/cli.py in an editable install
 
 
 def _migrate(args: argparse.Namespace) -> int:
