@@ -116,16 +116,17 @@ async def test_concurrent_requests_with_one_idempotency_key_have_one_effect(clie
 
 
 async def test_history_and_as_of(client, pm, issue_token):
-    counter = await open_counter(client, pm)
-    url = f"/counters/{counter['id']}"
     importer = {"Authorization": f"Bearer {issue_token('integration', 'project_manager')}"}
-    await client.post(f"{url}/increment", json={"by": 2, "occurred_at": "2030-01-01T00:00:00Z"}, headers=importer)
+    opened = await client.post("/counters", json={"name": "visits", "limit": 10,
+                                                  "occurred_at": "2025-01-01T00:00:00Z"}, headers=importer)
+    url = f"/counters/{opened.json()['id']}"
+    await client.post(f"{url}/increment", json={"by": 2, "occurred_at": "2025-06-01T00:00:00Z"}, headers=importer)
     history = (await client.get(f"{url}/history", headers=pm)).json()
     assert [item["event_type"] for item in history["items"]] == ["CounterOpened", "CounterIncremented"]
     assert history["items"][0]["metadata"]["actor"] == "tester"
-    before = await client.get(url, params={"as_of": "2029-12-31T00:00:00Z"}, headers=pm)
+    before = await client.get(url, params={"as_of": "2025-05-31T00:00:00Z"}, headers=pm)
     assert before.json()["value"] == 0
-    naive = await client.get(url, params={"as_of": "2029-12-31T00:00:00"}, headers=pm)
+    naive = await client.get(url, params={"as_of": "2025-05-31T00:00:00"}, headers=pm)
     assert naive.status_code == 422
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 from uuid import UUID
@@ -29,6 +29,54 @@ class DomainError(Exception):
         super().__init__(detail)
         self.rule = rule
         self.detail = detail
+
+
+class BusinessTimeRefused(DomainError):
+    """`occurred_at`, a command's business time, breaks the platform's business-time rule (docs/business-time.md)."""
+
+    field = "occurred_at"
+
+
+# The business calendar (docs/business-time.md): every date and business time the platform accepts, `as_of`
+# included, lies within it. 2999 rather than 9999 leaves millennia of room for the windows, deadlines and
+# periods computed from a date, and keeps PostgreSQL's ±infinity (year 1, 9999-12-31T23:59:59.999999) out.
+EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
+LATEST_BUSINESS_DATE = date(2999, 12, 31)
+EARLIEST_BUSINESS_TIME = datetime.combine(EARLIEST_BUSINESS_DATE, time.min, UTC)
+LATEST_BUSINESS_TIME = datetime.combine(LATEST_BUSINESS_DATE, time.max, UTC)
+# How far ahead of the receiving host's clock a caller's `occurred_at` may be (clocks differ a little).
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def require_in_calendar(at: datetime) -> None:
+    """A business time is timezone-aware and within the business calendar."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise BusinessTimeRefused("business-time-aware", f"occurred_at {at.isoformat()} has no UTC offset")
+    if not EARLIEST_BUSINESS_TIME <= at <= LATEST_BUSINESS_TIME:
+        raise BusinessTimeRefused(
+            "business-time-in-calendar",
+            f"occurred_at {at.isoformat()} is not between {EARLIEST_BUSINESS_DATE} and {LATEST_BUSINESS_DATE}",
+        )
+
+
+def require_in_order(at: datetime, last: datetime | None) -> None:
+    """Business time moves forward: a command cannot happen before what the aggregate already recorded."""
+    if last is not None and at < last:
+        raise BusinessTimeRefused(
+            "time-in-order", f"occurred_at {at.isoformat()} is before the last recorded {last.isoformat()}"
+        )
+
+
+def require_business_time(at: datetime, *, last: datetime | None, now: datetime,
+                          skew: timedelta = FUTURE_SKEW) -> None:
+    """The platform's rule for a caller's `occurred_at`: in the calendar, in order, and not in the future."""
+    require_in_calendar(at)
+    require_in_order(at, last)
+    if at > now + skew:
+        raise BusinessTimeRefused(
+            "business-time-not-in-future",
+            f"occurred_at {at.isoformat()} is more than {skew} after now ({now.isoformat()})",
+        )
 
 
 class NotAllowed(DomainError):
@@ -64,19 +112,28 @@ class Aggregate:
         self.id = id
         self.version = 0
         self.pending: list[PendingEvent] = []
+        self.last_occurred_at: datetime | None = None  # the latest business time among its stored events
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:
         raise NotImplementedError(f"{type(self).__name__} cannot apply {type(event).__name__}")
 
     def _record(self, event: DomainEvent, *, at: datetime) -> None:
+        require_in_calendar(at)  # whatever the path (caller, consumer, watcher), no ±infinity is ever stored
         self.apply(event)
         self.pending.append(PendingEvent(event, at))
 
-    def replay(self, event: DomainEvent, *, version: int) -> None:
+    def replay(self, event: DomainEvent, *, version: int, occurred_at: datetime | None = None) -> None:
         """Fold one stored event into the state (used when loading)."""
         self.apply(event)
         self.version = version
+        if occurred_at is not None:
+            self.saw_business_time(occurred_at)
+
+    def saw_business_time(self, at: datetime) -> None:
+        """Remember `at` if it is the latest business time of the aggregate's stored events."""
+        if self.last_occurred_at is None or at > self.last_occurred_at:
+            self.last_occurred_at = at
 
     @property
     def exists(self) -> bool:

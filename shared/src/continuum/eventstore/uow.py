@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TypeVar
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from continuum import idempotency
 from continuum.context import current_context
-from continuum.domain import Aggregate, NotFound
+from continuum.domain import Aggregate, NotFound, require_business_time
 from continuum.eventstore.store import EventStore, RecordedEvent, Snapshot
 
 A = TypeVar("A", bound=Aggregate)
+_SNAPSHOT_LAST_OCCURRED_AT = "_last_occurred_at"  # kept beside the aggregate's own snapshot state
+
+# The business time a caller gave the command being handled (DESIGN §4): set by the HTTP layer, checked on
+# commit against each changed aggregate. Facts mirrored from other contexts and watchers' findings carry their
+# own times (an SLA breached before the last assignment) and are not held to it.
+_caller_business_time: ContextVar[datetime | None] = ContextVar("continuum_caller_business_time", default=None)
+
+
+def hold_to_business_time(at: datetime) -> datetime:
+    """Have the next command's commit check `at`, its caller's business time, against the platform rule."""
+    _caller_business_time.set(at)
+    return at
 
 
 class PreconditionFailed(Exception):
@@ -51,6 +64,8 @@ class UnitOfWork:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None:
+            _caller_business_time.set(None)  # it was the failed command's
         if self._engine is not None and self._connection is not None:
             await self._connection.close()  # rolls back whatever was not committed
             self._connection = None
@@ -62,14 +77,13 @@ class UnitOfWork:
         if as_of is None and cls.snapshot_every:
             snapshot, recorded = await self.store.load_from_snapshot(self.connection, stream_id)
             if snapshot is not None:
-                aggregate.restore_state(snapshot.state)
-                aggregate.version = snapshot.version
+                _restore(aggregate, snapshot)
         else:
             recorded = await self.store.load(self.connection, stream_id, as_of=as_of)
         for event in recorded:
             if event.stream_type != cls.stream_type:  # an id of another kind of aggregate
                 raise NotFound(cls.stream_type, stream_id)
-            aggregate.replay(self.store.decode(event), version=event.version)
+            aggregate.replay(self.store.decode(event), version=event.version, occurred_at=event.occurred_at)
         if aggregate.version == 0:
             raise NotFound(cls.stream_type, stream_id)
         if as_of is None:
@@ -98,6 +112,7 @@ class UnitOfWork:
         context = current_context()
         metadata = context.event_metadata()
         changed = [aggregate for aggregate in self._tracked.values() if aggregate.pending]
+        _check_business_time(changed)
         for aggregate in changed:
             await self._append(aggregate, metadata)
         if context.idempotency is not None:
@@ -120,6 +135,36 @@ class UnitOfWork:
             new_events=aggregate.pending,
             metadata=metadata,
             summary=aggregate.summary(),
-            snapshot=Snapshot(after, aggregate.snapshot_state()) if due else None,
+            snapshot=Snapshot(after, _snapshot_state(aggregate)) if due else None,
         )
+        for pending in aggregate.pending:
+            aggregate.saw_business_time(pending.occurred_at)
         aggregate.pending = []
+
+
+def _check_business_time(changed: list[Aggregate]) -> None:
+    """A caller's `occurred_at` is refused before anything is stored if it breaks the platform rule."""
+    at = _caller_business_time.get()
+    _caller_business_time.set(None)  # it is this command's
+    if at is None:
+        return
+    now = datetime.now(UTC)
+    for aggregate in changed:
+        require_business_time(at, last=aggregate.last_occurred_at, now=now)
+
+
+def _snapshot_state(aggregate: Aggregate) -> dict[str, Any]:
+    """The aggregate's snapshot with the latest business time so far (taken while its new events are pending)."""
+    times = [pending.occurred_at for pending in aggregate.pending]
+    if aggregate.last_occurred_at is not None:
+        times.append(aggregate.last_occurred_at)
+    return {**aggregate.snapshot_state(), _SNAPSHOT_LAST_OCCURRED_AT: max(times).isoformat()}
+
+
+def _restore(aggregate: Aggregate, snapshot: Snapshot) -> None:
+    state = dict(snapshot.state)
+    last = state.pop(_SNAPSHOT_LAST_OCCURRED_AT, None)
+    aggregate.restore_state(state)
+    aggregate.version = snapshot.version
+    if last is not None:
+        aggregate.saw_business_time(datetime.fromisoformat(last))

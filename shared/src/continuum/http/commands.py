@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Response
 
+from continuum.eventstore.uow import hold_to_business_time
 from continuum.http.auth import Principal, Role, authenticate, requires
 from continuum.http.conditional import etag
 from continuum.http.problems import ProblemError, error_responses
@@ -31,15 +32,18 @@ def readable(errors: tuple[int, ...] = (401, 403, 404, 422)) -> dict[str, Any]:
 
 
 def business_time(caller: Principal, requested: datetime | None) -> datetime:
-    """When the command happened: now, or `occurred_at` when an `integration` or `admin` caller imports history."""
+    """When the command happened: now, or `occurred_at` when an `integration` or `admin` caller imports history.
+
+    Its commit then holds it to the platform's business-time rule (`continuum.domain.require_business_time`).
+    """
     if requested is None:
-        return datetime.now(UTC)
+        return hold_to_business_time(datetime.now(UTC))
     if not caller.roles & BUSINESS_TIME_ROLES:
         raise ProblemError(
             403, "occurred-at-not-allowed", "Not allowed",
             "only the integration and admin roles may set occurred_at (importing history)",
         )
-    return requested
+    return hold_to_business_time(requested)
 
 
 def in_person(caller: Principal) -> str | None:

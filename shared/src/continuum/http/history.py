@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from continuum.eventstore.store import RecordedEvent
-
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 12, 31, tzinfo=UTC) - timedelta(days=400)  # room for windows computed after it
+from continuum.http.dates import CALENDAR, BusinessDateTime, UtcDateTime
 
 AsOf = Annotated[
-    AwareDatetime | None,
-    AfterValidator(lambda when: _within_calendar(when)),
-    Query(description="RFC 3339 business time with offset (years 1900–9999): the state as it stood then.",
+    BusinessDateTime | None,
+    Query(description=f"RFC 3339 business time with a UTC offset ({CALENDAR}): the state as it stood then.",
           examples=["2026-01-31T23:59:59Z"]),
 ]
-
-
-def _within_calendar(when: datetime | None) -> datetime | None:
-    if when is not None and not EARLIEST <= when <= LATEST:
-        raise ValueError("as_of must lie between 1900 and 9999")
-    return when
 
 
 class HistoryEntry(BaseModel):
@@ -33,8 +23,8 @@ class HistoryEntry(BaseModel):
     event_id: UUID
     event_type: str = Field(examples=["ProjectProposed"])
     schema_version: int = Field(examples=[1])
-    occurred_at: datetime
-    recorded_at: datetime
+    occurred_at: UtcDateTime
+    recorded_at: UtcDateTime
     data: dict[str, Any]
     metadata: dict[str, Any]
 

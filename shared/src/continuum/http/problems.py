@@ -159,7 +159,8 @@ async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
         return problem_response(403, "forbidden", "Not allowed", error.detail, instance=request.url.path,
                                 rule=error.rule)
     return problem_response(
-        409, "rule-violated", "Domain rule violated", error.detail, instance=request.url.path, rule=error.rule
+        409, "rule-violated", "Domain rule violated", error.detail, instance=request.url.path, rule=error.rule,
+        field=getattr(error, "field", None),  # the input the rule refused, when it is one (`occurred_at`)
     )
 
 
