@@ -25,7 +25,7 @@ from metrics_svc.api.dashboard_schemas import (
     ServiceWeekView,
 )
 from metrics_svc.api.routes import WindowDays
-from metrics_svc.api.schemas import ServiceKpisView, number
+from metrics_svc.api.schemas import ServiceKpisView, number, problems_of
 from metrics_svc.dashboard import read_model
 
 STATIC = Path(__file__).parents[1] / "dashboard" / "static"
@@ -69,44 +69,48 @@ def dashboard_router() -> APIRouter:
                        cursor: Cursor = None) -> Page[ServiceKpisView]:
         """Every service metrics knows of (incidents or an SLA), with its KPIs over the window."""
         moment = _now(as_of)
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             ids, after = read_model.page_of(await read_model.service_ids(conn), after=_after(cursor), limit=limit)
-            items = [ServiceKpisView.of(await queries.service_report(conn, i, days=window, as_of=moment), window)
-                     for i in ids]
+            reports = await queries.service_reports(conn, ids, days=window, as_of=moment)
+        items = [ServiceKpisView.of(report, window) for report in reports]
         return Page[ServiceKpisView](items=items, next_cursor=_next(after))
 
     @router.get("/services/{service_id}/weekly", **readable())
     async def service_weekly(service_id: UUID, request: Request, weeks: Weeks = 12, as_of: AsOf = None
                              ) -> ServiceWeeklyView:
         """Incidents, MTTR, SLA compliance and availability week by week."""
-        async with request.app.state.engine.connect() as conn:
-            series = await read_model.service_weeks(conn, service_id, weeks=weeks, as_of=_now(as_of))
-        return ServiceWeeklyView(service_id=service_id, weeks=[ServiceWeekView.of(w) for w in series])
+        async with queries.snapshot(request.app.state.engine) as conn:
+            series, problems = await read_model.service_weeks(conn, service_id, weeks=weeks, as_of=_now(as_of))
+        problems += [p for week in series for p in week.problems if p not in problems]
+        return ServiceWeeklyView(service_id=service_id, weeks=[ServiceWeekView.of(w) for w in series],
+                                 problems=problems_of(problems))
 
     @router.get("/projects", **readable())
     async def projects(request: Request, as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None
                        ) -> Page[ProjectSummaryView]:
         """Every project metrics knows of, with its earned value as of `as_of`."""
         moment = _now(as_of)
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             ids, after = read_model.page_of(await read_model.project_ids(conn), after=_after(cursor), limit=limit)
-            items = [ProjectSummaryView.of_entry(await read_model.project_entry(conn, i, as_of=moment)) for i in ids]
+            entries = await read_model.project_entries(conn, ids, as_of=moment)
+        items = [ProjectSummaryView.of_entry(entry) for entry in entries]
         return Page[ProjectSummaryView](items=items, next_cursor=_next(after))
 
     @router.get("/projects/{project_id}/earned-value", **readable())
     async def earned_value(project_id: UUID, request: Request, as_of: AsOf = None) -> EarnedValueSeriesView:
         """PV, EV and AC over time: PV along the whole plan, EV and AC up to as_of."""
         moment = _now(as_of)
-        async with request.app.state.engine.connect() as conn:
-            bac, points = await read_model.earned_value_series(conn, project_id, as_of=moment)
-        return EarnedValueSeriesView(project_id=project_id, as_of=moment, bac=number(bac),
-                                     points=[EarnedValuePointView.of(p) for p in points])
+        async with queries.snapshot(request.app.state.engine) as conn:
+            series = await read_model.earned_value_series(conn, project_id, as_of=moment)
+        return EarnedValueSeriesView(project_id=project_id, as_of=moment, bac=number(series.bac),
+                                     points=[EarnedValuePointView.of(p) for p in series.points],
+                                     problems=problems_of(series.problems))
 
     @router.get("/handovers", **readable())
     async def handovers(request: Request, as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None
                         ) -> Page[HandoverSummaryView]:
         """Every handover metrics knows of, with readiness and transition figures."""
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             entries = await read_model.handover_entries(conn, as_of=_now(as_of))
         by_id = {entry.fact.handover_id: entry for entry in entries}
         ids, after = read_model.page_of(list(by_id), after=_after(cursor), limit=limit)

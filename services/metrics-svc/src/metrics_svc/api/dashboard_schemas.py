@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from metrics_svc.api.schemas import FigureView, HandoverKpisView, ProjectKpisView, number
+from metrics_svc.api.schemas import FigureView, HandoverKpisView, ProblemView, ProjectKpisView, number, problems_field
 from metrics_svc.dashboard.read_model import EarnedValuePoint, HandoverEntry, ProjectEntry, ServiceWeek
 
 
@@ -30,6 +30,7 @@ class ServiceWeekView(BaseModel):
 class ServiceWeeklyView(BaseModel):
     service_id: UUID
     weeks: list[ServiceWeekView] = Field(description="Whole weeks ending at as_of, oldest first.")
+    problems: list[ProblemView] = problems_field()
 
 
 class ProjectSummaryView(ProjectKpisView):
@@ -65,6 +66,7 @@ class EarnedValueSeriesView(BaseModel):
     bac: float | None = Field(examples=[100000])
     points: list[EarnedValuePointView] = Field(
         description="From the project's first fact to its last planned milestone (or as_of), weekly or coarser.")
+    problems: list[ProblemView] = problems_field()
 
 
 class HandoverSummaryView(HandoverKpisView):

@@ -55,25 +55,25 @@ def kpi_router() -> APIRouter:
     @router.get("/services/{service_id}", **readable())
     async def service(service_id: UUID, request: Request, window: WindowDays = 30, as_of: AsOf = None
                       ) -> ServiceKpisView:
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             report = await queries.service_report(conn, service_id, days=window, as_of=_now(as_of))
         return ServiceKpisView.of(report, window)
 
     @router.get("/projects/{project_id}", **readable())
     async def project(project_id: UUID, request: Request, as_of: AsOf = None) -> ProjectKpisView:
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             earned = await queries.project_report(conn, project_id, as_of=_now(as_of))
         return ProjectKpisView.of(project_id, earned)
 
     @router.get("/handovers/{handover_id}", **readable())
     async def handover(handover_id: UUID, request: Request, as_of: AsOf = None) -> HandoverKpisView:
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             kpis = await queries.handover_report(conn, handover_id, as_of=_now(as_of))
         return HandoverKpisView.of(handover_id, kpis)
 
     @router.get("/portfolio", **readable())
     async def portfolio(request: Request, window: WindowDays = 30, as_of: AsOf = None) -> PortfolioView:
-        async with request.app.state.engine.connect() as conn:
+        async with queries.snapshot(request.app.state.engine) as conn:
             report = await queries.portfolio_report(conn, days=window, as_of=_now(as_of))
         return PortfolioView.of(report, window)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,12 +13,39 @@ from pydantic import AwareDatetime, BaseModel, Field
 from metrics_svc.domain.handover_kpis import HandoverKpis, LoopKpis
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.domain.project_kpis import EarnedValue
-from metrics_svc.domain.windows import Figure, Window
-from metrics_svc.queries import PortfolioReport, ServiceReport
+from metrics_svc.domain.windows import Figure, Problem, Window
+from metrics_svc.queries import ItemProblem, PortfolioReport, ServiceReport
 
 
 def number(value: Decimal | None) -> float | None:
-    return None if value is None else round(float(value), 4)
+    """A decimal as a JSON number; None for none, and for what JSON cannot carry (NaN, ±infinity, overflow)."""
+    if value is None or not Decimal(value).is_finite():
+        return None
+    shown = round(float(value), 4)
+    return shown if math.isfinite(shown) else None
+
+
+class ProblemView(BaseModel):
+    """Why this item's KPIs rest on less than its stored facts: the item is still answered, the rest intact."""
+
+    figure: str | None = Field(description="The figure left null (null: the fact below was left out of every "
+                               "figure).", examples=["mttr_minutes"])
+    fact: str | None = Field(description="The stored fact left out, if one was.",
+                             examples=["incident 6f1c0e0e-8a43-4c1e-9b43-2f0d2f8c0a11 opened_at"])
+    reason: str = Field(examples=["opened_at is -infinity, outside 1900–9999: left out of the figures"])
+
+    @classmethod
+    def of(cls, problem: Problem) -> ProblemView:
+        return cls(figure=problem.figure, fact=problem.fact, reason=problem.reason)
+
+
+def problems_of(problems) -> list[ProblemView]:
+    return [ProblemView.of(p) for p in problems]
+
+
+def problems_field():  # a Field of its own per model
+    return Field(default_factory=list, description="Figures that could not be computed and stored facts left out "
+                 "for this item, each with its reason; empty when every fact was usable.")
 
 
 class FigureView(BaseModel):
@@ -73,6 +101,7 @@ class ServiceKpisView(BaseModel):
         description="Items in the service's improvement register (service-svc's ImprovementPlanned) by as_of.",
         examples=[3])
     improvements_implemented: int = Field(description="Of those, the ones implemented by as_of.", examples=[1])
+    problems: list[ProblemView] = problems_field()
 
     @classmethod
     def of(cls, report: ServiceReport, days: int) -> ServiceKpisView:
@@ -89,7 +118,7 @@ class ServiceKpisView(BaseModel):
             change_success_rate_pct=FigureView.of(k.change_success_rate_pct), tco=FigureView.of(k.tco),
             incident_reduction_pct=FigureView.of(k.incident_reduction_pct),
             improvements_planned=report.improvements_planned, improvements_implemented=report.improvements_implemented,
-            name=report.name,
+            name=report.name, problems=problems_of(report.problems),
         )
 
 
@@ -103,11 +132,12 @@ class ProjectKpisView(BaseModel):
     as_of: datetime
     based_on: int = Field(description="Milestones, progress records and costs it rests on.", examples=[9])
     bac: float | None = Field(examples=[100000])
-    pv: float = Field(examples=[40000])
-    ev: float = Field(examples=[35000])
-    ac: float = Field(examples=[38000])
-    sv: float = Field(examples=[-5000])
-    cv: float = Field(examples=[-3000])
+    pv: float | None = Field(description="Null only when the stored facts make it fail (see problems).",
+                             examples=[40000])
+    ev: float | None = Field(examples=[35000])
+    ac: float | None = Field(examples=[38000])
+    sv: float | None = Field(examples=[-5000])
+    cv: float | None = Field(examples=[-3000])
     spi: float | None = Field(examples=[0.875])
     cpi: float | None = Field(examples=[0.921])
     eac: float | None = Field(examples=[108571.43])
@@ -115,6 +145,7 @@ class ProjectKpisView(BaseModel):
     milestones_missed_pct: float | None = Field(examples=[50])
     budget_deviation_pct: float | None = Field(description="(EAC − BAC) / BAC.", examples=[8.57])
     milestones: list[MilestoneVarianceView]
+    problems: list[ProblemView] = problems_field()
 
     @classmethod
     def of(cls, project_id: UUID, ev: EarnedValue) -> ProjectKpisView:
@@ -125,7 +156,7 @@ class ProjectKpisView(BaseModel):
                    budget_deviation_pct=n(ev.budget_deviation_pct),
                    milestones=[MilestoneVarianceView(milestone_id=m.milestone_id,
                                                      schedule_variance_days=m.schedule_variance_days)
-                               for m in ev.milestones])
+                               for m in ev.milestones], problems=problems_of(ev.problems))
 
 
 class HandoverKpisView(BaseModel):
@@ -139,6 +170,7 @@ class HandoverKpisView(BaseModel):
     early_life_incidents: FigureView
     early_life_incident_rate_per_week: FigureView
     rejections: int = Field(examples=[1])
+    problems: list[ProblemView] = problems_field()
 
     @classmethod
     def of(cls, handover_id: UUID, k: HandoverKpis) -> HandoverKpisView:
@@ -146,7 +178,7 @@ class HandoverKpisView(BaseModel):
                    readiness_score=number(k.readiness_score), days_in_transition=number(k.days_in_transition),
                    early_life_incidents=FigureView.of(k.early_life_incidents),
                    early_life_incident_rate_per_week=FigureView.of(k.early_life_incident_rate_per_week),
-                   rejections=k.rejections)
+                   rejections=k.rejections, problems=problems_of(k.problems))
 
 
 class LoopView(BaseModel):
@@ -161,6 +193,15 @@ class LoopView(BaseModel):
         return cls(**{**loop.__dict__, "benefits_realized_pct": number(loop.benefits_realized_pct)})
 
 
+class ItemProblemView(ProblemView):
+    kind: str = Field(description="service, project or handover", examples=["project"])
+    id: UUID
+
+    @classmethod
+    def of_item(cls, item: ItemProblem) -> ItemProblemView:
+        return cls(kind=item.kind, id=item.id, **ProblemView.of(item.problem).model_dump())
+
+
 class PortfolioView(BaseModel):
     window: WindowView
     services: int = Field(examples=[12])
@@ -173,11 +214,14 @@ class PortfolioView(BaseModel):
     handovers_accepted: int = Field(examples=[2])
     handovers_rejected: int = Field(description="Rejections counted over all handovers.", examples=[1])
     loop: LoopView
+    problems: list[ItemProblemView] = Field(
+        default_factory=list, description="Each service, project or handover whose KPIs rest on less than its "
+        "facts, and why; the totals leave out the figures named here.")
 
     @classmethod
     def of(cls, report: PortfolioReport, days: int) -> PortfolioView:
         def total(values) -> float:
-            return float(sum(values, Decimal(0)))
+            return number(sum((v for v in values if v is not None), Decimal(0))) or 0.0
 
         return cls(
             window=WindowView.of(report.window, days), services=len(report.services),
@@ -186,6 +230,7 @@ class PortfolioView(BaseModel):
             ac=total(p.ac for p in report.projects), handovers=len(report.handovers),
             handovers_accepted=sum(1 for h in report.handovers if h.accepted),
             handovers_rejected=sum(h.rejections for h in report.handovers), loop=LoopView.of(report.loop),
+            problems=[ItemProblemView.of_item(p) for p in report.problems],
         )
 
 

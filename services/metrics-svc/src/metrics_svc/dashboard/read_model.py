@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -14,9 +14,9 @@ from continuum.domain import NotFound
 from metrics_svc import queries
 from metrics_svc.domain.facts import HandoverFact, ProjectFact
 from metrics_svc.domain.handover_kpis import HandoverKpis, handover_kpis
-from metrics_svc.domain.project_kpis import EarnedValue, project_kpis
-from metrics_svc.domain.service_kpis import availability, mttr, opened_in, sla_compliance
-from metrics_svc.domain.windows import Figure, Window
+from metrics_svc.domain.project_kpis import EarnedValue, project_kpis, usable_project
+from metrics_svc.domain.service_kpis import availability, mttr, opened_in, sla_compliance, usable_incidents
+from metrics_svc.domain.windows import Figure, Problem, Window, computed
 from metrics_svc.projection import reads
 from metrics_svc.projection.projector import midnight
 from metrics_svc.projection.tables import LIVE
@@ -31,6 +31,7 @@ class ServiceWeek:
     mttr_minutes: Figure
     sla_compliance_pct: Figure
     availability_pct: Figure
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,13 @@ class EarnedValuePoint:
     pv: Decimal
     ev: Decimal | None  # None after as_of: nothing is earned or spent in the future
     ac: Decimal | None
+
+
+@dataclass(frozen=True)
+class EarnedValueSeries:
+    bac: Decimal | None
+    points: list[EarnedValuePoint]
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,28 @@ async def service_ids(conn: AsyncConnection) -> list[UUID]:
     return await reads.service_ids(conn, LIVE)
 
 
-async def service_weeks(conn: AsyncConnection, service_id: UUID, *, weeks: int, as_of: datetime) -> list[ServiceWeek]:
-    """Weekly incidents, MTTR, SLA compliance and availability for the whole weeks ending at `as_of`."""
+async def service_weeks(conn: AsyncConnection, service_id: UUID, *, weeks: int, as_of: datetime
+                        ) -> tuple[list[ServiceWeek], list[Problem]]:
+    """Weekly incidents, MTTR, SLA compliance and availability for the whole weeks ending at `as_of`, each figure
+    on its own; the incidents no figure may use are named once in the problems."""
     incidents = await reads.incidents_of(conn, LIVE, service_id)
-    if not incidents and await reads.sla_of(conn, LIVE, service_id) is None:
+    if not incidents and await reads.sla_of(conn, LIVE, service_id) is None \
+            and service_id not in await reads.names_of(conn, LIVE, [service_id]):
         raise NotFound("Service", service_id)
-    return [ServiceWeek(week, len(opened_in(week, incidents)), mttr(week, incidents), sla_compliance(week, incidents),
-                        availability(week, incidents))
-            for week in Window.ending(as_of, days=7 * weeks).weeks()]
+    problems: list[Problem] = []
+    incidents = usable_incidents(incidents, problems)
+    return [week_of(week, incidents) for week in Window.ending(as_of, days=7 * weeks).weeks()], problems
+
+
+def week_of(week: Window, incidents: list) -> ServiceWeek:
+    problems: list[Problem] = []
+
+    def figure(name: str, compute) -> Figure:
+        return computed(name, lambda: compute(week, incidents), problems, Figure(None, 0))
+
+    count = computed("incidents", lambda: len(opened_in(week, incidents)), problems, 0)
+    return ServiceWeek(week, count, figure("mttr_minutes", mttr), figure("sla_compliance_pct", sla_compliance),
+                       figure("availability_pct", availability), tuple(problems))
 
 
 async def project_ids(conn: AsyncConnection) -> list[UUID]:
@@ -85,7 +107,16 @@ async def project_entry(conn: AsyncConnection, project_id: UUID, *, as_of: datet
     if fact is None:
         raise NotFound("Project", project_id)
     title = (await reads.names_of(conn, LIVE, [project_id])).get(project_id)
-    return ProjectEntry(fact, await queries.project_report(conn, project_id, as_of=as_of), title)
+    return ProjectEntry(fact, project_kpis(fact, as_of), title)
+
+
+async def project_entries(conn: AsyncConnection, ids: list[UUID], *, as_of: datetime) -> list[ProjectEntry]:
+    """Each project on its own: one whose facts cannot be read at all is listed with its problem."""
+    def unavailable(project_id: UUID, problem: Problem) -> ProjectEntry:
+        return ProjectEntry(ProjectFact(project_id, "unknown", None, ()),
+                            queries.unavailable_project(problem, as_of=as_of))
+
+    return await queries.each_on_its_own(ids, lambda i: project_entry(conn, i, as_of=as_of), unavailable)
 
 
 def series_moments(fact: ProjectFact, as_of: datetime) -> list[datetime]:
@@ -100,20 +131,25 @@ def series_moments(fact: ProjectFact, as_of: datetime) -> list[datetime]:
     return sorted({*regular, as_of, end})  # as_of among them: the last EV and AC shown are the project's KPIs
 
 
-async def earned_value_series(conn: AsyncConnection, project_id: UUID, *, as_of: datetime
-                              ) -> tuple[Decimal | None, list[EarnedValuePoint]]:
-    """The project's BAC, and PV over the whole plan with EV and AC up to as_of."""
+async def earned_value_series(conn: AsyncConnection, project_id: UUID, *, as_of: datetime) -> EarnedValueSeries:
+    """The project's BAC, and PV over the whole plan with EV and AC up to as_of, from the facts a figure may use
+    (those left out, and a series that cannot be drawn, are named in the problems)."""
     fact = await reads.project(conn, LIVE, project_id)
     if fact is None:
         raise NotFound("Project", project_id)
-    points = []
-    for moment in series_moments(fact, as_of):
-        earned = project_kpis(fact, moment)
-        past = moment <= as_of
-        points.append(EarnedValuePoint(moment, earned.pv, earned.ev if past else None, earned.ac if past else None))
-    return fact.budget_at_completion, points
+    problems: list[Problem] = []
+    fact = usable_project(fact, problems)
+    points = computed("points", lambda: [point_of(fact, moment, as_of) for moment in series_moments(fact, as_of)],
+                      problems, [])
+    return EarnedValueSeries(fact.budget_at_completion, [p for p in points if p.pv is not None], problems)
+
+
+def point_of(fact: ProjectFact, moment: datetime, as_of: datetime) -> EarnedValuePoint:
+    earned = project_kpis(fact, moment)
+    past = moment <= as_of
+    return EarnedValuePoint(moment, earned.pv, earned.ev if past else None, earned.ac if past else None)
 
 
 async def handover_entries(conn: AsyncConnection, *, as_of: datetime) -> list[HandoverEntry]:
-    return [HandoverEntry(h, handover_kpis(h, await reads.incidents_of(conn, LIVE, h.service_id), as_of))
-            for h in sorted(await reads.handover_rows(conn, LIVE), key=lambda h: h.opened_at)]
+    return [HandoverEntry(fact, kpis) for fact, kpis in sorted(await queries.handover_reports(conn, as_of=as_of),
+                                                               key=lambda entry: entry[0].opened_at)]

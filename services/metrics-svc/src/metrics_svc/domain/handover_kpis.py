@@ -8,7 +8,17 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from metrics_svc.domain.facts import CriterionFact, HandoverFact, IncidentFact
-from metrics_svc.domain.windows import Figure, Window, ratio_pct
+from metrics_svc.domain.service_kpis import usable_incidents
+from metrics_svc.domain.windows import (
+    Figure,
+    Problem,
+    Window,
+    computed,
+    ratio_pct,
+    unusable_fact,
+    usable_amount,
+    usable_moment,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class HandoverKpis:
     early_life_incidents: Figure
     early_life_incident_rate_per_week: Figure
     rejections: int
+    problems: tuple[Problem, ...] = ()
 
 
 def early_life(handover: HandoverFact, as_of: datetime) -> Window | None:
@@ -40,20 +51,51 @@ def readiness_in_transition(criteria: Sequence[CriterionFact], as_of: datetime) 
     return (Decimal(settled) / len(known)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
-def handover_kpis(handover: HandoverFact, incidents: Sequence[IncidentFact], as_of: datetime) -> HandoverKpis:
-    accepted = handover.accepted_at is not None and handover.accepted_at <= as_of
+def usable_criteria(criteria: Sequence[CriterionFact], problems: list[Problem], *, of: str) -> list[CriterionFact]:
+    bad = [(c, name, getattr(c, name)) for c in criteria for name in ("added_at", "settled_at")
+           if not usable_moment(getattr(c, name))]
+    problems.extend(unusable_fact(f"{of} criterion {c.key}", name, value) for c, name, value in bad)
+    return [c for c in criteria if all(c is not left_out for left_out, _, _ in bad)]
+
+
+def _unusable_moments(handover: HandoverFact, problems: list[Problem]) -> bool:
+    """Names the handover's own moments no figure may use; True when its transition cannot be timed."""
+    bad = [(name, getattr(handover, name)) for name in ("opened_at", "accepted_at")
+           if not usable_moment(getattr(handover, name))]
+    problems.extend(unusable_fact(f"handover {handover.handover_id}", *field) for field in bad)
+    return bool(bad)
+
+
+def days_in_transition(handover: HandoverFact, accepted: bool, as_of: datetime) -> Decimal | None:
     until = handover.accepted_at if accepted else as_of
-    transition = Decimal((until - handover.opened_at).total_seconds()) / 86_400 if until >= handover.opened_at else None
-    period = early_life(handover, as_of)
+    return Decimal((until - handover.opened_at).total_seconds()) / 86_400 if until >= handover.opened_at else None
+
+
+def handover_kpis(handover: HandoverFact, incidents: Sequence[IncidentFact], as_of: datetime) -> HandoverKpis:
+    """The handover's figures, each on its own: a moment outside 1900–9999 leaves the figures timed by it null."""
+    problems: list[Problem] = []
+    untimed = _unusable_moments(handover, problems)
+    incidents = usable_incidents(incidents, problems)
+    criteria = usable_criteria(handover.criteria, problems, of=f"handover {handover.handover_id}")
+    accepted = handover.accepted_at is not None and handover.accepted_at <= as_of
+    period = None if untimed else computed("early_life_incidents", lambda: early_life(handover, as_of), problems, None)
     count = 0 if period is None else sum(1 for i in incidents if period.holds(i.opened_at))
-    weeks = None if period is None else period.days / 7
-    rate = None if not weeks else Decimal(count) / weeks
+    rate = None if period is None else computed("early_life_incident_rate_per_week",
+                                                lambda: Decimal(count) / (period.days / 7) if period.days else None,
+                                                problems, None)
+    score = handover.readiness_score
+    if not usable_amount(score):
+        problems.append(unusable_fact(f"handover {handover.handover_id}", "readiness_score", score))
+        score = None
     return HandoverKpis(
         as_of=as_of, accepted=accepted,
-        readiness_score=handover.readiness_score if accepted else readiness_in_transition(handover.criteria, as_of),
-        days_in_transition=transition,
+        readiness_score=score if accepted else computed(
+            "readiness_score", lambda: readiness_in_transition(criteria, as_of), problems, None),
+        days_in_transition=None if untimed else computed(
+            "days_in_transition", lambda: days_in_transition(handover, accepted, as_of), problems, None),
         early_life_incidents=Figure(None if period is None else Decimal(count), count),
         early_life_incident_rate_per_week=Figure(rate, count), rejections=handover.rejections,
+        problems=tuple(problems),
     )
 
 

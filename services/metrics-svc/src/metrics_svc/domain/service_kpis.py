@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from metrics_svc.domain.facts import ChangeFact, CostFact, ImprovementFact, IncidentFact
-from metrics_svc.domain.windows import Figure, Window, count_in, mean, minutes_between, ratio_pct
+from metrics_svc.domain.windows import (
+    Figure,
+    Problem,
+    Window,
+    computed,
+    count_in,
+    mean,
+    minutes_between,
+    ratio_pct,
+    unusable_fact,
+    usable_amount,
+    usable_costs,
+    usable_moment,
+)
+
+INCIDENT_MOMENTS = ("opened_at", "acknowledged_at", "resolved_at", "csat_at")
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,33 @@ class ServiceKpis:
     change_success_rate_pct: Figure
     tco: Figure
     incident_reduction_pct: Figure
+    problems: tuple[Problem, ...] = ()
+
+    @classmethod
+    def unavailable(cls, window: Window, problem: Problem) -> ServiceKpis:
+        """Every figure null, for a service whose facts could not be read at all."""
+        figures = {f.name: Figure(None, 0) for f in fields(cls) if f.type == "Figure"}
+        return cls(window=window, weekly_incidents=[], problems=(problem,), **figures)
+
+
+def usable_incidents(incidents: Sequence[IncidentFact], problems: list[Problem]) -> list[IncidentFact]:
+    """The incidents every figure may use; each one left out (a moment outside 1900–9999) is named in `problems`."""
+    usable = []
+    for incident in incidents:
+        bad = [(name, getattr(incident, name)) for name in INCIDENT_MOMENTS
+               if not usable_moment(getattr(incident, name))]
+        if not usable_amount(incident.outage_minutes):
+            bad.append(("outage_minutes", incident.outage_minutes))
+        problems.extend(unusable_fact(f"incident {incident.incident_id}", *field) for field in bad)
+        if not bad:
+            usable.append(incident)
+    return usable
+
+
+def usable_changes(changes: Sequence[ChangeFact], problems: list[Problem]) -> list[ChangeFact]:
+    problems.extend(unusable_fact(f"change {c.change_id}", "implemented_at", c.implemented_at)
+                    for c in changes if not usable_moment(c.implemented_at))
+    return [c for c in changes if usable_moment(c.implemented_at)]
 
 
 def opened_in(window: Window, incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
@@ -131,24 +173,35 @@ class ImprovementRegister:
 
 def improvement_register(as_of: datetime, improvements: Sequence[ImprovementFact]) -> ImprovementRegister:
     """The service's improvement register as of a moment: items planned by then, and of those the implemented."""
-    planned = [i for i in improvements if i.planned_at is not None and i.planned_at < as_of]
+    known = [i for i in improvements if usable_moment(i.planned_at) and usable_moment(i.implemented_at)]
+    planned = [i for i in known if i.planned_at is not None and i.planned_at < as_of]
     implemented = [i for i in planned if i.implemented_at is not None and i.implemented_at < as_of]
     return ImprovementRegister(len(planned), len(implemented))
 
 
 def service_kpis(window: Window, *, incidents: Sequence[IncidentFact], changes: Sequence[ChangeFact],
                  operating_costs: Sequence[CostFact], project_costs: Sequence[CostFact]) -> ServiceKpis:
+    """Every figure on its own: a stored fact no figure can use is left out, a figure that fails is null, and
+    `problems` says which and why."""
+    problems: list[Problem] = []
+    incidents = usable_incidents(incidents, problems)
+    changes = usable_changes(changes, problems)
+    costs = (usable_costs(operating_costs, problems, of="service"), usable_costs(project_costs, problems, of="project"))
+
+    def figure(name: str, compute) -> Figure:
+        return computed(name, compute, problems, Figure(None, 0))
+
     return ServiceKpis(
         window=window,
-        mtta_minutes=mtta(window, incidents),
-        mttr_minutes=mttr(window, incidents),
-        incident_count=incident_count(window, incidents),
-        weekly_incidents=weekly_incidents(window, incidents),
-        sla_compliance_pct=sla_compliance(window, incidents),
-        availability_pct=availability(window, incidents),
-        csat_pct=csat(window, incidents),
-        change_success_rate_pct=change_success_rate(window, changes),
-        tco=tco(window, operating_costs, project_costs),
-        incident_reduction_pct=incident_reduction(window, incidents),
+        mtta_minutes=figure("mtta_minutes", lambda: mtta(window, incidents)),
+        mttr_minutes=figure("mttr_minutes", lambda: mttr(window, incidents)),
+        incident_count=figure("incident_count", lambda: incident_count(window, incidents)),
+        weekly_incidents=computed("weekly_incidents", lambda: weekly_incidents(window, incidents), problems, []),
+        sla_compliance_pct=figure("sla_compliance_pct", lambda: sla_compliance(window, incidents)),
+        availability_pct=figure("availability_pct", lambda: availability(window, incidents)),
+        csat_pct=figure("csat_pct", lambda: csat(window, incidents)),
+        change_success_rate_pct=figure("change_success_rate_pct", lambda: change_success_rate(window, changes)),
+        tco=figure("tco", lambda: tco(window, *costs)),
+        incident_reduction_pct=figure("incident_reduction_pct", lambda: incident_reduction(window, incidents)),
+        problems=tuple(problems),
     )
-

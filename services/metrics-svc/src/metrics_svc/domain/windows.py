@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
+
+from metrics_svc.domain.facts import CostFact
 
 WINDOW_DAYS = (7, 30, 90)
 MINUTES_PER_DAY = Decimal(24 * 60)
+# DESIGN §4: business time lies within 1900–9999. PostgreSQL's ±infinity comes back as datetime.min/max, which
+# fall outside: a stored fact carrying one is left out of the figures and reported, never compared or subtracted.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+INFINITY = datetime.max.replace(tzinfo=UTC)
+# What computing one figure from odd but storable facts can raise (overflowing dates, decimal limits, NaN, a
+# malformed id in a JSON column): caught per figure or per item, so that one item never fails a list.
+COMPUTE_ERRORS = (ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,3 +82,62 @@ def minutes_between(start: datetime, end: datetime) -> Decimal:
 
 def count_in(window: Window, moments: Iterable[datetime | None]) -> int:
     return sum(1 for moment in moments if window.holds(moment))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one item's KPIs rest on less than its stored facts: a fact left out, or a figure left null."""
+
+    reason: str
+    figure: str | None = None  # the figure left null (None: the fact was left out of every figure)
+    fact: str | None = None  # the stored fact left out, e.g. "incident <id> opened_at"
+
+
+def usable_moment(moment: datetime | None) -> bool:
+    """A moment a figure may use: absent, or within 1900–9999 and not ±infinity (naive counts as UTC)."""
+    if moment is None:
+        return True
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return EARLIEST <= aware < INFINITY
+
+
+def usable_day(day: date | None) -> bool:
+    return day is None or EARLIEST.date() <= day < date.max
+
+
+def usable_amount(amount: Decimal | None) -> bool:
+    return amount is None or Decimal(amount).is_finite()
+
+
+def unusable_fact(fact: str, field: str, value: object) -> Problem:
+    """A stored fact left out of the figures, and why (`fact` names the item's fact, e.g. "incident <id>")."""
+    if isinstance(value, datetime | date):
+        naive = value.replace(tzinfo=None) if isinstance(value, datetime) else value
+        shown = {datetime.max: "infinity", datetime.min: "-infinity", date.max: "infinity",
+                 date.min: "-infinity"}.get(naive, value.isoformat())
+        reason = f"{field} is {shown}, outside 1900–9999: left out of the figures"
+    else:
+        reason = f"{field} is {value}, not a finite number: left out of the figures"
+    return Problem(reason, fact=f"{fact} {field}")
+
+
+def computed(figure: str, compute: Callable[[], T], problems: list[Problem], fallback: T) -> T:
+    """One figure, computed on its own: if the facts make it fail, the fallback and a problem naming it."""
+    try:
+        return compute()
+    except COMPUTE_ERRORS as error:
+        problems.append(Problem(f"could not be computed from the stored facts ({type(error).__name__})",
+                                figure=figure))
+        return fallback
+
+
+def usable_costs(costs: Sequence[CostFact], problems: list[Problem], *, of: str) -> list[CostFact]:
+    """The costs TCO (or AC) may use; each one left out (a date outside 1900–9999, an amount not finite) is named."""
+    usable = []
+    for cost in costs:
+        bad = [] if usable_moment(cost.incurred_at) else [("incurred_at", cost.incurred_at)]
+        bad += [] if usable_amount(cost.amount) else [("amount", cost.amount)]
+        problems.extend(unusable_fact(f"{of} {cost.owner_id} cost", *field) for field in bad)
+        if not bad:
+            usable.append(cost)
+    return usable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from uuid import UUID
 
@@ -31,9 +31,20 @@ async def _rows(conn: AsyncConnection, query: sa.Select) -> list[sa.Row]:
     return list((await conn.execute(query)).all())
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """A moment as the domain may compare it: asyncpg gives ±infinity back naive (datetime.min/max); as UTC, they
+    compare with every other moment, and the KPI functions then leave them out as outside 1900–9999."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _fields(row: sa.Row) -> dict:
+    """A row's columns by name, every moment timezone-aware."""
+    return {name: aware(value) if isinstance(value, datetime) else value for name, value in row._mapping.items()}
+
+
 async def incidents_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[IncidentFact]:
     query = sa.select(t.incidents).where(t.incidents.c.service_id == service_id).order_by(t.incidents.c.opened_at)
-    return [IncidentFact(**row._mapping) for row in await _rows(conn, query)]
+    return [IncidentFact(**_fields(row)) for row in await _rows(conn, query)]
 
 
 async def incidents_touching(conn: AsyncConnection, t: FactTables,
@@ -45,7 +56,7 @@ async def incidents_touching(conn: AsyncConnection, t: FactTables,
     rows = await conn.execute(_touching(t.incidents), {"ids": list(since), "sinces": list(since.values())})
     found: dict[UUID, list[IncidentFact]] = defaultdict(list)
     for row in rows:
-        found[row.service_id].append(IncidentFact(**row._mapping))
+        found[row.service_id].append(IncidentFact(**_fields(row)))
     return found
 
 
@@ -70,12 +81,12 @@ async def latest_incident_moments(conn: AsyncConnection, t: FactTables,
     latest = sa.func.greatest(sa.func.max(c.opened_at), sa.func.max(c.acknowledged_at),
                               sa.func.max(c.resolved_at), sa.func.max(c.csat_at))
     query = sa.select(c.service_id, latest).where(c.service_id.in_(service_ids)).group_by(c.service_id)
-    return dict(await _rows(conn, query))
+    return {service_id: aware(moment) for service_id, moment in await _rows(conn, query)}
 
 
 async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ImprovementFact]:
     query = sa.select(t.improvements).where(t.improvements.c.service_id == service_id)
-    return [ImprovementFact(**row._mapping) for row in await _rows(conn, query)]
+    return [ImprovementFact(**_fields(row)) for row in await _rows(conn, query)]
 
 
 async def names_of(conn: AsyncConnection, t: FactTables, ids: list[UUID]) -> dict[UUID, str]:
@@ -90,18 +101,18 @@ async def sla_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> SlaF
 
 async def slas_of(conn: AsyncConnection, t: FactTables, service_ids: Collection[UUID]) -> dict[UUID, SlaFact]:
     query = sa.select(t.slas).where(t.slas.c.service_id.in_(service_ids))
-    return {row.service_id: SlaFact(**row._mapping) for row in await _rows(conn, query)}
+    return {row.service_id: SlaFact(**_fields(row)) for row in await _rows(conn, query)}
 
 
 async def changes_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ChangeFact]:
     query = sa.select(t.changes).where(t.changes.c.service_id == service_id)
-    return [ChangeFact(**row._mapping) for row in await _rows(conn, query)]
+    return [ChangeFact(**_fields(row)) for row in await _rows(conn, query)]
 
 
 async def operating_costs_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[CostFact]:
     c = t.operating_costs.c
     query = sa.select(c.service_id, c.amount, c.incurred_at).where(c.service_id == service_id)
-    return [CostFact(*row) for row in await _rows(conn, query)]
+    return [CostFact(row[0], row[1], aware(row[2])) for row in await _rows(conn, query)]
 
 
 async def delivering_project_costs(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[CostFact]:
@@ -110,7 +121,7 @@ async def delivering_project_costs(conn: AsyncConnection, t: FactTables, service
     query = (sa.select(c.project_id, c.amount, c.incurred_at)
              .join_from(t.project_costs, t.projects, c.project_id == p.project_id)
              .where(p.target_service_ids.contains([str(service_id)])))
-    return [CostFact(*row) for row in await _rows(conn, query)]
+    return [CostFact(row[0], row[1], aware(row[2])) for row in await _rows(conn, query)]
 
 
 async def project(conn: AsyncConnection, t: FactTables, project_id: UUID) -> ProjectFact | None:
@@ -127,8 +138,9 @@ async def project(conn: AsyncConnection, t: FactTables, project_id: UUID) -> Pro
         project_id=row.project_id, origin=row.origin, opportunity_id=row.opportunity_id,
         target_service_ids=tuple(UUID(s) for s in row.target_service_ids),
         budget_at_completion=row.budget_at_completion, baselined=row.baselined,
-        milestones=tuple(MilestoneFact(*r) for r in milestones), progress=tuple(ProgressFact(*r) for r in progress),
-        costs=tuple(CostFact(*r) for r in costs),
+        milestones=tuple(MilestoneFact(*r) for r in milestones),
+        progress=tuple(ProgressFact(r[0], r[1], aware(r[2])) for r in progress),
+        costs=tuple(CostFact(r[0], r[1], aware(r[2])) for r in costs),
     )
 
 
@@ -137,7 +149,7 @@ async def handover(conn: AsyncConnection, t: FactTables, handover_id: UUID) -> H
     if row is None:
         return None
     criteria = await _criteria(conn, t, t.criteria.c.handover_id == handover_id)
-    return HandoverFact(**row._mapping, criteria=tuple(criteria.get(handover_id, ())))
+    return HandoverFact(**_fields(row), criteria=tuple(criteria.get(handover_id, ())))
 
 
 async def _criteria(conn: AsyncConnection, t: FactTables, where: sa.ColumnElement[bool] | None = None
@@ -146,7 +158,7 @@ async def _criteria(conn: AsyncConnection, t: FactTables, where: sa.ColumnElemen
     query = sa.select(c.handover_id, c.key, c.mandatory, c.added_at, c.settled_at).order_by(c.added_at, c.key)
     found: dict[UUID, list[CriterionFact]] = defaultdict(list)
     for row in await _rows(conn, query if where is None else query.where(where)):
-        found[row.handover_id].append(CriterionFact(row.key, row.mandatory, row.added_at, row.settled_at))
+        found[row.handover_id].append(CriterionFact(row.key, row.mandatory, aware(row.added_at), aware(row.settled_at)))
     return found
 
 
@@ -161,5 +173,5 @@ async def service_ids(conn: AsyncConnection, t: FactTables) -> list[UUID]:
 
 async def handover_rows(conn: AsyncConnection, t: FactTables) -> list[HandoverFact]:
     criteria = await _criteria(conn, t)
-    return [HandoverFact(**row._mapping, criteria=tuple(criteria.get(row.handover_id, ())))
+    return [HandoverFact(**_fields(row), criteria=tuple(criteria.get(row.handover_id, ())))
             for row in await _rows(conn, sa.select(t.handovers))]
