@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -15,6 +16,7 @@ from continuum.kafka.topics import ensure_topics, events_topic
 from continuum.service import build_service_app
 from project_svc.bootstrap import SPEC, service_parts
 from project_svc.config import Config
+from project_svc.service_catalog import remember_service
 from tests.support.apps import serving, settings_for
 from tests.support.kafka import read_topic
 
@@ -35,6 +37,21 @@ def client(service):
 
 
 @pytest.fixture
+def known_services(service):
+    """Make services known to project-svc as its consumer would on their ServiceRegistered (no Kafka round trip)."""
+    app = service[0]
+
+    async def register(*service_ids: str) -> None:
+        async with app.state.engine.connect() as conn:
+            for service_id in service_ids:
+                await remember_service(conn, service_id=uuid.UUID(service_id), name=f"service {service_id[:8]}",
+                                       retired=False, at=datetime.now(UTC))
+            await conn.commit()
+
+    return register
+
+
+@pytest.fixture
 def as_role(issue_token):
     def headers(*roles: str, subject: str = "tester") -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_token(*roles, subject=subject)}"}
@@ -44,7 +61,7 @@ def as_role(issue_token):
 
 @pytest.fixture
 async def producer(kafka_settings):
-    await ensure_topics(kafka_settings, [events_topic("handover"), events_topic("metrics")])
+    await ensure_topics(kafka_settings, [events_topic("handover"), events_topic("metrics"), events_topic("service")])
     producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
     await producer.start()
     yield producer

@@ -56,7 +56,7 @@ async def test_change_requests_rebaseline_and_the_parts_read_back(client, as_rol
 
 
 async def test_risks_are_scored_and_reassessed(client, as_role):
-    pm = as_role("project_manager")
+    pm = as_role("project_manager", subject="bob")
     url, _ = await executing_project(client, as_role)
     added = await client.post(f"{url}/risks", headers=pm, json={
         "title": "Key engineer leaves", "probability": 2, "impact": 5, "owner": "bob", "mitigation": "pairing"})

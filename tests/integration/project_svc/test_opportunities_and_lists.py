@@ -28,7 +28,7 @@ async def in_inbox(app, ce_id: str) -> bool:
 
 async def test_an_opportunity_becomes_one_proposed_project_however_often_delivered(service, as_role, producer):
     app, client = service
-    service_id = str(uuid4())
+    service_id = str(uuid4())  # not (yet) known to project-svc: an opportunity's proposal stands all the same
     detected = opportunity(service_id)
     key = detected["opportunity_id"]
     first = await publish(producer, ImprovementOpportunityDetectedV1, detected, key=key)
@@ -48,9 +48,10 @@ async def test_an_opportunity_becomes_one_proposed_project_however_often_deliver
     assert [item["id"] for item in listed["items"]] == [str(project_id)]
 
 
-async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_cursor(client, as_role):
+async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_cursor(client, as_role, known_services):
     pm, sponsor, viewer = as_role("service_owner"), as_role("sponsor", subject="zoe"), as_role("viewer")
     target = str(uuid4())
+    await known_services(target)
     urls = []
     for index in range(3):
         created = await client.post("/projects", headers=pm, json={
@@ -60,6 +61,7 @@ async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_c
     charter = {"goal": "g", "scope_statement": "s", "budget_at_completion": "10", "planned_start": "2026-01-01",
                "planned_end": "2026-12-31", "team": {"sponsor": "zoe", "project_manager": "bob"}}
     assert (await client.post(f"{urls[0]}/approve-charter", json=charter, headers=sponsor)).status_code == 200
+    # nobody has chartered urls[1]: it has no sponsor yet, so any sponsor may cancel it
     assert (await client.post(f"{urls[1]}/cancel", json={"reason": "duplicate"}, headers=sponsor)).status_code == 200
 
     async def ids(**params) -> list[str]:
@@ -85,9 +87,10 @@ async def test_lists_filter_by_state_sponsor_target_and_origin_and_page_with_a_c
     assert bad_state.status_code == 422
 
 
-async def test_a_retried_proposal_with_its_idempotency_key_creates_one_project(client, as_role):
+async def test_a_retried_proposal_with_its_idempotency_key_creates_one_project(client, as_role, known_services):
     headers = {**as_role("project_manager"), "Idempotency-Key": f"propose-{uuid4()}"}
     body = {"title": "once", "problem_statement": "p", "business_case": "b", "target_service_ids": [str(uuid4())]}
+    await known_services(*body["target_service_ids"])
     first = await client.post("/projects", json=body, headers=headers)
     retry = await client.post("/projects", json=body, headers=headers)
     assert first.status_code == retry.status_code == 201
@@ -100,4 +103,5 @@ async def test_a_retried_proposal_with_its_idempotency_key_creates_one_project(c
 async def test_the_asyncapi_document_lists_what_project_svc_consumes(client):
     document = (await client.get("/asyncapi.json")).json()
     addresses = {channel["address"] for channel in document["channels"].values()}
-    assert {"continuum.project.events", "continuum.handover.events", "continuum.metrics.events"} <= addresses
+    assert {"continuum.project.events", "continuum.handover.events", "continuum.metrics.events",
+            "continuum.service.events"} <= addresses

@@ -27,7 +27,8 @@ async def ok(response, status: int = 200) -> dict:
     return response.json()
 
 
-async def executing_project(client, as_role, targets=(SERVICE,)) -> tuple[str, list[str]]:
+async def executing_project(client, as_role, targets=()) -> tuple[str, list[str]]:
+    """A project of sponsor alice and project manager bob, baselined; `targets` must be known services."""
     pm, sponsor = as_role("project_manager", subject="bob"), as_role("sponsor", subject="alice")
     proposal = {"title": "Stabilise the gateway", "problem_statement": "Outages", "business_case": "Lost sales",
                 "target_service_ids": list(targets)}
@@ -54,10 +55,11 @@ async def executing_project(client, as_role, targets=(SERVICE,)) -> tuple[str, l
 
 
 async def test_a_project_goes_from_proposal_to_closed_once_its_handover_is_accepted(
-    service, client, as_role, producer, kafka_settings
+    service, client, as_role, producer, kafka_settings, known_services
 ):
     pm, sponsor = as_role("project_manager", subject="bob"), as_role("sponsor", subject="alice")
-    url, (design, rollout) = await executing_project(client, as_role)
+    await known_services(SERVICE)
+    url, (design, rollout) = await executing_project(client, as_role, targets=[SERVICE])
     progress = await ok(await client.post(f"{url}/milestones/{rollout}/record-progress",
                                           json={"percent_complete": "50"}, headers=pm))
     assert progress["id"] == rollout and progress["percent_complete"] == "50"
@@ -113,7 +115,7 @@ async def test_a_project_goes_from_proposal_to_closed_once_its_handover_is_accep
 
 
 async def test_bad_input_gets_a_problem_and_leaves_the_stream_unchanged(client, as_role):
-    pm, sponsor = as_role("project_manager"), as_role("sponsor", subject="alice")
+    pm, sponsor = as_role("project_manager", subject="bob"), as_role("sponsor", subject="alice")
     missing = await client.post(f"/projects/{uuid4()}/start-planning", headers=pm)
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     created = await client.post("/projects", headers=pm, json={"title": "t", "problem_statement": "p",
@@ -174,6 +176,8 @@ async def test_as_of_answers_the_state_of_last_week(client, as_role):
     assert now["earned_value"]["earned_value"] == "900.00"
     before = await client.get(url, params={"as_of": ago(45)}, headers=as_role("viewer"))
     assert before.status_code == 404
-    not_importer = await client.post(f"{url}/put-on-hold", headers=as_role("project_manager"),
-                                     json={"reason": "x", "occurred_at": ago(1)})
-    assert not_importer.status_code == 403
+    not_importer = await client.post(f"{url}/put-on-hold", headers=as_role("sponsor", subject="alice"),
+                                     json={"reason": "x", "occurred_at": ago(1)})  # the sponsor, but not importing
+    assert not_importer.status_code == 403 and not_importer.json()["type"].endswith("occurred-at-not-allowed")
+    imported = (await client.get(f"{url}/history", headers=as_role("viewer"))).json()["items"]
+    assert {item["metadata"]["actor"] for item in imported} == {"integration:tester"}

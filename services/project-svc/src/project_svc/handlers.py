@@ -1,18 +1,28 @@
-"""One small async handler per command, registered in HANDLERS; each loads, decides and commits."""
+"""One small async handler per command, registered in HANDLERS; each loads, decides and commits.
+
+A command on an existing project first passes `ownership.authorize` (the project's sponsor decides, its project
+manager plans and executes); commands translated from other contexts' events are facts and pass no such check.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from continuum.domain import NotAllowed, NotFound
+from continuum.domain import NotFound
+from continuum.eventstore.summaries import list_summaries
 from continuum.eventstore.uow import UnitOfWork
+from continuum.http.problems import ProblemError
 
+from project_svc import service_catalog
 from project_svc.domain import commands as c
-from project_svc.domain.entities import Origin
+from project_svc.domain.entities import OPEN_STATES, Origin
+from project_svc.domain.ownership import authorize
 from project_svc.domain.project import Project
 
+log = logging.getLogger(__name__)
 OPPORTUNITY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:continuum:project:from-opportunity")
 
 
@@ -21,7 +31,26 @@ def project_id_for_opportunity(opportunity_id: UUID) -> UUID:
     return uuid5(OPPORTUNITY_NAMESPACE, str(opportunity_id))
 
 
+def unknown_targets_problem(unusable: dict[UUID, str]) -> ProblemError:
+    """422 naming `target_service_ids`: each id is unknown to project-svc (so far) or retired."""
+    listed = ", ".join(f"{service_id} ({why})" for service_id, why in unusable.items())
+    detail = (f"target_service_ids names services project-svc does not know or that are retired: {listed}. "
+              "project-svc learns services from service-svc's events: a service registered a moment ago may take "
+              "a moment to be known, so retry shortly.")
+    errors = [{"field": "body.target_service_ids", "message": f"service {service_id} is {why}",
+               "type": f"{why}_reference"} for service_id, why in unusable.items()]
+    return ProblemError(422, "unknown-reference", "Unknown reference", detail, rule="target-services-known",
+                        errors=errors)
+
+
 async def propose(command: c.ProposeProject, uow: UnitOfWork) -> Project:
+    unusable = await service_catalog.unusable_services(uow.connection, command.target_service_ids)
+    if unusable:
+        raise unknown_targets_problem(unusable)
+    return await _propose(command, uow)
+
+
+async def _propose(command: c.ProposeProject, uow: UnitOfWork) -> Project:
     project = Project.propose(
         command.project_id, title=command.title, problem_statement=command.problem_statement,
         business_case=command.business_case, origin=command.origin, opportunity_id=command.opportunity_id,
@@ -37,7 +66,13 @@ async def propose_from_opportunity(command: c.ProposeFromOpportunity, uow: UnitO
         return await uow.get(Project, project_id)  # already proposed: nothing more to do
     except NotFound:
         pass
-    return await propose(c.ProposeProject(
+    if await service_catalog.unusable_services(uow.connection, [command.service_id]):
+        # metrics-svc detects only on a service whose incidents service-svc published, so the service exists;
+        # project-svc reads the service topic on its own and may not have seen it yet (or saw it retired).
+        # The proposal stands (dropping or dead-lettering it would lose the opportunity); the sponsor decides.
+        log.warning("opportunity %s proposes a project for service %s, not known (yet) or retired",
+                    command.opportunity_id, command.service_id)
+    return await _propose(c.ProposeProject(
         project_id, command.title, command.problem_statement, command.business_case, Origin.improvement_opportunity,
         command.opportunity_id, [command.service_id], command.at), uow)
 
@@ -54,29 +89,39 @@ async def record_handover_acceptance(command: c.RecordHandoverAcceptance, uow: U
     return project
 
 
+async def cancel_for_opportunity(command: c.CancelForOpportunity, uow: UnitOfWork) -> list[Project]:
+    """Cancel every open project proposed for the opportunity (by the consumer, or by hand naming it)."""
+    page = await list_summaries(uow.connection, stream_type=Project.stream_type,
+                                contains={"opportunity_id": str(command.opportunity_id)}, limit=100)
+    cancelled = []
+    for summary in page.items:
+        project = await uow.get(Project, UUID(summary["id"]))
+        if project.state in OPEN_STATES:
+            project.cancel(reason=command.reason, at=command.at)
+            cancelled.append(project)
+    if not page.items:
+        log.info("opportunity %s ended; no project was proposed for it", command.opportunity_id)
+    await uow.commit()
+    return cancelled
+
+
+async def learn_service(command: c.LearnService, uow: UnitOfWork) -> None:
+    await service_catalog.remember_service(uow.connection, service_id=command.service_id, name=command.name,
+                                           retired=command.retired, at=command.at)
+    await uow.commit()
+
+
 def on_project(decide: Callable[[Project, Any], None]):
-    """A handler that loads the command's project, lets it decide, and commits."""
+    """A handler that loads the command's project, checks who acts (ownership), lets it decide, and commits."""
 
     async def handle(command: Any, uow: UnitOfWork) -> Project:
         project = await uow.get(Project, command.project_id)
+        authorize(project, command)
         decide(project, command)
         await uow.commit()
         return project
 
     return handle
-
-
-def by_its_sponsor(decide: Callable[[Project, Any], None]) -> Callable[[Project, Any], None]:
-    """A sponsor's decision is taken by the project's own sponsor (the one the charter names), not any sponsor."""
-
-    def guarded(project: Project, cmd: Any) -> None:
-        named = cmd.team.sponsor if isinstance(cmd, c.ApproveCharter) else project.team.sponsor
-        if cmd.acting_sponsor is not None and cmd.acting_sponsor != named:
-            raise NotAllowed("decided-by-the-projects-sponsor",
-                             f"{cmd.acting_sponsor!r} is not the sponsor ({named!r}) of project {project.id}")
-        decide(project, cmd)
-
-    return guarded
 
 
 def _approve_charter(project: Project, cmd: c.ApproveCharter) -> None:
@@ -114,7 +159,9 @@ HANDLERS = {
     c.ProposeProject: propose,
     c.ProposeFromOpportunity: propose_from_opportunity,
     c.RecordHandoverAcceptance: record_handover_acceptance,
-    c.ApproveCharter: on_project(by_its_sponsor(_approve_charter)),
+    c.CancelForOpportunity: cancel_for_opportunity,
+    c.LearnService: learn_service,
+    c.ApproveCharter: on_project(_approve_charter),
     c.AssignTeam: on_project(_assign_team),
     c.StartPlanning: on_project(lambda p, cmd: p.start_planning(at=cmd.at)),
     c.AddMilestone: on_project(_add_milestone),
@@ -129,12 +176,12 @@ HANDLERS = {
     c.PutOnHold: on_project(lambda p, cmd: p.put_on_hold(reason=cmd.reason, at=cmd.at)),
     c.Resume: on_project(lambda p, cmd: p.resume(at=cmd.at)),
     c.RaiseChangeRequest: on_project(lambda p, cmd: p.raise_change_request(cmd.change, at=cmd.at)),
-    c.ApproveChangeRequest: on_project(by_its_sponsor(
-        lambda p, cmd: p.approve_change_request(cmd.change_request_id, by=cmd.by, at=cmd.at))),
-    c.RejectChangeRequest: on_project(by_its_sponsor(
-        lambda p, cmd: p.reject_change_request(cmd.change_request_id, by=cmd.by, reason=cmd.reason, at=cmd.at))),
+    c.ApproveChangeRequest: on_project(
+        lambda p, cmd: p.approve_change_request(cmd.change_request_id, by=cmd.actor.subject, at=cmd.at)),
+    c.RejectChangeRequest: on_project(lambda p, cmd: p.reject_change_request(
+        cmd.change_request_id, by=cmd.actor.subject, reason=cmd.reason, at=cmd.at)),
     c.EnterClosing: on_project(lambda p, cmd: p.enter_closing(at=cmd.at)),
-    c.AcceptProject: on_project(by_its_sponsor(lambda p, cmd: p.accept(by=cmd.by, at=cmd.at))),
+    c.AcceptProject: on_project(lambda p, cmd: p.accept(by=cmd.actor.subject, at=cmd.at)),
     c.CloseProject: on_project(lambda p, cmd: p.close(at=cmd.at)),
     c.CancelProject: on_project(lambda p, cmd: p.cancel(reason=cmd.reason, at=cmd.at)),
 }

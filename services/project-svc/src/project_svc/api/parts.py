@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from continuum.http.auth import Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time, in_person
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time
 from continuum.http.conditional import IfMatch, parse_if_match
 
 from project_svc.api import schemas as s
+from project_svc.api.deps import Acting
 from project_svc.api.views import change_request_view, milestone_view, risk_view
 from project_svc.domain import commands as c
 from project_svc.domain.entities import ChangeRequest, RiskStatus
@@ -27,7 +28,10 @@ from project_svc.domain.project import Project
 PM = allowed(Role.project_manager, Role.integration)
 SPONSOR = allowed(Role.sponsor, Role.integration)
 ETAG_NOTE = " The `ETag` (and `If-Match`) is the project's version."
-SPONSOR_NOTE = "Only the project's own sponsor decides (403 `decided-by-the-projects-sponsor` for another)."
+SPONSOR_NOTE = ("Decided by the project's own sponsor (the `sub` its team names): another sponsor gets 403 "
+                "`decided-by-the-projects-sponsor`; admin, and integration importing, may decide for any project.")
+PM_NOTE = (" Done by the project's own project manager (the `sub` its team names): another project manager "
+           "gets 403 `run-by-the-projects-manager`; admin, and integration importing, may act on any project.")
 
 
 async def _run(request: Request, response: Response, command: object, if_match: str | None,
@@ -63,49 +67,53 @@ def part_routes(api: APIRouter) -> None:
 
 def _milestone_routes(api: APIRouter) -> None:
     @api.post("/{project_id}/milestones", status_code=201, summary="Add a milestone to the plan", **PM,
-              description="Planning only (later, milestones come with an approved change request)." + ETAG_NOTE)
-    async def add_milestone(project_id: UUID, body: s.NewMilestone, caller: Caller, request: Request,
-                            response: Response, if_match: IfMatch = None) -> s.MilestoneView:
+              description="Planning only (later, milestones come with an approved change request)."
+              + PM_NOTE + ETAG_NOTE)
+    async def add_milestone(project_id: UUID, body: s.NewMilestone, caller: Caller, actor: Acting,
+                            request: Request, response: Response, if_match: IfMatch = None) -> s.MilestoneView:
         milestone_id = uuid4()
         command = c.AddMilestone(project_id, milestone_id, body.name, body.planned_date, body.planned_value,
-                                 business_time(caller, body.occurred_at))
+                                 business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _milestone(milestone_id),
                           f"/projects/{project_id}/milestones/{milestone_id}")
 
     @api.post("/{project_id}/milestones/{milestone_id}/record-progress", summary="Record % complete", **PM,
-              description="Executing only; progress is the earned value's basis." + ETAG_NOTE)
+              description="Executing only; progress is the earned value's basis." + PM_NOTE + ETAG_NOTE)
     async def record_progress(project_id: UUID, milestone_id: UUID, body: s.Progress, caller: Caller,
-                              request: Request, response: Response, if_match: IfMatch = None) -> s.MilestoneView:
+                              actor: Acting, request: Request, response: Response,
+                              if_match: IfMatch = None) -> s.MilestoneView:
         command = c.RecordProgress(project_id, milestone_id, body.percent_complete,
-                                   business_time(caller, body.occurred_at))
+                                   business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _milestone(milestone_id))
 
     @api.post("/{project_id}/milestones/{milestone_id}/complete", summary="Complete a milestone", **PM,
-              description=ETAG_NOTE.strip())
+              description=PM_NOTE.strip() + ETAG_NOTE)
     async def complete_milestone(project_id: UUID, milestone_id: UUID, body: s.Completion, caller: Caller,
-                                 request: Request, response: Response, if_match: IfMatch = None) -> s.MilestoneView:
+                                 actor: Acting, request: Request, response: Response,
+                                 if_match: IfMatch = None) -> s.MilestoneView:
         command = c.CompleteMilestone(project_id, milestone_id, body.actual_date,
-                                      business_time(caller, body.occurred_at))
+                                      business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _milestone(milestone_id))
 
 
 def _risk_routes(api: APIRouter) -> None:
     @api.post("/{project_id}/risks", status_code=201, summary="Identify a risk (planning or executing)", **PM,
-              description="Score = probability × impact." + ETAG_NOTE)
-    async def identify_risk(project_id: UUID, body: s.NewRisk, caller: Caller, request: Request,
+              description="Score = probability × impact." + PM_NOTE + ETAG_NOTE)
+    async def identify_risk(project_id: UUID, body: s.NewRisk, caller: Caller, actor: Acting, request: Request,
                             response: Response, if_match: IfMatch = None) -> s.RiskView:
         risk_id = uuid4()
         command = c.IdentifyRisk(project_id, risk_id, body.title, body.probability, body.impact, body.owner,
-                                 body.mitigation, business_time(caller, body.occurred_at))
+                                 body.mitigation, business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _risk(risk_id),
                           f"/projects/{project_id}/risks/{risk_id}")
 
     @api.post("/{project_id}/risks/{risk_id}/reassess", summary="Reassess a risk or change its status", **PM,
-              description=ETAG_NOTE.strip())
+              description=PM_NOTE.strip() + ETAG_NOTE)
     async def reassess_risk(project_id: UUID, risk_id: UUID, body: s.RiskReassessment, caller: Caller,
-                            request: Request, response: Response, if_match: IfMatch = None) -> s.RiskView:
+                            actor: Acting, request: Request, response: Response,
+                            if_match: IfMatch = None) -> s.RiskView:
         command = c.ReassessRisk(project_id, risk_id, body.probability, body.impact, body.mitigation,
-                                 RiskStatus(body.status), business_time(caller, body.occurred_at))
+                                 RiskStatus(body.status), business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _risk(risk_id))
 
 
@@ -114,28 +122,29 @@ def _change_request_routes(api: APIRouter) -> None:
               description=(
                   "Descope milestones and add new ones (scope), move the planned end by `schedule_delta_days` "
                   "(schedule) and change the BAC by `budget_delta` (budget): after the change the remaining and "
-                  "added planned values must sum to BAC + budget delta. Approval re-baselines." + ETAG_NOTE))
-    async def raise_change_request(project_id: UUID, body: s.ChangeRequestBody, caller: Caller, request: Request,
-                                   response: Response, if_match: IfMatch = None) -> s.ChangeRequestView:
+                  "added planned values must sum to BAC + budget delta. Approval re-baselines." + PM_NOTE + ETAG_NOTE))
+    async def raise_change_request(project_id: UUID, body: s.ChangeRequestBody, caller: Caller, actor: Acting,
+                                   request: Request, response: Response,
+                                   if_match: IfMatch = None) -> s.ChangeRequestView:
         change = _change(body)
-        command = c.RaiseChangeRequest(project_id, change, business_time(caller, body.occurred_at))
+        command = c.RaiseChangeRequest(project_id, change, business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _change_request(change.id),
                           f"/projects/{project_id}/change-requests/{change.id}")
 
     @api.post("/{project_id}/change-requests/{change_request_id}/approve", **SPONSOR,
               summary="Approve a change request (re-baselines)", description=SPONSOR_NOTE + ETAG_NOTE)
-    async def approve_change_request(project_id: UUID, change_request_id: UUID, caller: Caller, request: Request,
-                                     response: Response, body: s.Timed = s.Timed(),
+    async def approve_change_request(project_id: UUID, change_request_id: UUID, caller: Caller, actor: Acting,
+                                     request: Request, response: Response, body: s.Timed = s.Timed(),
                                      if_match: IfMatch = None) -> s.ChangeRequestView:
-        command = c.ApproveChangeRequest(project_id, change_request_id, caller.subject,
-                                         business_time(caller, body.occurred_at), acting_sponsor=in_person(caller))
+        command = c.ApproveChangeRequest(project_id, change_request_id,
+                                         business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _change_request(change_request_id))
 
     @api.post("/{project_id}/change-requests/{change_request_id}/reject", summary="Reject a change request",
               **SPONSOR, description=SPONSOR_NOTE + ETAG_NOTE)
-    async def reject_change_request(project_id: UUID, change_request_id: UUID, body: s.Rejection, caller: Caller,
-                                    request: Request, response: Response,
+    async def reject_change_request(project_id: UUID, change_request_id: UUID, body: s.Rejection,
+                                    caller: Caller, actor: Acting, request: Request, response: Response,
                                     if_match: IfMatch = None) -> s.ChangeRequestView:
-        command = c.RejectChangeRequest(project_id, change_request_id, caller.subject, body.reason,
-                                        business_time(caller, body.occurred_at), acting_sponsor=in_person(caller))
+        command = c.RejectChangeRequest(project_id, change_request_id, body.reason,
+                                        business_time(caller, body.occurred_at), actor=actor)
         return await _run(request, response, command, if_match, _change_request(change_request_id))

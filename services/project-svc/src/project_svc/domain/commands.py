@@ -1,4 +1,8 @@
-"""Commands of the project context, in the imperative; `at` is the business time of the command."""
+"""Commands of the project context, in the imperative; `at` is the business time of the command.
+
+`actor` is who gives a command on an existing project, and in what capacity (domain/ownership.py decides
+whether they may). Commands from other contexts' events carry none: they are facts, not decisions.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from project_svc.domain.entities import ChangeRequest, Origin, RiskStatus
+from project_svc.domain.entities import Actor, ChangeRequest, Origin, RiskStatus
 from project_svc.domain.events import TeamMember
 
 
@@ -52,7 +56,7 @@ class ApproveCharter:
     planned_end: date
     team: Team
     at: datetime
-    acting_sponsor: str | None = None  # who decides as sponsor; None when an admin or integration acts
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,14 @@ class AssignTeam:
     project_id: UUID
     team: Team
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class StartPlanning:
     project_id: UUID
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class AddMilestone:
     planned_date: date
     planned_value: Decimal
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class IdentifyRisk:
     owner: str
     mitigation: str
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -99,12 +107,14 @@ class ReassessRisk:
     mitigation: str
     status: RiskStatus
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class BaselinePlan:
     project_id: UUID
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,7 @@ class RecordProgress:
     milestone_id: UUID
     percent_complete: Decimal
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ class CompleteMilestone:
     milestone_id: UUID
     actual_date: date
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,7 @@ class RecordActualCost:
     incurred_on: date
     category: str
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -137,12 +150,14 @@ class PutOnHold:
     project_id: UUID
     reason: str
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class Resume:
     project_id: UUID
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -150,31 +165,31 @@ class RaiseChangeRequest:
     project_id: UUID
     change: ChangeRequest
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class ApproveChangeRequest:
     project_id: UUID
     change_request_id: UUID
-    by: str
     at: datetime
-    acting_sponsor: str | None = None
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class RejectChangeRequest:
     project_id: UUID
     change_request_id: UUID
-    by: str
     reason: str
     at: datetime
-    acting_sponsor: str | None = None
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class EnterClosing:
     project_id: UUID
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -189,19 +204,39 @@ class RecordHandoverAcceptance:
 @dataclass(frozen=True)
 class AcceptProject:
     project_id: UUID
-    by: str
     at: datetime
-    acting_sponsor: str | None = None
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class CloseProject:
     project_id: UUID
     at: datetime
+    actor: Actor = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class CancelProject:
     project_id: UUID
     reason: str
+    at: datetime
+    actor: Actor = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class CancelForOpportunity:
+    """From metrics: the opportunity was dismissed or lapsed, so the project proposed for it is cancelled."""
+
+    opportunity_id: UUID
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LearnService:
+    """From service-svc: a service exists (registered) or no longer takes new work (retired)."""
+
+    service_id: UUID
+    name: str | None
+    retired: bool
     at: datetime

@@ -25,6 +25,27 @@ class State(StrEnum):
 OPEN_STATES = frozenset(State) - {State.closed, State.cancelled}
 
 
+class Authority(StrEnum):
+    """In what capacity an actor acts: in person (ownership applies), or as admin or integration (it does not)."""
+
+    in_person = "in-person"
+    admin = "admin"
+    integration = "integration"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who gives a command, and in what capacity."""
+
+    subject: str
+    authority: Authority = Authority.in_person
+
+    @property
+    def recorded_as(self) -> str:
+        """The event's actor: the subject, prefixed by the authority it used when not acting in person."""
+        return self.subject if self.authority is Authority.in_person else f"{self.authority}:{self.subject}"
+
+
 class Origin(StrEnum):
     manual = "manual"
     improvement_opportunity = "improvement_opportunity"
