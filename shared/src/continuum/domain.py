@@ -48,6 +48,11 @@ LATEST_BUSINESS_TIME = datetime.combine(LATEST_BUSINESS_DATE, time.max, UTC)
 FUTURE_SKEW = timedelta(minutes=5)
 
 
+def as_utc(when: datetime) -> datetime:
+    """`when`, timezone-aware: a naive value (only PostgreSQL's ±infinity reads back so) is taken as UTC."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
 def require_in_calendar(at: datetime) -> None:
     """A business time is timezone-aware and within the business calendar."""
     if at.tzinfo is None or at.utcoffset() is None:

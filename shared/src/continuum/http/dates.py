@@ -7,13 +7,13 @@ a naive date-time is a 422) and `OccurredAt` for a command's optional business t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
 
 from continuum.domain import (EARLIEST_BUSINESS_DATE, EARLIEST_BUSINESS_TIME, FUTURE_SKEW, LATEST_BUSINESS_DATE,
-                              LATEST_BUSINESS_TIME)
+                              LATEST_BUSINESS_TIME, as_utc)
 
 CALENDAR = f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
 _SKEW_MINUTES = int(FUTURE_SKEW.total_seconds() // 60)
@@ -62,11 +62,6 @@ OccurredAt = Annotated[
         f"{_SKEW_MINUTES} minutes ahead of now (409 naming the rule).")),
 ]
 """A command's optional business time, as every command body carries it."""
-
-
-def as_utc(when: datetime) -> datetime:
-    """`when`, timezone-aware: a naive value (only PostgreSQL's ±infinity reads back so) is taken as UTC."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]

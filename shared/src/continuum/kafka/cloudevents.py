@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from continuum.domain import as_utc
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 TYPE_PATTERN = re.compile(r"^continuum\.(?P<context>[a-z][a-z0-9_]*)\.(?P<name>[A-Za-z0-9]+)\.v(?P<version>[1-9][0-9]*)$")
@@ -42,7 +44,7 @@ def encode_headers(recorded: StoredEvent, *, context: str, source: str) -> list[
         "ce_source": source,
         "ce_type": event_type_name(context, recorded.event_type, recorded.schema_version),
         "ce_subject": str(recorded.stream_id),
-        "ce_time": recorded.occurred_at.isoformat(),
+        "ce_time": rfc3339(recorded.occurred_at),
         "ce_sequence": str(recorded.version),
         "content-type": CONTENT_TYPE,
         "ce_correlationid": recorded.metadata.get("correlation_id"),
@@ -50,6 +52,11 @@ def encode_headers(recorded: StoredEvent, *, context: str, source: str) -> list[
         "traceparent": recorded.metadata.get("traceparent"),
     }
     return [(name, value.encode()) for name, value in headers.items() if value is not None]
+
+
+def rfc3339(when: datetime) -> str:
+    """`when` as an RFC 3339 timestamp with its offset; a naive value (PostgreSQL's ±infinity) is taken as UTC."""
+    return as_utc(when).isoformat()
 
 
 @dataclass(frozen=True)
@@ -118,9 +125,10 @@ def _parse_time(raw: str | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        return datetime.fromisoformat(raw)
+        when = datetime.fromisoformat(raw)
     except ValueError:
         raise UndecodableMessage(f"ce_time {raw!r} is not RFC 3339") from None
+    return as_utc(when)  # as our relay once sent ±infinity
 
 
 def _parse_int(raw: str | None) -> int | None:

@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from continuum.http.dates import OccurredAt
 
 from handover_svc.domain.criteria import Criterion, Readiness
 from handover_svc.domain.early_life import ExitAssessment
@@ -16,21 +18,19 @@ SERVICE_ID = "5f0c6f9e-3f5b-4a7e-9d43-1f6f0c2b9a10"
 PROJECT_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 HANDOVER_ID = "7d3e1c52-8a4f-5b6e-9c0d-2e1f3a4b5c6d"
 WHEN = "2026-03-01T09:00:00Z"
-OccurredAt = Field(default=None, description="Business time; only the integration and admin roles may set it.",
-                   examples=[WHEN])
 
 
 class OpenHandoverRequest(BaseModel):
     service_id: UUID = Field(examples=[SERVICE_ID])
     project_id: UUID | None = Field(default=None, examples=[PROJECT_ID])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class AddCriterionRequest(BaseModel):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["security-review-passed"])
     title: str = Field(min_length=1, max_length=200, examples=["Security review passed"])
     mandatory: bool = Field(default=False, examples=[True])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class MeetCriterionRequest(BaseModel):
@@ -42,37 +42,37 @@ class MeetCriterionRequest(BaseModel):
     max_incidents_per_week: Decimal | None = Field(
         default=None, ge=0, le=10000, max_digits=8, decimal_places=2,
         description="Only for `early-life-support-period-agreed`: the exit threshold (default 3).", examples=["2"])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class WaiveCriterionRequest(BaseModel):
     justification: str = Field(min_length=1, max_length=2000, examples=["Monitoring comes from the shared platform"])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class ResetCriterionRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, examples=["The runbook link is broken"])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class DecisionRequest(BaseModel):
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class RejectRequest(BaseModel):
     reasons: list[str] = Field(min_length=1, max_length=50, examples=[["Support team not trained on billing"]])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class ResubmitRequest(BaseModel):
     note: str = Field(default="", max_length=2000, examples=["Training done on 3 March; see the KB link"])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class ExtendRequest(BaseModel):
     days: int = Field(ge=1, le=365, examples=[14])
     reason: str = Field(min_length=1, max_length=2000, examples=["Two P2 incidents still under analysis"])
-    occurred_at: AwareDatetime | None = OccurredAt
+    occurred_at: OccurredAt
 
 
 class CriterionView(BaseModel):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from continuum.http.dates import UtcDateTime
 from metrics_svc.api.schemas import FigureView, HandoverKpisView, ProblemView, ProjectKpisView, number, problems_field
 from metrics_svc.dashboard.read_model import EarnedValuePoint, HandoverEntry, ProjectEntry, ServiceWeek
 
 
 class ServiceWeekView(BaseModel):
-    start: datetime = Field(examples=["2026-01-24T00:00:00Z"])
-    end: datetime = Field(examples=["2026-01-31T00:00:00Z"])
+    start: UtcDateTime = Field(examples=["2026-01-24T00:00:00Z"])
+    end: UtcDateTime = Field(examples=["2026-01-31T00:00:00Z"])
     incidents: int = Field(description="Incidents opened in the week.", examples=[3])
     mttr_minutes: FigureView = Field(description="Over incidents resolved in the week.")
     sla_compliance_pct: FigureView = Field(description="Over incidents opened in the week and subject to an SLA.")
@@ -50,7 +50,7 @@ class ProjectSummaryView(ProjectKpisView):
 
 
 class EarnedValuePointView(BaseModel):
-    at: datetime = Field(examples=["2026-02-01T00:00:00Z"])
+    at: UtcDateTime = Field(examples=["2026-02-01T00:00:00Z"])
     pv: float = Field(examples=[40000])
     ev: float | None = Field(description="Null after as_of.", examples=[35000])
     ac: float | None = Field(description="Null after as_of.", examples=[38000])
@@ -62,7 +62,7 @@ class EarnedValuePointView(BaseModel):
 
 class EarnedValueSeriesView(BaseModel):
     project_id: UUID
-    as_of: datetime
+    as_of: UtcDateTime
     bac: float | None = Field(examples=[100000])
     points: list[EarnedValuePointView] = Field(
         description="From the project's first fact to its last planned milestone (or as_of), weekly or coarser.")
@@ -72,9 +72,9 @@ class EarnedValueSeriesView(BaseModel):
 class HandoverSummaryView(HandoverKpisView):
     service_id: UUID
     project_id: UUID | None = None
-    opened_at: datetime
-    accepted_at: datetime | None = None
-    completed_at: datetime | None = None
+    opened_at: UtcDateTime
+    accepted_at: UtcDateTime | None = None
+    completed_at: UtcDateTime | None = None
 
     @classmethod
     def of_entry(cls, entry: HandoverEntry) -> HandoverSummaryView:

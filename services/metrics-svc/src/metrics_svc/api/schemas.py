@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
+from continuum.http.dates import OccurredAt, UtcDateTime
 from metrics_svc.domain.handover_kpis import HandoverKpis, LoopKpis
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.domain.project_kpis import EarnedValue
@@ -60,8 +60,8 @@ class FigureView(BaseModel):
 
 class WindowView(BaseModel):
     days: int = Field(examples=[30])
-    start: datetime = Field(examples=["2026-01-01T00:00:00Z"])
-    end: datetime = Field(description="as_of: the window is [start, end) of business time.",
+    start: UtcDateTime = Field(examples=["2026-01-01T00:00:00Z"])
+    end: UtcDateTime = Field(description="as_of: the window is [start, end) of business time.",
                           examples=["2026-01-31T00:00:00Z"])
 
     @classmethod
@@ -70,8 +70,8 @@ class WindowView(BaseModel):
 
 
 class WeekView(BaseModel):
-    start: datetime = Field(examples=["2026-01-24T00:00:00Z"])
-    end: datetime = Field(examples=["2026-01-31T00:00:00Z"])
+    start: UtcDateTime = Field(examples=["2026-01-24T00:00:00Z"])
+    end: UtcDateTime = Field(examples=["2026-01-31T00:00:00Z"])
     incidents: int = Field(examples=[3])
 
 
@@ -129,7 +129,7 @@ class MilestoneVarianceView(BaseModel):
 
 class ProjectKpisView(BaseModel):
     project_id: UUID
-    as_of: datetime
+    as_of: UtcDateTime
     based_on: int = Field(description="Milestones, progress records and costs it rests on.", examples=[9])
     bac: float | None = Field(examples=[100000])
     pv: float | None = Field(description="Null only when the stored facts make it fail (see problems).",
@@ -161,7 +161,7 @@ class ProjectKpisView(BaseModel):
 
 class HandoverKpisView(BaseModel):
     handover_id: UUID
-    as_of: datetime
+    as_of: UtcDateTime
     accepted: bool = Field(description="Accepted by the service owner as of `as_of`.")
     readiness_score: float | None = Field(
         description="Share of criteria met or waived: at acceptance once accepted, as of `as_of` while in "
@@ -242,9 +242,9 @@ class OpportunitySummary(BaseModel):
     open: bool
     title: str = Field(examples=["Incident rate rose to 9 in 7 days"])
     kpi: str = Field(examples=["incidents_per_7_days"])
-    detected_at: datetime
+    detected_at: UtcDateTime
     project_id: UUID | None = None
-    measure_until: datetime | None = None
+    measure_until: UtcDateTime | None = None
 
 
 class OpportunityView(BaseModel):
@@ -258,13 +258,13 @@ class OpportunityView(BaseModel):
     observed: float = Field(examples=[9])
     window_days: int = Field(examples=[7])
     evidence: dict[str, Any] = Field(examples=[{"incident_ids": ["6f1c0e0e-8a43-4c1e-9b43-2f0d2f8c0a11"]}])
-    detected_at: datetime
+    detected_at: UtcDateTime
     project_id: UUID | None = None
     dismissal_reason: str | None = Field(default=None, examples=["known seasonal peak"])
     abandonment_reason: str | None = Field(default=None, examples=[None],
                                            description="Why the project it was converted into was cancelled.")
-    measure_from: datetime | None = None
-    measure_until: datetime | None = None
+    measure_from: UtcDateTime | None = None
+    measure_until: UtcDateTime | None = None
     measured: float | None = Field(default=None, examples=[2])
     version: int = Field(examples=[1])
 
@@ -282,4 +282,4 @@ class OpportunityView(BaseModel):
 
 class Dismiss(BaseModel):
     reason: str = Field(min_length=3, max_length=2000, examples=["A one-off supplier outage, already handled"])
-    occurred_at: AwareDatetime | None = None
+    occurred_at: OccurredAt

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from continuum.http.dates import BusinessDate, OccurredAt, UtcDateTime
 
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, examples=["25000.00"])]
 PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2, examples=["25000.00"])]
@@ -15,9 +17,6 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL's jsonb cannot hold U+0000: refuse it as ba
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["Jane Doe"])]
 Text = Annotated[str, Field(max_length=4000, pattern=NO_NUL, examples=["Recurring outages of the payment gateway"])]
 Scale = Annotated[int, Field(ge=1, le=5, examples=[3])]
-OccurredAt = Annotated[AwareDatetime | None, Field(
-    default=None, description="Business time; only the integration and admin roles may set it.",
-    examples=["2026-03-01T09:00:00Z"])]
 SERVICE_ID = "5f0c8b1e-3c5d-4a8e-9f57-1f4f7e6a2b10"
 ITEM_ID = "0b7e8a52-6a43-4f0e-9a3b-2a1f6f0d9c11"
 
@@ -51,8 +50,8 @@ class Charter(BaseModel):
     goal: Text = Field(min_length=1, examples=["Cut gateway outages by 80%"])
     scope_statement: Text = Field(examples=["Redundant gateway, failover runbook, monitoring"])
     budget_at_completion: PositiveMoney = Field(examples=["100000.00"])
-    planned_start: date = Field(examples=["2026-03-01"])
-    planned_end: date = Field(examples=["2026-06-30"])
+    planned_start: BusinessDate = Field(examples=["2026-03-01"])
+    planned_end: BusinessDate = Field(examples=["2026-06-30"])
     team: TeamBody
     occurred_at: OccurredAt
 
@@ -63,7 +62,7 @@ class Timed(BaseModel):
 
 class NewMilestone(BaseModel):
     name: Name = Field(examples=["Failover tested"])
-    planned_date: date = Field(examples=["2026-04-15"])
+    planned_date: BusinessDate = Field(examples=["2026-04-15"])
     planned_value: Money = Field(ge=0, examples=["40000.00"])
     occurred_at: OccurredAt
 
@@ -91,13 +90,13 @@ class Progress(BaseModel):
 
 
 class Completion(BaseModel):
-    actual_date: date = Field(examples=["2026-04-17"])
+    actual_date: BusinessDate = Field(examples=["2026-04-17"])
     occurred_at: OccurredAt
 
 
 class ActualCost(BaseModel):
     amount: PositiveMoney = Field(examples=["1250.00"])
-    incurred_on: date = Field(examples=["2026-03-20"])
+    incurred_on: BusinessDate = Field(examples=["2026-03-20"])
     category: Name = Field(examples=["labour"])
     occurred_at: OccurredAt
 
@@ -109,7 +108,7 @@ class Reason(BaseModel):
 
 class AddedMilestone(BaseModel):
     name: Name = Field(examples=["Second data centre"])
-    planned_date: date = Field(examples=["2026-06-01"])
+    planned_date: BusinessDate = Field(examples=["2026-06-01"])
     planned_value: Money = Field(ge=0, examples=["20000.00"])
 
 
@@ -201,7 +200,7 @@ class HandoverView(BaseModel):
     service_id: UUID = Field(examples=[SERVICE_ID])
     handover_id: UUID = Field(examples=[ITEM_ID])
     accepted_by: str = Field(examples=["carol"])
-    accepted_at: datetime = Field(examples=["2026-07-01T10:00:00Z"])
+    accepted_at: UtcDateTime = Field(examples=["2026-07-01T10:00:00Z"])
 
 
 class SuccessView(BaseModel):

@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from continuum.http.dates import BusinessDateTime, OccurredAt
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 Stage = Literal["strategy", "design", "transition", "operation", "retired"]
@@ -18,8 +20,7 @@ class Command(BaseModel):
     """Every command may carry `occurred_at` (integration and admin only) to import history."""
 
     model_config = ConfigDict(extra="forbid")
-    occurred_at: AwareDatetime | None = Field(default=None, examples=[None],
-                                              description="Business time; only integration and admin may set it.")
+    occurred_at: OccurredAt
 
 
 class RegisterServiceBody(Command):
@@ -63,7 +64,7 @@ class ReasonBody(Command):
 
 class OperatingCostBody(Command):
     amount: Decimal = Field(gt=0, le=Decimal("1e12"), max_digits=16, decimal_places=2, examples=["1250.00"])
-    incurred_on: AwareDatetime = Field(examples=["2026-03-31T00:00:00Z"])
+    incurred_on: BusinessDateTime = Field(examples=["2026-03-31T00:00:00Z"])
     category: str = Field(min_length=1, max_length=100, examples=["hosting"])
 
 
@@ -83,8 +84,8 @@ class OpenIncidentBody(Command):
     title: str = Field(min_length=1, max_length=400, examples=["Payslips not delivered"])
     description: str = Field(default="", max_length=8000, examples=["Mail relay refuses connections"])
     outage: bool = Field(examples=[False])
-    detected_at: AwareDatetime | None = Field(default=None, examples=["2026-03-01T08:55:00Z"],
-                                              description="When monitoring or a user noticed it (default: opened).")
+    detected_at: BusinessDateTime | None = Field(default=None, examples=["2026-03-01T08:55:00Z"],
+                                                 description="When monitoring or a user noticed it (default: opened).")
 
 
 class AssignBody(Command):
@@ -132,8 +133,8 @@ class RequestChangeBody(Command):
     kind: Literal["standard", "normal", "emergency"] = Field(examples=["normal"])
     title: str = Field(min_length=1, max_length=400, examples=["Resize the mail relay pool"])
     risk: Literal["low", "medium", "high"] = Field(examples=["medium"])
-    planned_start: AwareDatetime = Field(examples=["2026-03-10T20:00:00Z"])
-    planned_end: AwareDatetime = Field(examples=["2026-03-10T22:00:00Z"])
+    planned_start: BusinessDateTime = Field(examples=["2026-03-10T20:00:00Z"])
+    planned_end: BusinessDateTime = Field(examples=["2026-03-10T22:00:00Z"])
 
 
 class RejectChangeBody(Command):
