@@ -1,4 +1,4 @@
-"""Seeding the catalog over HTTP: a service with its SLA (P2: respond in 30 minutes, resolve in 240)."""
+"""Seeding the catalog over HTTP: a service owned by alice with its SLA (P2: respond in 30, resolve in 240)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ SLA = {
 }
 
 
-async def new_service(client, headers, *, sla: bool = True) -> dict:
+async def new_service(client, headers, *, sla: bool = True, owned_by: str | None = "alice") -> dict:
+    """Registered by `headers` naming `owned_by` as its owner (the `owner` fixture is alice)."""
     body = {"name": "Payroll", "description": "Monthly payroll", "demanded_by": "HR",
-            "expected_volume": "3000 payslips a month"}
+            "expected_volume": "3000 payslips a month", "owner": owned_by}
     response = await client.post("/services", json=body, headers=headers)
     assert response.status_code == 201, response.text
     service = response.json()

@@ -31,9 +31,12 @@ async def test_a_service_goes_through_its_stages(client, owner, tokens):
 
 
 async def test_owner_sla_costs_and_improvements(client, owner, agent):
-    service = await new_service(client, owner, sla=False)
+    service = await new_service(client, owner, sla=False, owned_by=None)
     url = f"/services/{service['id']}"
     assert (await client.post(f"{url}/define-sla", json=SLA, headers=agent)).status_code == 403
+    unowned = await client.post(f"{url}/define-sla", json=SLA, headers=owner)
+    assert unowned.status_code == 403 and unowned.json()["rule"] == "decided-by-the-services-owner"
+    assert (await client.post(f"{url}/assign-owner", json={"owner": "alice"}, headers=owner)).json()["owner"] == "alice"
     partial = {**SLA, "targets": {"P1": SLA["targets"]["P1"]}}
     refused = await client.post(f"{url}/define-sla", json=partial, headers=owner)
     assert refused.status_code == 409 and refused.json()["rule"] == "sla-covers-every-priority"
@@ -42,7 +45,6 @@ async def test_owner_sla_costs_and_improvements(client, owner, agent):
     assert bad_priority.status_code == 422
     defined = (await client.post(f"{url}/define-sla", json=SLA, headers=owner)).json()
     assert defined["sla"]["targets"]["P2"] == {"response_minutes": 30, "resolution_minutes": 240}
-    assert (await client.post(f"{url}/assign-owner", json={"owner": "alice"}, headers=owner)).json()["owner"] == "alice"
     for amount in ("100.00", "50.25"):
         cost = {"amount": amount, "incurred_on": "2026-03-31T00:00:00Z", "category": "hosting"}
         assert (await client.post(f"{url}/record-operating-cost", json=cost, headers=owner)).status_code == 200

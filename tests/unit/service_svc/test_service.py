@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from continuum.domain import DomainError
+from continuum.domain import DomainError, NotAllowed
 
 from service_svc.domain import events as ev
 from service_svc.domain.service import Service, Sla
@@ -19,7 +19,7 @@ TARGETS = {p: ev.SlaTarget(15 * n, 240 * n) for n, p in enumerate(("P1", "P2", "
 
 def registered() -> Service:
     service = Service.register(name="Payroll", description="runs", owner=None, demanded_by="HR",
-                               expected_volume="3000 payslips a month", at=AT)
+                               expected_volume="3000 payslips a month", by=None, at=AT)
     service.pending.clear()
     return service
 
@@ -34,7 +34,7 @@ def test_a_new_service_is_in_strategy_with_its_demand_case():
     service = registered()
     assert (service.stage, service.demanded_by) == ("strategy", "HR")
     assert broken_rule(lambda: Service.register(name="x", description="", owner=None, demanded_by=" ",
-                                                expected_volume="1", at=AT)) == "demand-case-stated"
+                                                expected_volume="1", by=None, at=AT)) == "demand-case-stated"
 
 
 def test_stages_move_forward_one_at_a_time_and_operation_needs_a_handover():
@@ -48,7 +48,7 @@ def test_stages_move_forward_one_at_a_time_and_operation_needs_a_handover():
         "operation-needs-handover"
     service.change_stage("operation", "emergency go-live", by_admin=True, at=AT)
     service.change_stage("retired", "replaced", by_admin=False, at=AT)
-    assert broken_rule(lambda: service.assign_owner("bob", at=AT)) == "service-not-retired"
+    assert broken_rule(lambda: service.assign_owner("bob", by=None, at=AT)) == "service-not-retired"
     assert broken_rule(lambda: service.change_stage("design", "again", by_admin=True, at=AT)) == "service-not-retired"
 
 
@@ -65,9 +65,9 @@ def test_an_accepted_handover_enters_operation_once():
 
 def test_owner_is_assigned_and_a_same_owner_changes_nothing():
     service = registered()
-    service.assign_owner("alice", at=AT)
+    service.assign_owner("alice", by=None, at=AT)
     assert service.owner == "alice"
-    assert broken_rule(lambda: service.assign_owner("alice", at=AT)) == "owner-changes"
+    assert broken_rule(lambda: service.assign_owner("alice", by=None, at=AT)) == "owner-changes"
 
 
 def test_an_sla_covers_every_priority_with_response_within_resolution():
@@ -100,3 +100,32 @@ def test_improvements_go_from_planned_to_implemented_once():
     assert service.improvements[item].status == "implemented" and service.improvements[item].project_id == project
     assert broken_rule(lambda: service.implement_improvement(item, None, at=AT)) == "improvement-implemented-once"
     assert broken_rule(lambda: service.implement_improvement(uuid4(), None, at=AT)) == "improvement-known"
+
+
+def refused_to(action) -> str:
+    with pytest.raises(NotAllowed) as error:
+        action()
+    return error.value.rule
+
+
+def test_a_service_with_no_owner_is_claimed_by_a_service_owner_for_themselves():
+    service = registered()
+    assert refused_to(lambda: service.assign_owner("bob", by="alice", at=AT)) == "unowned-service-claimed-for-oneself"
+    assert refused_to(lambda: service.require_owner("alice")) == "decided-by-the-services-owner"
+    service.assign_owner("alice", by="alice", at=AT)
+    service.require_owner("alice")
+    assert refused_to(lambda: Service.register(name="x", description="", owner="bob", demanded_by="HR",
+                                               expected_volume="1", by="alice", at=AT)) == \
+        "unowned-service-claimed-for-oneself"
+
+
+def test_only_the_owner_hands_the_service_on_and_admin_or_integration_act_for_anyone():
+    service = registered()
+    service.assign_owner("alice", by="alice", at=AT)
+    assert refused_to(lambda: service.assign_owner("mallory", by="mallory", at=AT)) == \
+        "decided-by-the-services-owner"
+    assert refused_to(lambda: service.require_owner("mallory")) == "decided-by-the-services-owner"
+    service.assign_owner("bob", by="alice", at=AT)
+    service.require_owner(None)  # admin or integration
+    service.assign_owner("carol", by=None, at=AT)
+    assert service.owner == "carol"

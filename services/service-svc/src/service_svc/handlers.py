@@ -23,36 +23,49 @@ from service_svc.domain.sla_clock import minutes
 async def register_service(command: c.RegisterService, uow: UnitOfWork) -> Service:
     service = Service.register(name=command.name, description=command.description, owner=command.owner,
                                demanded_by=command.demanded_by, expected_volume=command.expected_volume,
-                               at=command.at)
+                               by=command.acting_owner, at=command.at)
     uow.add(service)
     await uow.commit()
     return service
 
 
-async def _on_service(uow: UnitOfWork, service_id: UUID, change: Any) -> Service:
+async def _owned_service(uow: UnitOfWork, command: c.ByTheServicesOwner, service_id: UUID) -> Service:
+    """The service, once its owner is the one acting (every owner-decided command passes here)."""
     service = await uow.get(Service, service_id)
+    service.require_owner(command.acting_owner)
+    return service
+
+
+async def _on_service(uow: UnitOfWork, command: c.ByTheServicesOwner, change: Any) -> Service:
+    service = await _owned_service(uow, command, command.service_id)
     change(service)
     await uow.commit()
     return service
 
 
 async def assign_owner(command: c.AssignOwner, uow: UnitOfWork) -> Service:
-    return await _on_service(uow, command.service_id, lambda s: s.assign_owner(command.owner, at=command.at))
+    service = await uow.get(Service, command.service_id)
+    service.assign_owner(command.owner, by=command.acting_owner, at=command.at)
+    await uow.commit()
+    return service
 
 
 async def change_stage(command: c.ChangeStage, uow: UnitOfWork) -> Service:
-    return await _on_service(uow, command.service_id, lambda s: s.change_stage(
+    return await _on_service(uow, command, lambda s: s.change_stage(
         command.to_stage, command.reason, by_admin=command.by_admin, at=command.at))
 
 
 async def accept_handover(command: c.AcceptHandover, uow: UnitOfWork) -> Service:
-    return await _on_service(uow, command.service_id,
-                             lambda s: s.accept_handover(command.handover_id, at=command.at))
+    """From handover-svc's HandoverAccepted: its owner's decision was taken (and checked) there."""
+    service = await uow.get(Service, command.service_id)
+    service.accept_handover(command.handover_id, at=command.at)
+    await uow.commit()
+    return service
 
 
 async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
     await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=True)
-    service = await uow.get(Service, command.service_id)
+    service = await _owned_service(uow, command, command.service_id)
     service.define_sla(command.sla, at=command.at)
     await _retarget_incidents(uow, service, command.at)
     await uow.commit()
@@ -61,7 +74,7 @@ async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
 
 async def withdraw_sla(command: c.WithdrawSla, uow: UnitOfWork) -> Service:
     await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=True)
-    service = await uow.get(Service, command.service_id)
+    service = await _owned_service(uow, command, command.service_id)
     service.withdraw_sla(command.reason, at=command.at)
     await _retarget_incidents(uow, service, command.at)
     await uow.commit()
@@ -77,19 +90,19 @@ async def _retarget_incidents(uow: UnitOfWork, service: Service, at) -> None:
 
 
 async def record_operating_cost(command: c.RecordOperatingCost, uow: UnitOfWork) -> Service:
-    return await _on_service(uow, command.service_id, lambda s: s.record_operating_cost(
+    return await _on_service(uow, command, lambda s: s.record_operating_cost(
         command.amount, incurred_on=command.incurred_on, category=command.category, at=command.at))
 
 
 async def plan_improvement(command: c.PlanImprovement, uow: UnitOfWork) -> tuple[Service, UUID]:
-    service = await uow.get(Service, command.service_id)
+    service = await _owned_service(uow, command, command.service_id)
     improvement_id = service.plan_improvement(command.title, command.project_id, at=command.at)
     await uow.commit()
     return service, improvement_id
 
 
 async def implement_improvement(command: c.ImplementImprovement, uow: UnitOfWork) -> Service:
-    return await _on_service(uow, command.service_id, lambda s: s.implement_improvement(
+    return await _on_service(uow, command, lambda s: s.implement_improvement(
         command.improvement_id, command.project_id, at=command.at))
 
 
@@ -164,8 +177,14 @@ async def _incident_of(uow: UnitOfWork, incident_id: UUID, service_id: UUID) -> 
     return incident
 
 
+async def _owned_problem(uow: UnitOfWork, command: c.ByTheServicesOwner, problem_id: UUID) -> Problem:
+    problem = await uow.get(Problem, problem_id)
+    await _owned_service(uow, command, problem.service_id)
+    return problem
+
+
 async def open_problem(command: c.OpenProblem, uow: UnitOfWork) -> Problem:
-    await uow.get(Service, command.service_id)
+    await _owned_service(uow, command, command.service_id)
     for incident_id in command.incident_ids:
         await _incident_of(uow, incident_id, command.service_id)
     problem = Problem.open(service_id=command.service_id, title=command.title, incident_ids=command.incident_ids,
@@ -176,7 +195,7 @@ async def open_problem(command: c.OpenProblem, uow: UnitOfWork) -> Problem:
 
 
 async def link_incident(command: c.LinkIncident, uow: UnitOfWork) -> Problem:
-    problem = await uow.get(Problem, command.problem_id)
+    problem = await _owned_problem(uow, command, command.problem_id)
     await _incident_of(uow, command.incident_id, problem.service_id)
     problem.link_incident(command.incident_id, at=command.at)
     await uow.commit()
@@ -184,14 +203,14 @@ async def link_incident(command: c.LinkIncident, uow: UnitOfWork) -> Problem:
 
 
 async def record_root_cause(command: c.RecordRootCause, uow: UnitOfWork) -> Problem:
-    problem = await uow.get(Problem, command.problem_id)
+    problem = await _owned_problem(uow, command, command.problem_id)
     problem.record_root_cause(command.root_cause, at=command.at)
     await uow.commit()
     return problem
 
 
 async def record_known_error(command: c.RecordKnownError, uow: UnitOfWork) -> Problem:
-    problem = await uow.get(Problem, command.problem_id)
+    problem = await _owned_problem(uow, command, command.problem_id)
     problem.record_known_error(command.workaround, at=command.at)
     await uow.commit()
     return problem
@@ -199,7 +218,7 @@ async def record_known_error(command: c.RecordKnownError, uow: UnitOfWork) -> Pr
 
 async def resolve_problem(command: c.ResolveProblem, uow: UnitOfWork) -> Problem:
     """Resolving the problem may resolve its open incidents too, in the same transaction."""
-    problem = await uow.get(Problem, command.problem_id)
+    problem = await _owned_problem(uow, command, command.problem_id)
     problem.resolve(command.resolution, resolve_incidents=command.resolve_incidents, at=command.at)
     if command.resolve_incidents:
         for incident_id in problem.incident_ids:
@@ -215,7 +234,7 @@ async def resolve_problem(command: c.ResolveProblem, uow: UnitOfWork) -> Problem
 
 
 async def request_change(command: c.RequestChange, uow: UnitOfWork) -> Change:
-    service = await uow.get(Service, command.service_id)
+    service = await _owned_service(uow, command, command.service_id)
     service.require_live()
     change = Change.request(service_id=service.id, kind=command.kind, title=command.title, risk=command.risk,
                             planned_start=command.planned_start, planned_end=command.planned_end, at=command.at)
@@ -224,24 +243,25 @@ async def request_change(command: c.RequestChange, uow: UnitOfWork) -> Change:
     return change
 
 
-async def _on_change(uow: UnitOfWork, change_id: UUID, act: Any) -> Change:
+async def _on_change(uow: UnitOfWork, command: c.ByTheServicesOwner, change_id: UUID, act: Any) -> Change:
     change = await uow.get(Change, change_id)
+    await _owned_service(uow, command, change.service_id)
     act(change)
     await uow.commit()
     return change
 
 
 async def approve_change(command: c.ApproveChange, uow: UnitOfWork) -> Change:
-    return await _on_change(uow, command.change_id, lambda ch: ch.approve(command.approver, at=command.at))
+    return await _on_change(uow, command, command.change_id, lambda ch: ch.approve(command.approver, at=command.at))
 
 
 async def reject_change(command: c.RejectChange, uow: UnitOfWork) -> Change:
-    return await _on_change(uow, command.change_id, lambda ch: ch.reject(command.approver, command.reason,
+    return await _on_change(uow, command, command.change_id, lambda ch: ch.reject(command.approver, command.reason,
                                                                          at=command.at))
 
 
 async def implement_change(command: c.ImplementChange, uow: UnitOfWork) -> Change:
-    return await _on_change(uow, command.change_id, lambda ch: ch.implement(command.outcome, at=command.at))
+    return await _on_change(uow, command, command.change_id, lambda ch: ch.implement(command.outcome, at=command.at))
 
 
 # ServiceRequest

@@ -8,14 +8,30 @@ from uuid import UUID
 
 from fastapi import Request, Response
 
+from continuum.context import set_actor
 from continuum.domain import Aggregate
 from continuum.eventstore.summaries import summary_page
-from continuum.http.commands import answer_with_version
+from continuum.http.auth import Principal, Role
+from continuum.http.commands import answer_with_version, in_person
 from continuum.http.conditional import parse_if_match
 from continuum.http.history import History, HistoryEntry
 from continuum.http.pagination import decode_cursor, encode_cursor
 
 A = TypeVar("A", bound=Aggregate)
+
+OWNER_NOTE = ("\n\nOwnership: only the service's own owner (403 `decided-by-the-services-owner` for another service "
+              "owner, or while the service has no owner yet); admin and integration act on any service, and the "
+              "event's actor then reads `admin:<sub>` or `integration:<sub>`.")
+
+
+def acting_owner(caller: Principal) -> str | None:
+    """Who acts in person as the service's owner; None for admin and integration, who may act on any service —
+    the events' actor then says in which capacity (`admin:<sub>`, `integration:<sub>`)."""
+    acting = in_person(caller)
+    if acting is None:
+        capacity = Role.admin if Role.admin in caller.roles else Role.integration
+        set_actor(f"{capacity.value}:{caller.subject}")
+    return acting
 
 
 async def handled(request: Request, response: Response, command: Any, *, if_match: str | None = None,

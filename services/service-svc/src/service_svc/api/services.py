@@ -14,7 +14,7 @@ from continuum.http.history import AsOf, History
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
-from service_svc.api.common import handled, history_of, listed, read_one
+from service_svc.api.common import OWNER_NOTE, acting_owner, handled, history_of, listed, read_one
 from service_svc.api.views import ImprovementPlanned, ImprovementView, ServiceSummary, ServiceView
 from service_svc.domain import commands as c
 from service_svc.domain.events import SlaTarget
@@ -26,63 +26,80 @@ OWNERS = (Role.service_owner, Role.integration)
 def services_router() -> APIRouter:
     router = APIRouter(prefix="/services", tags=["services"])
 
-    @router.post("", status_code=201, **allowed(*OWNERS))
+    @router.post("", status_code=201, **allowed(*OWNERS), description=(
+        "Enter a service in the catalog, in `strategy`. Ownership: a service owner names themselves as `owner` "
+        "or leaves it empty (403 `unowned-service-claimed-for-oneself` for naming someone else); admin and "
+        "integration name anyone."))
     async def register(body: s.RegisterServiceBody, caller: Caller, request: Request, response: Response) -> ServiceView:
         command = c.RegisterService(body.name, body.description, body.owner, body.demanded_by, body.expected_volume,
-                                    business_time(caller, body.occurred_at))
+                                    business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, location="/services"))
 
-    @router.post("/{service_id}/assign-owner", **allowed(*OWNERS))
+    @router.post("/{service_id}/assign-owner", **allowed(*OWNERS), description=(
+        "Hand the service to a new owner. Ownership: only its current owner (403 `decided-by-the-services-owner` "
+        "for another service owner); a service with no owner yet is claimed by a service owner for themselves "
+        "(403 `unowned-service-claimed-for-oneself` for naming someone else). Admin and integration assign "
+        "anyone; the event's actor then reads `admin:<sub>` or `integration:<sub>`."))
     async def assign_owner(service_id: UUID, body: s.AssignOwnerBody, caller: Caller, request: Request,
                            response: Response, if_match: IfMatch = None) -> ServiceView:
-        command = c.AssignOwner(service_id, body.owner, business_time(caller, body.occurred_at))
+        command = c.AssignOwner(service_id, body.owner, business_time(caller, body.occurred_at),
+                                acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{service_id}/change-stage", **allowed(*OWNERS))
+    @router.post("/{service_id}/change-stage", **allowed(*OWNERS), description=(
+        "Move one stage on, or retire; entering `operation` happens on an accepted handover (or by an admin, "
+        "with a reason)." + OWNER_NOTE))
     async def change_stage(service_id: UUID, body: s.ChangeStageBody, caller: Caller, request: Request,
                            response: Response, if_match: IfMatch = None) -> ServiceView:
-        """Move one stage on, or retire; entering `operation` happens on an accepted handover (or by an admin)."""
         command = c.ChangeStage(service_id, body.to_stage, body.reason, Role.admin in caller.roles,
-                                business_time(caller, body.occurred_at))
+                                business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{service_id}/define-sla", **allowed(*OWNERS))
+    @router.post("/{service_id}/define-sla", **allowed(*OWNERS), description=(
+        "Define or revise the SLA; open incidents keep their elapsed and paused time under the new targets."
+        + OWNER_NOTE))
     async def define_sla(service_id: UUID, body: s.DefineSlaBody, caller: Caller, request: Request,
                          response: Response, if_match: IfMatch = None) -> ServiceView:
-        """Define or revise the SLA; open incidents keep their elapsed and paused time under the new targets."""
         targets = {p: SlaTarget(t.response_minutes, t.resolution_minutes) for p, t in body.targets.items()}
         sla = Sla(body.availability_target_pct, targets, body.csat_target_pct)
-        command = c.DefineSla(service_id, sla, business_time(caller, body.occurred_at))
+        command = c.DefineSla(service_id, sla, business_time(caller, body.occurred_at),
+                              acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{service_id}/withdraw-sla", **allowed(*OWNERS))
+    @router.post("/{service_id}/withdraw-sla", **allowed(*OWNERS),
+                 description="Withdraw the SLA; open incidents run without targets." + OWNER_NOTE)
     async def withdraw_sla(service_id: UUID, body: s.ReasonBody, caller: Caller, request: Request,
                            response: Response, if_match: IfMatch = None) -> ServiceView:
-        command = c.WithdrawSla(service_id, body.reason, business_time(caller, body.occurred_at))
+        command = c.WithdrawSla(service_id, body.reason, business_time(caller, body.occurred_at),
+                                acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{service_id}/record-operating-cost", **allowed(*OWNERS))
+    @router.post("/{service_id}/record-operating-cost", **allowed(*OWNERS),
+                 description="Record an operating cost entry (for the TCO)." + OWNER_NOTE)
     async def record_cost(service_id: UUID, body: s.OperatingCostBody, caller: Caller, request: Request,
                           response: Response, if_match: IfMatch = None) -> ServiceView:
         command = c.RecordOperatingCost(service_id, body.amount, body.incurred_on, body.category,
-                                        business_time(caller, body.occurred_at))
+                                        business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{service_id}/improvements", status_code=201, **allowed(*OWNERS))
+    @router.post("/{service_id}/improvements", status_code=201, **allowed(*OWNERS),
+                 description="Enter an item in the service's improvement register." + OWNER_NOTE)
     async def plan_improvement(service_id: UUID, body: s.PlanImprovementBody, caller: Caller, request: Request,
                                response: Response, if_match: IfMatch = None) -> ImprovementPlanned:
-        command = c.PlanImprovement(service_id, body.title, body.project_id, business_time(caller, body.occurred_at))
+        command = c.PlanImprovement(service_id, body.title, body.project_id, business_time(caller, body.occurred_at),
+                                    acting_owner=acting_owner(caller))
         service, improvement_id = await handled(request, response, command, if_match=if_match)
         response.headers["Location"] = f"/services/{service_id}/improvements/{improvement_id}"
         return ImprovementPlanned(service=ServiceView.of(service), improvement_id=improvement_id)
 
-    @router.post("/{service_id}/improvements/{improvement_id}/implement", **allowed(*OWNERS))
+    @router.post("/{service_id}/improvements/{improvement_id}/implement", **allowed(*OWNERS),
+                 description="Mark an improvement implemented." + OWNER_NOTE)
     async def implement_improvement(service_id: UUID, improvement_id: UUID, caller: Caller, request: Request,
                                     response: Response, body: s.ImplementImprovementBody | None = None,
                                     if_match: IfMatch = None) -> ServiceView:
         body = body or s.ImplementImprovementBody()
         command = c.ImplementImprovement(service_id, improvement_id, body.project_id,
-                                         business_time(caller, body.occurred_at))
+                                         business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
     @router.get("", **readable())

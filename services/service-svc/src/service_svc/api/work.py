@@ -14,7 +14,7 @@ from continuum.http.history import AsOf, History
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
-from service_svc.api.common import handled, history_of, listed, read_one
+from service_svc.api.common import OWNER_NOTE, acting_owner, handled, history_of, listed, read_one
 from service_svc.api.views import (ChangeSummary, ChangeView, ProblemSummary, ProblemView, ServiceRequestSummary,
                                    ServiceRequestView)
 from service_svc.domain import commands as c
@@ -33,34 +33,40 @@ def _at(caller, body: s.Command | None):
 def problems_router() -> APIRouter:
     router = APIRouter(prefix="/problems", tags=["problems"])
 
-    @router.post("", status_code=201, **allowed(*OWNERS))
+    @router.post("", status_code=201, **allowed(*OWNERS),
+                 description="Open a problem from the service's incidents." + OWNER_NOTE)
     async def open_(body: s.OpenProblemBody, caller: Caller, request: Request, response: Response) -> ProblemView:
-        command = c.OpenProblem(body.service_id, body.title, body.incident_ids, _at(caller, body))
+        command = c.OpenProblem(body.service_id, body.title, body.incident_ids, _at(caller, body),
+                                acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, location="/problems"))
 
-    @router.post("/{problem_id}/link-incident", **allowed(*OWNERS))
+    @router.post("/{problem_id}/link-incident", **allowed(*OWNERS),
+                 description="Link another incident of the same service." + OWNER_NOTE)
     async def link(problem_id: UUID, body: s.LinkIncidentBody, caller: Caller, request: Request,
                    response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.LinkIncident(problem_id, body.incident_id, _at(caller, body))
+        command = c.LinkIncident(problem_id, body.incident_id, _at(caller, body), acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{problem_id}/record-root-cause", **allowed(*OWNERS))
+    @router.post("/{problem_id}/record-root-cause", **allowed(*OWNERS),
+                 description="Record the root cause." + OWNER_NOTE)
     async def root_cause(problem_id: UUID, body: s.RootCauseBody, caller: Caller, request: Request,
                          response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.RecordRootCause(problem_id, body.root_cause, _at(caller, body))
+        command = c.RecordRootCause(problem_id, body.root_cause, _at(caller, body), acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{problem_id}/record-known-error", **allowed(*OWNERS))
+    @router.post("/{problem_id}/record-known-error", **allowed(*OWNERS),
+                 description="Record the known error and its workaround." + OWNER_NOTE)
     async def known_error(problem_id: UUID, body: s.KnownErrorBody, caller: Caller, request: Request,
                           response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.RecordKnownError(problem_id, body.workaround, _at(caller, body))
+        command = c.RecordKnownError(problem_id, body.workaround, _at(caller, body), acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{problem_id}/resolve", **allowed(*OWNERS))
+    @router.post("/{problem_id}/resolve", **allowed(*OWNERS), description=(
+        "Resolve the problem, and with `resolve_incidents` its linked incidents still open." + OWNER_NOTE))
     async def resolve(problem_id: UUID, body: s.ResolveProblemBody, caller: Caller, request: Request,
                       response: Response, if_match: IfMatch = None) -> ProblemView:
-        """Resolve the problem, and with `resolve_incidents` its linked incidents still open."""
-        command = c.ResolveProblem(problem_id, body.resolution, body.resolve_incidents, _at(caller, body))
+        command = c.ResolveProblem(problem_id, body.resolution, body.resolve_incidents, _at(caller, body),
+                                   acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
     @router.get("", **readable())
@@ -84,29 +90,34 @@ def problems_router() -> APIRouter:
 def changes_router() -> APIRouter:
     router = APIRouter(prefix="/changes", tags=["changes"])
 
-    @router.post("", status_code=201, **allowed(*OWNERS))
+    @router.post("", status_code=201, **allowed(*OWNERS), description=(
+        "Raise an RFC; a standard change is pre-authorised, the others need the service owner's approval."
+        + OWNER_NOTE))
     async def request_(body: s.RequestChangeBody, caller: Caller, request: Request, response: Response) -> ChangeView:
-        """Raise an RFC; a standard change is pre-authorised, the others need the service owner's approval."""
         command = c.RequestChange(body.service_id, body.kind, body.title, body.risk, body.planned_start,
-                                  body.planned_end, _at(caller, body))
+                                  body.planned_end, _at(caller, body), acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, location="/changes"))
 
-    @router.post("/{change_id}/approve", **allowed(Role.service_owner))
+    @router.post("/{change_id}/approve", **allowed(Role.service_owner),
+                 description="Approve a requested change." + OWNER_NOTE)
     async def approve(change_id: UUID, caller: Caller, request: Request, response: Response,
                       body: s.Command | None = None, if_match: IfMatch = None) -> ChangeView:
-        command = c.ApproveChange(change_id, caller.subject, _at(caller, body))
+        command = c.ApproveChange(change_id, caller.subject, _at(caller, body), acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{change_id}/reject", **allowed(Role.service_owner))
+    @router.post("/{change_id}/reject", **allowed(Role.service_owner),
+                 description="Reject a requested change, with a reason." + OWNER_NOTE)
     async def reject(change_id: UUID, body: s.RejectChangeBody, caller: Caller, request: Request,
                      response: Response, if_match: IfMatch = None) -> ChangeView:
-        command = c.RejectChange(change_id, caller.subject, body.reason, _at(caller, body))
+        command = c.RejectChange(change_id, caller.subject, body.reason, _at(caller, body),
+                                 acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, if_match=if_match))
 
-    @router.post("/{change_id}/implement", **allowed(*OWNERS))
+    @router.post("/{change_id}/implement", **allowed(*OWNERS),
+                 description="Record the change's implementation and its outcome." + OWNER_NOTE)
     async def implement(change_id: UUID, body: s.ImplementChangeBody, caller: Caller, request: Request,
                         response: Response, if_match: IfMatch = None) -> ChangeView:
-        command = c.ImplementChange(change_id, body.outcome, _at(caller, body))
+        command = c.ImplementChange(change_id, body.outcome, _at(caller, body), acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, if_match=if_match))
 
     @router.get("", **readable())

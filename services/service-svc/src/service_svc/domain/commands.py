@@ -9,11 +9,19 @@ from uuid import UUID
 
 from service_svc.domain.service import Sla
 
+
+@dataclass(frozen=True, kw_only=True)
+class ByTheServicesOwner:
+    """A command only the service's owner may give: `acting_owner` is who gives it in person, checked against
+    the service's owner (None when admin or integration act, for any service)."""
+
+    acting_owner: str | None
+
 # Service
 
 
 @dataclass(frozen=True)
-class RegisterService:
+class RegisterService(ByTheServicesOwner):
     name: str
     description: str
     owner: str | None
@@ -23,14 +31,14 @@ class RegisterService:
 
 
 @dataclass(frozen=True)
-class AssignOwner:
+class AssignOwner(ByTheServicesOwner):
     service_id: UUID
     owner: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class ChangeStage:
+class ChangeStage(ByTheServicesOwner):
     service_id: UUID
     to_stage: str
     reason: str
@@ -46,21 +54,21 @@ class AcceptHandover:
 
 
 @dataclass(frozen=True)
-class DefineSla:
+class DefineSla(ByTheServicesOwner):
     service_id: UUID
     sla: Sla
     at: datetime
 
 
 @dataclass(frozen=True)
-class WithdrawSla:
+class WithdrawSla(ByTheServicesOwner):
     service_id: UUID
     reason: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class RecordOperatingCost:
+class RecordOperatingCost(ByTheServicesOwner):
     service_id: UUID
     amount: Decimal
     incurred_on: datetime
@@ -69,7 +77,7 @@ class RecordOperatingCost:
 
 
 @dataclass(frozen=True)
-class PlanImprovement:
+class PlanImprovement(ByTheServicesOwner):
     service_id: UUID
     title: str
     project_id: UUID | None
@@ -77,7 +85,7 @@ class PlanImprovement:
 
 
 @dataclass(frozen=True)
-class ImplementImprovement:
+class ImplementImprovement(ByTheServicesOwner):
     service_id: UUID
     improvement_id: UUID
     project_id: UUID | None
@@ -166,7 +174,7 @@ class RecordSlaBreaches:
 
 
 @dataclass(frozen=True)
-class OpenProblem:
+class OpenProblem(ByTheServicesOwner):
     service_id: UUID
     title: str
     incident_ids: list[UUID]
@@ -174,28 +182,28 @@ class OpenProblem:
 
 
 @dataclass(frozen=True)
-class LinkIncident:
+class LinkIncident(ByTheServicesOwner):
     problem_id: UUID
     incident_id: UUID
     at: datetime
 
 
 @dataclass(frozen=True)
-class RecordRootCause:
+class RecordRootCause(ByTheServicesOwner):
     problem_id: UUID
     root_cause: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class RecordKnownError:
+class RecordKnownError(ByTheServicesOwner):
     problem_id: UUID
     workaround: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class ResolveProblem:
+class ResolveProblem(ByTheServicesOwner):
     problem_id: UUID
     resolution: str
     resolve_incidents: bool
@@ -206,7 +214,7 @@ class ResolveProblem:
 
 
 @dataclass(frozen=True)
-class RequestChange:
+class RequestChange(ByTheServicesOwner):
     service_id: UUID
     kind: str
     title: str
@@ -217,14 +225,14 @@ class RequestChange:
 
 
 @dataclass(frozen=True)
-class ApproveChange:
+class ApproveChange(ByTheServicesOwner):
     change_id: UUID
     approver: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class RejectChange:
+class RejectChange(ByTheServicesOwner):
     change_id: UUID
     approver: str
     reason: str
@@ -232,7 +240,7 @@ class RejectChange:
 
 
 @dataclass(frozen=True)
-class ImplementChange:
+class ImplementChange(ByTheServicesOwner):
     change_id: UUID
     outcome: str
     at: datetime

@@ -13,7 +13,14 @@ from continuum.domain import Aggregate, DomainEvent
 
 from service_svc.domain import events as ev
 from service_svc.domain.events import SlaTarget
-from service_svc.domain.rules import PRIORITIES, STAGES, next_stage, require
+from service_svc.domain.rules import (
+    PRIORITIES,
+    STAGES,
+    next_stage,
+    require,
+    require_owner_change_allowed,
+    require_services_owner,
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,12 @@ class Service(Aggregate):
 
     @classmethod
     def register(cls, *, name: str, description: str, owner: str | None, demanded_by: str, expected_volume: str,
-                 at: datetime) -> Service:
+                 by: str | None, at: datetime) -> Service:
+        """Enter the catalog in strategy; a service owner acting in person names themselves as owner or no one."""
         require(bool(demanded_by.strip()) and bool(expected_volume.strip()), "demand-case-stated",
                 "a service in strategy states who needs it and the expected volume")
+        if owner is not None:
+            require_owner_change_allowed(None, owner, by, service="being registered")
         service = cls(uuid4())
         service._record(ev.ServiceRegistered(service.id, name, description, owner, "strategy", demanded_by,
                                              expected_volume), at=at)
@@ -62,7 +72,12 @@ class Service(Aggregate):
     def require_live(self) -> None:
         require(self.stage != "retired", "service-not-retired", "the service is retired")
 
-    def assign_owner(self, owner: str, *, at: datetime) -> None:
+    def require_owner(self, acting: str | None) -> None:
+        """Only the service's owner acts on its SLA, stage, costs, improvements, changes and problems."""
+        require_services_owner(self.owner, acting, service=self.id)
+
+    def assign_owner(self, owner: str, *, by: str | None, at: datetime) -> None:
+        require_owner_change_allowed(self.owner, owner, by, service=self.id)
         self.require_live()
         require(owner != self.owner, "owner-changes", f"{owner} already owns the service")
         self._record(ev.ServiceOwnerAssigned(self.id, owner), at=at)
