@@ -1,4 +1,5 @@
-"""An improvement opportunity becomes one proposed project however often it arrives; lists filter and page."""
+"""An opportunity becomes one proposed project however often it arrives, and its dismissal or lapse cancels it;
+lists filter and page."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
-from continuum.contracts.metrics import ImprovementOpportunityDetectedV1
+from continuum.contracts.metrics import (
+    ImprovementOpportunityDetectedV1, ImprovementOpportunityDismissedV1, ImprovementOpportunityLapsedV1,
+)
 from continuum.eventstore.schema import inbox
 from project_svc.handlers import project_id_for_opportunity
 from tests.integration.project_svc.conftest import eventually, publish
@@ -105,3 +108,49 @@ async def test_the_asyncapi_document_lists_what_project_svc_consumes(client):
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert {"continuum.project.events", "continuum.handover.events", "continuum.metrics.events",
             "continuum.service.events"} <= addresses
+
+
+async def test_a_dismissed_or_lapsed_opportunity_cancels_its_project_while_it_is_open(service, as_role, producer):
+    app, client = service
+    viewer, sponsor = as_role("viewer"), as_role("sponsor", subject="alice")
+    dismissed, lapsed = opportunity(str(uuid4())), opportunity(str(uuid4()))
+    for detected in (dismissed, lapsed):
+        await publish(producer, ImprovementOpportunityDetectedV1, detected, key=detected["opportunity_id"])
+    urls = [f"/projects/{project_id_for_opportunity(o['opportunity_id'])}" for o in (dismissed, lapsed)]
+
+    async def state_of(url: str) -> str | None:
+        response = await client.get(url, headers=viewer)
+        return response.json()["state"] if response.status_code == 200 else None
+
+    for url in urls:
+        assert await eventually(lambda: state_of(url)) == "proposed"
+    charter = {"goal": "g", "scope_statement": "s", "budget_at_completion": "10", "planned_start": "2026-01-01",
+               "planned_end": "2026-12-31", "team": {"sponsor": "alice", "project_manager": "bob"}}
+    assert (await client.post(f"{urls[1]}/approve-charter", json=charter, headers=sponsor)).status_code == 200
+
+    common = {"opportunity_id": dismissed["opportunity_id"], "service_id": dismissed["service_id"]}
+    first = await publish(producer, ImprovementOpportunityDismissedV1,
+                          {**common, "reason": "a one-off migration", "dismissed_by": "sam"},
+                          key=common["opportunity_id"])
+    await publish(producer, ImprovementOpportunityLapsedV1, {
+        "opportunity_id": lapsed["opportunity_id"], "service_id": lapsed["service_id"], "rule": "recurring_incidents",
+        "category": "timeout", "reason": "the incident rate is back to its baseline",
+        "lapsed_at": datetime.now(UTC).isoformat()}, key=lapsed["opportunity_id"])
+    for url in urls:
+        await eventually(lambda: _equals(state_of(url), "cancelled"))
+    projects = [(await client.get(url, headers=viewer)).json() for url in urls]
+    assert projects[0]["cancel_reason"] == "improvement opportunity dismissed by sam: a one-off migration"
+    assert projects[1]["cancel_reason"] == "improvement opportunity lapsed: the incident rate is back to its baseline"
+    assert projects[1]["team"]["disbanded"]  # the chartered one had a team
+    history = (await client.get(f"{urls[0]}/history", headers=viewer)).json()["items"]
+    assert [item["event_type"] for item in history] == ["ProjectProposed", "ProjectCancelled"]
+    assert history[-1]["metadata"]["actor"].startswith("consumer:project-svc")
+
+    again = await publish(producer, ImprovementOpportunityDismissedV1,  # emitted again: already cancelled
+                          {**common, "reason": "still a false alarm"}, key=common["opportunity_id"])
+    await eventually(lambda: in_inbox(app, again))
+    assert first != again and len((await client.get(f"{urls[0]}/history", headers=viewer)).json()["items"]) == 2
+
+
+async def _equals(value, expected) -> bool:
+    return (await value) == expected
