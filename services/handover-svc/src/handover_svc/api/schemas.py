@@ -8,8 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from continuum.http.dates import OccurredAt
-
+from continuum.http.dates import OccurredAt, UtcDateTime
 from handover_svc.domain.criteria import Criterion, Readiness
 from handover_svc.domain.early_life import ExitAssessment
 from handover_svc.domain.handover import Handover
@@ -83,7 +82,7 @@ class CriterionView(BaseModel):
     evidence: str | None = Field(examples=["SLA defined in service-svc: availability 99.9%"])
     justification: str | None = Field(examples=[None])
     confirmed_by: str | None = Field(examples=["continuum:service-events"])
-    confirmed_at: datetime | None = Field(examples=[WHEN])
+    confirmed_at: UtcDateTime | None = Field(examples=[WHEN])
     automatic: bool = Field(examples=[True])
 
     @classmethod
@@ -109,17 +108,17 @@ class ReadinessView(BaseModel):
 
 class RejectionView(BaseModel):
     rejected_by: str = Field(examples=["owner@example.com"])
-    rejected_at: datetime = Field(examples=[WHEN])
+    rejected_at: UtcDateTime = Field(examples=[WHEN])
     reasons: list[str] = Field(examples=[["Support team not trained on billing"]])
 
 
 class EarlyLifeView(BaseModel):
-    started_at: datetime = Field(examples=[WHEN])
-    ends_at: datetime = Field(examples=["2026-03-31T09:00:00Z"])
+    started_at: UtcDateTime = Field(examples=[WHEN])
+    ends_at: UtcDateTime = Field(examples=["2026-03-31T09:00:00Z"])
     days: int = Field(examples=[30], description="Agreed days plus extensions.")
     extensions: list[str] = Field(examples=[["+14 days: two P2 incidents still under analysis"]])
     max_incidents_per_week: Decimal = Field(examples=["3"])
-    assessed_at: datetime = Field(examples=[WHEN])
+    assessed_at: UtcDateTime = Field(examples=[WHEN])
     incidents: int = Field(examples=[2])
     incident_rate_per_week: Decimal = Field(examples=["0.47"])
     open_p1: int = Field(examples=[0])
@@ -142,15 +141,15 @@ class HandoverView(BaseModel):
     service_id: UUID = Field(examples=[SERVICE_ID])
     project_id: UUID | None = Field(examples=[PROJECT_ID])
     state: str = Field(examples=["open"], description="open | rejected | accepted (early life support) | completed")
-    opened_at: datetime = Field(examples=[WHEN])
+    opened_at: UtcDateTime = Field(examples=[WHEN])
     readiness: ReadinessView
     criteria: list[CriterionView]
     early_life_support_days: int | None = Field(examples=[30])
     last_rejection: RejectionView | None = None
     accepted_by: str | None = Field(default=None, examples=["owner@example.com"])
-    accepted_at: datetime | None = Field(default=None, examples=[WHEN])
+    accepted_at: UtcDateTime | None = Field(default=None, examples=[WHEN])
     early_life: EarlyLifeView | None = None
-    completed_at: datetime | None = Field(default=None, examples=[None])
+    completed_at: UtcDateTime | None = Field(default=None, examples=[None])
     version: int = Field(examples=[12])
 
     @classmethod
@@ -185,4 +184,4 @@ class HandoverSummary(BaseModel):
     awaiting_acceptance: bool = Field(examples=[True])
     readiness_score: Decimal = Field(examples=["0.2222"])
     pending: list[str] = Field(examples=[["documentation-complete"]])
-    opened_at: datetime = Field(examples=[WHEN])
+    opened_at: UtcDateTime = Field(examples=[WHEN])

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from continuum.http.dates import UtcDateTime
 from service_svc.domain.change import Change
 from service_svc.domain.incident import Incident
 from service_svc.domain.problem import Problem
@@ -77,7 +78,7 @@ class ClockView(BaseModel):
     elapsed_minutes: Decimal = Field(examples=["42.50"])
     paused_minutes: Decimal = Field(examples=["10.00"])
     remaining_minutes: Decimal | None = Field(examples=["197.50"])
-    due_at: datetime | None = Field(examples=["2026-03-01T13:00:00Z"])
+    due_at: UtcDateTime | None = Field(examples=["2026-03-01T13:00:00Z"])
     breached: bool = Field(examples=[False])
     met: bool | None = Field(examples=[None], description="Known once the clock stopped.")
 
@@ -96,9 +97,9 @@ class IncidentView(BaseModel):
     outage: bool = Field(examples=[False])
     status: str = Field(examples=["acknowledged"])
     assignee: str | None = Field(examples=["bob"])
-    detected_at: datetime | None = Field(examples=["2026-03-01T08:55:00Z"])
-    opened_at: datetime | None = Field(examples=["2026-03-01T09:00:00Z"])
-    resolved_at: datetime | None = Field(examples=[None])
+    detected_at: UtcDateTime | None = Field(examples=["2026-03-01T08:55:00Z"])
+    opened_at: UtcDateTime | None = Field(examples=["2026-03-01T09:00:00Z"])
+    resolved_at: UtcDateTime | None = Field(examples=[None])
     resolution_code: str | None = Field(examples=[None])
     downtime_minutes: Decimal = Field(examples=["0"])
     response_breached: bool = Field(examples=[False])
@@ -132,11 +133,11 @@ class IncidentSummary(BaseModel):
     open: bool = Field(examples=[True])
     outage: bool = Field(examples=[False])
     assignee: str | None = Field(examples=[None])
-    opened_at: datetime | None = Field(examples=["2026-03-01T09:00:00Z"])
+    opened_at: UtcDateTime | None = Field(examples=["2026-03-01T09:00:00Z"])
     response_breached: bool = Field(examples=[False])
     resolution_breached: bool = Field(examples=[False])
-    response_due_at: datetime | None = Field(examples=["2026-03-01T09:30:00Z"])
-    resolution_due_at: datetime | None = Field(examples=["2026-03-01T17:00:00Z"])
+    response_due_at: UtcDateTime | None = Field(examples=["2026-03-01T09:30:00Z"])
+    resolution_due_at: UtcDateTime | None = Field(examples=["2026-03-01T17:00:00Z"])
 
 
 class ProblemView(BaseModel):
@@ -172,8 +173,8 @@ class ChangeView(BaseModel):
     kind: str = Field(examples=["normal"])
     title: str = Field(examples=["Resize the mail relay pool"])
     risk: str = Field(examples=["medium"])
-    planned_start: datetime | None = Field(examples=["2026-03-10T20:00:00Z"])
-    planned_end: datetime | None = Field(examples=["2026-03-10T22:00:00Z"])
+    planned_start: UtcDateTime | None = Field(examples=["2026-03-10T20:00:00Z"])
+    planned_end: UtcDateTime | None = Field(examples=["2026-03-10T22:00:00Z"])
     status: str = Field(examples=["approved"])
     decided_by: str | None = Field(examples=["alice"])
     rejection_reason: str | None = Field(examples=[None])
@@ -204,8 +205,8 @@ class ServiceRequestView(BaseModel):
     title: str = Field(examples=["New payroll account for Carol"])
     requested_by: str = Field(examples=["carol"])
     status: str = Field(examples=["fulfilled"])
-    submitted_at: datetime | None = Field(examples=["2026-03-01T09:00:00Z"])
-    fulfilled_at: datetime | None = Field(examples=["2026-03-01T11:30:00Z"])
+    submitted_at: UtcDateTime | None = Field(examples=["2026-03-01T09:00:00Z"])
+    fulfilled_at: UtcDateTime | None = Field(examples=["2026-03-01T11:30:00Z"])
     fulfilment_minutes: Decimal | None = Field(examples=["150.00"])
     cancel_reason: str | None = Field(examples=[None])
     version: int = Field(examples=[2])
