@@ -55,6 +55,16 @@ class Story:
         self.owner, self.viewer = token("service_owner", who="sam"), token("viewer", who="vera")
         self.monitoring = token("integration", "support_agent", who="monitoring")
 
+    async def propose(self, proposal: dict):
+        """POST /projects once project-svc knows the target services (it learns them from service events)."""
+        async def accepted():
+            response = await self.project.post("/projects", json=proposal, headers=self.pm)
+            if response.status_code == 422 and response.json().get("rule") == "target-services-known":
+                return None  # registered a moment ago: not read by project-svc yet
+            return response
+
+        return await eventually(accepted, what="project-svc to know the target service")
+
     async def live_service(self) -> str:
         body = {"name": "Payments gateway", "description": "Card payments", "demanded_by": "Sales",
                 "expected_volume": "2M transactions a month"}
@@ -123,7 +133,7 @@ async def test_from_project_to_operation_to_opportunity_to_improvement_project(s
 
     proposal = {"title": "Payments failover", "problem_statement": "Single gateway", "business_case": "Lost sales",
                 "target_service_ids": [service_id]}
-    created = await story.project.post("/projects", json=proposal, headers=story.pm)
+    created = await story.propose(proposal)
     project = await ok(created, 201)
     project_url = created.headers["Location"]
     await story.project_in_closing(project_url)
@@ -195,7 +205,7 @@ async def test_a_rejected_handover_is_resubmitted_then_accepted_and_only_then_th
     service_id = await story.live_service()
     proposal = {"title": "Gateway monitoring", "problem_statement": "Blind spots", "business_case": "Faster fixes",
                 "target_service_ids": [service_id]}
-    created = await story.project.post("/projects", json=proposal, headers=story.pm)
+    created = await story.propose(proposal)
     project, project_url = await ok(created, 201), created.headers["Location"]
     await story.project_in_closing(project_url)
     handover = await story.handover_of(project["id"], service_id)

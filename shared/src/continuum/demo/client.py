@@ -63,12 +63,18 @@ class Stack:
 
     async def post(self, service: str, path: str, who: Persona, body: dict[str, Any] | None = None,
                    *, expect: int = 200) -> dict[str, Any]:
-        """POST, retrying a lost optimistic-concurrency race (e.g. with service-svc's SLA deadline watcher)."""
+        """POST, retrying a lost optimistic-concurrency race (e.g. with service-svc's SLA deadline watcher) and,
+        for up to 30 s, a reference created a moment ago that the service has not learned yet (422
+        unknown-reference: e.g. project-svc reading a new service's ServiceRegistered)."""
+        deadline = time.monotonic() + 30
         for attempt in range(8):
             response = await self.clients[service].post(path, json=body or {}, headers=who.headers)
             if response.status_code == 409 and response.json().get("rule") == "optimistic-concurrency":
                 await asyncio.sleep(0.05 * (attempt + 1))
                 continue
+            while _not_known_yet(response) and time.monotonic() < deadline:
+                await asyncio.sleep(0.3)
+                response = await self.clients[service].post(path, json=body or {}, headers=who.headers)
             return _checked(response, expect)
         return _checked(response, expect)
 
@@ -86,6 +92,10 @@ class Stack:
             if time.monotonic() > deadline:
                 raise DemoError(f"gave up waiting {timeout_s:.0f}s for {what}")
             await asyncio.sleep(0.3)
+
+
+def _not_known_yet(response: httpx.Response) -> bool:
+    return response.status_code == 422 and response.json().get("type", "").endswith(":unknown-reference")
 
 
 def _checked(response: httpx.Response, expect: int) -> dict[str, Any]:
