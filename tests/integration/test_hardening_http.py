@@ -3,6 +3,7 @@ or oversized headers are refused with a problem before anything else reads them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from uuid import uuid4
 
@@ -133,3 +134,118 @@ async def test_production_checks_the_issuer_too():
             with pytest.raises(jwt.InvalidTokenError):
                 await verifier.verify(refused)
     assert accepted.subject == "alice"
+
+
+# Header limits: 431 before authentication, while the request is still being read
+
+
+class RecordingApp:
+    """A bare ASGI app answering 200, noting each request that reached it."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        self.requests.append(scope)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture
+def served():
+    """RecordingApp behind uvicorn with the services' protocol, on a free port in a thread: (app, port)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from continuum.http.server import LimitedHttpToolsProtocol
+    from continuum.testing.plugin import free_port
+
+    app, port = RecordingApp(), free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=LimitedHttpToolsProtocol,
+                                          lifespan="off", log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield app, port
+    server.should_exit = True
+    thread.join(10)
+
+
+def exchange(port: int, head: bytes, *, requests: int = 1) -> list[tuple[int, dict[str, str], bytes]]:
+    """Send `head` (one or more requests) on one connection; the responses as (status, headers, body)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        try:
+            connection.sendall(head)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and stopped reading: the answer is still to be read
+        received = b""
+        answers: list[tuple[int, dict[str, str], bytes]] = []
+        while len(answers) < requests:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+            while b"\r\n\r\n" in received:
+                status_and_headers, _, rest = received.partition(b"\r\n\r\n")
+                lines = status_and_headers.decode("latin-1").split("\r\n")
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+                length = int(headers.get("content-length", 0))
+                if len(rest) < length:
+                    break
+                answers.append((int(lines[0].split()[1]), headers, rest[:length]))
+                received = rest[length:]
+    return answers
+
+
+def request(*headers: str) -> bytes:
+    return ("GET /counters HTTP/1.1\r\nHost: test\r\n" + "".join(f"{h}\r\n" for h in headers) + "\r\n").encode()
+
+
+def test_a_32_mb_authorization_header_is_refused_with_431_at_once(served):
+    import time
+
+    app, port = served
+    started = time.monotonic()
+    [(status, headers, body)] = exchange(port, request("Authorization: Bearer " + "a" * 32 * 1024 * 1024))
+    elapsed = time.monotonic() - started
+    assert status == 431 and headers["content-type"] == PROBLEM
+    problem = json.loads(body)
+    assert problem["status"] == 431 and problem["type"].endswith("request-header-fields-too-large")
+    assert app.requests == [] and elapsed < 2
+
+
+def test_too_many_headers_are_refused_with_431(served):
+    app, port = served
+    [(status, headers, body)] = exchange(port, request(*(f"X-Filler-{n}: {n}" for n in range(101))))
+    assert status == 431 and headers["content-type"] == PROBLEM and app.requests == []
+
+
+def test_headers_within_the_limits_reach_the_app_on_a_kept_alive_connection(served):
+    app, port = served
+    ordinary = request("Authorization: Bearer " + "a" * 8_000, *(f"X-Filler-{n}: {n}" for n in range(90)))
+    answers = exchange(port, ordinary * 3, requests=3)
+    assert [status for status, _, _ in answers] == [200, 200, 200] and len(app.requests) == 3
+
+
+def test_a_head_just_over_the_limit_after_a_good_request_is_refused(served):
+    app, port = served
+    answers = exchange(port, request() + request("X-Big: " + "b" * 17_000), requests=2)
+    assert [status for status, _, _ in answers] == [200, 431] and len(app.requests) == 1
+
+
+async def test_the_service_refuses_oversized_headers_before_authentication(client):
+    """Served by any ASGI server (here the test client), the service applies the same limits itself."""
+    many = {f"X-Filler-{n}": str(n) for n in range(101)}
+    large = {"Authorization": "Bearer " + "a" * 20_000}
+    for headers in (many, large):
+        response = await client.get("/counters", headers=headers)
+        assert response.status_code == 431 and response.headers["content-type"] == PROBLEM
+        assert response.json()["status"] == 431 and "x-correlation-id" in response.headers

@@ -97,7 +97,22 @@ class AuthSettings(BaseModel):
 
 class HttpSettings(BaseModel):
     max_body_bytes: int = 1_048_576
+    max_header_bytes: int = Field(default=16_384, ge=1_024, description=(
+        "The request line and header fields together, in bytes: beyond it a request is refused with 431 while it "
+        "is still being read, before authentication."))
+    max_headers: int = Field(default=100, ge=10, description="Header fields a request may have (431 beyond).")
     idempotency_ttl_hours: int = 24
+
+
+class _HttpEnvironment(BaseSettings):
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    http: HttpSettings = HttpSettings()
+
+
+def http_settings_from_environment() -> HttpSettings:
+    """The HTTP__* settings alone, read as a service's Config reads them (for the server's own protocol)."""
+    return _HttpEnvironment().http
 
 
 class ServiceSettings(BaseSettings):

@@ -23,7 +23,12 @@ from continuum.eventstore.codec import EventCodec
 from continuum.eventstore.store import EventStore
 from continuum.eventstore.uow import UnitOfWork
 from continuum.http.auth import TokenVerifier, authenticate
-from continuum.http.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
+from continuum.http.middleware import (
+    BodyLimitMiddleware,
+    HeaderLimitMiddleware,
+    IdempotencyMiddleware,
+    RequestContextMiddleware,
+)
 from continuum.http.problems import install_problem_handlers
 from continuum.kafka.topics import CONTEXTS, dlq_topic, ensure_topics, events_topic
 from continuum.observability import configure_logging, configure_tracing
@@ -132,6 +137,8 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=config.http.max_body_bytes)
+    app.add_middleware(HeaderLimitMiddleware, max_bytes=config.http.max_header_bytes,
+                       max_headers=config.http.max_headers)
     app.add_middleware(RequestContextMiddleware, telemetry=telemetry)
     app.include_router(public_router())
     app.include_router(event_log_router(), dependencies=[Depends(authenticate)])

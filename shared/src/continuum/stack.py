@@ -22,6 +22,8 @@ from continuum.infra.postgres import LocalPostgres, create_databases
 from continuum.infra.progress import say, step
 from continuum.service import ServiceEntry
 
+HTTP_PROTOCOL = "continuum.http.server:LimitedHttpToolsProtocol"  # httptools with header limits (HTTP__MAX_HEADER*)
+
 
 def discover_services() -> list[ServiceEntry]:
     """The installed services (entry point group `continuum.services`), in port order."""
@@ -89,7 +91,7 @@ class ServiceProcesses:
 
     def start(self) -> None:
         for service in self.services:
-            command = [sys.executable, "-m", "uvicorn", "--factory", service.app_factory,
+            command = [sys.executable, "-m", "uvicorn", "--factory", service.app_factory, "--http", HTTP_PROTOCOL,
                        "--host", self.host, "--port", str(self.port(service)), "--no-access-log"]
             self.processes.append(subprocess.Popen(command, env={**os.environ, **self.environment}))
         with step("waiting for the services to answer /healthz"):

@@ -1,4 +1,4 @@
-"""ASGI middleware: request context and metrics, body size limit, Idempotency-Key replays."""
+"""ASGI middleware: request context and metrics, header and body limits, Idempotency-Key replays."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from continuum import idempotency
 from continuum.context import CausationContext, IdempotencyClaim, causation, with_idempotency
 from continuum.http import failpoints
-from continuum.http.problems import is_unavailable, problem_response, unavailable_response
+from continuum.http.problems import (
+    PROBLEM_MEDIA_TYPE,
+    TYPE_BASE,
+    is_unavailable,
+    problem_response,
+    unavailable_response,
+)
 from continuum.observability import span
 from continuum.telemetry import Telemetry
 
@@ -64,6 +70,42 @@ class RequestContextMiddleware:
             current.set_attribute("http.response.status_code", status)
             self.telemetry.http_requests.labels(scope["method"], route, str(status)).inc()
             self.telemetry.http_latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+class HeaderLimitMiddleware:
+    """Refuses a request whose header fields pass the size or count limit with 431, before authentication.
+
+    The server's protocol (continuum.http.server) refuses such a request while reading it; this is the same rule
+    for requests served otherwise (another ASGI server, a test client).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_headers: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_headers = max_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            size += sum(len(name) + len(value) + 4 for name, value in headers)  # "name: value\r\n"
+            if len(headers) > self.max_headers or size > self.max_bytes:
+                status, problem_headers, body = header_limit_problem(max_bytes=self.max_bytes,
+                                                                     max_headers=self.max_headers)
+                await send({"type": "http.response.start", "status": status, "headers": problem_headers})
+                return await send({"type": "http.response.body", "body": body})
+        await self.app(scope, receive, send)
+
+
+def header_limit_problem(*, max_bytes: int, max_headers: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The 431 problem (status, headers, body) for a request past the header limits."""
+    body = json.dumps({
+        "type": TYPE_BASE + "request-header-fields-too-large", "title": "Request header fields too large",
+        "status": 431, "detail": f"a request's header fields are limited to {max_bytes} bytes in total "
+        f"(request line included) and to {max_headers} fields",
+    }).encode()
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    return 431, headers, body
 
 
 class BodyLimitMiddleware:
