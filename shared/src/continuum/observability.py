@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,13 +108,54 @@ class JsonFormatter(logging.Formatter):
             "trace_id": context.traceparent.split("-")[1] if context and context.traceparent else None,
         }
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps({key: value for key, value in line.items() if value is not None})
 
 
+# a query parameter whose name says it carries a credential: access_token, id_token, api_key, client_secret,
+# password, X-Amz-Signature, sig, code (OAuth), ... — matched whole or after a `_`/`-`/`.` separated prefix
+_SECRET_PARAMETER = re.compile(
+    r"(?i)([?&;](?:[\w.-]*[_.-])?(?:access_token|refresh_token|id_token|token|jwt|api_?key|key|secret|password|"
+    r"passwd|pwd|signature|sig|auth|authorization|credentials?|code|session|assertion)=)[^&#\s\"'<>]*"
+)
+REDACTED = "[REDACTED]"
+
+
+def redact_url_secrets(text: str) -> str:
+    """`text` with the values of token-like query parameters replaced by [REDACTED]."""
+    return _SECRET_PARAMETER.sub(rf"\1{REDACTED}", text) if "=" in text else text
+
+
+class RedactUrlSecrets(logging.Filter):
+    """Redacts token-like query parameters in a log record's message and exception text.
+
+    An argument holding a whole URL is redacted in place, so a formatter reading the arguments (uvicorn's access
+    log formatter) still finds them; a secret only the formatted message shows flattens the message.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_url_secrets(a) if isinstance(a, str) else a for a in record.args)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record: logging reports it, as it would without us
+            return True
+        redacted = redact_url_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact_url_secrets(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
 def configure_logging(settings: ObservabilitySettings, *, service: str) -> None:
-    """Process-wide logging of a service process (called by its uvicorn factory, never by create_app)."""
+    """Process-wide logging of a service process (called by its uvicorn factory, never by create_app).
+
+    Every line goes through RedactUrlSecrets: a token in a query string never reaches the logs, whether the
+    uvicorn access log (if turned on), a library or we wrote the URL.
+    """
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactUrlSecrets())
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
@@ -124,3 +166,6 @@ def configure_logging(settings: ObservabilitySettings, *, service: str) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")  # its own filter too: a handler added later still gets redacted lines
+    if not any(isinstance(existing, RedactUrlSecrets) for existing in access.filters):
+        access.addFilter(RedactUrlSecrets())
