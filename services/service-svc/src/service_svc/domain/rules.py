@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from continuum.domain import DomainError, NotAllowed
+from continuum.domain import DomainError, NotAllowed, require_in_order  # noqa: F401 (the platform's time-in-order)
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 OWNER_DECIDES = "decided-by-the-services-owner"
@@ -15,12 +13,6 @@ STAGES = ("strategy", "design", "transition", "operation", "retired")
 def require(condition: bool, rule: str, detail: str) -> None:
     if not condition:
         raise DomainError(rule, detail)
-
-
-def require_in_order(at: datetime, last: datetime | None) -> None:
-    """Business time moves forward: a command cannot happen before what the aggregate already recorded."""
-    if last is not None and at < last:
-        raise DomainError("time-in-order", f"{at.isoformat()} is before the last recorded {last.isoformat()}")
 
 
 def next_stage(stage: str) -> str | None:
