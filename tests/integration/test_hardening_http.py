@@ -249,3 +249,12 @@ async def test_the_service_refuses_oversized_headers_before_authentication(clien
         response = await client.get("/counters", headers=headers)
         assert response.status_code == 431 and response.headers["content-type"] == PROBLEM
         assert response.json()["status"] == 431 and "x-correlation-id" in response.headers
+
+
+def test_the_local_stack_serves_the_services_with_the_limited_protocol():
+    from uvicorn.importer import import_from_string
+
+    from continuum.http.server import LimitedHttpToolsProtocol
+    from continuum.stack import HTTP_PROTOCOL
+
+    assert import_from_string(HTTP_PROTOCOL) is LimitedHttpToolsProtocol
