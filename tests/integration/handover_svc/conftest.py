@@ -18,6 +18,7 @@ from continuum import migrations
 from continuum.contracts.base import EventContract
 from continuum.testing.plugin import create_database
 
+from handover_svc import read_models
 from handover_svc.bootstrap import SERVICE
 from handover_svc.config import Config
 from handover_svc.main import create_app
@@ -60,6 +61,27 @@ async def database(handover_database):
     engine = create_async_engine(handover_database)
     yield engine
     await engine.dispose()
+
+
+OWNER = "owner@example.com"
+
+
+@pytest.fixture
+def known(database) -> Callable[..., Awaitable[None]]:
+    """`await known(service_id=..., project_id=...)`: what service-svc's and project-svc's events would have taught
+    handover-svc (the service exists, in `stage`, with its `owner` if named; the project exists), for tests
+    without its consumer."""
+
+    async def learn(*, service_id: uuid.UUID | None = None, project_id: uuid.UUID | None = None,
+                    owner: str | None = None, stage: str | None = "transition") -> None:
+        async with database.begin() as conn:
+            if service_id is not None:
+                await read_models.save_service_fact(conn, service_id=service_id, sla_defined=None, owner=owner,
+                                                    evidence="", stage=stage)
+            if project_id is not None:
+                await read_models.save_known_project(conn, project_id)
+
+    return learn
 
 
 @pytest.fixture

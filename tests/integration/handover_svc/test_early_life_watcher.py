@@ -11,9 +11,9 @@ from handover_svc.watcher import complete_due_early_life_support
 from tests.integration.handover_svc.test_handover_api import meet_all, open_by_hand
 
 
-async def test_the_watcher_completes_only_handovers_whose_period_is_over(client, role):
+async def test_the_watcher_completes_only_handovers_whose_period_is_over(client, role, known):
     importer = role("service_owner", "integration")
-    due, running = await open_by_hand(client, role), await open_by_hand(client, role)
+    due, running = await open_by_hand(client, role, known), await open_by_hand(client, role, known)
     for handover, started in ((due, datetime.now(UTC) - timedelta(days=10)), (running, datetime.now(UTC))):
         await meet_all(client, role, handover["id"], days=7)
         accepted = await client.post(f"/handovers/{handover['id']}/accept",

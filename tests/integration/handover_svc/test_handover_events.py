@@ -16,7 +16,7 @@ from continuum.contracts import project, service
 from continuum.kafka.topics import events_topic
 
 from handover_svc.read_models import service_facts
-from tests.integration.handover_svc.conftest import eventually
+from tests.integration.handover_svc.conftest import OWNER, eventually
 from tests.integration.handover_svc.test_handover_api import meet_all, open_by_hand
 from tests.support.kafka import read_topic
 
@@ -38,7 +38,7 @@ async def criterion(client, role, handover_id, key) -> dict:
     return (await client.get(f"/handovers/{handover_id}/criteria/{key}", headers=role("viewer"))).json()
 
 
-async def test_closing_with_two_target_services_opens_two_handovers_exactly_once(client, role, publish):
+async def test_closing_with_two_target_services_opens_two_handovers_exactly_once(client, role, known, publish):
     project_id, services = uuid4(), [uuid4(), uuid4()]
     closing = project.ProjectClosingStartedV1(project_id=project_id, title="Billing revamp",
                                               target_service_ids=services)
@@ -55,8 +55,8 @@ async def test_closing_with_two_target_services_opens_two_handovers_exactly_once
     assert all(h["state"] == "open" and h["awaiting_acceptance"] for h in opened)
 
 
-async def test_a_handover_opened_by_hand_is_not_doubled_when_the_project_enters_closing(client, role, publish):
-    manual = await open_by_hand(client, role)
+async def test_a_handover_opened_by_hand_is_not_doubled_when_the_project_enters_closing(client, role, known, publish):
+    manual = await open_by_hand(client, role, known)
     project_id, service_id = UUID(manual["project_id"]), UUID(manual["service_id"])
     other_service = uuid4()
     await publish(project.ProjectClosingStartedV1(project_id=project_id, title="Billing",
@@ -73,8 +73,8 @@ async def test_a_handover_opened_by_hand_is_not_doubled_when_the_project_enters_
     assert manual["id"] in {h["id"] for h in opened}
 
 
-async def test_sla_defined_ticks_the_criterion_and_sla_withdrawn_unticks_it(client, role, publish):
-    handover = await open_by_hand(client, role)
+async def test_sla_defined_ticks_the_criterion_and_sla_withdrawn_unticks_it(client, role, known, publish):
+    handover = await open_by_hand(client, role, known)
     service_id = UUID(handover["service_id"])
     sla_defined = service.SlaDefinedV1(service_id=service_id, **SLA)
     ce_id = await publish(sla_defined, key=service_id)
@@ -99,7 +99,7 @@ async def test_sla_defined_ticks_the_criterion_and_sla_withdrawn_unticks_it(clie
                        ("CriterionReset", "sla-defined")]
 
 
-async def test_service_facts_learned_before_the_handover_apply_when_it_opens(client, role, publish, database):
+async def test_service_facts_learned_before_the_handover_apply_when_it_opens(client, role, known, publish, database):
     service_id, project_id = uuid4(), uuid4()
     await publish(service.ServiceRegisteredV1(service_id=service_id, name="Billing", description="b",
                                               owner="owner@example.com", stage="design"), key=service_id)
@@ -120,8 +120,8 @@ async def test_service_facts_learned_before_the_handover_apply_when_it_opens(cli
     assert body["readiness"]["score"] == "0.2222"
 
 
-async def test_accept_publishes_handover_accepted_on_the_handover_topic(client, role, kafka_settings):
-    handover = await open_by_hand(client, role)
+async def test_accept_publishes_handover_accepted_on_the_handover_topic(client, role, known, kafka_settings):
+    handover = await open_by_hand(client, role, known)
     await meet_all(client, role, handover["id"], days=21)
     accepted = await client.post(f"/handovers/{handover['id']}/accept", json={},
                                  headers=role("service_owner", subject="owner@example.com"))
@@ -141,10 +141,11 @@ async def test_accept_publishes_handover_accepted_on_the_handover_topic(client, 
     assert message.key == handover["id"].encode() and message.headers["ce_source"] == "/continuum/handover-svc"
 
 
-async def test_early_life_support_exits_on_incident_events(client, role, publish):
+async def test_early_life_support_exits_on_incident_events(client, role, known, publish):
+    owner = role("service_owner", subject=OWNER)
     importer = role("service_owner", "integration")  # an import tool acting for the service owner
     started = datetime.now(UTC) - timedelta(days=10)
-    handover = await open_by_hand(client, role)
+    handover = await open_by_hand(client, role, known)
     service_id, url = UUID(handover["service_id"]), f"/handovers/{handover['id']}"
     await meet_all(client, role, handover["id"], days=7)
     accepted = await client.post(f"{url}/accept", json={"occurred_at": started.isoformat()}, headers=importer)
@@ -163,7 +164,7 @@ async def test_early_life_support_exits_on_incident_events(client, role, publish
 
     body = await eventually(one_open_p1, what="the P1 recorded")
     assert body["early_life"]["incidents"] == 1 and body["early_life"]["incident_rate_per_week"] == "1.00"
-    blocked = await client.post(f"{url}/early-life-support/evaluate", json={}, headers=role("service_owner"))
+    blocked = await client.post(f"{url}/early-life-support/evaluate", json={}, headers=owner)
     assert blocked.status_code == 409 and blocked.json()["rule"] == "early-life-exit-criteria-hold"
     assert "no-open-p1" in blocked.json()["detail"]
     await publish(service.IncidentResolvedV1(service_id=service_id, incident_id=p1, resolution_code="fixed",
@@ -174,23 +175,59 @@ async def test_early_life_support_exits_on_incident_events(client, role, publish
         return body if body["early_life"]["open_p1"] == 0 else None
 
     await eventually(resolved, what="the P1 resolved")
-    done = await client.post(f"{url}/early-life-support/evaluate", json={}, headers=role("service_owner"))
+    done = await client.post(f"{url}/early-life-support/evaluate", json={}, headers=owner)
     assert done.status_code == 200 and done.json()["state"] == "completed"
     history = (await client.get(f"{url}/history", headers=role("viewer"))).json()["items"]
     [completed] = [e["data"] for e in history if e["event_type"] == "HandoverCompleted"]
     assert completed["early_life_incidents"] == 1 and completed["sla_met"] is True
 
 
-async def test_an_extension_keeps_early_life_support_running(client, role):
-    handover = await open_by_hand(client, role)
+async def test_an_extension_keeps_early_life_support_running(client, role, known):
+    owner = role("service_owner", subject=OWNER)
+    handover = await open_by_hand(client, role, known)
     url = f"/handovers/{handover['id']}"
     await meet_all(client, role, handover["id"], days=7)
-    await client.post(f"{url}/accept", json={}, headers=role("service_owner"))
+    await client.post(f"{url}/accept", json={}, headers=owner)
     no_reason = await client.post(f"{url}/early-life-support/extend", json={"days": 7, "reason": " "},
-                                  headers=role("service_owner"))
+                                  headers=owner)
     assert no_reason.status_code == 409 and no_reason.json()["rule"] == "extension-needs-reason"
     extended = await client.post(f"{url}/early-life-support/extend", json={"days": 7, "reason": "P2 under analysis"},
-                                 headers=role("service_owner"))
+                                 headers=owner)
     assert extended.json()["early_life"]["days"] == 14
-    early = await client.post(f"{url}/early-life-support/evaluate", json={}, headers=role("service_owner"))
+    early = await client.post(f"{url}/early-life-support/evaluate", json={}, headers=owner)
     assert early.status_code == 409 and "early-life-period-ended" in early.json()["detail"]
+
+
+async def test_services_projects_owners_and_stages_are_learned_from_their_events(client, role, publish):
+    service_id, project_id = uuid4(), uuid4()
+    pm, sam, pat = role("project_manager"), role("service_owner", subject="sam"), role("service_owner", subject="pat")
+    body = {"service_id": str(service_id), "project_id": str(project_id)}
+    unknown = await client.post("/handovers", json=body, headers=pm)
+    assert unknown.status_code == 422 and unknown.json()["rule"] == "service-known"
+    await publish(service.ServiceRegisteredV1(service_id=service_id, name="Billing", description="b", owner="sam",
+                                              stage="strategy"), key=service_id)
+    await publish(project.ProjectProposedV1(project_id=project_id, title="Billing", problem_statement="p",
+                                            business_case="b", origin="manual"), key=project_id)
+
+    async def opened():
+        response = await client.post("/handovers", json=body, headers=pm)
+        return response.json() if response.status_code == 201 else None
+
+    handover = await eventually(opened, what="the service and project to be known")
+    url = f"/handovers/{handover['id']}"
+    await meet_all(client, role, handover["id"])
+    in_strategy = await client.post(f"{url}/accept", json={}, headers=sam)
+    assert in_strategy.status_code == 409 and in_strategy.json()["rule"] == "service-in-transition-or-operation"
+    for from_stage, to_stage in (("strategy", "design"), ("design", "transition")):
+        await publish(service.ServiceStageChangedV1(service_id=service_id, from_stage=from_stage, to_stage=to_stage,
+                                                    reason="ready"), key=service_id)
+    await publish(service.ServiceOwnerAssignedV1(service_id=service_id, owner="pat"), key=service_id)
+
+    async def accepted_by_pat():
+        response = await client.post(f"{url}/accept", json={}, headers=pat)
+        return response.json() if response.status_code == 200 else None
+
+    assert (await eventually(accepted_by_pat, what="the new owner and the stage to be known"))["state"] == "accepted"
+    history = (await client.get(f"{url}/history", headers=role("viewer"))).json()["items"]
+    assert history[-1]["data"]["accepted_by"] == "pat"
+    assert (await client.post(f"{url}/reject", json={"reasons": ["x"]}, headers=sam)).status_code == 403

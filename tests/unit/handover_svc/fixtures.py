@@ -31,5 +31,5 @@ def ready(*, days: int = 28, max_per_week: str | None = None, at: datetime = T0)
 
 def accepted(*, days: int = 28, max_per_week: str | None = None) -> Handover:
     handover = ready(days=days, max_per_week=max_per_week)
-    handover.accept(by="owner", at=T0 + timedelta(hours=1))
+    handover.accept(by="owner", service_stage="transition", at=T0 + timedelta(hours=1))
     return handover

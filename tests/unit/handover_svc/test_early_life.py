@@ -105,7 +105,7 @@ def test_a_waived_period_makes_early_life_support_end_at_acceptance():
             handover.waive(key=key, justification="no ELS for a config change", by="owner", at=T0)
         else:
             handover.meet(key=key, evidence="ok", by="pm", at=T0)
-    handover.accept(by="owner", at=T0)
+    handover.accept(by="owner", service_stage="transition", at=T0)
     handover.complete(at=T0)
     assert handover.pending[-1].event.early_life_incident_rate_per_week == Decimal("0.00")
 

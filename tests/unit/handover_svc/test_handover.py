@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from continuum.domain import DomainError
+from continuum.domain import DomainError, NotAllowed
 
 from handover_svc.domain.criteria import DEFAULT_CRITERIA, SLA_DEFINED, CriterionStatus
 from handover_svc.domain.events import CriterionMet, HandoverAccepted, HandoverOpened, HandoverRejected
 from handover_svc.domain.handover import Handover, HandoverState
+from handover_svc.domain.rules import require_services_owner
 from tests.unit.handover_svc.fixtures import T0, accepted, opened, ready
 
 
@@ -35,7 +36,7 @@ def test_accepting_with_a_mandatory_criterion_pending_names_the_rule_and_the_cri
     handover = ready()
     handover.reset(key="support-team-trained", reason="trainer ill", by="pm", at=T0)
     with pytest.raises(DomainError) as error:
-        handover.accept(by="owner", at=T0)
+        handover.accept(by="owner", service_stage="transition", at=T0)
     assert error.value.rule == "no-mandatory-criterion-pending"
     assert "support-team-trained" in error.value.detail
     assert handover.state is HandoverState.open
@@ -44,7 +45,7 @@ def test_accepting_with_a_mandatory_criterion_pending_names_the_rule_and_the_cri
 def test_an_optional_criterion_pending_does_not_block_acceptance_but_lowers_the_score():
     handover = ready()
     handover.add_criterion(key="security-review", title="Security review", mandatory=False, at=T0)
-    handover.accept(by="owner", at=T0)
+    handover.accept(by="owner", service_stage="transition", at=T0)
     event = handover.pending[-1].event
     assert isinstance(event, HandoverAccepted)
     assert event.readiness_score == Decimal("0.9000") and event.early_life_support_days == 28
@@ -54,7 +55,7 @@ def test_an_extra_mandatory_criterion_blocks_acceptance():
     handover = ready()
     handover.add_criterion(key="pen-test", title="Penetration test", mandatory=True, at=T0)
     with pytest.raises(DomainError, match="pen-test"):
-        handover.accept(by="owner", at=T0)
+        handover.accept(by="owner", service_stage="transition", at=T0)
 
 
 def test_waiving_without_a_justification_is_refused():
@@ -138,12 +139,12 @@ def test_reject_needs_reasons_then_resubmit_reopens_and_acceptance_follows():
     handover.reject(reasons=["runbook missing the failover"], by="owner", at=T0)
     assert handover.state is HandoverState.rejected
     with pytest.raises(DomainError) as not_open:
-        handover.accept(by="owner", at=T0)
+        handover.accept(by="owner", service_stage="transition", at=T0)
     assert not_open.value.rule == "handover-awaiting-decision"
     handover.reset(key="runbooks-and-escalation-contacts", reason="failover missing", by="pm", at=T0)
     handover.meet(key="runbooks-and-escalation-contacts", evidence="runbook v2", by="pm", at=T0)
     handover.resubmit(by="pm", note="failover added", at=T0)
-    handover.accept(by="owner", at=T0)
+    handover.accept(by="owner", service_stage="transition", at=T0)
     assert handover.state is HandoverState.accepted
     with pytest.raises(DomainError) as twice:
         handover.resubmit(by="pm", note="", at=T0)
@@ -164,3 +165,23 @@ def test_the_fold_of_the_events_gives_the_same_state():
     assert copy.state is HandoverState.rejected and copy.summary() == handover.summary()
     assert isinstance(copy.last_rejection, HandoverRejected)
     assert {k: c.status for k, c in copy.criteria.items()} == {k: c.status for k, c in handover.criteria.items()}
+
+
+@pytest.mark.parametrize("stage", ["strategy", "design", "retired", None])
+def test_a_handover_is_accepted_only_for_a_service_in_transition_or_operation(stage):
+    handover = ready()
+    with pytest.raises(DomainError) as error:
+        handover.accept(by="owner", service_stage=stage, at=T0)
+    assert error.value.rule == "service-in-transition-or-operation"
+    assert handover.state is HandoverState.open
+    for allowed in ("transition", "operation"):
+        ready().accept(by="owner", service_stage=allowed, at=T0)
+
+
+def test_only_the_services_owner_decides_and_admin_or_integration_for_anyone():
+    require_services_owner("sam", "sam", service_id="s")
+    require_services_owner("sam", None, service_id="s")
+    for owner, acting in (("sam", "mallory"), (None, "sam")):
+        with pytest.raises(NotAllowed) as error:
+            require_services_owner(owner, acting, service_id="s")
+        assert error.value.rule == "decided-by-the-services-owner"

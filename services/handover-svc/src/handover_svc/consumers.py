@@ -1,4 +1,9 @@
-"""Inbound translators: the project and service events handover-svc follows, each turned into a command."""
+"""Inbound translators: the project and service events handover-svc follows, each turned into a command.
+
+Besides opening handovers and ticking criteria, they teach handover-svc which services and projects exist,
+who owns each service and its lifecycle stage (read_models): what POST /handovers may refer to, who decides
+on a handover, and whether it may be accepted.
+"""
 
 from __future__ import annotations
 
@@ -32,12 +37,24 @@ def _sla_withdrawn(event: service.SlaWithdrawnV1, at: datetime) -> c.RecordServi
                                evidence=f"SLA withdrawn: {event.reason}", at=at)
 
 
-def _owner_assigned(event: service.ServiceOwnerAssignedV1 | service.ServiceRegisteredV1,
-                    at: datetime) -> c.RecordServiceFact | None:
-    if not event.owner:
-        return None
+def _registered(event: service.ServiceRegisteredV1, at: datetime) -> c.RecordServiceFact:
+    """The service exists (handovers may name it), in its first stage, with its owner if one is named."""
+    return c.RecordServiceFact(event.service_id, sla_defined=None, owner=event.owner or None,
+                               evidence=f"service owner: {event.owner}", at=at, stage=event.stage)
+
+
+def _owner_assigned(event: service.ServiceOwnerAssignedV1, at: datetime) -> c.RecordServiceFact:
     return c.RecordServiceFact(event.service_id, sla_defined=None, owner=event.owner,
                                evidence=f"service owner: {event.owner}", at=at)
+
+
+def _stage_changed(event: service.ServiceStageChangedV1, at: datetime) -> c.RecordServiceFact:
+    return c.RecordServiceFact(event.service_id, sla_defined=None, owner=None, evidence=event.reason, at=at,
+                               stage=event.to_stage)
+
+
+def _proposed(event: project.ProjectProposedV1, at: datetime) -> c.RecordProject:
+    return c.RecordProject(event.project_id)
 
 
 def _incident_opened(event: service.IncidentOpenedV1, at: datetime) -> c.RecordServiceIncident:
@@ -59,11 +76,13 @@ def _resolution_breached(event: service.IncidentResolutionSlaBreachedV1, at: dat
 
 
 TRANSLATORS: dict[type[EventContract], Translator] = {
+    project.ProjectProposedV1: _proposed,
     project.ProjectClosingStartedV1: _closing_started,
+    service.ServiceRegisteredV1: _registered,
+    service.ServiceStageChangedV1: _stage_changed,
     service.SlaDefinedV1: _sla_defined,
     service.SlaWithdrawnV1: _sla_withdrawn,
     service.ServiceOwnerAssignedV1: _owner_assigned,
-    service.ServiceRegisteredV1: _owner_assigned,
     service.IncidentOpenedV1: _incident_opened,
     service.IncidentResolvedV1: _incident_resolved,
     service.IncidentResponseSlaBreachedV1: _response_breached,

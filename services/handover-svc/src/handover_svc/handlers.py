@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from continuum.domain import DomainError, NotFound
 from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.uow import UnitOfWork
+from continuum.http.problems import ProblemError
 
 from handover_svc import read_models
 from handover_svc.domain import commands as c
+from handover_svc.domain import rules
 from handover_svc.domain.criteria import SERVICE_OWNER_NAMED, SLA_DEFINED
 from handover_svc.domain.handover import Handover
+from handover_svc.read_models import ServiceFacts
+
+Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
 
 
 def automatic_handover_id(project_id: UUID, service_id: UUID) -> UUID:
@@ -19,7 +26,23 @@ def automatic_handover_id(project_id: UUID, service_id: UUID) -> UUID:
     return uuid5(project_id, str(service_id))
 
 
+def unknown_reference(field: str, kind: str, reference: UUID) -> ProblemError:
+    """422 naming the field: handover-svc has not heard of this service or project (yet)."""
+    detail = (f"{field} names a {kind} handover-svc does not know: {reference}. handover-svc learns {kind}s from "
+              f"{kind}-svc's events: a {kind} created a moment ago may take a moment to be known, so retry shortly.")
+    errors = [{"field": f"body.{field}", "message": f"{kind} {reference} is not known", "type": "unknown_reference"}]
+    return ProblemError(422, "unknown-reference", "Unknown reference", detail, rule=f"{kind}-known", errors=errors)
+
+
+async def _require_known(uow: UnitOfWork, service_id: UUID, project_id: UUID | None) -> None:
+    if not (await read_models.facts_of(uow.connection, service_id)).known:
+        raise unknown_reference("service_id", "service", service_id)
+    if project_id is not None and not await read_models.project_known(uow.connection, project_id):
+        raise unknown_reference("project_id", "project", project_id)
+
+
 async def open_handover(command: c.OpenHandover, uow: UnitOfWork) -> Handover:
+    await _require_known(uow, command.service_id, command.project_id)
     await lock_until_commit(uow.connection, key=f"handover:{command.project_id}:{command.service_id}")
     if await _awaiting_acceptance(uow, command.project_id, command.service_id):
         raise DomainError("one-open-handover-per-project-and-service",
@@ -30,6 +53,7 @@ async def open_handover(command: c.OpenHandover, uow: UnitOfWork) -> Handover:
 
 
 async def open_handovers_for_closing_project(command: c.OpenHandoversForClosingProject, uow: UnitOfWork) -> list[Handover]:
+    await read_models.save_known_project(uow.connection, command.project_id)
     opened = []
     for service_id in dict.fromkeys(command.service_ids):
         handover_id = automatic_handover_id(command.project_id, service_id)
@@ -48,41 +72,35 @@ async def add_criterion(command: c.AddCriterion, uow: UnitOfWork) -> Handover:
     return handover
 
 
-async def meet_criterion(command: c.MeetCriterion, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.meet(key=command.key, evidence=command.evidence, by=command.by, at=command.at,
-                  early_life_support_days=command.early_life_support_days,
-                  max_incidents_per_week=command.max_incidents_per_week)
-    await uow.commit()
-    return handover
+def by_the_services_owner(act: Callable[[Handover, Any, ServiceFacts], Any]) -> Handler:
+    """Run `act` on the command's handover once whoever acts in person is the owner of its service, as
+    service-svc's events last said (the one place handover-svc checks ownership)."""
+
+    async def handle(command: c.ByTheServicesOwner, uow: UnitOfWork) -> Handover:
+        handover = await uow.get(Handover, command.handover_id)
+        service = await read_models.facts_of(uow.connection, handover.service_id)
+        rules.require_services_owner(service.owner, command.acting_owner, service_id=handover.service_id)
+        act(handover, command, service)
+        await uow.commit()
+        return handover
+
+    return handle
 
 
-async def waive_criterion(command: c.WaiveCriterion, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.waive(key=command.key, justification=command.justification, by=command.by, at=command.at)
-    await uow.commit()
-    return handover
-
-
-async def reset_criterion(command: c.ResetCriterion, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.reset(key=command.key, reason=command.reason, by=command.by, at=command.at)
-    await uow.commit()
-    return handover
-
-
-async def accept_handover(command: c.AcceptHandover, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.accept(by=command.by, at=command.at)
-    await uow.commit()
-    return handover
-
-
-async def reject_handover(command: c.RejectHandover, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.reject(reasons=list(command.reasons), by=command.by, at=command.at)
-    await uow.commit()
-    return handover
+meet_criterion = by_the_services_owner(lambda handover, cmd, _: handover.meet(
+    key=cmd.key, evidence=cmd.evidence, by=cmd.by, at=cmd.at, early_life_support_days=cmd.early_life_support_days,
+    max_incidents_per_week=cmd.max_incidents_per_week))
+waive_criterion = by_the_services_owner(lambda handover, cmd, _: handover.waive(
+    key=cmd.key, justification=cmd.justification, by=cmd.by, at=cmd.at))
+reset_criterion = by_the_services_owner(lambda handover, cmd, _: handover.reset(
+    key=cmd.key, reason=cmd.reason, by=cmd.by, at=cmd.at))
+accept_handover = by_the_services_owner(lambda handover, cmd, service: handover.accept(
+    by=cmd.by, service_stage=service.stage, at=cmd.at))
+reject_handover = by_the_services_owner(lambda handover, cmd, _: handover.reject(
+    reasons=list(cmd.reasons), by=cmd.by, at=cmd.at))
+extend_early_life_support = by_the_services_owner(lambda handover, cmd, _: handover.extend_early_life_support(
+    days=cmd.days, reason=cmd.reason, by=cmd.by, at=cmd.at))
+complete_early_life_support = by_the_services_owner(lambda handover, cmd, _: handover.complete(at=cmd.at))
 
 
 async def resubmit_handover(command: c.ResubmitHandover, uow: UnitOfWork) -> Handover:
@@ -92,28 +110,22 @@ async def resubmit_handover(command: c.ResubmitHandover, uow: UnitOfWork) -> Han
     return handover
 
 
-async def extend_early_life_support(command: c.ExtendEarlyLifeSupport, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.extend_early_life_support(days=command.days, reason=command.reason, by=command.by, at=command.at)
-    await uow.commit()
-    return handover
-
-
-async def complete_early_life_support(command: c.CompleteEarlyLifeSupport, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.complete(at=command.at)
-    await uow.commit()
-    return handover
-
-
 async def record_service_fact(command: c.RecordServiceFact, uow: UnitOfWork) -> None:
     await read_models.save_service_fact(uow.connection, service_id=command.service_id,
                                         sla_defined=command.sla_defined, owner=command.owner,
-                                        evidence=command.evidence)
+                                        evidence=command.evidence, stage=command.stage)
+    if command.sla_defined is None and not command.owner:
+        await uow.commit()  # only that the service exists, or its stage: nothing for its handovers' criteria
+        return
     contains = {"service_id": str(command.service_id), "awaiting_acceptance": True}
     for handover_id in await read_models.handover_ids(uow.connection, contains):
         handover = await uow.get(Handover, handover_id)
         _apply_fact(handover, command)
+    await uow.commit()
+
+
+async def record_project(command: c.RecordProject, uow: UnitOfWork) -> None:
+    await read_models.save_known_project(uow.connection, command.project_id)
     await uow.commit()
 
 
@@ -185,4 +197,5 @@ HANDLERS = {
     c.CompleteEarlyLifeSupport: complete_early_life_support,
     c.RecordServiceFact: record_service_fact,
     c.RecordServiceIncident: record_service_incident,
+    c.RecordProject: record_project,
 }

@@ -9,8 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from continuum.eventstore.summaries import summary_page
-from continuum.http.auth import Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
+from continuum.context import set_actor
+from continuum.http.auth import Principal, Role
+from continuum.http.commands import Caller, allowed, answer_with_version, business_time, in_person, readable
 from continuum.http.conditional import IfMatch, parse_if_match
 from continuum.http.history import AsOf, History, HistoryEntry
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -23,6 +24,25 @@ from handover_svc.domain.handover import Handover, HandoverState
 CriterionKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["sla-defined"])]
 PM = (Role.project_manager, Role.integration)
 OWNER = (Role.service_owner,)
+FRESH = ("handover-svc knows services and projects from service-svc's and project-svc's events: one created, "
+         "or an owner or stage changed, a moment ago may take a moment to be known.")
+OWNER_NOTE = ("\n\nOwnership: only the service's own owner (403 `decided-by-the-services-owner` for another "
+              "service owner, or while the service has no owner); admin and integration act on any service, and "
+              "the event's actor then reads `admin:<sub>` or `integration:<sub>`. " + FRESH)
+TEAM_NOTE = ("\n\nOwnership: any project manager (the project's team), or the service's own owner (403 "
+             "`decided-by-the-services-owner` for another service owner); admin and integration act on any "
+             "handover, recorded as `admin:<sub>` / `integration:<sub>` in the event's actor. " + FRESH)
+
+
+def acting_owner(caller: Principal, *, team: bool = False) -> str | None:
+    """Who acts in person as the service's owner: None for admin and integration (the events' actor then says
+    `admin:<sub>` / `integration:<sub>`) and, with `team`, for a project manager acting in their own role."""
+    acting = in_person(caller)
+    if acting is None:
+        capacity = Role.admin if Role.admin in caller.roles else Role.integration
+        set_actor(f"{capacity.value}:{caller.subject}")
+        return None
+    return None if team and Role.project_manager in caller.roles else acting
 
 
 async def _run(request: Request, response: Response, command: Any, if_match: str | None = None) -> s.HandoverView:
@@ -41,10 +61,12 @@ def router() -> APIRouter:
 
 
 def _opening_and_reads(router: APIRouter) -> None:
-    @router.post("", status_code=201, **allowed(*PM))
+    @router.post("", status_code=201, **allowed(*PM), description=(
+        "Open a handover by hand (at most one awaiting acceptance per project and service). `service_id` and "
+        "`project_id` must name a service and a project handover-svc knows (422 `unknown-reference` naming the "
+        "field, rule `service-known` / `project-known`). " + FRESH))
     async def open_handover(body: s.OpenHandoverRequest, caller: Caller, request: Request,
                             response: Response) -> s.HandoverView:
-        """Open a handover by hand (at most one awaiting acceptance per project and service)."""
         command = c.OpenHandover(body.service_id, body.project_id, business_time(caller, body.occurred_at))
         handover = await request.app.state.bus.handle(command)
         answer_with_version(response, handover.version, location=f"/handovers/{handover.id}")
@@ -103,46 +125,51 @@ def _criteria(router: APIRouter) -> None:
             raise ProblemError(404, "not-found", "Not found", f"handover {handover_id} has no criterion {key!r}")
         return s.CriterionView.of(handover.criteria[key])
 
-    @router.post("/{handover_id}/criteria/{key}/meet", **allowed(*PM, *OWNER))
+    @router.post("/{handover_id}/criteria/{key}/meet", **allowed(*PM, *OWNER), description=(
+        "Record evidence that a criterion is met (the ELS criterion also takes its days and threshold)."
+        + TEAM_NOTE))
     async def meet_criterion(handover_id: UUID, key: CriterionKey, body: s.MeetCriterionRequest, caller: Caller,
                              request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        """Record evidence that a criterion is met (the ELS criterion also takes its days and threshold)."""
         command = c.MeetCriterion(handover_id, key, body.evidence, caller.subject,
                                   business_time(caller, body.occurred_at), body.early_life_support_days,
-                                  body.max_incidents_per_week)
+                                  body.max_incidents_per_week, acting_owner=acting_owner(caller, team=True))
         return await _run(request, response, command, if_match)
 
-    @router.post("/{handover_id}/criteria/{key}/waive", **allowed(*OWNER))
+    @router.post("/{handover_id}/criteria/{key}/waive", **allowed(*OWNER),
+                 description="Waive a criterion with a justification." + OWNER_NOTE)
     async def waive_criterion(handover_id: UUID, key: CriterionKey, body: s.WaiveCriterionRequest, caller: Caller,
                               request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        """Waive a criterion with a justification (service owner)."""
         command = c.WaiveCriterion(handover_id, key, body.justification, caller.subject,
-                                   business_time(caller, body.occurred_at))
+                                   business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return await _run(request, response, command, if_match)
 
-    @router.post("/{handover_id}/criteria/{key}/reset", **allowed(*PM, *OWNER))
+    @router.post("/{handover_id}/criteria/{key}/reset", **allowed(*PM, *OWNER),
+                 description="Put a met or waived criterion back to pending, with a reason." + TEAM_NOTE)
     async def reset_criterion(handover_id: UUID, key: CriterionKey, body: s.ResetCriterionRequest, caller: Caller,
                               request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        """Put a met or waived criterion back to pending, with a reason."""
-        command = c.ResetCriterion(handover_id, key, body.reason, caller.subject,
-                                   business_time(caller, body.occurred_at))
+        at = business_time(caller, body.occurred_at)
+        command = c.ResetCriterion(handover_id, key, body.reason, caller.subject, at,
+                                   acting_owner=acting_owner(caller, team=True))
         return await _run(request, response, command, if_match)
 
 
 def _decision(router: APIRouter) -> None:
-    @router.post("/{handover_id}/accept", **allowed(*OWNER))
+    @router.post("/{handover_id}/accept", **allowed(*OWNER), description=(
+        "Accept the service (only when no mandatory criterion is pending, 409 `no-mandatory-criterion-pending`), "
+        "and only for a service in `transition` (a new service) or `operation` (a changed one): 409 "
+        "`service-in-transition-or-operation` otherwise. Early life support starts." + OWNER_NOTE))
     async def accept(handover_id: UUID, caller: Caller, request: Request, response: Response,
                      body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
-        """Accept the service (only when no mandatory criterion is pending); early life support starts."""
-        command = c.AcceptHandover(handover_id, caller.subject, business_time(caller, body and body.occurred_at))
+        command = c.AcceptHandover(handover_id, caller.subject, business_time(caller, body and body.occurred_at),
+                                   acting_owner=acting_owner(caller))
         return await _run(request, response, command, if_match)
 
-    @router.post("/{handover_id}/reject", **allowed(*OWNER))
+    @router.post("/{handover_id}/reject", **allowed(*OWNER),
+                 description="Reject with reasons; the project team addresses them and resubmits." + OWNER_NOTE)
     async def reject(handover_id: UUID, body: s.RejectRequest, caller: Caller, request: Request,
                      response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        """Reject with reasons; the project team addresses them and resubmits."""
         command = c.RejectHandover(handover_id, tuple(body.reasons), caller.subject,
-                                   business_time(caller, body.occurred_at))
+                                   business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return await _run(request, response, command, if_match)
 
     @router.post("/{handover_id}/resubmit", **allowed(*PM))
@@ -154,17 +181,19 @@ def _decision(router: APIRouter) -> None:
 
 
 def _early_life(router: APIRouter) -> None:
-    @router.post("/{handover_id}/early-life-support/extend", **allowed(*OWNER))
+    @router.post("/{handover_id}/early-life-support/extend", **allowed(*OWNER),
+                 description="Extend early life support by some days, with a reason." + OWNER_NOTE)
     async def extend(handover_id: UUID, body: s.ExtendRequest, caller: Caller, request: Request,
                      response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        """Extend early life support by some days, with a reason."""
         command = c.ExtendEarlyLifeSupport(handover_id, body.days, body.reason, caller.subject,
-                                           business_time(caller, body.occurred_at))
+                                           business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         return await _run(request, response, command, if_match)
 
-    @router.post("/{handover_id}/early-life-support/evaluate", **allowed(*OWNER, Role.integration))
+    @router.post("/{handover_id}/early-life-support/evaluate", **allowed(*OWNER, Role.integration), description=(
+        "Complete early life support if the period ended and its exit criteria hold (else 409 naming them)."
+        + OWNER_NOTE))
     async def evaluate(handover_id: UUID, caller: Caller, request: Request, response: Response,
                        body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
-        """Complete early life support if the period ended and its exit criteria hold (else 409 naming them)."""
-        command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body and body.occurred_at))
+        command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body and body.occurred_at),
+                                             acting_owner=acting_owner(caller))
         return await _run(request, response, command, if_match)

@@ -8,6 +8,14 @@ from decimal import Decimal
 from uuid import UUID
 
 
+@dataclass(frozen=True, kw_only=True)
+class ByTheServicesOwner:
+    """A command the service's owner gives: `acting_owner` is who gives it in person, checked against the owner
+    handover-svc knows; None when admin or integration act, or the project's team acts in its own role."""
+
+    acting_owner: str | None
+
+
 @dataclass(frozen=True)
 class OpenHandover:
     """By hand: at most one handover awaiting acceptance per project and service."""
@@ -36,7 +44,7 @@ class AddCriterion:
 
 
 @dataclass(frozen=True)
-class MeetCriterion:
+class MeetCriterion(ByTheServicesOwner):
     handover_id: UUID
     key: str
     evidence: str
@@ -47,7 +55,7 @@ class MeetCriterion:
 
 
 @dataclass(frozen=True)
-class WaiveCriterion:
+class WaiveCriterion(ByTheServicesOwner):
     handover_id: UUID
     key: str
     justification: str
@@ -56,7 +64,7 @@ class WaiveCriterion:
 
 
 @dataclass(frozen=True)
-class ResetCriterion:
+class ResetCriterion(ByTheServicesOwner):
     handover_id: UUID
     key: str
     reason: str
@@ -65,14 +73,14 @@ class ResetCriterion:
 
 
 @dataclass(frozen=True)
-class AcceptHandover:
+class AcceptHandover(ByTheServicesOwner):
     handover_id: UUID
     by: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class RejectHandover:
+class RejectHandover(ByTheServicesOwner):
     handover_id: UUID
     reasons: tuple[str, ...]
     by: str
@@ -88,7 +96,7 @@ class ResubmitHandover:
 
 
 @dataclass(frozen=True)
-class ExtendEarlyLifeSupport:
+class ExtendEarlyLifeSupport(ByTheServicesOwner):
     handover_id: UUID
     days: int
     reason: str
@@ -97,20 +105,28 @@ class ExtendEarlyLifeSupport:
 
 
 @dataclass(frozen=True)
-class CompleteEarlyLifeSupport:
+class CompleteEarlyLifeSupport(ByTheServicesOwner):
     handover_id: UUID
     at: datetime
 
 
 @dataclass(frozen=True)
 class RecordServiceFact:
-    """What a service event says about a service: its SLA (defined or withdrawn) or its owner."""
+    """What a service event says about a service: it exists, its SLA (defined or withdrawn), owner or stage."""
 
     service_id: UUID
     sla_defined: bool | None
     owner: str | None
     evidence: str
     at: datetime
+    stage: str | None = None  # its lifecycle stage, when the event says
+
+
+@dataclass(frozen=True)
+class RecordProject:
+    """A project event named this project: handovers may now refer to it."""
+
+    project_id: UUID
 
 
 @dataclass(frozen=True)

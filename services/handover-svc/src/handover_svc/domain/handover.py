@@ -140,9 +140,11 @@ class Handover(Aggregate):
         self._require_state(HandoverState.rejected, "handover-rejected-before-resubmission")
         self._record(self._event(HandoverResubmitted, resubmitted_by=by, resubmitted_at=at, note=note.strip()), at=at)
 
-    def accept(self, *, by: str, at: datetime) -> None:
+    def accept(self, *, by: str, service_stage: str | None, at: datetime) -> None:
+        """Accept once nothing mandatory is pending, for a service in transition or operation."""
         self._require_state(HandoverState.open, "handover-awaiting-decision")
         rules.require_no_mandatory_pending(self.readiness().pending_mandatory)
+        rules.require_stage_for_acceptance(service_stage)
         self._record(self._event(HandoverAccepted, accepted_by=by, accepted_at=at,
                                  readiness_score=self.readiness().score,
                                  early_life_support_days=self.early_life_support_days or 0), at=at)

@@ -7,11 +7,31 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from continuum.domain import DomainError
+from continuum.domain import DomainError, NotAllowed
 
 from handover_svc.domain.criteria import EARLY_LIFE_SUPPORT_AGREED
 
 CRITERION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+OWNER_DECIDES = "decided-by-the-services-owner"
+# a new service is accepted from transition, a changed one in operation; never from strategy, design or retired
+ACCEPTANCE_STAGES = ("transition", "operation")
+FRESHNESS = "as handover-svc last heard from service-svc (a change made a moment ago may take a moment to arrive)"
+
+
+def require_services_owner(owner: str | None, acting: str | None, *, service_id: object) -> None:
+    """The service's owner decides on its handovers; `acting` None is admin or integration, for any service."""
+    if acting is None or acting == owner:
+        return
+    if owner is None:
+        raise NotAllowed(OWNER_DECIDES, f"service {service_id} has no owner yet, {FRESHNESS}")
+    raise NotAllowed(OWNER_DECIDES, f"{acting!r} is not the owner ({owner!r}) of service {service_id}, {FRESHNESS}")
+
+
+def require_stage_for_acceptance(stage: str | None) -> None:
+    if stage not in ACCEPTANCE_STAGES:
+        raise DomainError("service-in-transition-or-operation",
+                          f"a handover is accepted for a service in transition (a new one) or in operation (a "
+                          f"changed one); this service is in {stage or 'a stage not known yet'}, {FRESHNESS}")
 
 
 def require_new_criterion_key(key: str, existing: Mapping[str, Any]) -> None:
