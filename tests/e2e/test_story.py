@@ -72,6 +72,9 @@ class Story:
         url = f"/services/{service['id']}"
         await ok(await self.service.post(f"{url}/assign-owner", json={"owner": "sam"}, headers=self.owner))
         await ok(await self.service.post(f"{url}/define-sla", json=SLA, headers=self.owner))
+        for stage in ("design", "transition"):  # a handover is accepted for a service in transition
+            await ok(await self.service.post(f"{url}/change-stage", json={"to_stage": stage, "reason": "ready"},
+                                             headers=self.owner))
         return service["id"]
 
     async def project_in_closing(self, url: str) -> None:

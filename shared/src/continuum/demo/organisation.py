@@ -86,6 +86,9 @@ class Organisation:
         await self.stack.post("service-svc", f"{url}/assign-owner", self.who.owner,
                               {"owner": plan.owner, **self.at(199)})
         await self.stack.post("service-svc", f"{url}/define-sla", self.who.owner, {**SLA, **self.at(198)})
+        for stage, days in (("design", 197.8), ("transition", 197.6)):  # handovers are accepted from transition on
+            await self.stack.post("service-svc", f"{url}/change-stage", self.who.owner,
+                                  {"to_stage": stage, "reason": "built and being handed over", **self.at(days)})
         for months_ago in range(5, -1, -1):  # hosting and licences, monthly (TCO)
             cost = {"amount": f"{2000 + 350 * len(plan.name)}.00", "category": "hosting",
                     "incurred_on": self.days_ago(30 * months_ago + 1).isoformat(), **self.at(30 * months_ago + 1)}
