@@ -145,6 +145,9 @@ async def test_a_dismissed_or_lapsed_opportunity_cancels_its_project_while_it_is
     history = (await client.get(f"{urls[0]}/history", headers=viewer)).json()["items"]
     assert [item["event_type"] for item in history] == ["ProjectProposed", "ProjectCancelled"]
     assert history[-1]["metadata"]["actor"].startswith("consumer:project-svc")
+    # the dismissal's CloudEvent says 2026-03-01 (see publish): the cancel is still not dated before the proposal
+    proposed_at, cancelled_at = (datetime.fromisoformat(item["occurred_at"]) for item in history)
+    assert cancelled_at >= proposed_at
 
     again = await publish(producer, ImprovementOpportunityDismissedV1,  # emitted again: already cancelled
                           {**common, "reason": "still a false alarm"}, key=common["opportunity_id"])

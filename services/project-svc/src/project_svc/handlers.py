@@ -97,7 +97,10 @@ async def cancel_for_opportunity(command: c.CancelForOpportunity, uow: UnitOfWor
     for summary in page.items:
         project = await uow.get(Project, UUID(summary["id"]))
         if project.state in OPEN_STATES:
-            project.cancel(reason=command.reason, at=command.at)
+            # never dated before the project's own last event (a dismissal's CloudEvent time may be earlier
+            # than a charter approved since), or `as_of` would show the project cancelled before it was
+            at = max(command.at, project.last_occurred_at or command.at)
+            project.cancel(reason=command.reason, at=at)
             cancelled.append(project)
     if not page.items:
         log.info("opportunity %s ended; no project was proposed for it", command.opportunity_id)
