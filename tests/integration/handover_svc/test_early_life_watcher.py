@@ -13,9 +13,11 @@ from tests.integration.handover_svc.test_handover_api import meet_all, open_by_h
 
 async def test_the_watcher_completes_only_handovers_whose_period_is_over(client, role, known):
     importer = role("service_owner", "integration")
-    due, running = await open_by_hand(client, role, known), await open_by_hand(client, role, known)
-    for handover, started in ((due, datetime.now(UTC) - timedelta(days=10)), (running, datetime.now(UTC))):
-        await meet_all(client, role, handover["id"], days=7)
+    ten_days_ago = datetime.now(UTC) - timedelta(days=10)
+    due = await open_by_hand(client, role, known, at=ten_days_ago)
+    running = await open_by_hand(client, role, known)
+    for handover, started in ((due, ten_days_ago), (running, datetime.now(UTC))):
+        await meet_all(client, role, handover["id"], days=7, at=started)
         accepted = await client.post(f"/handovers/{handover['id']}/accept",
                                      json={"occurred_at": started.isoformat()}, headers=importer)
         assert accepted.status_code == 200, accepted.text

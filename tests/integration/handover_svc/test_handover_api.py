@@ -19,26 +19,32 @@ def owner(role) -> dict[str, str]:
     return role("service_owner", subject=OWNER)
 
 
-async def open_by_hand(client, role, known, *, owned_by: str | None = OWNER, **body) -> dict:
+async def open_by_hand(client, role, known, *, owned_by: str | None = OWNER, at: datetime | None = None,
+                       **body) -> dict:
     """A handover opened by a project manager, for a service (owned by `owned_by`, in transition) and a project
-    that handover-svc knows."""
+    that handover-svc knows; with `at`, imported as opened then."""
     body = {"service_id": str(uuid4()), "project_id": str(uuid4()), **body}
     await known(service_id=UUID(body["service_id"]), project_id=body["project_id"] and UUID(body["project_id"]),
                 owner=owned_by)
-    response = await client.post("/handovers", json=body, headers=role("project_manager"))
+    if at is not None:
+        body["occurred_at"] = at.isoformat()
+    headers = role("project_manager", *(("integration",) if at else ()))
+    response = await client.post("/handovers", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def meet_all(client, role, handover_id: str, *, skip: tuple[str, ...] = (), days: int = 30) -> dict:
-    """Meet every default criterion still pending (service events may have ticked some already)."""
-    pm = role("project_manager", subject="pm@example.com")
+async def meet_all(client, role, handover_id: str, *, skip: tuple[str, ...] = (), days: int = 30,
+                   at: datetime | None = None) -> dict:
+    """Meet every default criterion still pending (service events may have ticked some already); with `at`,
+    imported as met then."""
+    pm = role("project_manager", *(("integration",) if at else ()), subject="pm@example.com")
     body = (await client.get(f"/handovers/{handover_id}", headers=pm)).json()
     pending = {c["key"] for c in body["criteria"] if c["status"] == "pending"}
     for key in DEFAULT_KEYS:
         if key in skip or key not in pending:
             continue
-        payload = {"evidence": f"https://wiki.example.com/{key}"}
+        payload = {"evidence": f"https://wiki.example.com/{key}", **({"occurred_at": at.isoformat()} if at else {})}
         if key == "early-life-support-period-agreed":
             payload["early_life_support_days"] = days
         response = await client.post(f"/handovers/{handover_id}/criteria/{key}/meet", json=payload, headers=pm)

@@ -145,9 +145,9 @@ async def test_early_life_support_exits_on_incident_events(client, role, known, 
     owner = role("service_owner", subject=OWNER)
     importer = role("service_owner", "integration")  # an import tool acting for the service owner
     started = datetime.now(UTC) - timedelta(days=10)
-    handover = await open_by_hand(client, role, known)
+    handover = await open_by_hand(client, role, known, at=started)
     service_id, url = UUID(handover["service_id"]), f"/handovers/{handover['id']}"
-    await meet_all(client, role, handover["id"], days=7)
+    await meet_all(client, role, handover["id"], days=7, at=started)
     accepted = await client.post(f"{url}/accept", json={"occurred_at": started.isoformat()}, headers=importer)
     assert accepted.status_code == 200
     p1 = uuid4()
