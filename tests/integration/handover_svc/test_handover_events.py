@@ -231,3 +231,13 @@ async def test_services_projects_owners_and_stages_are_learned_from_their_events
     history = (await client.get(f"{url}/history", headers=role("viewer"))).json()["items"]
     assert history[-1]["data"]["accepted_by"] == "pat"
     assert (await client.post(f"{url}/reject", json={"reasons": ["x"]}, headers=sam)).status_code == 403
+
+
+async def test_a_handover_opened_for_a_service_never_heard_of_cannot_be_accepted(client, role, publish):
+    project_id, phantom = uuid4(), uuid4()
+    await publish(project.ProjectClosingStartedV1(project_id=project_id, title="Ghost", target_service_ids=[phantom]),
+                  key=project_id)
+    [summary] = await eventually(lambda: handovers_of(client, role, project_id=project_id), what="the handover")
+    await meet_all(client, role, summary["id"])
+    refused = await client.post(f"/handovers/{summary['id']}/accept", json={}, headers=role("admin"))
+    assert refused.status_code == 409 and refused.json()["rule"] == "service-in-transition-or-operation"

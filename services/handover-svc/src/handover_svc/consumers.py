@@ -39,8 +39,9 @@ def _sla_withdrawn(event: service.SlaWithdrawnV1, at: datetime) -> c.RecordServi
 
 def _registered(event: service.ServiceRegisteredV1, at: datetime) -> c.RecordServiceFact:
     """The service exists (handovers may name it), in its first stage, with its owner if one is named."""
-    return c.RecordServiceFact(event.service_id, sla_defined=None, owner=event.owner or None,
-                               evidence=f"service owner: {event.owner}", at=at, stage=event.stage)
+    owner = event.owner or None
+    return c.RecordServiceFact(event.service_id, sla_defined=None, owner=owner, at=at, stage=event.stage,
+                               evidence=f"service owner: {owner}" if owner else f"registered in {event.stage}")
 
 
 def _owner_assigned(event: service.ServiceOwnerAssignedV1, at: datetime) -> c.RecordServiceFact:
