@@ -12,10 +12,11 @@ from service_svc.domain.service import Sla
 
 @dataclass(frozen=True, kw_only=True)
 class ByTheServicesOwner:
-    """A command only the service's owner may give: `acting_owner` is who gives it in person, checked against
-    the service's owner (None when admin or integration act, for any service)."""
+    """A command only the service's owner may give (registering: naming its first owner): `acting_owner` is who
+    gives it in person, checked against the service's owner (None when admin or integration act, for any)."""
 
     acting_owner: str | None
+
 
 # Service
 
