@@ -32,7 +32,9 @@ async def test_an_incident_from_open_to_closed_with_its_clocks_and_events(client
     assert incident["clocks"]["response"]["target_minutes"] == 30
     acknowledged = await client.post(f"{url}/acknowledge", json={"occurred_at": ago(10, now=now)}, headers=importer)
     assert acknowledged.status_code == 200
-    await client.post(f"{url}/assign", json={"assignee": "bob"}, headers=agent)
+    assigned = await client.post(f"{url}/assign", json={"assignee": "bob", "occurred_at": ago(8, now=now)},
+                                 headers=importer)  # imported too: business time never runs backwards
+    assert assigned.status_code == 200, assigned.text
     held = await client.post(f"{url}/hold", json={"reason": "awaiting customer", "occurred_at": ago(5, now=now)},
                              headers=importer)
     clocks = held.json()["clocks"]

@@ -112,7 +112,7 @@ class UnitOfWork:
         context = current_context()
         metadata = context.event_metadata()
         changed = [aggregate for aggregate in self._tracked.values() if aggregate.pending]
-        _check_business_time(changed)
+        _check_business_time(target=next(iter(self._tracked.values()), None), changed=changed)
         for aggregate in changed:
             await self._append(aggregate, metadata)
         if context.idempotency is not None:
@@ -142,15 +142,18 @@ class UnitOfWork:
         aggregate.pending = []
 
 
-def _check_business_time(changed: list[Aggregate]) -> None:
-    """A caller's `occurred_at` is refused before anything is stored if it breaks the platform rule."""
+def _check_business_time(*, target: Aggregate | None, changed: list[Aggregate]) -> None:
+    """A caller's `occurred_at` is refused before anything is stored if it breaks the platform rule.
+
+    The order is the command's target's (the first aggregate it loads or adds, as for If-Match): the others a
+    command changes follow from it at their own times (an SLA change applied to incidents opened since).
+    """
     at = _caller_business_time.get()
     _caller_business_time.set(None)  # it is this command's
-    if at is None:
+    if at is None or not changed:
         return
-    now = datetime.now(UTC)
-    for aggregate in changed:
-        require_business_time(at, last=aggregate.last_occurred_at, now=now)
+    last = target.last_occurred_at if target is not None and target in changed else None
+    require_business_time(at, last=last, now=datetime.now(UTC))
 
 
 def _snapshot_state(aggregate: Aggregate) -> dict[str, Any]:
