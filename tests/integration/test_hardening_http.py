@@ -99,10 +99,14 @@ async def test_a_real_concurrency_loser_may_retry_with_its_key(client, pm):
     keys = [f"inc-{uuid4()}" for _ in range(12)]
     answers = await asyncio.gather(*(client.post(url, json={"by": 1}, headers={**pm, "Idempotency-Key": key})
                                      for key in keys))
-    lost = [key for key, answer in zip(keys, answers) if answer.status_code == 409]
-    for key in lost:
-        retry = await client.post(url, json={"by": 1}, headers={**pm, "Idempotency-Key": key})
-        assert retry.status_code == 200, retry.text
+    assert {answer.status_code for answer in answers} <= {200, 409, 503}  # 503: a loaded machine's pool timeout
+    for key, answer in zip(keys, answers):
+        for _ in range(3):  # retried as a client would, with its key, until the answer is an outcome
+            if answer.status_code == 200:
+                break
+            assert "Idempotent-Replayed" not in answer.headers, answer.text
+            answer = await client.post(url, json={"by": 1}, headers={**pm, "Idempotency-Key": key})
+        assert answer.status_code == 200, answer.text
     final = (await client.get(url.removesuffix("/increment"), headers=pm)).json()
     assert final["value"] == len(keys)
 

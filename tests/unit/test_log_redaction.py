@@ -23,12 +23,15 @@ def process_logging():
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     loggers = {name: logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")}
-    saved_loggers = {name: (lg.handlers[:], lg.propagate, lg.filters[:]) for name, lg in loggers.items()}
+    saved_loggers = {name: (lg.handlers[:], lg.propagate, lg.filters[:], lg.level) for name, lg in loggers.items()}
+    for logger in loggers.values():
+        logger.setLevel(logging.INFO)  # as `uvicorn --log-level info` leaves them (another test's server may not)
     yield
     root.handlers[:], level = saved
     root.setLevel(level)
-    for name, (handlers, propagate, filters) in saved_loggers.items():
+    for name, (handlers, propagate, filters, level) in saved_loggers.items():
         loggers[name].handlers[:], loggers[name].propagate, loggers[name].filters[:] = handlers, propagate, filters
+        loggers[name].setLevel(level)
 
 
 @pytest.mark.parametrize("parameter", ["access_token", "token", "id_token", "api_key", "apikey", "key", "secret",
