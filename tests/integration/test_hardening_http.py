@@ -262,3 +262,28 @@ def test_the_local_stack_serves_the_services_with_the_limited_protocol():
     from continuum.stack import HTTP_PROTOCOL
 
     assert import_from_string(HTTP_PROTOCOL) is LimitedHttpToolsProtocol
+
+
+async def test_an_unreachable_jwks_is_a_503_to_retry_not_a_401():
+    import httpx
+    from fastapi import Depends, FastAPI
+
+    from continuum.config import AuthSettings
+    from continuum.http.auth import Principal, TokenVerifier, authenticate
+    from continuum.http.problems import install_problem_handlers
+    from continuum.testing.plugin import free_port
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.token_verifier = TokenVerifier(AuthSettings(jwks_url=f"http://127.0.0.1:{free_port()}/jwks.json",
+                                                          issuer="https://idp.example.com/"))
+
+    @app.get("/me")
+    async def me(principal: Principal = Depends(authenticate)) -> dict:
+        return {"subject": principal.subject}
+
+    token = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImlkcC0xIn0.eyJzdWIiOiJhbm4ifQ.c2ln"  # kid idp-1, sub ann
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        response = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503 and response.headers["content-type"] == PROBLEM
+    assert response.headers["Retry-After"] == "2"

@@ -148,7 +148,7 @@ class TokenVerifier:
             raise
         except Exception as error:  # pyjwt lets some odd input through (a deep-nested header, an infinite exp)
             log.info("token refused: %s", type(error).__name__)
-            raise MalformedToken("token") from None
+            raise jwt.DecodeError("malformed token") from None
         return principal_of(claims), float(claims["exp"])
 
     async def _signing_key(self, token: str) -> Any:
@@ -214,6 +214,13 @@ def refusal_detail(error: Exception) -> str:
     return "the token is malformed"
 
 
+def _keys_unavailable() -> ProblemError:
+    problem = ProblemError(503, "unavailable", "Service unavailable",
+                           "the identity provider's signing keys cannot be fetched; retry shortly")
+    problem.headers = {"Retry-After": "2"}
+    return problem
+
+
 def _unauthenticated(detail: str) -> ProblemError:
     problem = ProblemError(401, "unauthenticated", "Not authenticated", detail)
     problem.headers = {"WWW-Authenticate": 'Bearer realm="continuum"'}
@@ -230,8 +237,7 @@ async def authenticate(
     try:
         principal = await verifier.verify(credentials.credentials)
     except jwt.PyJWKClientConnectionError:
-        raise ProblemError(503, "unavailable", "Service unavailable",
-                           "the identity provider's signing keys cannot be fetched; retry shortly") from None
+        raise _keys_unavailable() from None
     except (jwt.InvalidTokenError, jwt.PyJWKClientError) as error:
         raise _unauthenticated(refusal_detail(error)) from None
     set_actor(principal.subject)
