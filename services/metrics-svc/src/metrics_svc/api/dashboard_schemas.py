@@ -51,7 +51,7 @@ class ProjectSummaryView(ProjectKpisView):
 
 class EarnedValuePointView(BaseModel):
     at: UtcDateTime = Field(examples=["2026-02-01T00:00:00Z"])
-    pv: float = Field(examples=[40000])
+    pv: float | None = Field(description="Null only for a value JSON cannot carry.", examples=[40000])
     ev: float | None = Field(description="Null after as_of.", examples=[35000])
     ac: float | None = Field(description="Null after as_of.", examples=[38000])
 

@@ -72,7 +72,7 @@ def days_in_transition(handover: HandoverFact, accepted: bool, as_of: datetime) 
 
 
 def handover_kpis(handover: HandoverFact, incidents: Sequence[IncidentFact], as_of: datetime) -> HandoverKpis:
-    """The handover's figures, each on its own: a moment outside 1900–9999 leaves the figures timed by it null."""
+    """The handover's figures, each on its own: a moment outside the business calendar nulls the figures it times."""
     problems: list[Problem] = []
     untimed = _unusable_moments(handover, problems)
     incidents = usable_incidents(incidents, problems)

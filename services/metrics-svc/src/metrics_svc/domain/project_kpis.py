@@ -123,7 +123,8 @@ def project_kpis(project: ProjectFact, as_of: datetime) -> EarnedValue:
     eac = figure("eac", lambda: bac / cpi if cpi else None, bac, cpi)
     return EarnedValue(
         as_of=as_of, based_on=len(project.milestones) + len(project.progress) + len(project.costs),
-        bac=bac, pv=pv, ev=ev, ac=ac, sv=figure("sv", lambda: ev - pv, ev, pv), cv=figure("cv", lambda: ev - ac, ev, ac),
+        bac=bac, pv=pv, ev=ev, ac=ac,
+        sv=figure("sv", lambda: ev - pv, ev, pv), cv=figure("cv", lambda: ev - ac, ev, ac),
         spi=figure("spi", lambda: ratio(ev, pv), ev, pv), cpi=cpi, eac=eac,
         vac=figure("vac", lambda: bac - eac, bac, eac),
         milestones_missed_pct=figure("milestones_missed_pct", lambda: milestones_missed(project, on)),

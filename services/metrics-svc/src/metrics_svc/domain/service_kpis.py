@@ -55,7 +55,8 @@ class ServiceKpis:
 
 
 def usable_incidents(incidents: Sequence[IncidentFact], problems: list[Problem]) -> list[IncidentFact]:
-    """The incidents every figure may use; each one left out (a moment outside 1900–9999) is named in `problems`."""
+    """The incidents every figure may use; each one left out (a moment outside the business calendar, outage minutes
+    not finite) is named in `problems`."""
     usable = []
     for incident in incidents:
         bad = [(name, getattr(incident, name)) for name in INCIDENT_MOMENTS

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
+
+from continuum.domain import (
+    EARLIEST_BUSINESS_DATE,
+    EARLIEST_BUSINESS_TIME,
+    LATEST_BUSINESS_DATE,
+    LATEST_BUSINESS_TIME,
+    as_utc,
+)
 
 from metrics_svc.domain.facts import CostFact
 
 WINDOW_DAYS = (7, 30, 90)
 MINUTES_PER_DAY = Decimal(24 * 60)
-# DESIGN §4: business time lies within 1900–9999. PostgreSQL's ±infinity comes back as datetime.min/max, which
-# fall outside: a stored fact carrying one is left out of the figures and reported, never compared or subtracted.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-INFINITY = datetime.max.replace(tzinfo=UTC)
+# Business time lies within the platform's business calendar. A fact stored before the write side was bounded may
+# lie outside it — PostgreSQL's ±infinity (year 1, 9999's last instant) comes back as naive datetime.min/max — and
+# is then left out of the figures and reported, never compared or subtracted.
+CALENDAR = f"the business calendar {EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
 # What computing one figure from odd but storable facts can raise (overflowing dates, decimal limits, NaN, a
 # malformed id in a JSON column): caught per figure or per item, so that one item never fails a list.
 COMPUTE_ERRORS = (ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
@@ -94,15 +102,12 @@ class Problem:
 
 
 def usable_moment(moment: datetime | None) -> bool:
-    """A moment a figure may use: absent, or within 1900–9999 and not ±infinity (naive counts as UTC)."""
-    if moment is None:
-        return True
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return EARLIEST <= aware < INFINITY
+    """A moment a figure may use: absent, or within the business calendar (naive counts as UTC)."""
+    return moment is None or EARLIEST_BUSINESS_TIME <= as_utc(moment) <= LATEST_BUSINESS_TIME
 
 
 def usable_day(day: date | None) -> bool:
-    return day is None or EARLIEST.date() <= day < date.max
+    return day is None or EARLIEST_BUSINESS_DATE <= day <= LATEST_BUSINESS_DATE
 
 
 def usable_amount(amount: Decimal | None) -> bool:
@@ -115,7 +120,7 @@ def unusable_fact(fact: str, field: str, value: object) -> Problem:
         naive = value.replace(tzinfo=None) if isinstance(value, datetime) else value
         shown = {datetime.max: "infinity", datetime.min: "-infinity", date.max: "infinity",
                  date.min: "-infinity"}.get(naive, value.isoformat())
-        reason = f"{field} is {shown}, outside 1900–9999: left out of the figures"
+        reason = f"{field} is {shown}, outside {CALENDAR}: left out of the figures"
     else:
         reason = f"{field} is {value}, not a finite number: left out of the figures"
     return Problem(reason, fact=f"{fact} {field}")
@@ -132,7 +137,8 @@ def computed(figure: str, compute: Callable[[], T], problems: list[Problem], fal
 
 
 def usable_costs(costs: Sequence[CostFact], problems: list[Problem], *, of: str) -> list[CostFact]:
-    """The costs TCO (or AC) may use; each one left out (a date outside 1900–9999, an amount not finite) is named."""
+    """The costs TCO (or AC) may use; each one left out (a date outside the business calendar, an amount not
+    finite) is named in `problems`."""
     usable = []
     for cost in costs:
         bad = [] if usable_moment(cost.incurred_at) else [("incurred_at", cost.incurred_at)]

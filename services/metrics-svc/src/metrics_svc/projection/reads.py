@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.domain import as_utc
 
 from metrics_svc.domain.facts import (
     ChangeFact,
@@ -33,8 +35,8 @@ async def _rows(conn: AsyncConnection, query: sa.Select) -> list[sa.Row]:
 
 def aware(moment: datetime | None) -> datetime | None:
     """A moment as the domain may compare it: asyncpg gives ±infinity back naive (datetime.min/max); as UTC, they
-    compare with every other moment, and the KPI functions then leave them out as outside 1900–9999."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    compare with every other moment, and the KPI functions then leave them out as outside the business calendar."""
+    return None if moment is None else as_utc(moment)
 
 
 def _fields(row: sa.Row) -> dict:
