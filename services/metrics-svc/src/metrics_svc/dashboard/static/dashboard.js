@@ -139,6 +139,30 @@
     );
   }
 
+  // A service, project or handover whose facts could not all be used is still shown; say what is missing and why.
+  function renderCaveats(portfolio) {
+    const problems = portfolio.problems || [];
+    const name = (problem) => (problem.kind === "service" ? serviceName(problem.id)
+      : problem.kind === "project" ? projectName(problem.id) : `handover ${problem.id.slice(0, 8)}`);
+    $("caveats-summary").textContent =
+      `${problems.length} figure(s) or fact(s) could not be used: the rest of the board is unaffected`;
+    $("caveats-list").replaceChildren(...problems.map((problem) => {
+      const item = document.createElement("li");
+      item.textContent = `${problem.kind} ${name(problem)}: ${problem.figure ? `${problem.figure} — ` : ""}` +
+        problem.reason;
+      return item;
+    }));
+    $("caveats").hidden = problems.length === 0;
+  }
+
+  // One service's trend that cannot be read (e.g. gone since the list was read) leaves its lines empty.
+  function weeklyOf(service) {
+    return api(`kpis/services/${service.service_id}/weekly?weeks=${TREND_WEEKS}`).catch((error) => {
+      if (error instanceof SignedOut) throw error;
+      return { service_id: service.service_id, weeks: [], problems: [{ reason: error.message }] };
+    });
+  }
+
   function serviceDatasets(services, weekly, value) {
     return services.map((service, index) => ({
       label: serviceName(service.service_id),
@@ -150,7 +174,8 @@
   }
 
   function renderServices(services, weekly) {
-    const labels = weekly.length ? weekly[0].weeks.map((week) => day(week.start)) : [];
+    const longest = weekly.reduce((best, series) => (series.weeks.length > best.length ? series.weeks : best), []);
+    const labels = longest.map((week) => day(week.start));
     chart("incidents", {
       type: "bar",
       data: { labels, datasets: serviceDatasets(services, weekly, (week) => week.incidents)
@@ -321,14 +346,14 @@
         api(`kpis/portfolio?window=${window_}`), everyItem(`kpis/services?window=${window_}`),
         everyItem("kpis/projects"), everyItem("kpis/handovers"), everyItem("opportunities"),
       ]);
-      const weekly = await Promise.all(services.map(
-        (service) => api(`kpis/services/${service.service_id}/weekly?weeks=${TREND_WEEKS}`)));
+      const weekly = await Promise.all(services.map(weeklyOf));
       Object.assign(dashboard.data, { portfolio, services, weekly, projects, handovers, opportunities });
       for (const service of services) if (service.name) dashboard.names[service.service_id] = service.name;
       for (const project of projects) if (project.title) dashboard.names[project.project_id] = project.title;
       show("board");
       $("error").hidden = true;
       renderTiles(portfolio);
+      renderCaveats(portfolio);
       renderServices(services, weekly);
       renderProjects(projects);
       await renderEarnedValue();
