@@ -34,10 +34,26 @@ class ImprovementOpportunityDetectedV1(OpportunityEvent):
     window_days: int
     evidence: dict[str, Any]
     detected_at: datetime
+    category: str | None = None
 
 
 class ImprovementOpportunityDismissedV1(OpportunityEvent):
+    """Someone judged the opportunity a false alarm (open or converted): project-svc cancels the project proposed
+    for it if that project is still open; the same rule and category may be detected again after a cooldown."""
+
     reason: str
+    dismissed_by: str | None = None
+    dismissed_at: datetime | None = None
+
+
+class ImprovementOpportunityLapsedV1(OpportunityEvent):
+    """An open (not yet converted) opportunity whose signal cleared on business time: project-svc cancels the
+    project proposed for it if that project is still open; re-detection is allowed after a cooldown."""
+
+    rule: Rule
+    category: str | None = None
+    reason: str
+    lapsed_at: datetime
 
 
 class ImprovementOpportunityConvertedV1(OpportunityEvent):
@@ -62,20 +78,28 @@ class BenefitsMeasurementScheduledV1(OpportunityEvent):
     measure_until: datetime
 
 
-class BenefitsRealizedV1(OpportunityEvent):
+class BenefitsVerdict(OpportunityEvent):
+    """The detected KPI measured after the handover: `measured` over `window_days`, `baseline` the level before
+    the regression; `effect` holds the rates or shares compared, their ratios and confidence intervals."""
+
     project_id: UUID
     kpi: str
     baseline: Decimal
     measured: Decimal
     window_days: int
+    effect: dict[str, Any] | None = None
 
 
-class BenefitsNotRealizedV1(OpportunityEvent):
-    project_id: UUID
-    kpi: str
-    baseline: Decimal
-    measured: Decimal
-    window_days: int
+class BenefitsRealizedV1(BenefitsVerdict):
+    """The KPI fell significantly below its level after detection and closed enough of the gap to baseline."""
+
+
+class BenefitsNotRealizedV1(BenefitsVerdict):
+    """The KPI stayed significantly above the pre-regression baseline, with too little of the gap closed."""
+
+
+class BenefitsInconclusiveV1(BenefitsVerdict):
+    """Too little data to decide by the end of the maximum measurement period."""
 
 
 PUBLISHED: tuple[type[EventContract], ...] = (
@@ -86,4 +110,6 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     BenefitsMeasurementScheduledV1,
     BenefitsRealizedV1,
     BenefitsNotRealizedV1,
+    ImprovementOpportunityLapsedV1,
+    BenefitsInconclusiveV1,
 )
