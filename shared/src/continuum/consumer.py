@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -56,6 +56,8 @@ class Delivery:
     partition: int
     offset: int
     consumer: str
+    highwater: int | None = None
+    """The partition's end offset as the fetch that brought this message saw it (None when not known)."""
 
     @contextmanager
     def handling(self) -> Iterator[None]:
@@ -130,6 +132,7 @@ class EventConsumer:
         self._kafka = kafka
         self._settings = settings
         self._telemetry = telemetry
+        self._highwater: Callable[[str, int], int | None] = lambda topic, partition: None
         self.status = ConsumerStatus()
 
     async def run(self) -> None:
@@ -144,6 +147,7 @@ class EventConsumer:
         )
         producer = AIOKafkaProducer(bootstrap_servers=self._kafka.bootstrap_servers, enable_idempotence=True)
         await self._start(consumer, producer)
+        self._highwater = lambda topic, partition: consumer.highwater(TopicPartition(topic, partition))
         uncommitted, committed_at = False, time.monotonic()
         handling = False  # positions run ahead of what is handled: committing them now could skip messages
         try:
@@ -278,7 +282,8 @@ class EventConsumer:
             payload = subscription.contract.model_validate(event.data)
         except ValidationError as error:
             raise PermanentFailure(f"invalid {event.type}: {error}") from None
-        return Delivery(event, payload, record.topic, record.partition, record.offset, self.name)
+        return Delivery(event, payload, record.topic, record.partition, record.offset, self.name,
+                        self._highwater(record.topic, record.partition))
 
     async def _handle_with_retries(self, delivery: Delivery) -> str:
         attempt = 0

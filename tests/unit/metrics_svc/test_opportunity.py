@@ -1,4 +1,4 @@
-"""The ImprovementOpportunity aggregate: its rules, and its events against the published contracts."""
+"""The ImprovementOpportunity aggregate: its lifecycle rules, and its events against the published contracts."""
 
 from __future__ import annotations
 
@@ -17,47 +17,80 @@ from metrics_svc.domain.events import EVENT_TYPES
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from tests.unit.metrics_svc.factories import AS_OF, SERVICE
 
-DETECTION = Detection("incident_rate_rise", "Incident rate rose to 8 in 7 days", "incidents_per_7_days",
-                      Decimal(1), Decimal(8), 7, {"incident_ids": [str(uuid4())]})
+DETECTION = Detection("recurring_incidents", "'disk' incidents at 3.0× their usual rate for 5 days",
+                      "incidents_in_category_per_day", Decimal("0.5"), Decimal("1.5"), 5, "disk",
+                      {"incident_ids": [str(uuid4())], "category": "disk"})
 
 
-def detected() -> ImprovementOpportunity:
-    return ImprovementOpportunity.detect(service_id=SERVICE, detection=DETECTION, open_for_rule=0, at=AS_OF)
+def detected(**overrides) -> ImprovementOpportunity:
+    arguments = {"open_for_rule": 0, "cooling_until": None, "at": AS_OF} | overrides
+    return ImprovementOpportunity.detect(service_id=SERVICE, detection=DETECTION, **arguments)
 
 
-def measured(realized: bool) -> ImprovementOpportunity:
+def measured(outcome: str) -> ImprovementOpportunity:
     opportunity = detected()
     opportunity.convert(uuid4(), at=AS_OF)
-    opportunity.schedule_measurement(handover_id=uuid4(), accepted_at=AS_OF, window_days=30, at=AS_OF)
-    opportunity.record_benefits(measured=Decimal(1), realized=realized, at=AS_OF + timedelta(days=30))
+    opportunity.schedule_measurement(handover_id=uuid4(), accepted_at=AS_OF, max_days=90, at=AS_OF)
+    opportunity.record_benefits(outcome=outcome, measured=Decimal("0.4"), effect={"ratio_to_regressed": 0.3},
+                                at=AS_OF + timedelta(days=28))
     return opportunity
 
 
-def test_at_most_one_open_opportunity_per_service_and_rule():
+def test_at_most_one_open_opportunity_per_service_rule_and_category():
     with pytest.raises(DomainError) as error:
-        ImprovementOpportunity.detect(service_id=SERVICE, detection=DETECTION, open_for_rule=1, at=AS_OF)
-    assert error.value.rule == "one-open-opportunity-per-service-and-rule"
+        detected(open_for_rule=1)
+    assert error.value.rule == "one-open-opportunity-per-service-rule-and-category"
+    assert detected().summary()["category"] == "disk"
 
 
-def test_the_loop_runs_detected_converted_measuring_realized():
-    opportunity = measured(realized=True)
-    assert opportunity.state == "benefits_realized" and opportunity.summary()["open"] is False
-    assert [type(p.event).__name__ for p in opportunity.pending][-1] == "BenefitsRealized"
-    assert opportunity.pending[-1].event.window_days == 30 and opportunity.pending[-1].event.baseline == 1
+def test_no_redetection_inside_the_cooldown():
+    with pytest.raises(DomainError) as error:
+        detected(cooling_until=AS_OF + timedelta(days=1))
+    assert error.value.rule == "re-detection-after-cooldown"
+    assert detected(cooling_until=AS_OF).state == "open"
 
 
-def test_dismissal_only_while_open():
+@pytest.mark.parametrize(("outcome", "state", "event"), [
+    ("realized", "benefits_realized", "BenefitsRealized"),
+    ("not_realized", "benefits_not_realized", "BenefitsNotRealized"),
+    ("inconclusive", "benefits_inconclusive", "BenefitsInconclusive")])
+def test_the_loop_runs_detected_converted_measuring_to_a_verdict(outcome, state, event):
+    opportunity = measured(outcome)
+    assert opportunity.state == state and opportunity.summary()["open"] is False
+    verdict = opportunity.pending[-1].event
+    assert type(verdict).__name__ == event and verdict.window_days == 28 and verdict.effect["ratio_to_regressed"] == 0.3
+    assert opportunity.measure_until == AS_OF + timedelta(days=90)
+
+
+def test_an_open_or_converted_opportunity_may_be_dismissed_once():
     opportunity = detected()
-    opportunity.dismiss("seasonal peak", at=AS_OF)
-    assert opportunity.state == "dismissed" and not opportunity.summary()["open"]
+    opportunity.dismiss("seasonal peak", by="sam", at=AS_OF)
+    assert opportunity.state == "dismissed" and opportunity.closed_at == AS_OF and not opportunity.summary()["open"]
     with pytest.raises(DomainError) as error:
-        opportunity.dismiss("again", at=AS_OF)
-    assert error.value.rule == "only-open-opportunities-can-be-dismissed"
+        opportunity.dismiss("again", by="sam", at=AS_OF)
+    assert error.value.rule == "only-open-or-converted-opportunities-can-be-dismissed"
+    converted = detected()
+    converted.convert(uuid4(), at=AS_OF)
+    converted.dismiss("a false alarm after all", by="sam", at=AS_OF)
+    assert converted.state == "dismissed"
+    with pytest.raises(DomainError):
+        measured("realized").dismiss("too late", by="sam", at=AS_OF)
+
+
+def test_only_an_open_opportunity_lapses():
+    opportunity = detected()
+    opportunity.lapse("the signal cleared", at=AS_OF + timedelta(days=14))
+    assert opportunity.state == "lapsed" and opportunity.summary()["closed_at"] == (AS_OF + timedelta(days=14)).isoformat()
+    converted = detected()
+    converted.convert(uuid4(), at=AS_OF)
+    with pytest.raises(DomainError) as error:
+        converted.lapse("cleared", at=AS_OF)
+    assert error.value.rule == "only-open-opportunities-lapse"
 
 
 def test_benefits_cannot_be_scheduled_before_conversion():
     with pytest.raises(DomainError):
-        detected().schedule_measurement(handover_id=uuid4(), accepted_at=AS_OF, window_days=30, at=AS_OF)
+        detected().schedule_measurement(handover_id=uuid4(), accepted_at=AS_OF, max_days=90, at=AS_OF)
 
 
 def abandoned() -> ImprovementOpportunity:
@@ -67,26 +100,31 @@ def abandoned() -> ImprovementOpportunity:
     return opportunity
 
 
-def test_a_cancelled_project_abandons_its_converted_opportunity_and_nothing_else():
+def test_a_cancelled_project_abandons_its_opportunity_and_nothing_else():
     opportunity = abandoned()
     assert opportunity.state == "abandoned" and opportunity.abandonment_reason == "budget withdrawn"
     assert not opportunity.summary()["open"]  # a new detection for the rule may open another
-    with pytest.raises(DomainError) as error:
-        detected().abandon(uuid4(), "never converted", at=AS_OF)
-    assert error.value.rule == "only-converted-opportunities-are-abandoned"
+    proposed = detected()
+    proposed.abandon(uuid4(), "the proposal was cancelled before its charter", at=AS_OF)
+    assert proposed.state == "abandoned"
     converted = detected()
     converted.convert(uuid4(), at=AS_OF)
     with pytest.raises(DomainError) as error:
         converted.abandon(uuid4(), "another project", at=AS_OF)
     assert error.value.rule == "abandoned-by-its-own-project"
+    with pytest.raises(DomainError):
+        abandoned().abandon(uuid4(), "twice", at=AS_OF)
 
 
 def test_every_domain_event_validates_against_its_published_contract():
     codec = EventCodec(EVENT_TYPES)
-    events = [p.event for p in measured(True).pending] + [measured(False).pending[-1].event]
-    dismissed = detected()
-    dismissed.dismiss("not a real weakness", at=AS_OF)
-    events.append(dismissed.pending[-1].event)
+    events = [p.event for p in measured("realized").pending]
+    events += [measured(outcome).pending[-1].event for outcome in ("not_realized", "inconclusive")]
+    for close in (lambda o: o.dismiss("not a real weakness", by="sam", at=AS_OF),
+                  lambda o: o.lapse("cleared", at=AS_OF)):
+        opportunity = detected()
+        close(opportunity)
+        events.append(opportunity.pending[-1].event)
     events.append(abandoned().pending[-1].event)
     by_name = {contract.event_name: contract for contract in contracts.PUBLISHED}
     assert {type(e).__name__ for e in events} == set(by_name) == {t.__name__ for t in EVENT_TYPES}

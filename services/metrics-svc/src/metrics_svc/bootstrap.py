@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -40,15 +39,16 @@ def improvement_loop(platform: Platform, config: Config) -> ImprovementLoop:
 
 
 async def check_benefits_periodically(platform: Platform, *, config: Config) -> None:
-    """Measurements fall due on the clock too, not only when an event arrives (each check is its own transaction)."""
+    """Lapses and verdicts fall due as business time passes, not only when a batch arrives (each check is its own
+    transaction; business time is the service topic's watermark, the clock only for a live, caught-up system)."""
     loop = improvement_loop(platform, config)
     while True:
         await asyncio.sleep(config.benefits.check_interval_s)
         try:
             async with platform.engine.begin() as conn:
-                await loop.measure_due([datetime.now(UTC)], conn)
-        except Exception as error:  # the next round tries again; a measurement is never lost, only later
-            log.warning("benefits check failed: %r", error)
+                await loop.check(conn)
+        except Exception as error:  # the next round tries again; a verdict is never lost, only later
+            log.warning("the loop's periodic check failed: %r", error)
 
 
 def service_parts(config: Config) -> ServiceParts:

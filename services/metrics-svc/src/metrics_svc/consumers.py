@@ -1,21 +1,20 @@
-"""Inbound: every consumed event becomes facts; then the loop reacts (detect, convert, abandon, schedule, measure).
+"""Inbound: every consumed event becomes facts; then the loop reacts (convert, abandon, schedule) and judges the
+business days that the event streams have completed (detect, lapse, measure benefits).
 
 All of it runs on the consumer's connection, in the transaction that records the events in the inbox; each
-reaction in its own savepoint, so a reaction refused by a domain rule never costs the fact. The consumer hands
-over a fetched batch at a time (one event when it goes one by one): the batch's facts are written together
-(projection.batch), then the loop reacts once over them — detection once per service, at every moment one by
-one would have evaluated, over the facts of the whole batch. That is the view one by one has at the batch's
-last event, and the view it has anyway when a service's events arrive on several partitions: the rules judge
-the facts known when they run, not the order of arrival.
+reaction in its own savepoint, so a reaction refused by a domain rule never costs the fact. Judgement is by day
+end, on business time: a day is judged once the service topic's watermark (projection.loop_state) has passed
+it, for the services that had new incidents or have an opportunity under way, each service under a lock and
+each day end once (loop_judged), so the verdicts are the same whatever the order in which the partitions
+arrive and however many replicas share them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,27 +24,20 @@ from continuum.consumer import Delivery, Subscription
 from continuum.contracts import handover as ho
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
-from continuum.domain import DomainError
 from continuum.eventstore.summaries import list_summaries
 
 from metrics_svc.config import Config
-from metrics_svc.domain.commands import (
-    AbandonOpportunity,
-    ConvertOpportunity,
-    DetectOpportunity,
-    MeasureBenefits,
-    ScheduleBenefitsMeasurement,
-)
-from metrics_svc.domain.detection import detect, evaluation_times, lookback
+from metrics_svc.domain.commands import AbandonOpportunity, ConvertOpportunity, ScheduleBenefitsMeasurement
 from metrics_svc.domain.opportunity import ImprovementOpportunity
-from metrics_svc.projection import reads
+from metrics_svc.judgement import Judge, react
+from metrics_svc.projection import loop_state, reads
 from metrics_svc.projection.batch import FactBatch
 from metrics_svc.projection.projector import WRITERS
 from metrics_svc.projection.tables import LIVE
 
 log = logging.getLogger(__name__)
 
-OPEN_READ_LIMIT = 10_000
+SERVICE_TOPIC = sv.IncidentOpenedV1.topic()
 DETECTION_TRIGGERS = (sv.IncidentOpenedV1, sv.IncidentResolvedV1, sv.IncidentResponseSlaBreachedV1,
                       sv.IncidentResolutionSlaBreachedV1, sv.IncidentCsatRatedV1, sv.SlaDefinedV1)
 
@@ -57,6 +49,10 @@ class ImprovementLoop:
     bus: MessageBus
     config: Config
 
+    @property
+    def judge(self) -> Judge:
+        return Judge(bus=self.bus, config=self.config)
+
     async def handle(self, deliveries: Sequence[Delivery], conn: AsyncConnection) -> None:
         """The consumer's batch handler: facts of every delivery, then the loop's reactions to them."""
         facts = FactBatch(conn)
@@ -64,110 +60,92 @@ class ImprovementLoop:
             with delivery.handling():
                 await WRITERS[type(delivery.payload)](facts, LIVE, delivery.payload, delivery.event.id, _at(delivery))
         await facts.flush()
-        triggered: dict[UUID, list[Delivery]] = {}
+        touched: dict[UUID, datetime] = {}
         for delivery in deliveries:
             payload, at = delivery.payload, _at(delivery)
-            if isinstance(payload, (pr.ProjectProposedV1, pr.ProjectCancelledV1, ho.HandoverAcceptedV1)):
+            if isinstance(payload, (pr.CharterApprovedV1, pr.ProjectCancelledV1, ho.HandoverAcceptedV1)):
                 with delivery.handling():
                     await self.react_to(payload, at, conn)
-            if isinstance(payload, DETECTION_TRIGGERS) and self.config.detection.enabled:
-                triggered.setdefault(payload.service_id, []).append(delivery)
-        if triggered:
-            await self.detect_for(triggered, conn)
-        await self.measure_due([_at(delivery) for delivery in deliveries], conn)
+            if isinstance(payload, DETECTION_TRIGGERS):
+                touched[payload.service_id] = min(at, touched.get(payload.service_id, at))
+        if not self.config.detection.enabled:
+            return
+        await loop_state.note_deliveries(conn, SERVICE_TOPIC, deliveries)
+        through = await self.business_time(conn)
+        if through is not None:
+            with deliveries[-1].handling():
+                await self.judge.days(conn, touched=touched, through=through)
+
+    async def business_time(self, conn: AsyncConnection) -> datetime | None:
+        """How far business time is known complete on the service topic (see loop_state.watermark)."""
+        settings = self.config.detection
+        return await loop_state.watermark(conn, SERVICE_TOPIC, now=datetime.now(UTC),
+                                          grace=_hours(settings.grace_hours),
+                                          live_window=_hours(settings.live_window_hours))
+
+    async def check(self, conn: AsyncConnection) -> None:
+        """The periodic check: lapses and verdicts of the days business time has completed since the last batch."""
+        through = await self.business_time(conn)
+        if through is not None and self.config.detection.enabled:
+            await self.judge.days(conn, touched={}, through=through)
 
     async def react_to(self, payload: object, at: datetime, conn: AsyncConnection) -> None:
-        if isinstance(payload, pr.ProjectProposedV1):
-            await self.convert(payload, at, conn)
+        if isinstance(payload, pr.CharterApprovedV1):
+            await self.convert(payload.project_id, at, conn)
         elif isinstance(payload, pr.ProjectCancelledV1):
             await self.abandon(payload, at, conn)
         elif isinstance(payload, ho.HandoverAcceptedV1):
             await self.schedule_measurement(payload, at, conn)
 
-    async def detect_for(self, triggered: Mapping[UUID, Sequence[Delivery]], conn: AsyncConnection) -> None:
-        """For each service, each rule that fires and has no open opportunity for the service yet becomes one; the
-        rules run after each of the service's events, and at the latest moment known for it. The services of a
-        batch are read together: four statements, however many services."""
-        rules = self.config.detection.rules()
-        latest = await reads.latest_incident_moments(conn, LIVE, list(triggered))
-        moments = {service_id: sorted({moment for delivery in deliveries
-                                       for moment in evaluation_times(latest.get(service_id), _at(delivery))})
-                   for service_id, deliveries in triggered.items()}
-        # only what the rules can see: reading a service's whole history made each event cost O(history)
-        since = {service_id: times[0] - lookback(rules) for service_id, times in moments.items()}
-        incidents = await reads.incidents_touching(conn, LIVE, since)
-        slas = await reads.slas_of(conn, LIVE, list(triggered))
-        opened: dict[UUID, set[str]] | None = None  # read once, when the first rule fires
-        for service_id, times in moments.items():
-            for moment in times:
-                for detection in detect(incidents.get(service_id, []), slas.get(service_id), moment, rules):
-                    if opened is None:
-                        opened = await self._open_rules(conn)
-                    if detection.rule in opened[service_id]:
-                        continue
-                    with triggered[service_id][-1].handling():
-                        await self._react(DetectOpportunity(service_id, detection, moment), conn)
-                    opened[service_id].add(detection.rule)  # detected now, or refused: one is open after all
-
-    async def _open_rules(self, conn: AsyncConnection) -> dict[UUID, set[str]]:
-        """The rules with an open opportunity, per service. Past OPEN_READ_LIMIT open ones some are missed here,
-        and the detection handler's own check (under its lock) refuses the duplicate instead."""
-        page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains={"open": True},
-                                    limit=OPEN_READ_LIMIT)
-        opened: dict[UUID, set[str]] = defaultdict(set)
-        for item in page.items:
-            opened[UUID(item["service_id"])].add(item["rule"])
-        return opened
-
-    async def convert(self, proposed: pr.ProjectProposedV1, at: datetime, conn: AsyncConnection) -> None:
-        if proposed.origin != "improvement_opportunity" or proposed.opportunity_id is None:
+    async def convert(self, project_id: UUID, at: datetime, conn: AsyncConnection) -> None:
+        """The charter of a project proposed for an opportunity was approved: the opportunity is converted."""
+        opportunity_id = await self._opportunity_of(conn, project_id)
+        if opportunity_id is None:
             return
-        if not await self._opportunities(conn, id=str(proposed.opportunity_id), state="open"):
-            log.warning("project %s names opportunity %s, which is not open here", proposed.project_id,
-                        proposed.opportunity_id)
+        if not await self._opportunities(conn, id=str(opportunity_id), state="open"):
+            log.warning("project %s names opportunity %s, which is not open here", project_id, opportunity_id)
             return
-        await self._react(ConvertOpportunity(proposed.opportunity_id, proposed.project_id, at), conn)
+        await self._react(ConvertOpportunity(opportunity_id=opportunity_id, project_id=project_id, at=at), conn)
 
     async def abandon(self, cancelled: pr.ProjectCancelledV1, at: datetime, conn: AsyncConnection) -> None:
-        """A cancelled project abandons the opportunity it was converted from (so a new detection may follow)."""
-        for item in await self._opportunities(conn, project_id=str(cancelled.project_id), state="converted"):
-            command = AbandonOpportunity(UUID(item["id"]), cancelled.project_id, cancelled.reason, at)
-            await self._react(command, conn)
+        """A cancelled project abandons the opportunity it was proposed for (so a new detection may follow); one
+        cancelled because its opportunity was dismissed or lapsed finds it closed already."""
+        opportunity_id = await self._opportunity_of(conn, cancelled.project_id)
+        if opportunity_id is None:
+            return
+        for item in await self._opportunities(conn, id=str(opportunity_id)):
+            if item["state"] in ("open", "converted"):
+                command = AbandonOpportunity(opportunity_id=opportunity_id, project_id=cancelled.project_id,
+                                             reason=cancelled.reason, at=at)
+                await self._react(command, conn)
 
     async def schedule_measurement(self, accepted: ho.HandoverAcceptedV1, at: datetime, conn: AsyncConnection) -> None:
         """The accepted handover of a project born from an opportunity starts the benefits measurement."""
-        project = None if accepted.project_id is None else await reads.project(conn, LIVE, accepted.project_id)
-        if project is None or project.opportunity_id is None:
+        opportunity_id = None if accepted.project_id is None else await self._opportunity_of(conn, accepted.project_id)
+        if opportunity_id is None:
             return
-        if not await self._opportunities(conn, id=str(project.opportunity_id), state="converted"):
+        if not await self._opportunities(conn, id=str(opportunity_id), state="converted"):
             return
-        command = ScheduleBenefitsMeasurement(project.opportunity_id, accepted.handover_id, accepted.accepted_at,
-                                              self.config.benefits.window_days, at)
+        command = ScheduleBenefitsMeasurement(opportunity_id=opportunity_id, handover_id=accepted.handover_id,
+                                              accepted_at=accepted.accepted_at,
+                                              max_days=self.config.benefits.max_days, at=at)
         await self._react(command, conn)
 
-    async def measure_due(self, times: Sequence[datetime], conn: AsyncConnection) -> None:
-        """Measurements whose window has passed on business time are taken at the first of `times` (event times
-        in delivery order, or the clock's now) at or past the window's end."""
-        for item in await self._opportunities(conn, state="measuring"):
-            until = datetime.fromisoformat(item["measure_until"])
-            now = next((at for at in times if until <= at), None)
-            if now is not None:
-                command = MeasureBenefits(UUID(item["id"]), self.config.benefits.min_gap_closed_pct, now)
-                await self._react(command, conn)
+    async def _opportunity_of(self, conn: AsyncConnection, project_id: UUID) -> UUID | None:
+        project = await reads.project(conn, LIVE, project_id)
+        return None if project is None else project.opportunity_id
 
     async def _react(self, command: object, conn: AsyncConnection) -> None:
-        """Run a loop reaction in a savepoint: a rule it breaks (a lost race, say) is logged and undone alone,
-        so the fact the event brought is still recorded and the message is not dead-lettered for it."""
-        try:
-            async with conn.begin_nested():
-                await self.bus.handle(command, connection=conn)
-        except DomainError as refused:
-            log.warning("the loop's %s was refused (%s): %s", type(command).__name__, refused.rule, refused.detail)
+        await react(self.bus, command, conn)
 
     async def _opportunities(self, conn: AsyncConnection, **contains: object) -> list[dict]:
         page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains=contains,
                                     limit=1000)
         return page.items
+
+
+def _hours(hours: float) -> timedelta:
+    return timedelta(hours=hours)
 
 
 def _at(delivery: Delivery) -> datetime:

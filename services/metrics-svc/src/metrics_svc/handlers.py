@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from continuum.eventstore.summaries import list_summaries
 from continuum.eventstore.locks import lock_until_commit
+from continuum.eventstore.summaries import list_summaries
 from continuum.eventstore.uow import UnitOfWork
 
 from metrics_svc.domain.commands import (
@@ -13,27 +14,34 @@ from metrics_svc.domain.commands import (
     ConvertOpportunity,
     DetectOpportunity,
     DismissOpportunity,
-    MeasureBenefits,
+    LapseOpportunity,
+    RecordBenefits,
     ScheduleBenefitsMeasurement,
 )
-from metrics_svc.domain.detection import benefits_realized, measure
 from metrics_svc.domain.opportunity import ImprovementOpportunity
-from metrics_svc.domain.windows import Window
-from metrics_svc.projection.reads import incidents_of
-from metrics_svc.projection.tables import LIVE
 
 
-async def open_opportunities(uow: UnitOfWork, *, service_id: UUID, rule: str) -> int:
-    contains = {"service_id": str(service_id), "rule": rule, "open": True}
-    page = await list_summaries(uow.connection, stream_type=ImprovementOpportunity.stream_type, contains=contains)
-    return len(page.items)
+async def _same_kind(uow: UnitOfWork, *, service_id: UUID, rule: str, category: str | None) -> list[dict]:
+    contains = {"service_id": str(service_id), "rule": rule}
+    page = await list_summaries(uow.connection, stream_type=ImprovementOpportunity.stream_type, contains=contains,
+                                limit=1000)
+    return [item for item in page.items if item.get("category") == category]
+
+
+def _cooling_until(items: list[dict], cooldown_days: int) -> datetime | None:
+    ends = [datetime.fromisoformat(item["closed_at"]) for item in items
+            if item["state"] in ("lapsed", "dismissed") and item.get("closed_at")]
+    return max(ends) + timedelta(days=cooldown_days) if ends else None
 
 
 async def detect_opportunity(command: DetectOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
-    await lock_until_commit(uow.connection, key=f"opportunity:{command.service_id}:{command.detection.rule}")
-    already = await open_opportunities(uow, service_id=command.service_id, rule=command.detection.rule)
-    opportunity = ImprovementOpportunity.detect(service_id=command.service_id, detection=command.detection,
-                                                open_for_rule=already, at=command.at)
+    detection = command.detection
+    await lock_until_commit(uow.connection,
+                            key=f"opportunity:{command.service_id}:{detection.rule}:{detection.category}")
+    same = await _same_kind(uow, service_id=command.service_id, rule=detection.rule, category=detection.category)
+    opportunity = ImprovementOpportunity.detect(
+        service_id=command.service_id, detection=detection, open_for_rule=sum(1 for item in same if item["open"]),
+        cooling_until=_cooling_until(same, command.cooldown_days), at=command.at)
     uow.add(opportunity)
     await uow.commit()
     return opportunity
@@ -41,7 +49,14 @@ async def detect_opportunity(command: DetectOpportunity, uow: UnitOfWork) -> Imp
 
 async def dismiss_opportunity(command: DismissOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
     opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    opportunity.dismiss(command.reason, at=command.at)
+    opportunity.dismiss(command.reason, by=command.by, at=command.at)
+    await uow.commit()
+    return opportunity
+
+
+async def lapse_opportunity(command: LapseOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
+    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
+    opportunity.lapse(command.reason, at=command.at)
     await uow.commit()
     return opportunity
 
@@ -63,23 +78,15 @@ async def abandon_opportunity(command: AbandonOpportunity, uow: UnitOfWork) -> I
 async def schedule_measurement(command: ScheduleBenefitsMeasurement, uow: UnitOfWork) -> ImprovementOpportunity:
     opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
     opportunity.schedule_measurement(handover_id=command.handover_id, accepted_at=command.accepted_at,
-                                     window_days=command.window_days, at=command.at)
+                                     max_days=command.max_days, at=command.at)
     await uow.commit()
     return opportunity
 
 
-async def measure_benefits(command: MeasureBenefits, uow: UnitOfWork) -> ImprovementOpportunity:
-    """The detected KPI over the measurement window, against the figures at detection."""
+async def record_benefits(command: RecordBenefits, uow: UnitOfWork) -> ImprovementOpportunity:
     opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    detected = opportunity.detected
-    assert detected is not None and opportunity.measure_from and opportunity.measure_until
-    incidents = await incidents_of(uow.connection, LIVE, detected.service_id)
-    window = Window(opportunity.measure_from, opportunity.measure_until)
-    measured = measure(detected.rule, window=window, window_days=detected.window_days, evidence=detected.evidence,
-                       incidents=incidents)
-    realized = benefits_realized(detected.rule, baseline=detected.baseline, observed=detected.observed,
-                                 measured=measured, min_gap_closed_pct=command.min_gap_closed_pct)
-    opportunity.record_benefits(measured=measured if measured is not None else detected.observed, realized=realized,
+    verdict = command.verdict
+    opportunity.record_benefits(outcome=verdict.outcome, measured=verdict.measured, effect=verdict.effect,
                                 at=command.at)
     await uow.commit()
     return opportunity
@@ -88,8 +95,9 @@ async def measure_benefits(command: MeasureBenefits, uow: UnitOfWork) -> Improve
 HANDLERS = {
     DetectOpportunity: detect_opportunity,
     DismissOpportunity: dismiss_opportunity,
+    LapseOpportunity: lapse_opportunity,
     ConvertOpportunity: convert_opportunity,
     AbandonOpportunity: abandon_opportunity,
     ScheduleBenefitsMeasurement: schedule_measurement,
-    MeasureBenefits: measure_benefits,
+    RecordBenefits: record_benefits,
 }

@@ -42,7 +42,8 @@ WindowDays = Annotated[int, AfterValidator(_window_length),
                        Query(description="Window length in days (7, 30 or 90), ending at as_of.", examples=[30])]
 RuleName = Literal["incident_rate_rise", "recurring_incidents", "sla_breach_rate", "availability_below_target",
                    "csat_below_target"]
-State = Literal["open", "converted", "measuring", "dismissed", "abandoned", "benefits_realized", "benefits_not_realized"]
+State = Literal["open", "converted", "measuring", "dismissed", "lapsed", "abandoned", "benefits_realized",
+                "benefits_not_realized", "benefits_inconclusive"]
 
 
 def _now(as_of: datetime | None) -> datetime:
@@ -108,7 +109,8 @@ def opportunity_router() -> APIRouter:
     @router.post("/{opportunity_id}/dismiss", **allowed(Role.service_owner))
     async def dismiss(opportunity_id: UUID, body: Dismiss, caller: Caller, request: Request, response: Response,
                       if_match: IfMatch = None) -> OpportunityView:
-        command = DismissOpportunity(opportunity_id, body.reason, business_time(caller, body.occurred_at))
+        command = DismissOpportunity(opportunity_id=opportunity_id, reason=body.reason, by=caller.subject,
+                                     at=business_time(caller, body.occurred_at))
         opportunity = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
         answer_with_version(response, opportunity.version)
         return OpportunityView.of(opportunity)

@@ -238,27 +238,36 @@ class PortfolioView(BaseModel):
 class OpportunitySummary(BaseModel):
     id: UUID
     service_id: UUID
-    rule: str = Field(examples=["incident_rate_rise"])
+    rule: str = Field(examples=["recurring_incidents"])
+    category: str | None = Field(default=None, examples=["disk-full"])
     state: str = Field(examples=["open"])
     open: bool
-    title: str = Field(examples=["Incident rate rose to 9 in 7 days"])
-    kpi: str = Field(examples=["incidents_per_7_days"])
+    title: str = Field(examples=["'disk-full' incidents at 3.2× their usual rate for 5 days"])
+    kpi: str = Field(examples=["incidents_in_category_per_day"])
     detected_at: UtcDateTime
     project_id: UUID | None = None
+    measure_from: UtcDateTime | None = None
     measure_until: UtcDateTime | None = None
+    closed_at: UtcDateTime | None = Field(default=None, description="When it lapsed or was dismissed.")
 
 
 class OpportunityView(BaseModel):
     id: UUID
     service_id: UUID
-    rule: str = Field(examples=["incident_rate_rise"])
+    rule: str = Field(examples=["recurring_incidents"])
+    category: str | None = Field(default=None, examples=["disk-full"])
     state: str = Field(examples=["open"])
-    title: str = Field(examples=["Incident rate rose to 9 in 7 days"])
-    kpi: str = Field(examples=["incidents_per_7_days"])
-    baseline: float = Field(examples=[1.5])
-    observed: float = Field(examples=[9])
-    window_days: int = Field(examples=[7])
-    evidence: dict[str, Any] = Field(examples=[{"incident_ids": ["6f1c0e0e-8a43-4c1e-9b43-2f0d2f8c0a11"]}])
+    title: str = Field(examples=["'disk-full' incidents at 3.2× their usual rate for 5 days"])
+    kpi: str = Field(examples=["incidents_in_category_per_day"])
+    baseline: float = Field(examples=[0.4], description="The level before the shift (per day for incident rates).")
+    observed: float = Field(examples=[1.3], description="The level in the window that fired.")
+    window_days: int = Field(examples=[5])
+    evidence: dict[str, Any] = Field(
+        description="Which test fired, expected against observed, its statistic and level, the category, the "
+                    "estimated first day of the shift (`shift_start`) and the incidents it rests on.",
+        examples=[{"test": "conditional Poisson rate test", "category": "disk-full", "expected": 2.1,
+                   "observed": 9, "p_value": 1.2e-7, "shift_start": "2026-05-02",
+                   "incident_ids": ["6f1c0e0e-8a43-4c1e-9b43-2f0d2f8c0a11"]}])
     detected_at: UtcDateTime
     project_id: UUID | None = None
     dismissal_reason: str | None = Field(default=None, examples=["known seasonal peak"])
@@ -266,14 +275,18 @@ class OpportunityView(BaseModel):
                                            description="Why the project it was converted into was cancelled.")
     measure_from: UtcDateTime | None = None
     measure_until: UtcDateTime | None = None
-    measured: float | None = Field(default=None, examples=[2])
+    measured: float | None = Field(default=None, examples=[0.5])
+    effect: dict[str, Any] | None = Field(default=None, description="The benefits verdict's figures: rates or "
+                                          "shares compared, their ratios and confidence intervals.")
+    closed_at: UtcDateTime | None = Field(default=None, description="When it lapsed or was dismissed.")
     version: int = Field(examples=[1])
 
     @classmethod
     def of(cls, o: ImprovementOpportunity) -> OpportunityView:
         d = o.detected
         assert d is not None
-        return cls(id=o.id, service_id=d.service_id, rule=d.rule, state=o.state, title=d.title, kpi=d.kpi,
+        return cls(id=o.id, service_id=d.service_id, rule=d.rule, category=d.category, state=o.state,
+                   title=d.title, kpi=d.kpi, effect=o.effect, closed_at=o.closed_at,
                    baseline=float(d.baseline), observed=float(d.observed), window_days=d.window_days,
                    evidence=d.evidence, detected_at=d.detected_at, project_id=o.project_id,
                    dismissal_reason=o.dismissal_reason, abandonment_reason=o.abandonment_reason,

@@ -1,38 +1,76 @@
-"""Detection rules over a service's facts on business time, and the KPI each one measures for benefits."""
+"""Detection: statistical tests on business time, judged at the end of each day, per service (and per category
+for incidents). docs/improvement-loop.md explains the method for a service manager; in short:
+
+- **recurring_incidents** — the rate of a category over the last L days (any L from `min_window_days` to
+  `max_window_days`) against the same category in the `baseline_days` before them, weekday-adjusted with the
+  service's own weekly pattern, scaled for the service's overdispersion, by the exact conditional test of two
+  Poisson rates. It fires only when the rise is significant at `alpha / number of window lengths`, is at
+  least `min_rise_ratio`, stays significant with the busiest `burst_days` left out (a one-day burst is an
+  incident, not a weakness), spans `min_days_with_incidents`, and — when the other categories give enough
+  control — also rises against the rest of the service (growth in proportion to all categories is adoption).
+- **sla_breach_rate**, **csat_below_target** — one-sided binomial tests against the allowed breach rate and
+  the CSAT target, with a minimum sample; **availability_below_target** — below target over a whole window with
+  at least `availability_min_outages` distinct outages (one outage is an incident).
+
+A test judged at a day end sees only facts before it, so its verdict does not depend on when or in which
+order the facts arrived.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+import heapq
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from metrics_svc.domain.facts import IncidentFact, SlaFact
-from metrics_svc.domain.service_kpis import availability, csat, opened_in, outages_in
-from metrics_svc.domain.windows import Window, ratio_pct
+from metrics_svc.domain.service_kpis import availability, outages_in
+from metrics_svc.domain.statistics import binomial_cdf, binomial_sf, z_score
+from metrics_svc.domain.windows import Window
 
-MOMENT = timedelta(microseconds=1)
+DAY = timedelta(days=1)
 LOWER_IS_BETTER = {"incident_rate_rise", "recurring_incidents", "sla_breach_rate"}
+SCREEN_Z = 3.0  # below this normal-approximation z no exact tail is computed: it cannot reach any alpha in use
 
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """Each rule's settings (documented in Config.detection)."""
+    """Each rule's settings (documented in Config.detection and docs/improvement-loop.md)."""
 
-    recent_days: int = 7
-    baseline_days: int = 28
-    rise_factor: Decimal = Decimal(2)
-    rise_min_incidents: int = 5
-    recurring_days: int = 30
-    recurring_min_incidents: int = 5
+    alpha: float = 1e-3
+    min_window_days: int = 3
+    max_window_days: int = 28
+    baseline_days: int = 56
+    min_history_days: int = 28
+    min_rise_ratio: float = 1.5
+    min_days_with_incidents: int = 3
+    burst_days: int = 1
+    share_alpha: float = 1e-3
+    min_control_incidents: int = 10
+    max_dispersion: float = 4.0
+    lapse_days: int = 14
+    clear_alpha: float = 0.05
+    cooldown_days: int = 14
+    proportion_alpha: float = 1e-3
     breach_days: int = 30
     breach_rate_pct: Decimal = Decimal(20)
-    breach_min_incidents: int = 5
+    breach_min_incidents: int = 10
     availability_days: int = 30
+    availability_min_outages: int = 2
     csat_days: int = 30
-    csat_min_responses: int = 5
+    csat_min_responses: int = 10
+
+    @property
+    def window_lengths(self) -> range:
+        return range(self.min_window_days, self.max_window_days + 1)
+
+    @property
+    def span_days(self) -> int:
+        """How many days before a day end the incident test reads."""
+        return self.max_window_days + self.baseline_days
 
 
 @dataclass(frozen=True)
@@ -43,51 +81,220 @@ class Detection:
     baseline: Decimal
     observed: Decimal
     window_days: int
+    category: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def _window_evidence(window: Window, incidents: Sequence[IncidentFact]) -> dict[str, Any]:
-    return {"window_start": window.start.isoformat(), "window_end": window.end.isoformat(),
-            "incident_ids": [str(i.incident_id) for i in incidents]}
+def day_end(moment: datetime) -> datetime:
+    """The midnight (UTC) that ends the day holding `moment`."""
+    return datetime.combine(moment.astimezone(UTC).date() + DAY, time(), tzinfo=UTC)
 
 
-def incident_rate_rise(incidents: Sequence[IncidentFact], as_of: datetime, s: RuleSettings) -> Detection | None:
-    """Incidents in the recent window against the trailing baseline, scaled to the same length."""
-    recent = Window.ending(as_of, days=s.recent_days)
-    trailing = Window(recent.start - timedelta(days=s.baseline_days), recent.start)
-    now, before = opened_in(recent, incidents), opened_in(trailing, incidents)
-    expected = Decimal(len(before)) * s.recent_days / s.baseline_days
-    if len(now) < s.rise_min_incidents or len(now) < s.rise_factor * expected:
+def day_ends(after: datetime, through: datetime) -> list[datetime]:
+    """The midnights in (after, through]."""
+    first = day_end(after) if after.astimezone(UTC).time() != time() else after + DAY
+    count = max(0, int((through - first) / DAY) + 1)
+    return [first + DAY * i for i in range(count)]
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    """Incidents opened per day and category for one service, and the first day it had any."""
+
+    first_day: date
+    days: Mapping[date, Mapping[str, int]]
+
+    def count(self, day: date, category: str) -> int:
+        return self.days.get(day, {}).get(category, 0)
+
+    def total(self, day: date) -> int:
+        return sum(self.days.get(day, {}).values())
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The service's weekday pattern (mean 1) and overdispersion, estimated from the days before a window."""
+
+    weekday_weights: tuple[float, ...]
+    dispersion: float
+    extra_variance: float = 0.0
+
+    def category_dispersion(self, mean_per_day: float, s: RuleSettings) -> float:
+        """A day's common busyness (variance `extra_variance` of a gamma factor) scales every category's count:
+        a category with mean m has variance m (1 + m v), so its dispersion grows with its own mean."""
+        return min(max(1.0 + mean_per_day * self.extra_variance, 1.0), s.max_dispersion)
+
+    def exposure(self, days: Sequence[date]) -> float:
+        return sum(self.weekday_weights[day.weekday()] for day in days)
+
+
+def estimate_baseline(counts: DailyCounts, days: Sequence[date], s: RuleSettings) -> Baseline:
+    """Weekday weights shrunk toward 1 (five pseudo-days each) and the Pearson dispersion of daily totals,
+    with the busiest `burst_days` left out so that one burst does not make the whole history look noisy."""
+    totals = [counts.total(day) for day in days]
+    mean = sum(totals) / len(totals) if totals else 0.0
+    if mean <= 0:
+        return Baseline((1.0,) * 7, 1.0)
+    raw = []
+    for weekday in range(7):
+        seen = [t for day, t in zip(days, totals, strict=True) if day.weekday() == weekday]
+        raw.append((sum(seen) + 5 * mean) / ((len(seen) + 5) * mean))
+    norm = sum(raw) / 7
+    weights = tuple(w / norm for w in raw)
+    residuals = sorted((t - mean * weights[d.weekday()]) ** 2 / (mean * weights[d.weekday()])
+                       for d, t in zip(days, totals, strict=True))
+    kept = residuals[:max(1, len(residuals) - s.burst_days)]
+    dispersion = min(max(sum(kept) / len(kept), 1.0), s.max_dispersion)
+    return Baseline(weights, dispersion, (dispersion - 1.0) / mean)
+
+
+def _days_before(end: datetime, count: int, offset: int = 0) -> list[date]:
+    """`count` days ending `offset` days before the day end `end`, newest first."""
+    last = end.astimezone(UTC).date() - DAY
+    return [last - DAY * (offset + i) for i in range(count)]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    p_value: float
+    length: int
+    observed: int
+    kept: float
+    kept_exposure: float
+    window_exposure: float
+    baseline_count: int
+    baseline_exposure: float
+    z: float
+    share_p: float | None
+    dispersion: float
+
+
+def recurring_incidents(counts: DailyCounts, end: datetime, s: RuleSettings,
+                        categories: Sequence[str] | None = None) -> list[Detection]:
+    """Every category whose rate rose in a sustained way as of the day end `end` (see the module docstring)."""
+    all_days = _days_before(end, s.span_days)
+    history = [day for day in all_days if day >= counts.first_day]
+    if len(history) < s.min_history_days + s.min_window_days:
+        return []
+    model = estimate_baseline(counts, _days_before(end, s.baseline_days, offset=s.min_window_days), s)
+    recent = all_days[:s.max_window_days]
+    seen = categories if categories is not None else sorted({c for day in recent for c in counts.days.get(day, {})})
+    found = []
+    for category in seen:
+        best = _best_window(counts, category, all_days, model, s)
+        if best is not None:
+            found.append(_detection(category, best, end, model, s))
+    return found
+
+
+def _best_window(counts: DailyCounts, category: str, days: list[date], model: Baseline,
+                 s: RuleSettings) -> _Candidate | None:
+    series = [counts.count(day, category) for day in days]
+    if sum(1 for n in series[:s.max_window_days] if n) < s.min_days_with_incidents:
         return None
-    evidence = _window_evidence(recent, now) | {"baseline_window_start": trailing.start.isoformat(),
-                                                "baseline_incidents": len(before), "rise_factor": str(s.rise_factor)}
-    return Detection("incident_rate_rise", f"Incident rate rose to {len(now)} in {s.recent_days} days",
-                     f"incidents_per_{s.recent_days}_days", expected, Decimal(len(now)), s.recent_days, evidence)
+    others = [counts.total(day) - n for day, n in zip(days, series, strict=True)]
+    exposure = [model.weekday_weights[day.weekday()] for day in days]
+    valid = [day >= counts.first_day for day in days]
+    best: _Candidate | None = None
+    for length in s.window_lengths:
+        baseline = [i for i in range(length, length + s.baseline_days) if valid[i]]
+        if len(baseline) < s.min_history_days or not all(valid[:length]):
+            break
+        candidate = _test_window(series, others, exposure, length, baseline, model, s)
+        if candidate is not None and (best is None or candidate.p_value < best.p_value):
+            best = candidate
+    return best
 
 
-def recurring_incidents(incidents: Sequence[IncidentFact], as_of: datetime, s: RuleSettings) -> Detection | None:
-    """The most frequent category in the window, when it reaches the threshold."""
-    window = Window.ending(as_of, days=s.recurring_days)
-    recent = opened_in(window, incidents)
-    top = Counter(i.category for i in recent).most_common(1)
-    if not top or top[0][1] < s.recurring_min_incidents:
+def _test_window(series: list[int], others: list[int], exposure: list[float], length: int, baseline: list[int],
+                 model: Baseline, s: RuleSettings) -> _Candidate | None:
+    window = range(length)
+    if sum(1 for i in window if series[i]) < s.min_days_with_incidents:
         return None
-    category, count = top[0]
-    evidence = _window_evidence(window, [i for i in recent if i.category == category]) | {"category": category}
-    return Detection("recurring_incidents", f"{count} recurring '{category}' incidents in {s.recurring_days} days",
-                     f"incidents_in_category_per_{s.recurring_days}_days", Decimal(s.recurring_min_incidents - 1),
-                     Decimal(count), s.recurring_days, evidence)
-
-
-def sla_breach_rate(incidents: Sequence[IncidentFact], as_of: datetime, s: RuleSettings) -> Detection | None:
-    window = Window.ending(as_of, days=s.breach_days)
-    subject = [i for i in opened_in(window, incidents) if i.subject_to_sla]
-    rate = ratio_pct(sum(1 for i in subject if i.breached), len(subject))
-    if len(subject) < s.breach_min_incidents or rate is None or rate <= s.breach_rate_pct:
+    dropped = set(heapq.nlargest(s.burst_days, window, key=lambda i: (series[i], -i)))
+    kept = [i for i in window if i not in dropped]
+    observed, kept_count = sum(series[i] for i in window), sum(series[i] for i in kept)
+    kept_exposure = sum(exposure[i] for i in kept)
+    base_count, base_exposure = sum(series[i] for i in baseline), sum(exposure[i] for i in baseline)
+    if kept_exposure <= 0 or kept_count / kept_exposure < s.min_rise_ratio * (base_count + 0.5) / base_exposure:
         return None
-    evidence = _window_evidence(window, [i for i in subject if i.breached]) | {"subject_to_sla": len(subject)}
+    phi = model.category_dispersion(base_count / base_exposure, s)
+    n, share = (kept_count + base_count) / phi, kept_exposure / (kept_exposure + base_exposure)
+    z = z_score(kept_count / phi, n, share)
+    if z < SCREEN_Z:
+        return None
+    p_value = binomial_sf(kept_count / phi, n, share)
+    if p_value >= s.alpha / len(s.window_lengths):
+        return None
+    share_p = _share_test(kept_count, base_count, [others[i] for i in kept], [others[i] for i in baseline], phi, s)
+    if share_p is not None and share_p >= s.share_alpha:
+        return None
+    return _Candidate(p_value, length, observed, kept_count, kept_exposure, sum(exposure[i] for i in window),
+                      base_count, base_exposure, z, share_p, phi)
+
+
+def _share_test(kept_count: int, base_count: int, window_others: list[int], base_others: list[int], phi: float,
+                s: RuleSettings) -> float | None:
+    """The category against the rest of the service: its count in the window, given its total, against the share
+    of the other categories' incidents that fall in the window. None when the rest is too small to compare."""
+    control, control_base = sum(window_others), sum(base_others)
+    if control < s.min_control_incidents or control_base == 0:
+        return None
+    return binomial_sf(kept_count / phi, (kept_count + base_count) / phi, control / (control + control_base))
+
+
+def _detection(category: str, best: _Candidate, end: datetime, model: Baseline, s: RuleSettings) -> Detection:
+    base_rate = (best.baseline_count + 0.5) / best.baseline_exposure
+    window_rate = best.observed / best.window_exposure
+    start = end - DAY * best.length
+    evidence = {
+        "test": "conditional Poisson rate test, weekday-adjusted, quasi-Poisson scaled, busiest day left out",
+        "category": category, "window_start": start.isoformat(), "window_end": end.isoformat(),
+        "shift_start": start.date().isoformat(), "window_days": best.length,
+        "observed": best.observed, "expected": round(base_rate * best.window_exposure, 3),
+        "observed_without_busiest_days": best.kept, "p_value": best.p_value, "z": round(best.z, 3),
+        "share_p_value": best.share_p, "alpha": s.alpha / len(s.window_lengths),
+        "rise_ratio": round(window_rate / base_rate, 3), "dispersion": round(best.dispersion, 3),
+        "baseline_start": (start - DAY * s.baseline_days).isoformat(), "baseline_end": start.isoformat(),
+        "baseline_count": best.baseline_count, "baseline_exposure": round(best.baseline_exposure, 4),
+        "weekday_weights": [round(w, 4) for w in model.weekday_weights],
+    }
+    return Detection("recurring_incidents",
+                     f"'{category}' incidents at {window_rate / base_rate:.1f}× their usual rate for {best.length} days",
+                     "incidents_in_category_per_day", _dec(base_rate), _dec(window_rate), best.length, category,
+                     evidence)
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(f"{value:.4f}")
+
+
+def _ids(incidents: Sequence[IncidentFact]) -> list[str]:
+    return [str(i.incident_id) for i in incidents]
+
+
+def _opened(window: Window, incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
+    return [i for i in incidents if window.holds(i.opened_at)]
+
+
+def sla_breach_rate(incidents: Sequence[IncidentFact], end: datetime, s: RuleSettings) -> Detection | None:
+    """More breaches than the allowed rate, by a one-sided binomial test over incidents whose outcome is known."""
+    window = Window.ending(end, days=s.breach_days)
+    subject = [i for i in _opened(window, incidents) if i.subject_to_sla and (i.resolved_at or i.breached)]
+    breaches = [i for i in subject if i.breached]
+    allowed = float(s.breach_rate_pct) / 100
+    if len(subject) < s.breach_min_incidents:
+        return None
+    p_value = binomial_sf(len(breaches), len(subject), allowed)
+    if p_value >= s.proportion_alpha:
+        return None
+    rate = Decimal(len(breaches)) * 100 / len(subject)
+    evidence = {"test": "one-sided binomial test against the allowed breach rate", "observed": len(breaches),
+                "expected": round(allowed * len(subject), 3), "subject_to_sla": len(subject), "p_value": p_value,
+                "alpha": s.proportion_alpha, "window_start": window.start.isoformat(),
+                "window_end": window.end.isoformat(), "incident_ids": _ids(breaches)}
     return Detection("sla_breach_rate", f"SLA breached by {rate:.1f}% of incidents", "sla_breach_rate_pct",
-                     s.breach_rate_pct, rate, s.breach_days, evidence)
+                     s.breach_rate_pct, rate, s.breach_days, None, evidence)
 
 
 def settled(incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
@@ -96,81 +303,71 @@ def settled(incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
     return [i for i in incidents if not i.outage or i.resolved_at is not None]
 
 
-def availability_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, as_of: datetime,
+def availability_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, end: datetime,
                               s: RuleSettings) -> Detection | None:
-    window = Window.ending(as_of, days=s.availability_days)
+    """Below target over a whole window after the SLA was defined, through several distinct outages."""
+    window = Window.ending(end, days=s.availability_days)
+    if sla is None or sla.defined_at > window.start:
+        return None
     incidents = settled(incidents)
-    figure = availability(window, incidents)
-    if sla is None or figure.value is None or figure.value >= sla.availability_target_pct:
-        return None
     outages = [incident for incident, _, _ in outages_in(window, incidents)]
+    figure = availability(window, incidents)
+    if figure.value is None or figure.value >= sla.availability_target_pct or len(outages) < s.availability_min_outages:
+        return None
+    evidence = {"test": "availability over the whole window against the target, with distinct outages",
+                "outages": len(outages), "window_start": window.start.isoformat(),
+                "window_end": window.end.isoformat(), "incident_ids": _ids(outages)}
     return Detection("availability_below_target", f"Availability {figure.value:.3f}% below target",
-                     "availability_pct", sla.availability_target_pct, figure.value, s.availability_days,
-                     _window_evidence(window, outages))
+                     "availability_pct", sla.availability_target_pct, figure.value, s.availability_days, None, evidence)
 
 
-def csat_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, as_of: datetime,
+def csat_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, end: datetime,
                       s: RuleSettings) -> Detection | None:
-    window = Window.ending(as_of, days=s.csat_days)
-    figure = csat(window, incidents)
-    if sla is None or figure.value is None or figure.based_on < s.csat_min_responses:
-        return None
-    if figure.value >= sla.csat_target_pct:
-        return None
+    """Fewer satisfied responses than the target, by a one-sided binomial test with a minimum sample."""
+    window = Window.ending(end, days=s.csat_days)
     rated = [i for i in incidents if i.csat is not None and window.holds(i.csat_at)]
-    return Detection("csat_below_target", f"CSAT {figure.value:.1f}% below target", "csat_pct",
-                     sla.csat_target_pct, figure.value, s.csat_days,
-                     _window_evidence(window, rated) | {"responses": len(rated)})
+    if sla is None or len(rated) < s.csat_min_responses:
+        return None
+    positive = sum(1 for i in rated if (i.csat or 0) >= 4)
+    target = float(sla.csat_target_pct) / 100
+    p_value = binomial_cdf(positive, len(rated), target)
+    if p_value >= s.proportion_alpha:
+        return None
+    value = Decimal(positive) * 100 / len(rated)
+    evidence = {"test": "one-sided binomial test against the CSAT target", "observed": positive,
+                "expected": round(target * len(rated), 3), "responses": len(rated), "p_value": p_value,
+                "alpha": s.proportion_alpha, "window_start": window.start.isoformat(),
+                "window_end": window.end.isoformat(), "incident_ids": _ids(rated)}
+    return Detection("csat_below_target", f"CSAT {value:.1f}% below target", "csat_pct", sla.csat_target_pct,
+                     value, s.csat_days, None, evidence)
 
 
-def detect(incidents: Sequence[IncidentFact], sla: SlaFact | None, as_of: datetime,
-           settings: RuleSettings) -> list[Detection]:
-    """Every rule that fires for one service as of `as_of`."""
-    found = [incident_rate_rise(incidents, as_of, settings), recurring_incidents(incidents, as_of, settings),
-             sla_breach_rate(incidents, as_of, settings), availability_below_target(incidents, sla, as_of, settings),
-             csat_below_target(incidents, sla, as_of, settings)]
+def detect_proportions(incidents: Sequence[IncidentFact], sla: SlaFact | None, end: datetime,
+                       s: RuleSettings) -> list[Detection]:
+    """The SLA, availability and CSAT rules that fire for one service at the day end `end`."""
+    if sla is None:
+        return []
+    found = [sla_breach_rate(incidents, end, s), availability_below_target(incidents, sla, end, s),
+             csat_below_target(incidents, sla, end, s)]
     return [detection for detection in found if detection is not None]
 
 
-def evaluation_times(latest: datetime | None, at: datetime) -> list[datetime]:
-    """When to run the rules after an event at `at`: then, and at `latest`, the latest moment known for the service.
-
-    The consumer sees a service's incidents partition by partition, not in business-time order: evaluating at
-    the latest known moment too means a burst is seen whole once its last event is in, whatever the order.
-    Each time is nudged past its moment so that the event at that moment is inside the half-open window.
-    """
-    return sorted({at + MOMENT, max(at, latest or at) + MOMENT})
+def signal_cleared(evidence: Mapping[str, Any], counts: DailyCounts, end: datetime, s: RuleSettings) -> bool:
+    """An incident-rate signal has cleared when the category's last `lapse_days` no longer rise significantly
+    (at `clear_alpha`) above the baseline frozen at detection."""
+    days = _days_before(end, s.lapse_days)
+    weights = evidence["weekday_weights"]
+    exposure = sum(weights[day.weekday()] for day in days)
+    observed = sum(counts.count(day, evidence["category"]) for day in days)
+    phi, base, base_exposure = evidence["dispersion"], evidence["baseline_count"], evidence["baseline_exposure"]
+    p_value = binomial_sf(observed / phi, (observed + base) / phi, exposure / (exposure + base_exposure))
+    return p_value >= s.clear_alpha
 
 
 def lookback(s: RuleSettings) -> timedelta:
-    """How far before an evaluation moment the rules look: older incidents cannot change what they find."""
-    return timedelta(days=max(s.recent_days + s.baseline_days, s.recurring_days, s.breach_days,
-                              s.availability_days, s.csat_days))
+    """How far before a day end the proportion rules look."""
+    return timedelta(days=max(s.breach_days, s.availability_days, s.csat_days))
 
 
-def measure(rule: str, *, window: Window, window_days: int, evidence: dict[str, Any],
-            incidents: Sequence[IncidentFact]) -> Decimal | None:
-    """The rule's KPI over `window`, in the units it was detected in (counts scaled to `window_days`)."""
-    if rule == "incident_rate_rise":
-        return Decimal(len(opened_in(window, incidents))) * window_days / window.days
-    if rule == "recurring_incidents":
-        same = sum(1 for i in opened_in(window, incidents) if i.category == evidence.get("category"))
-        return Decimal(same) * window_days / window.days
-    if rule == "sla_breach_rate":
-        subject = [i for i in opened_in(window, incidents) if i.subject_to_sla]
-        return ratio_pct(sum(1 for i in subject if i.breached), len(subject))  # None: nothing to judge by
-    if rule == "availability_below_target":
-        return availability(window, settled(incidents)).value
-    return csat(window, incidents).value
-
-
-def benefits_realized(rule: str, *, baseline: Decimal, observed: Decimal, measured: Decimal | None,
-                      min_gap_closed_pct: Decimal) -> bool:
-    """Realized when the measured KPI closed at least `min_gap_closed_pct` of the gap from observed to baseline."""
-    if measured is None:
-        return False
-    gap = observed - baseline
-    closed = observed - measured
-    if rule not in LOWER_IS_BETTER:
-        gap, closed = -gap, -closed
-    return closed >= gap * min_gap_closed_pct / 100
+def finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None

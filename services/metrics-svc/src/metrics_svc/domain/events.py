@@ -26,6 +26,7 @@ class ImprovementOpportunityDetected(DomainEvent):
     window_days: int
     evidence: dict[str, Any]
     detected_at: datetime
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,18 @@ class ImprovementOpportunityDismissed(DomainEvent):
     opportunity_id: UUID
     service_id: UUID
     reason: str
+    dismissed_by: str | None = None
+    dismissed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ImprovementOpportunityLapsed(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    rule: str
+    category: str | None
+    reason: str
+    lapsed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,7 @@ class BenefitsRealized(DomainEvent):
     baseline: Decimal
     measured: Decimal
     window_days: int
+    effect: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,19 @@ class BenefitsNotRealized(DomainEvent):
     baseline: Decimal
     measured: Decimal
     window_days: int
+    effect: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BenefitsInconclusive(DomainEvent):
+    opportunity_id: UUID
+    service_id: UUID
+    project_id: UUID
+    kpi: str
+    baseline: Decimal
+    measured: Decimal
+    window_days: int
+    effect: dict[str, Any] | None = None
 
 
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
@@ -90,4 +117,6 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     BenefitsMeasurementScheduled,
     BenefitsRealized,
     BenefitsNotRealized,
+    ImprovementOpportunityLapsed,
+    BenefitsInconclusive,
 )

@@ -1,5 +1,7 @@
-"""The ImprovementOpportunity aggregate: detected → converted → measuring → benefits (not) realized; dismissed
-while open, abandoned when the project it was converted into is cancelled."""
+"""The ImprovementOpportunity aggregate: detected (open, a project proposed for it) → converted (that project's
+charter approved) → measuring (its handover accepted) → benefits realized, not realized or inconclusive.
+An open opportunity whose signal clears lapses; an open or converted one may be dismissed as a false alarm;
+either is abandoned when its project is cancelled."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from continuum.domain import Aggregate, DomainError, DomainEvent
 
 from metrics_svc.domain.detection import Detection
 from metrics_svc.domain.events import (
+    BenefitsInconclusive,
     BenefitsMeasurementScheduled,
     BenefitsNotRealized,
     BenefitsRealized,
@@ -20,9 +23,13 @@ from metrics_svc.domain.events import (
     ImprovementOpportunityConverted,
     ImprovementOpportunityDetected,
     ImprovementOpportunityDismissed,
+    ImprovementOpportunityLapsed,
 )
 
 OPEN_STATES = ("open", "converted", "measuring")
+VERDICTS = {"realized": BenefitsRealized, "not_realized": BenefitsNotRealized, "inconclusive": BenefitsInconclusive}
+STATE_OF_VERDICT = {"realized": "benefits_realized", "not_realized": "benefits_not_realized",
+                    "inconclusive": "benefits_inconclusive"}
 
 
 class ImprovementOpportunity(Aggregate):
@@ -39,20 +46,32 @@ class ImprovementOpportunity(Aggregate):
         self.measure_from: datetime | None = None
         self.measure_until: datetime | None = None
         self.measured: Decimal | None = None
+        self.closed_at: datetime | None = None  # when it lapsed or was dismissed: its cooldown runs from then
+        self.effect: dict[str, Any] | None = None
 
     @classmethod
-    def detect(cls, *, service_id: UUID, detection: Detection, open_for_rule: int, at: datetime
-               ) -> ImprovementOpportunity:
-        """A new opportunity; at most one is open per service and rule."""
+    def detect(cls, *, service_id: UUID, detection: Detection, open_for_rule: int, cooling_until: datetime | None,
+               at: datetime) -> ImprovementOpportunity:
+        """A new opportunity; at most one is open per service, rule and category, and none while the last one
+        of them that lapsed or was dismissed is in its cooldown."""
         if open_for_rule:
-            raise DomainError("one-open-opportunity-per-service-and-rule",
-                              f"service {service_id} already has an open {detection.rule} opportunity")
+            raise DomainError("one-open-opportunity-per-service-rule-and-category",
+                              f"service {service_id} already has an open {detection.rule} opportunity"
+                              f" for {detection.category or 'the service'}")
+        if cooling_until is not None and at < cooling_until:
+            raise DomainError("re-detection-after-cooldown", f"not before {cooling_until.isoformat()}")
         opportunity = cls(uuid4())
         opportunity._record(ImprovementOpportunityDetected(
             opportunity_id=opportunity.id, service_id=service_id, rule=detection.rule, title=detection.title,
             kpi=detection.kpi, baseline=detection.baseline, observed=detection.observed,
-            window_days=detection.window_days, evidence=detection.evidence, detected_at=at), at=at)
+            window_days=detection.window_days, evidence=detection.evidence, detected_at=at,
+            category=detection.category), at=at)
         return opportunity
+
+    @property
+    def category(self) -> str | None:
+        assert self.detected is not None
+        return self.detected.category
 
     @property
     def rule(self) -> str:
@@ -63,35 +82,46 @@ class ImprovementOpportunity(Aggregate):
         if self.state != state:
             raise DomainError(rule, f"opportunity {self.id} is {self.state}, not {state}")
 
-    def dismiss(self, reason: str, *, at: datetime) -> None:
-        self._require("open", "only-open-opportunities-can-be-dismissed")
-        self._record(ImprovementOpportunityDismissed(self.id, self._service(), reason), at=at)
+    def dismiss(self, reason: str, *, by: str | None, at: datetime) -> None:
+        """A false alarm, open or converted (project-svc then cancels the project proposed for it)."""
+        if self.state not in ("open", "converted"):
+            raise DomainError("only-open-or-converted-opportunities-can-be-dismissed",
+                              f"opportunity {self.id} is {self.state}")
+        self._record(ImprovementOpportunityDismissed(self.id, self._service(), reason, by, at), at=at)
+
+    def lapse(self, reason: str, *, at: datetime) -> None:
+        """The signal cleared before any project was chartered for it."""
+        self._require("open", "only-open-opportunities-lapse")
+        self._record(ImprovementOpportunityLapsed(self.id, self._service(), self.rule, self.category, reason, at),
+                     at=at)
 
     def convert(self, project_id: UUID, *, at: datetime) -> None:
         self._require("open", "only-open-opportunities-can-be-converted")
         self._record(ImprovementOpportunityConverted(self.id, self._service(), project_id), at=at)
 
     def abandon(self, project_id: UUID, reason: str, *, at: datetime) -> None:
-        """The project delivering the improvement was cancelled: the opportunity closes unfulfilled."""
-        self._require("converted", "only-converted-opportunities-are-abandoned")
-        if project_id != self.project_id:
+        """The project proposed for it, or delivering it, was cancelled: the opportunity closes unfulfilled."""
+        if self.state not in ("open", "converted"):
+            raise DomainError("only-open-or-converted-opportunities-are-abandoned", f"opportunity {self.id} is "
+                              f"{self.state}")
+        if self.project_id is not None and project_id != self.project_id:
             raise DomainError("abandoned-by-its-own-project", f"project {project_id} is not {self.project_id}")
         self._record(ImprovementOpportunityAbandoned(self.id, self._service(), project_id, reason), at=at)
 
-    def schedule_measurement(self, *, handover_id: UUID, accepted_at: datetime, window_days: int,
+    def schedule_measurement(self, *, handover_id: UUID, accepted_at: datetime, max_days: int,
                              at: datetime) -> None:
+        """From the acceptance on; `measure_until` is the latest a verdict comes (Inconclusive then)."""
         self._require("converted", "benefits-measured-after-conversion")
         assert self.project_id is not None
         self._record(BenefitsMeasurementScheduled(self.id, self._service(), self.project_id, handover_id,
-                                                  accepted_at, accepted_at + timedelta(days=window_days)), at=at)
+                                                  accepted_at, accepted_at + timedelta(days=max_days)), at=at)
 
-    def record_benefits(self, *, measured: Decimal, realized: bool, at: datetime) -> None:
+    def record_benefits(self, *, outcome: str, measured: Decimal, effect: dict[str, Any], at: datetime) -> None:
         self._require("measuring", "benefits-measured-once-scheduled")
         assert self.detected is not None and self.project_id is not None and self.measure_from is not None
-        event_type = BenefitsRealized if realized else BenefitsNotRealized
-        days = int(((self.measure_until or at) - self.measure_from) / timedelta(days=1))
-        self._record(event_type(self.id, self._service(), self.project_id, self.detected.kpi,
-                                self.detected.baseline, measured, days), at=at)
+        days = int((at - self.measure_from) / timedelta(days=1))
+        self._record(VERDICTS[outcome](self.id, self._service(), self.project_id, self.detected.kpi,
+                                       self.detected.baseline, measured, days, effect), at=at)
 
     def _service(self) -> UUID:
         assert self.service_id is not None
@@ -107,7 +137,11 @@ class ImprovementOpportunity(Aggregate):
 
     @apply.register
     def _(self, event: ImprovementOpportunityDismissed) -> None:
-        self.state, self.dismissal_reason = "dismissed", event.reason
+        self.state, self.dismissal_reason, self.closed_at = "dismissed", event.reason, event.dismissed_at
+
+    @apply.register
+    def _(self, event: ImprovementOpportunityLapsed) -> None:
+        self.state, self.closed_at = "lapsed", event.lapsed_at
 
     @apply.register
     def _(self, event: ImprovementOpportunityConverted) -> None:
@@ -115,24 +149,28 @@ class ImprovementOpportunity(Aggregate):
 
     @apply.register
     def _(self, event: ImprovementOpportunityAbandoned) -> None:
-        self.state, self.abandonment_reason = "abandoned", event.reason
+        self.state, self.abandonment_reason, self.project_id = "abandoned", event.reason, event.project_id
 
     @apply.register
     def _(self, event: BenefitsMeasurementScheduled) -> None:
         self.state, self.measure_from, self.measure_until = "measuring", event.measure_from, event.measure_until
 
-    @apply.register
-    def _(self, event: BenefitsRealized) -> None:
-        self.state, self.measured = "benefits_realized", event.measured
-
-    @apply.register
-    def _(self, event: BenefitsNotRealized) -> None:
-        self.state, self.measured = "benefits_not_realized", event.measured
+    @apply.register(BenefitsRealized)
+    @apply.register(BenefitsNotRealized)
+    @apply.register(BenefitsInconclusive)
+    def _(self, event: BenefitsRealized | BenefitsNotRealized | BenefitsInconclusive) -> None:
+        outcome = {BenefitsRealized: "realized", BenefitsNotRealized: "not_realized"}.get(type(event), "inconclusive")
+        self.state, self.measured, self.effect = STATE_OF_VERDICT[outcome], event.measured, event.effect
 
     def summary(self) -> dict[str, Any]:
         assert self.detected is not None
         return {"id": str(self.id), "service_id": str(self.service_id), "rule": self.rule, "state": self.state,
-                "open": self.state in OPEN_STATES, "title": self.detected.title, "kpi": self.detected.kpi,
-                "detected_at": self.detected.detected_at.isoformat(),
+                "category": self.category, "open": self.state in OPEN_STATES, "title": self.detected.title,
+                "kpi": self.detected.kpi, "detected_at": self.detected.detected_at.isoformat(),
                 "project_id": str(self.project_id) if self.project_id else None,
-                "measure_until": self.measure_until.isoformat() if self.measure_until else None}
+                "measure_from": self.measure_from.isoformat() if self.measure_from else None,
+                "measure_until": self.measure_until.isoformat() if self.measure_until else None,
+                "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+                "observed": str(self.detected.observed),
+                # what the loop needs to judge a lapse or the benefits without loading the stream (ids left out)
+                "signal": {k: v for k, v in self.detected.evidence.items() if k != "incident_ids"}}

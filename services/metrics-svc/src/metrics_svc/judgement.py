@@ -1,0 +1,201 @@
+"""The loop's judgement of completed business days: for each service concerned, each day end not judged yet
+(and the recent ones again when incidents arrive late), the detection rules, the lapse of open opportunities
+whose signal cleared, and the benefits verdicts that fall due. Pure decisions come from the domain
+(detection, benefits); this module reads what they need, in a few statements for any number of services."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from continuum.bus import MessageBus
+from continuum.domain import DomainError
+from continuum.eventstore.summaries import list_summaries
+
+from metrics_svc.config import Config
+from metrics_svc.domain.benefits import due, judge_incident_rate, judge_proportion
+from metrics_svc.domain.commands import DetectOpportunity, LapseOpportunity, RecordBenefits
+from metrics_svc.domain.detection import (
+    DAY,
+    DailyCounts,
+    Detection,
+    day_end,
+    day_ends,
+    detect_proportions,
+    lookback,
+    recurring_incidents,
+    signal_cleared,
+)
+from metrics_svc.domain.facts import IncidentFact, SlaFact
+from metrics_svc.domain.opportunity import ImprovementOpportunity
+from metrics_svc.projection import loop_reads, loop_state, reads
+from metrics_svc.projection.tables import LIVE
+
+ACTIVE_READ_LIMIT = 10_000
+log = logging.getLogger(__name__)
+
+
+async def react(bus: MessageBus, command: object, conn: AsyncConnection) -> object | None:
+    """Run a loop reaction in a savepoint: a rule it breaks (a lost race, say) is logged and undone alone, so the
+    fact the event brought is still recorded and the message is not dead-lettered for it. None when refused."""
+    try:
+        async with conn.begin_nested():
+            return await bus.handle(command, connection=conn)
+    except DomainError as refused:
+        log.warning("the loop's %s was refused (%s): %s", type(command).__name__, refused.rule, refused.detail)
+        return None
+
+
+@dataclass
+class ServiceDays:
+    """What one service's judgement needs: which day ends, its facts around them, its opportunities under way."""
+
+    ends: list[datetime]
+    detect_from: datetime | None
+    counts: DailyCounts | None = None
+    incidents: list[IncidentFact] | None = None
+    sla: SlaFact | None = None
+
+
+@dataclass(frozen=True)
+class Judge:
+    bus: MessageBus
+    config: Config
+
+    async def days(self, conn: AsyncConnection, *, touched: Mapping[UUID, datetime], through: datetime) -> None:
+        """Judge every day end up to `through` for the services with new facts (`touched`: the earliest
+        business time among them) and those with an opportunity under way."""
+        active = await self._active(conn)
+        services = set(touched) | set(active)
+        if not services:
+            return
+        await loop_state.lock_services(conn, services)
+        judged = await loop_state.judged_through(conn, services)
+        plan = {service_id: self._plan(judged.get(service_id), touched.get(service_id), through)
+                for service_id in services}
+        plan = {service_id: days for service_id, days in plan.items() if days.ends}
+        if not plan:
+            return
+        await self._read(conn, plan)
+        for service_id in sorted(plan):
+            await self._judge_service(conn, service_id, plan[service_id], active.get(service_id, []))
+        await loop_state.note_judged(conn, {s: max(days.ends) for s, days in plan.items()})
+
+    def _plan(self, judged: datetime | None, earliest_new: datetime | None, through: datetime) -> ServiceDays:
+        """Day ends after the last judged one; with incidents that arrive late, the recent day ends they change
+        again too (detection only: a late incident can only add evidence to windows it falls in)."""
+        rules = self.config.detection.rules()
+        last = day_end(through) - DAY
+        if judged is None:
+            start = day_end(earliest_new) if earliest_new is not None else last
+            return ServiceDays(ends=day_ends(start - DAY, last), detect_from=start)
+        ends = day_ends(judged, last)
+        detect_from = None
+        if earliest_new is not None:
+            detect_from = min(day_end(earliest_new), judged + DAY)
+            again = day_ends(detect_from - DAY, min(judged, detect_from + DAY * rules.max_window_days))
+            ends = sorted(set(again) | set(ends))
+        return ServiceDays(ends=ends, detect_from=detect_from)
+
+    async def _read(self, conn: AsyncConnection, plan: dict[UUID, ServiceDays]) -> None:
+        rules = self.config.detection.rules()
+        span = timedelta(days=rules.span_days)
+        counts = await loop_reads.daily_counts(conn, LIVE, {s: min(d.ends) - span for s, d in plan.items()})
+        slas = await reads.slas_of(conn, LIVE, list(plan))
+        with_sla = {s: min(d.ends) - lookback(rules) for s, d in plan.items() if s in slas}
+        incidents = await reads.incidents_touching(conn, LIVE, with_sla)
+        for service_id, days in plan.items():
+            days.counts, days.sla = counts.get(service_id), slas.get(service_id)
+            days.incidents = incidents.get(service_id, [])
+
+    async def _judge_service(self, conn: AsyncConnection, service_id: UUID, days: ServiceDays,
+                             active: list[dict]) -> None:
+        opportunities = list(active)
+        for end in days.ends:
+            opportunities = [item for item in opportunities
+                             if not await self._settle(conn, item, days, end)]
+            if days.detect_from is None or end < days.detect_from:
+                continue
+            kinds = {(item["rule"], item.get("category")) for item in opportunities
+                     if item["state"] in ("open", "converted", "measuring")}
+            for detection in self._detections(days, end):
+                if (detection.rule, detection.category) in kinds:
+                    continue
+                opened = await self._raise(conn, service_id, detection, end)
+                if opened is not None:
+                    opportunities.append(opened.summary())
+                    kinds.add((detection.rule, detection.category))
+
+    def _detections(self, days: ServiceDays, end: datetime) -> list[Detection]:
+        rules = self.config.detection.rules()
+        found = [] if days.counts is None else recurring_incidents(days.counts, end, rules)
+        incidents = [i for i in days.incidents or [] if i.opened_at < end]
+        return found + detect_proportions(incidents, days.sla, end, rules)
+
+    async def _raise(self, conn: AsyncConnection, service_id: UUID, detection: Detection, end: datetime):
+        if detection.category is not None:
+            start = datetime.fromisoformat(detection.evidence["window_start"])
+            ids = await loop_reads.incident_ids(conn, LIVE, service_id, detection.category, start, end)
+            detection = replace(detection, evidence=detection.evidence | {"incident_ids": ids})
+        command = DetectOpportunity(service_id=service_id, detection=detection,
+                                    cooldown_days=self.config.detection.cooldown_days, at=end)
+        result = await react(self.bus, command, conn)
+        return result if isinstance(result, ImprovementOpportunity) else None
+
+    async def _settle(self, conn: AsyncConnection, item: dict, days: ServiceDays, end: datetime) -> bool:
+        """Lapse an open opportunity whose signal cleared, or record a verdict that fell due; True when closed."""
+        if item["state"] == "open" and self._cleared(item, days, end):
+            command = LapseOpportunity(opportunity_id=UUID(item["id"]), at=end,
+                                       reason=f"the signal cleared over the last {self.config.detection.lapse_days} days")
+            return await react(self.bus, command, conn) is not None
+        if item["state"] == "measuring" and item.get("measure_from"):
+            verdict = await self._verdict(conn, item, days, end)
+            if verdict is not None:
+                command = RecordBenefits(opportunity_id=UUID(item["id"]), verdict=verdict, at=end)
+                return await react(self.bus, command, conn) is not None
+        return False
+
+    def _cleared(self, item: dict, days: ServiceDays, end: datetime) -> bool:
+        rules = self.config.detection.rules()
+        detected_at = datetime.fromisoformat(item["detected_at"])
+        if end - detected_at < DAY * rules.lapse_days or end <= detected_at:
+            return False
+        evidence = item.get("signal")
+        if item["rule"] == "recurring_incidents":
+            return evidence is not None and days.counts is not None and signal_cleared(evidence, days.counts, end, rules)
+        incidents = [i for i in days.incidents or [] if i.opened_at < end]
+        return not any(d.rule == item["rule"] for d in detect_proportions(incidents, days.sla, end, rules))
+
+    async def _verdict(self, conn: AsyncConnection, item: dict, days: ServiceDays, end: datetime):
+        settings = self.config.benefits.rules()
+        accepted_at = datetime.fromisoformat(item["measure_from"])
+        if not due(accepted_at, end, settings):
+            return None
+        if item["rule"] == "recurring_incidents":
+            if days.counts is None or not item.get("signal"):
+                return None
+            return judge_incident_rate(item["signal"], datetime.fromisoformat(item["detected_at"]), accepted_at, end,
+                                       days.counts, settings)
+        if days.sla is None:
+            return None
+        target = {"sla_breach_rate": self.config.detection.breach_rate_pct,
+                  "csat_below_target": days.sla.csat_target_pct,
+                  "availability_below_target": days.sla.availability_target_pct}[item["rule"]]
+        incidents = [i for i in days.incidents or [] if i.opened_at < end]
+        return judge_proportion(item["rule"], Decimal(item["observed"]), target, accepted_at, end, incidents, settings)
+
+    async def _active(self, conn: AsyncConnection) -> dict[UUID, list[dict]]:
+        """Opportunities under way (open, converted, measuring) per service."""
+        page = await list_summaries(conn, stream_type=ImprovementOpportunity.stream_type, contains={"open": True},
+                                    limit=ACTIVE_READ_LIMIT)
+        found: dict[UUID, list[dict]] = defaultdict(list)
+        for item in page.items:
+            found[UUID(item["service_id"])].append(item)
+        return found
