@@ -21,7 +21,7 @@ from continuum.config import DatabaseSettings
 from continuum.infra.kafka import LocalKafka
 from continuum.infra.postgres import LocalPostgres
 from continuum.service import ServiceEntry
-from continuum.stack import discover_services, prepare_databases
+from continuum.stack import HTTP_PROTOCOL, discover_services, prepare_databases
 from continuum.testing.plugin import free_port
 
 
@@ -45,7 +45,7 @@ class ServiceProcess:
 
     def start(self, **extra_environment: str) -> None:
         """Start the process and wait until it answers /healthz (blocking: call it in a thread from async code)."""
-        command = [sys.executable, "-m", "uvicorn", "--factory", self.entry.app_factory,
+        command = [sys.executable, "-m", "uvicorn", "--factory", self.entry.app_factory, "--http", HTTP_PROTOCOL,
                    "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(command, env={**os.environ, **self.environment, **extra_environment},
