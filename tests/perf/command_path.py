@@ -19,10 +19,11 @@ from sqlalchemy.engine import make_url
 
 from continuum.config import AuthSettings
 from continuum.http.auth import issue_dev_token
-from continuum.stack import discover_services, prepare_databases
+from continuum.stack import HTTP_PROTOCOL, discover_services, prepare_databases
 from continuum.testing.plugin import free_port
 
 ROOT = Path(__file__).parents[2]
+SUBJECT = "bench"  # the token's sub: the owner it registers its services with (docs/security.md, service-svc)
 SLA = {"availability_target_pct": "99.5", "csat_target_pct": "80",
        "targets": {p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("P1", "P2", "P3", "P4")}}
 
@@ -36,9 +37,10 @@ class LoadResult:
     peak_rss_mb: float | None = None
 
 
-def _serve(app_factory: str, port: int, environment: dict[str, str]) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "--factory", app_factory, "--host", "127.0.0.1", "--port", str(port),
-               "--no-access-log", "--log-level", "warning"]
+def _serve(app_factory: str, port: int, environment: dict[str, str], *, http: str = HTTP_PROTOCOL) -> subprocess.Popen:
+    """A service is served as `continuum run` serves it: with its header-limited protocol (HTTP_PROTOCOL)."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", app_factory, "--http", http,
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     return subprocess.Popen(command, env={**os.environ, **environment}, cwd=ROOT)
 
 
@@ -75,7 +77,7 @@ def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests
     service = next(s for s in discover_services() if s.spec.name == "service-svc")
     prepare_databases(database_url, [service])
     auth = AuthSettings(dev_signing_key_path=tmp / "bench-key.pem")
-    token = issue_dev_token(auth, subject="bench", roles=["service_owner", "support_agent"])
+    token = issue_dev_token(auth, subject=SUBJECT, roles=["service_owner", "support_agent"])
     port = free_port()
     process = _serve(service.app_factory, port, {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
                                                  "AUTH__DEV_SIGNING_KEY_PATH": str(auth.dev_signing_key_path),
@@ -84,7 +86,8 @@ def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests
     try:
         _wait(f"{base}/healthz", process)
         headers = {"Authorization": f"Bearer {token}"}
-        registration = {"name": "Bench", "description": "bench", "demanded_by": "bench", "expected_volume": "lots"}
+        registration = {"name": "Bench", "description": "bench", "owner": SUBJECT, "demanded_by": "bench",
+                        "expected_volume": "lots"}
         created = httpx.post(f"{base}/services", json=registration, headers=headers)
         created.raise_for_status()
         service_id = created.json()["id"]
@@ -102,7 +105,7 @@ def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests
 def baseline_command_path(database_url: str, *, requests: int) -> LoadResult:
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     port = free_port()
-    process = _serve("tests.perf.baseline_app:app", port, {"BASELINE_DSN": dsn})
+    process = _serve("tests.perf.baseline_app:app", port, {"BASELINE_DSN": dsn}, http="httptools")  # bare uvicorn
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{base}/docs", process)
