@@ -71,6 +71,8 @@ async def verify(stack: FaultyStack, ledger: Ledger, *, scenario: str, fault_ove
                  drain_timeout_s: float = 120) -> Figures:
     """Check the ledger against the store, Kafka and metrics-svc; `recovery_s` counts from `fault_over_at`."""
     figures = Figures(scenario, sent=ledger.sent, acknowledged=len(ledger.acknowledged), refused=dict(ledger.refused))
+    if ledger.not_yet_known:  # 422 unknown-reference: a project not learned from Kafka yet (not a refusal)
+        figures.extra["not_yet_known"] = ledger.not_yet_known
     figures.lost += [f"server error: {error}" for error in ledger.server_errors]
     events = await _events_in_stores(stack, ledger)
     found = {ack: event for ack in ledger.acknowledged if (event := _one_event(ack, events, figures)) is not None}
