@@ -61,6 +61,7 @@ class ImprovementLoop:
                 await WRITERS[type(delivery.payload)](facts, LIVE, delivery.payload, delivery.event.id, _at(delivery))
         await facts.flush()
         touched: dict[UUID, datetime] = {}
+        latest: dict[UUID, datetime] = {}
         for delivery in deliveries:
             payload, at = delivery.payload, _at(delivery)
             if isinstance(payload, (pr.CharterApprovedV1, pr.ProjectCancelledV1, ho.HandoverAcceptedV1)):
@@ -68,13 +69,14 @@ class ImprovementLoop:
                     await self.react_to(payload, at, conn)
             if isinstance(payload, DETECTION_TRIGGERS):
                 touched[payload.service_id] = min(at, touched.get(payload.service_id, at))
+                latest[payload.service_id] = max(at, latest.get(payload.service_id, at))
         if not self.config.detection.enabled:
             return
         await loop_state.note_deliveries(conn, SERVICE_TOPIC, deliveries)
         through = await self.business_time(conn)
         if through is not None:
             with deliveries[-1].handling():
-                await self.judge.days(conn, touched=touched, through=through)
+                await self.judge.days(conn, touched=touched, through=through, latest=latest)
 
     async def business_time(self, conn: AsyncConnection) -> datetime | None:
         """How far business time is known complete on the service topic (see loop_state.watermark)."""

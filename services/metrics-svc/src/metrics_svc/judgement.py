@@ -69,16 +69,19 @@ class Judge:
     bus: MessageBus
     config: Config
 
-    async def days(self, conn: AsyncConnection, *, touched: Mapping[UUID, datetime], through: datetime) -> None:
+    async def days(self, conn: AsyncConnection, *, touched: Mapping[UUID, datetime], through: datetime,
+                   latest: Mapping[UUID, datetime] | None = None) -> None:
         """Judge every day end up to `through` for the services with new facts (`touched`: the earliest
-        business time among them) and those with an opportunity under way."""
+        business time among them, `latest` the newest) and those with an opportunity under way."""
         active = await self._active(conn)
         services = set(touched) | set(active)
         if not services:
             return
         await loop_state.lock_services(conn, services)
         judged = await loop_state.judged_through(conn, services)
-        plan = {service_id: self._plan(judged.get(service_id), touched.get(service_id), through)
+        latest = latest or {}
+        plan = {service_id: self._plan(judged.get(service_id), touched.get(service_id), through,
+                                       latest.get(service_id))
                 for service_id in services}
         plan = {service_id: days for service_id, days in plan.items() if days.ends}
         if not plan:
@@ -88,9 +91,11 @@ class Judge:
             await self._judge_service(conn, service_id, plan[service_id], active.get(service_id, []))
         await loop_state.note_judged(conn, {s: max(days.ends) for s, days in plan.items()})
 
-    def _plan(self, judged: datetime | None, earliest_new: datetime | None, through: datetime) -> ServiceDays:
+    def _plan(self, judged: datetime | None, earliest_new: datetime | None, through: datetime,
+              latest_new: datetime | None = None) -> ServiceDays:
         """Day ends after the last judged one; with incidents that arrive late, the recent day ends they change
-        again too (detection only: a late incident can only add evidence to windows it falls in)."""
+        again too, from the earliest late one to a window past the latest (detection only: a late incident can
+        only add evidence to windows it falls in)."""
         rules = self.config.detection.rules()
         last = day_end(through) - DAY
         if judged is None:
@@ -100,7 +105,8 @@ class Judge:
         detect_from = None
         if earliest_new is not None:
             detect_from = min(day_end(earliest_new), judged + DAY)
-            again = day_ends(detect_from - DAY, min(judged, detect_from + DAY * rules.max_window_days))
+            newest = max(detect_from, day_end(latest_new or earliest_new))
+            again = day_ends(detect_from - DAY, min(judged, newest + DAY * rules.max_window_days))
             ends = sorted(set(again) | set(ends))
         return ServiceDays(ends=ends, detect_from=detect_from)
 
