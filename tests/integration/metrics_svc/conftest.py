@@ -10,14 +10,17 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from continuum import migrations
+from continuum.config import KafkaSettings
 from continuum.contracts.base import EventContract
+from continuum.kafka.topics import ensure_topics
 from continuum.stack import discover_services
 from continuum.testing.plugin import create_database
 from metrics_svc.config import BenefitsSettings, Config
 from metrics_svc.bootstrap import SPEC
+from metrics_svc.consumers import CONSUMES
 from metrics_svc.main import create_app
 from tests.support.apps import serving, settings_for
 
@@ -35,18 +38,39 @@ def metrics_app(metrics_database, kafka_settings, auth_settings):
     """`async with metrics_app() as app:` metrics-svc running (consumer, relay, routes) until the block ends."""
 
     @asynccontextmanager
-    async def running(check_interval_s: float = 3600, name: str | None = None):
-        benefits = BenefitsSettings(window_days=30, check_interval_s=check_interval_s)
+    async def running(check_interval_s: float = 3600, name: str | None = None, from_end: bool = False):
+        name = name or f"metrics-svc-{uuid.uuid4().hex[:8]}"
+        if from_end:
+            await start_at_the_end(kafka_settings, name)
+        benefits = BenefitsSettings(check_interval_s=check_interval_s)
         config = settings_for(Config, database_url=metrics_database, kafka=kafka_settings, auth=auth_settings,
                               benefits=benefits)
-        # a consumer group of its own: no rebalance with another test's app, and every topic from offset 0
-        app = create_app(config, spec=replace(SPEC, name=name or f"metrics-svc-{uuid.uuid4().hex[:8]}"))
+        # a consumer group of its own: no rebalance with another test's app, and every topic from offset 0 (or,
+        # `from_end`, from what the test publishes next); two apps given one name share a group and a database
+        app = create_app(config, spec=replace(SPEC, name=name))
         async with serving(app) as client:
             await asyncio.wait_for(app.state.platform.kafka_topics_ready.wait(), timeout=60)
             app.state.test_client = client
             yield app
 
     return running
+
+
+async def start_at_the_end(kafka: KafkaSettings, name: str) -> None:
+    """Commit the consumer group of metrics-svc `name` at the end of every topic it reads: started after this,
+    it sees only what the test publishes next. The loop's business time (the service topic's watermark) is
+    then this test's own, not the latest moment any earlier test published."""
+    topics = sorted({contract.topic() for contract in CONSUMES})
+    await ensure_topics(kafka, topics)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=f"continuum.{name}",
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics for p in range(kafka.partitions)]
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
 
 
 @pytest.fixture
@@ -63,6 +87,12 @@ async def producer(kafka_settings):
     await producer.stop()
 
 
+def _headers(event: EventContract, at: datetime, subject: uuid.UUID, event_id: str) -> list[tuple[str, bytes]]:
+    return [("ce_specversion", b"1.0"), ("ce_id", event_id.encode()), ("ce_source", b"/continuum/test"),
+            ("ce_type", event.ce_type().encode()), ("ce_subject", str(subject).encode()),
+            ("ce_time", at.isoformat().encode()), ("content-type", b"application/json")]
+
+
 class Publisher:
     """Produces contract instances as CloudEvents (binary mode), as the other services' relays would."""
 
@@ -73,13 +103,22 @@ class Publisher:
     async def __call__(self, event: EventContract, *, at: datetime, subject: uuid.UUID,
                        event_id: str | None = None) -> str:
         event_id = event_id or str(uuid.uuid4())
-        headers = [("ce_specversion", b"1.0"), ("ce_id", event_id.encode()), ("ce_source", b"/continuum/test"),
-                   ("ce_type", event.ce_type().encode()), ("ce_subject", str(subject).encode()),
-                   ("ce_time", at.isoformat().encode()), ("content-type", b"application/json")]
         await self.producer.send_and_wait(event.topic(), event.model_dump_json().encode(), key=str(subject).encode(),
-                                          headers=headers)
+                                          headers=_headers(event, at, subject, event_id))
         self.sent.add(event_id)
         return event_id
+
+    async def many(self, events: list[tuple[EventContract, datetime, uuid.UUID]]) -> None:
+        """Produces every event in the order given (so in order per key) and waits until the broker has them all:
+        a bulk import."""
+        pending = []
+        for event, at, subject in events:
+            event_id = str(uuid.uuid4())
+            pending.append(await self.producer.send(event.topic(), event.model_dump_json().encode(),
+                                                    key=str(subject).encode(),
+                                                    headers=_headers(event, at, subject, event_id)))
+            self.sent.add(event_id)
+        await asyncio.gather(*pending)
 
 
 @pytest.fixture
