@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SERVICES := services/project-svc services/service-svc services/handover-svc services/metrics-svc
 PACKAGE_FILES := shared/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
 
-.PHONY: help run test soak bench migrate token infra lint clean demo chromium
+.PHONY: help run test soak bench loopbench migrate token infra lint clean demo chromium
 
 help:
 	@echo "make run      start PostgreSQL, Kafka and the four services (Ctrl-C stops everything)"
@@ -18,6 +18,8 @@ help:
 	@echo "make infra    start only PostgreSQL and Kafka"
 	@echo "make lint     check the import rules (import-linter)"
 	@echo "make bench    benchmarks beside their baselines (writes docs/benchmarks.md; not part of make test)"
+	@echo "make loopbench  the improvement loop's judgement on generated histories through the real stack"
+	@echo "               (LOOPBENCH_ARGS='--seeds 1 2 3 --replicas 1 2'; writes docs/benchmarks.md)"
 
 $(STAMP): $(PACKAGE_FILES)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +49,10 @@ soak: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-bench.txt
 	@$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
+
+loopbench: $(STAMP)
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-bench.txt
+	@$(BIN)/python -m tests.perf.loopbench $(LOOPBENCH_ARGS)
 
 migrate: $(STAMP)
 	@$(BIN)/continuum migrate

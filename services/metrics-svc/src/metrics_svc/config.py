@@ -16,10 +16,11 @@ class DetectionSettings(BaseModel):
     """The detection rules' settings (env `DETECTION__<NAME>`); docs/improvement-loop.md explains each one."""
 
     enabled: bool = Field(True, description="Judge each completed business day for the services it concerns.")
-    alpha: float = Field(1e-3, gt=0, lt=1, description="recurring_incidents: false-alarm probability per category "
+    alpha: float = Field(3e-4, gt=0, lt=1, description="recurring_incidents: false-alarm probability per category "
                          "and day, shared by the window lengths tried (each is tested at alpha / their number).")
     min_window_days: int = Field(3, ge=2, description="The shortest recent window tried.")
     max_window_days: int = Field(28, ge=3, description="The longest recent window tried.")
+    window_growth: float = Field(1.35, gt=1, description="Each window length tried is about this much longer.")
     baseline_days: int = Field(56, ge=7, description="The baseline before each recent window.")
     min_history_days: int = Field(28, ge=7, description="No incident test before the service has this much history.")
     min_rise_ratio: float = Field(1.5, gt=1, description="The smallest rise (window rate / baseline rate) reported.")
@@ -65,6 +66,9 @@ class BenefitsSettings(BaseModel):
     confidence: float = Field(0.9, gt=0.5, lt=1, description="Confidence of the tests and intervals.")
     level_days: int = Field(14, gt=0, description="The regressed level is the KPI's over this many days before the "
                             "acceptance, after the detection (regression to the mean: not the peak that fired).")
+    still_regressed_alpha: float = Field(0.01, gt=0, lt=1, description="The regressed level must still be this "
+                                         "significantly above the baseline at acceptance, or the verdict is "
+                                         "Inconclusive (the signal faded before the project could fix it).")
     min_regressed_days: int = Field(7, gt=0, description="When the detection is more recent than this, the regressed "
                                     "level reaches back to the shift's estimated start.")
     min_responses: int = Field(10, gt=0, description="SLA and CSAT verdicts: the minimum sample.")

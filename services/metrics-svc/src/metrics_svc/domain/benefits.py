@@ -36,6 +36,7 @@ class BenefitsSettings:
     confidence: float = 0.9
     min_regressed_days: int = 7
     level_days: int = 14
+    still_regressed_alpha: float = 0.01
     min_responses: int = 10
 
 
@@ -85,7 +86,7 @@ def judge_incident_rate(evidence: dict[str, Any], detected_at: datetime, accepte
         return None  # too little exposure yet to tell
     against_level = compare_rates(post, post_x, regressed, regressed_x, s.confidence)
     against_base = compare_rates(post, post_x, base, base_x, s.confidence)
-    faded = compare_rates(regressed, regressed_x, base, base_x, s.confidence).p_greater >= 1 - s.confidence
+    faded = compare_rates(regressed, regressed_x, base, base_x, s.confidence).p_greater >= s.still_regressed_alpha
     gap = (level - after) / (level - before) if level > before else math.nan
     effect = {"kpi": "incidents_in_category_per_day", "category": category,
               "measured_rate": round(after, 4), "regressed_rate": round(level, 4), "baseline_rate": round(before, 4),

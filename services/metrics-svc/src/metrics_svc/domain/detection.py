@@ -40,9 +40,10 @@ SCREEN_Z = 3.0  # below this normal-approximation z no exact tail is computed: i
 class RuleSettings:
     """Each rule's settings (documented in Config.detection and docs/improvement-loop.md)."""
 
-    alpha: float = 1e-3
+    alpha: float = 3e-4
     min_window_days: int = 3
     max_window_days: int = 28
+    window_growth: float = 1.35
     baseline_days: int = 56
     min_history_days: int = 28
     min_rise_ratio: float = 1.5
@@ -64,8 +65,14 @@ class RuleSettings:
     csat_min_responses: int = 10
 
     @property
-    def window_lengths(self) -> range:
-        return range(self.min_window_days, self.max_window_days + 1)
+    def window_lengths(self) -> list[int]:
+        """Recent windows from `min_window_days` to `max_window_days`, about a third longer each (the test's
+        level is shared among them: nested windows this close are nearly the same test)."""
+        lengths, length = [], self.min_window_days
+        while length < self.max_window_days:
+            lengths.append(length)
+            length = max(length + 1, round(length * self.window_growth))
+        return lengths + [self.max_window_days]
 
     @property
     def span_days(self) -> int:
@@ -208,6 +215,8 @@ def _best_window(counts: DailyCounts, category: str, days: list[date], model: Ba
 
 def _test_window(series: list[int], others: list[int], exposure: list[float], length: int, baseline: list[int],
                  model: Baseline, s: RuleSettings) -> _Candidate | None:
+    """The window of `length` days ending at the day end against its baseline: the rate test (quasi-Poisson
+    scaled) significant at alpha / window lengths, the busiest days left out, and the share guard."""
     window = range(length)
     if sum(1 for i in window if series[i]) < s.min_days_with_incidents:
         return None
@@ -226,21 +235,22 @@ def _test_window(series: list[int], others: list[int], exposure: list[float], le
     p_value = binomial_sf(kept_count / phi, n, share)
     if p_value >= s.alpha / len(s.window_lengths):
         return None
-    share_p = _share_test(kept_count, base_count, [others[i] for i in kept], [others[i] for i in baseline], phi, s)
+    control = _control([others[i] for i in kept], [others[i] for i in baseline], s)
+    share_p = None if control is None else binomial_sf(kept_count / phi, n, control)
     if share_p is not None and share_p >= s.share_alpha:
         return None
     return _Candidate(p_value, length, observed, kept_count, kept_exposure, sum(exposure[i] for i in window),
                       base_count, base_exposure, z, share_p, phi)
 
 
-def _share_test(kept_count: int, base_count: int, window_others: list[int], base_others: list[int], phi: float,
-                s: RuleSettings) -> float | None:
-    """The category against the rest of the service: its count in the window, given its total, against the share
-    of the other categories' incidents that fall in the window. None when the rest is too small to compare."""
+def _control(window_others: list[int], base_others: list[int], s: RuleSettings) -> float | None:
+    """The category against the rest of the service: the share of the other categories' incidents that fall in
+    the window, which the category's share would match if it moved with the rest (adoption). None when the rest
+    is too small to compare."""
     control, control_base = sum(window_others), sum(base_others)
     if control < s.min_control_incidents or control_base == 0:
         return None
-    return binomial_sf(kept_count / phi, (kept_count + base_count) / phi, control / (control + control_base))
+    return control / (control + control_base)
 
 
 def _detection(category: str, best: _Candidate, end: datetime, model: Baseline, s: RuleSettings) -> Detection:
