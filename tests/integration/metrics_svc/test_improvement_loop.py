@@ -28,6 +28,7 @@ from tests.integration.metrics_svc.loop_history import (
     in_business_time_order,
     monday_before,
     opened,
+    probe,
     rise,
     shifted,
     steady,
@@ -126,3 +127,205 @@ async def test_a_sustained_rise_in_one_category_is_found_once_business_time_has_
     detected = await on_metrics_topic(kafka_settings, mc.ImprovementOpportunityDetectedV1, a.service_id)
     assert [d["opportunity_id"] for d in detected] == [found["id"]]
     assert detected[0]["category"] == "db" and detected[0]["evidence"]["incident_ids"] == evidence["incident_ids"]
+
+
+async def test_a_one_day_burst_is_an_incident_not_an_opportunity(metrics_app, publish, reader):
+    """Fifteen `network` incidents in one day after two calm months; a service with a real rise, imported
+    alongside, shows the days after the burst were judged."""
+    burst = history(START, RISE_DAY + 20, lambda day: CALM | ({"network": 15.0} if day == RISE_DAY + 2 else {}),
+                    seed=2)
+    control = history(START, RISE_DAY + 20, steady(**rise("db", from_day=RISE_DAY, to=3.5)), seed=3)
+    async with metrics_app(from_end=True) as app:
+        client = app.state.test_client
+        await publish.many(opened(in_business_time_order(burst.incidents, control.incidents)))
+        found = await eventually(lambda: one_for(client, reader, control.service_id), app=app)
+        await judged_until(client, reader, burst, RISE_DAY + 20, app=app)
+        assert datetime.fromisoformat(found["detected_at"]) > burst.day(RISE_DAY + 3)
+        await asyncio.sleep(1)
+        assert len(burst.between(RISE_DAY + 2, RISE_DAY + 3)) >= 10
+        assert await listed(client, reader, burst.service_id) == []
+
+
+async def propose(publish, opportunity_id: str, service_id: UUID, at: datetime) -> UUID:
+    project_id = uuid4()
+    await publish(pr.ProjectProposedV1(project_id=project_id, title="Stabilise", problem_statement="db incidents",
+                                       business_case="fewer incidents", origin="improvement_opportunity",
+                                       opportunity_id=UUID(opportunity_id), target_service_ids=[service_id]),
+                  at=at, subject=project_id)
+    return project_id
+
+
+async def approve_charter(publish, project_id: UUID, at: datetime) -> None:
+    await publish(pr.CharterApprovedV1(project_id=project_id, goal="fewer db incidents", scope_statement="db",
+                                       budget_at_completion=Decimal(1000), planned_start=at.date(),
+                                       planned_end=(at + DAY * 7).date(), sponsor="sam"), at=at, subject=project_id)
+
+
+async def accept_handover(publish, project_id: UUID, service_id: UUID, at: datetime) -> None:
+    handover_id = uuid4()
+    await publish(ho.HandoverAcceptedV1(handover_id=handover_id, service_id=service_id, project_id=project_id,
+                                        accepted_by="olivia", accepted_at=at, readiness_score=Decimal(1),
+                                        early_life_support_days=14), at=at, subject=handover_id)
+
+
+async def state_of(client, headers, opportunity_id: str, state: str) -> dict | None:
+    body = await view(client, headers, opportunity_id)
+    return body if body["state"] == state else None
+
+
+async def history_of(client, headers, opportunity_id: str) -> list[str]:
+    items = (await client.get(f"/opportunities/{opportunity_id}/history", headers=headers)).json()["items"]
+    return [item["event_type"] for item in items]
+
+
+async def test_conversion_waits_for_the_charter_and_a_converted_opportunity_can_still_be_dismissed(
+    metrics_app, publish, reader, owner, kafka_settings
+):
+    rates = steady(**rise("db", from_day=RISE_DAY, to=3.5))
+    dismissed, cancelled = history(START, RISE_DAY + 12, rates, seed=1), history(START, RISE_DAY + 12, rates, seed=7)
+    async with metrics_app(from_end=True) as app:
+        client = app.state.test_client
+        await publish.many(opened(in_business_time_order(dismissed.incidents, cancelled.incidents)))
+        first = await eventually(lambda: one_for(client, reader, dismissed.service_id), app=app)
+        second = await eventually(lambda: one_for(client, reader, cancelled.service_id), app=app)
+        at = dismissed.day(RISE_DAY + 12)
+        project = await propose(publish, first["id"], dismissed.service_id, at)
+        other = await propose(publish, second["id"], cancelled.service_id, at)
+        await publish(pr.ProjectCancelledV1(project_id=other, reason="not now"), at=at + DAY, subject=other)
+        abandoned = await eventually(lambda: state_of(client, reader, second["id"], "abandoned"), app=app)
+        assert abandoned["abandonment_reason"] == "not now"  # an open one: its proposal was cancelled
+        assert (await view(client, reader, first["id"]))["state"] == "open"  # proposed is not converted
+        assert (await view(client, reader, first["id"]))["project_id"] is None
+
+        await approve_charter(publish, project, at + DAY * 2)
+        converted = await eventually(lambda: state_of(client, reader, first["id"], "converted"), app=app)
+        assert converted["project_id"] == str(project)
+
+        url = f"/opportunities/{first['id']}/dismiss"
+        assert (await client.post(url, json={"reason": "seasonal"}, headers=reader)).status_code == 403
+        answer = await client.post(url, json={"reason": "a known seasonal peak"}, headers=owner)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["state"] == "dismissed" and body["dismissal_reason"] == "a known seasonal peak"
+        assert body["closed_at"] is not None
+        again = await client.post(url, json={"reason": "again"}, headers=owner)
+        assert again.status_code == 409 and again.json()["rule"] == "only-open-or-converted-opportunities-can-be-dismissed"
+        assert await history_of(client, reader, first["id"]) == [
+            "ImprovementOpportunityDetected", "ImprovementOpportunityConverted", "ImprovementOpportunityDismissed"]
+    published = await on_metrics_topic(kafka_settings, mc.ImprovementOpportunityDismissedV1, dismissed.service_id)
+    assert [(m["opportunity_id"], m["dismissed_by"]) for m in published] == [(first["id"], "olivia")]
+
+
+async def test_an_open_opportunity_lapses_when_its_signal_clears(metrics_app, publish, reader, kafka_settings):
+    """A week of `db` incidents at four times their rate, then calm again, and no project chartered."""
+    fading = history(START, RISE_DAY + 50, steady(**rise("db", from_day=RISE_DAY, to=4.0, until_day=RISE_DAY + 7)),
+                     seed=3)
+    async with metrics_app(from_end=True) as app:
+        client = app.state.test_client
+        await publish.many(opened(fading.between(0, RISE_DAY + 10)))
+        found = await eventually(lambda: one_for(client, reader, fading.service_id), app=app)
+        detected_at = datetime.fromisoformat(found["detected_at"])
+        await publish.many(opened(fading.between(RISE_DAY + 10, RISE_DAY + 50)))
+        lapsed = await eventually(lambda: state_of(client, reader, found["id"], "lapsed"), app=app)
+    closed_at = datetime.fromisoformat(lapsed["closed_at"])
+    assert detected_at + DAY * 14 <= closed_at <= fading.day(RISE_DAY + 40)
+    assert await history_of_kafka(kafka_settings, fading.service_id) == [found["id"]]
+
+
+async def history_of_kafka(kafka_settings, service_id: UUID) -> list[str]:
+    lapsed = await on_metrics_topic(kafka_settings, mc.ImprovementOpportunityLapsedV1, service_id)
+    assert all(m["rule"] == "recurring_incidents" and m["category"] == "db" for m in lapsed)
+    return [m["opportunity_id"] for m in lapsed]
+
+
+async def verdicts(kafka_settings, service_id: UUID) -> list[dict]:
+    found = []
+    for contract in (mc.BenefitsRealizedV1, mc.BenefitsNotRealizedV1, mc.BenefitsInconclusiveV1):
+        found += [{"type": contract.__name__} | m
+                  for m in await on_metrics_topic(kafka_settings, contract, service_id, settle_s=0.5)]
+    return found
+
+
+async def test_benefits_are_judged_only_after_28_days_of_business_time_past_the_acceptance(
+    metrics_app, publish, reader, kafka_settings
+):
+    """Two services regress in `db`; each one's project is chartered and handed over on day 80. Afterwards one
+    returns to its calm rate, the other stays regressed. The periodic check runs every half second, the wall
+    clock is a year past all of it: no verdict until business time is 28 days past the acceptance."""
+    fall = history(START, RISE_DAY + 52, steady(db=lambda day: 1.0 if day < RISE_DAY or day > 80 else 3.5), seed=1)
+    stay = history(START, RISE_DAY + 52, steady(**rise("db", from_day=RISE_DAY, to=3.5)), seed=3)
+    both = (fall, stay)
+    async with metrics_app(check_interval_s=0.5, from_end=True) as app:
+        client = app.state.test_client
+        await publish.many(opened(in_business_time_order(*(h.between(0, RISE_DAY + 12) for h in both))))
+        found = [await eventually(lambda h=h: one_for(client, reader, h.service_id), app=app) for h in both]
+        projects = [await propose(publish, f["id"], h.service_id, h.day(RISE_DAY + 12)) for f, h in zip(found, both)]
+        for project in projects:
+            await approve_charter(publish, project, fall.day(RISE_DAY + 12, 1))
+        for f in found:
+            await eventually(lambda f=f: state_of(client, reader, f["id"], "converted"), app=app)
+        await publish.many(opened(in_business_time_order(*(h.between(RISE_DAY + 12, 81) for h in both))))
+        accepted_at = fall.day(80, 12)
+        for project, h in zip(projects, both):
+            await accept_handover(publish, project, h.service_id, accepted_at)
+        for f in found:
+            await eventually(lambda f=f: state_of(client, reader, f["id"], "measuring"), app=app)
+
+        await asyncio.sleep(2)  # periodic checks on the clock: nothing to judge yet
+        await publish.many(opened(in_business_time_order(*(h.between(81, 108) for h in both))))
+        await judged_until(client, reader, stay, 108, app=app)
+        await asyncio.sleep(2)
+        for f, h in zip(found, both):
+            assert (await view(client, reader, f["id"]))["state"] == "measuring"
+            assert await verdicts(kafka_settings, h.service_id) == []
+
+        await publish.many(opened(in_business_time_order(*(h.between(108, RISE_DAY + 52) for h in both))))
+        realized = await eventually(lambda: state_of(client, reader, found[0]["id"], "benefits_realized"), app=app)
+        not_realized = await eventually(lambda: state_of(client, reader, found[1]["id"], "benefits_not_realized"),
+                                        app=app)
+        for h in both:
+            await eventually(lambda h=h: verdicts(kafka_settings, h.service_id), app=app)
+    for body in (realized, not_realized):
+        assert body["effect"]["category"] == "db" and len(body["effect"]["ratio_to_regressed_interval"]) == 2
+        assert body["effect"]["post_days"] >= 28
+    assert realized["effect"]["gap_closed_pct"] >= 50 and realized["effect"]["ratio_to_regressed_interval"][1] < 1
+    assert not_realized["effect"]["measured_rate"] > 2 * not_realized["effect"]["baseline_rate"]
+    for h, expected in zip(both, ("BenefitsRealizedV1", "BenefitsNotRealizedV1")):
+        published = await verdicts(kafka_settings, h.service_id)
+        assert [m["type"] for m in published] == [expected] and published[0]["window_days"] >= 28
+
+
+async def test_two_replicas_in_one_group_detect_each_regression_once(metrics_app, publish, reader, kafka_settings):
+    """Two metrics-svc instances share the database and the consumer group, so each reads some partitions and a
+    service's incidents arrive through both; every regression still makes exactly one opportunity."""
+    rates = steady(**rise("db", from_day=RISE_DAY, to=3.5))
+    regressed = [history(START, RISE_DAY + 14, rates, seed=seed) for seed in (1, 3, 4, 6)]
+    calm = history(START, RISE_DAY + 14, steady(), seed=5)
+    name = f"metrics-svc-{uuid4().hex[:8]}"
+    async with metrics_app(name=name, from_end=True) as one, metrics_app(name=name) as two:
+        client = one.state.test_client
+        await both_reading(publish, one, two)
+        await publish.many(opened(in_business_time_order(*(h.incidents for h in regressed), calm.incidents)))
+        for h in regressed:
+            await eventually(lambda h=h: one_for(client, reader, h.service_id), app=one)
+        await judged_until(client, reader, calm, RISE_DAY + 14, app=one)
+        await asyncio.sleep(2)
+        assert one.state.platform.consumer.status.handled > 0 and two.state.platform.consumer.status.handled > 0
+        for h in regressed:
+            items = await listed(client, reader, h.service_id)
+            assert [(i["rule"], i["category"]) for i in items] == [("recurring_incidents", "db")]
+        assert await listed(client, reader, calm.service_id) == []
+    for h in regressed:
+        detected = await on_metrics_topic(kafka_settings, mc.ImprovementOpportunityDetectedV1, h.service_id)
+        assert len({d["opportunity_id"] for d in detected}) == 1
+
+
+async def both_reading(publish, *apps) -> None:
+    """Until each app has handled something: the group has settled with partitions on both. The warm-up incidents
+    are older than any history here, so they move no business time."""
+    warm_up = START - DAY * 30
+    while True:
+        await publish.many(opened(probe(warm_up)))
+        if all(app.state.platform.consumer.status.handled > 0 for app in apps):
+            return
+        await asyncio.sleep(0.5)
