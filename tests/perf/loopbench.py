@@ -103,8 +103,7 @@ class Importer:
         self.sent = self.errors = 0
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(headers=self.headers, timeout=60) as self.http, \
-                aiohttp.ClientSession(headers=self.headers) as self.session:
+        async with aiohttp.ClientSession(headers=self.headers) as self.session:
             await self.register()
             started = time.monotonic()
             for day in range(self.truth.days):
@@ -121,13 +120,13 @@ class Importer:
     async def register(self) -> None:
         for service in self.truth.services.values():
             body = {"name": service.name, "description": "loopbench", "demanded_by": "bench",
-                    "expected_volume": "varies", "owner": "importer"}
+                    "expected_volume": "varies", "owner": "importer", "occurred_at": _iso(self.truth.start - timedelta(days=1))}
             created = (await self.http.post(f"{self.base['service-svc']}/services", json=body)).raise_for_status()
             service.id_in_stack = created.json()["id"]
             url = f"{self.base['service-svc']}/services/{service.id_in_stack}"
-            for stage in ("design", "transition", "operation"):
-                await self.http.post(f"{url}/change-stage", json={"to_stage": stage, "reason": "bench",
-                                                                  "occurred_at": _iso(self.truth.start)})
+            for n, stage in enumerate(("design", "transition")):  # its handover puts it in operation
+                await self._ok(self.http.post(f"{url}/change-stage", json={
+                    "to_stage": stage, "reason": "bench", "occurred_at": _iso(self.truth.start - timedelta(hours=20 - n))}))
         self.truth.index_by_stack_id()
 
     async def send_day(self, day: int) -> None:
@@ -156,7 +155,7 @@ class Importer:
     async def look(self, day: int) -> None:
         """New opportunities: for a regressed service planned for delivery, the project starts now."""
         for item in await self._all("metrics-svc", "/opportunities"):
-            if item["id"] in self.seen:
+            if item["id"] in self.seen or item["state"] != "open":
                 continue
             self.seen[item["id"]] = item
             service = self.truth.by_stack_id.get(item["service_id"])
@@ -174,6 +173,9 @@ class Importer:
         delivery = self.deliveries[opportunity["service_id"]]
         delivery["project"] = project["id"]
         url, at = f"{self.base['project-svc']}/projects/{project['id']}", lambda h: {"occurred_at": _iso(now + timedelta(hours=h))}
+        if project["state"] != "proposed":  # the opportunity lapsed or was dismissed meanwhile
+            del self.deliveries[opportunity["service_id"]]
+            return
         charter = {"goal": "Fix it", "scope_statement": "The root cause", "budget_at_completion": "1000.00",
                    "planned_start": now.date().isoformat(), "planned_end": (now + timedelta(days=20)).date().isoformat(),
                    "team": {"sponsor": "importer", "project_manager": "importer", "members": []}, **at(1)}
@@ -246,7 +248,8 @@ class Importer:
         return response
 
 
-async def run_seed(infra: Infrastructure, *, seed: int, services: int, days: int, replicas: int, tmp: Path) -> dict:
+async def run_seed(infra: Infrastructure, *, seed: int, services: int, days: int, replicas: int, tmp: Path,
+                   debug: bool = False) -> dict:
     truth = generate(seed=seed, services=services, days=days)
     kafka = KafkaSettings(bootstrap_servers=infra.kafka_bootstrap_servers)
     entries = discover_services()
@@ -269,9 +272,16 @@ async def run_seed(infra: Infrastructure, *, seed: int, services: int, days: int
     try:
         base = {s.spec.name: f"http://127.0.0.1:{processes[0].port(s)}" for s in entries}
         importer = Importer(base, token, truth)
-        await importer.run()
-        await settle(importer)
-        opportunities = await importer._all("metrics-svc", "/opportunities")
+        async with httpx.AsyncClient(headers=importer.headers, timeout=60) as importer.http:
+            await importer.run()
+            await settle(importer)
+            opportunities = await importer._all("metrics-svc", "/opportunities")
+        if debug:
+            for o in sorted(opportunities, key=lambda o: (o["service_id"], o["detected_at"])):
+                t = truth.by_stack_id[o["service_id"]]
+                print(f"[loopbench] {t.id} {o['category']} {o['state']} detected {o['detected_at'][:10]} closed "
+                      f"{(o.get('closed_at') or '')[:10]} deliver {t.deliver} fix {t.fix} truth {t.regression}",
+                      file=sys.stderr)
     finally:
         for group in processes:
             await asyncio.to_thread(group.stop)
@@ -396,7 +406,7 @@ async def main_async(args: argparse.Namespace) -> str:
             for replicas in args.replicas:
                 print(f"[loopbench] seed {seed}, {replicas} metrics-svc replica(s) ...", file=sys.stderr)
                 results.append(await run_seed(infra, seed=seed, services=args.services, days=args.days,
-                                              replicas=replicas, tmp=ROOT / ".run" / "loopbench"))
+                                              replicas=replicas, tmp=ROOT / ".run" / "loopbench", debug=args.debug))
                 print(render(results[-1:]), file=sys.stderr)
     finally:
         await asyncio.to_thread(infra.stop)
@@ -409,6 +419,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=40)
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--replicas", type=int, nargs="*", default=[1], help="metrics-svc replicas, one run each")
+    parser.add_argument("--debug", action="store_true", help="list every opportunity beside its truth")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     table = asyncio.run(main_async(args))

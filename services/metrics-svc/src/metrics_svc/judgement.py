@@ -59,6 +59,8 @@ class ServiceDays:
 
     ends: list[datetime]
     detect_from: datetime | None
+    judged: datetime | None = None  # day ends up to this one were judged before
+    latest: datetime | None = None  # the newest business time among the service's incidents
     counts: DailyCounts | None = None
     incidents: list[IncidentFact] | None = None
     sla: SlaFact | None = None
@@ -108,7 +110,7 @@ class Judge:
             newest = max(detect_from, day_end(latest_new or earliest_new))
             again = day_ends(detect_from - DAY, min(judged, newest + DAY * rules.max_window_days))
             ends = sorted(set(again) | set(ends))
-        return ServiceDays(ends=ends, detect_from=detect_from)
+        return ServiceDays(ends=ends, detect_from=detect_from, judged=judged)
 
     async def _read(self, conn: AsyncConnection, plan: dict[UUID, ServiceDays]) -> None:
         rules = self.config.detection.rules()
@@ -117,16 +119,17 @@ class Judge:
         slas = await reads.slas_of(conn, LIVE, list(plan))
         with_sla = {s: min(d.ends) - lookback(rules) for s, d in plan.items() if s in slas}
         incidents = await reads.incidents_touching(conn, LIVE, with_sla)
+        latest = await reads.latest_incident_moments(conn, LIVE, list(plan))
         for service_id, days in plan.items():
-            days.counts, days.sla = counts.get(service_id), slas.get(service_id)
+            days.counts, days.sla, days.latest = counts.get(service_id), slas.get(service_id), latest.get(service_id)
             days.incidents = incidents.get(service_id, [])
 
     async def _judge_service(self, conn: AsyncConnection, service_id: UUID, days: ServiceDays,
                              active: list[dict]) -> None:
         opportunities = list(active)
         for end in days.ends:
-            opportunities = [item for item in opportunities
-                             if not await self._settle(conn, item, days, end)]
+            if self._completed(days, end):
+                opportunities = [item for item in opportunities if not await self._settle(conn, item, days, end)]
             if days.detect_from is None or end < days.detect_from:
                 continue
             kinds = {(item["rule"], item.get("category")) for item in opportunities
@@ -138,6 +141,13 @@ class Judge:
                 if opened is not None:
                     opportunities.append(opened.summary())
                     kinds.add((detection.rule, detection.category))
+
+    @staticmethod
+    def _completed(days: ServiceDays, end: datetime) -> bool:
+        """Lapses and verdicts are judged on a day end that business time has newly passed, or, judged again when
+        incidents arrive late (history imported into a live system), once the service's own incidents reach past
+        it: a window is never judged on the part of a history that has not arrived yet."""
+        return days.judged is None or end > days.judged or (days.latest is not None and days.latest >= end)
 
     def _detections(self, days: ServiceDays, end: datetime) -> list[Detection]:
         rules = self.config.detection.rules()
