@@ -17,7 +17,7 @@ from tests.e2e.test_story import CRITERIA, Story, eventually, ok, retried
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 CALM = {"network": 0.7, "login": 0.7, "disk-full": 0.7}
-RISEN = 4.0
+RISEN = 6.0
 
 
 def days_ago(days: float) -> datetime:
@@ -172,4 +172,4 @@ async def test_a_rise_that_clears_before_any_charter_lapses_and_its_project_is_c
         return body if body["state"] == "cancelled" else None
 
     assert "lapsed" in (await eventually(cancelled, what="project-svc to cancel the proposed project"))[
-        "cancellation_reason"]
+        "cancel_reason"]
