@@ -2,7 +2,7 @@
 
 a project with one target service enters closing → a handover opens by itself → the SLA and the owner defined
 in service-svc tick their criteria → the service owner accepts → the service enters operation and the
-project may close → a burst of recurring incidents → metrics-svc detects an opportunity → project-svc proposes
+project may close → a sustained rise of one category of incidents → metrics-svc detects an opportunity → project-svc proposes
 the improvement project → it is delivered and handed over → metrics-svc schedules its benefits measurement.
 """
 
@@ -118,16 +118,26 @@ class Story:
             await ok(await self.handover.post(f"{url}/criteria/{key}/meet", json=evidence, headers=self.pm))
         return await ok(await self.handover.post(f"{url}/accept", json={}, headers=self.owner))
 
-    async def recurring_incidents(self, service_id: str, count: int) -> None:
-        start = datetime.now(UTC) - timedelta(days=3)
-        for n in range(count):
-            opened_at = start + timedelta(hours=6 * n)
+    async def recurring_incidents(self, service_id: str) -> None:
+        """A calm six weeks (a timeout a day, card declines every other day), then card declines six times a day
+        for the last week: a sustained rise in one category, which is what the loop looks for."""
+        now = datetime.now(UTC)
+        moments = [(now - timedelta(days=day, hours=h), category) for day in range(45, 8, -1)
+                   for h, category in ((14, "timeouts"), (10, "card-declines")) if category == "timeouts" or day % 2]
+        moments += [(now - timedelta(days=day, hours=2 + 3 * n), "card-declines") for day in range(8, 0, -1)
+                    for n in range(6)]
+
+        async def one(opened_at: datetime, category: str) -> None:
             incident = await ok(await self.service.post("/incidents", headers=self.monitoring, json={
-                "service_id": service_id, "priority": "P2", "category": "card-declines", "title": f"Declines #{n}",
+                "service_id": service_id, "priority": "P2", "category": category, "title": f"{category} alert",
                 "outage": False, "detected_at": opened_at.isoformat(), "occurred_at": opened_at.isoformat()}), 201)
             resolution = {"resolution_code": "restarted", "occurred_at": (opened_at + timedelta(hours=1)).isoformat()}
             await ok(await retried(lambda: self.service.post(f"/incidents/{incident['id']}/resolve",
                                                              headers=self.monitoring, json=resolution)))
+
+        moments.sort()
+        for chunk in range(0, len(moments), 16):
+            await asyncio.gather(*(one(at, category) for at, category in moments[chunk:chunk + 16]))
 
 
 async def test_from_project_to_operation_to_opportunity_to_improvement_project(system, issue_token):
@@ -165,7 +175,7 @@ async def test_from_project_to_operation_to_opportunity_to_improvement_project(s
 
     assert await eventually(handover_kpis, what="metrics to project the handover")
 
-    await story.recurring_incidents(service_id, count=6)
+    await story.recurring_incidents(service_id)
 
     recurring = {"service_id": service_id, "rule": "recurring_incidents"}
 
@@ -173,7 +183,8 @@ async def test_from_project_to_operation_to_opportunity_to_improvement_project(s
         page = await ok(await story.metrics.get("/opportunities", headers=story.viewer, params=recurring))
         return page["items"][0] if page["items"] else None
 
-    detected = await eventually(opportunity, what="a recurring-incidents opportunity to be detected")
+    detected = await eventually(opportunity, what="a recurring-incidents opportunity to be detected", timeout_s=90)
+    assert detected["category"] == "card-declines"
 
     async def proposed_project():
         page = await ok(await story.project.get("/projects", headers=story.viewer,

@@ -293,6 +293,16 @@ async def run_seed(infra: Infrastructure, *, seed: int, services: int, days: int
     stack.false += len(other_rules)
     stack.verdict_accuracy, stack.verdicts = verdicts(truth, importer, opportunities)
     sent = truth.sent_streams()
+    if debug:
+        stack_first = {}
+        for service, category, at in detections:
+            key = (truth.by_stack_id[service].id, category)
+            stack_first[key] = min(at, stack_first.get(key, at))
+        for service, category, at in method_offline(sent):
+            if stack_first.get((service, category)) != at:
+                print(f"[loopbench] differs: {service} {category} offline {at.date()} stack "
+                      f"{stack_first.get((service, category))} truth {truth.services[service].regression}",
+                      file=sys.stderr)
     return {"seed": seed, "replicas": replicas, "stack": stack, "reference": score(truth, plain_reference(sent)),
             "offline": score(truth, method_offline(sent)), "incidents": importer.sent, "errors": importer.errors,
             "seconds": seconds, "lapsed": sum(1 for o in opportunities if o["state"] == "lapsed"),

@@ -76,7 +76,9 @@ class Judge:
         """Judge every day end up to `through` for the services with new facts (`touched`: the earliest
         business time among them, `latest` the newest) and those with an opportunity under way."""
         active = await self._active(conn)
-        services = set(touched) | set(active)
+        last = day_end(through) - DAY
+        behind = await loop_state.judged_before(conn, last)  # services whose days business time passed since
+        services = set(touched) | set(active) | set(behind)
         if not services:
             return
         await loop_state.lock_services(conn, services)
@@ -85,6 +87,9 @@ class Judge:
         plan = {service_id: self._plan(judged.get(service_id), touched.get(service_id), through,
                                        latest.get(service_id))
                 for service_id in services}
+        waiting = {s: day_end(touched[s]) - DAY for s, days in plan.items()
+                   if not days.ends and judged.get(s) is None and s in touched}
+        await loop_state.note_judged(conn, waiting)  # its first day is not complete yet: judged from there on
         plan = {service_id: days for service_id, days in plan.items() if days.ends}
         if not plan:
             return
@@ -96,15 +101,14 @@ class Judge:
     def _plan(self, judged: datetime | None, earliest_new: datetime | None, through: datetime,
               latest_new: datetime | None = None) -> ServiceDays:
         """Day ends after the last judged one; with incidents that arrive late, the recent day ends they change
-        again too, from the earliest late one to a window past the latest (detection only: a late incident can
-        only add evidence to windows it falls in)."""
+        are judged again too, from the earliest late one to a window past the latest."""
         rules = self.config.detection.rules()
         last = day_end(through) - DAY
         if judged is None:
             start = day_end(earliest_new) if earliest_new is not None else last
             return ServiceDays(ends=day_ends(start - DAY, last), detect_from=start)
         ends = day_ends(judged, last)
-        detect_from = None
+        detect_from = judged + DAY  # every day end not judged yet, whether or not this batch touched the service
         if earliest_new is not None:
             detect_from = min(day_end(earliest_new), judged + DAY)
             newest = max(detect_from, day_end(latest_new or earliest_new))

@@ -82,6 +82,12 @@ async def judged_through(conn: AsyncConnection, service_ids: Collection[UUID]) -
     return dict((await conn.execute(query)).all())
 
 
+async def judged_before(conn: AsyncConnection, day_end: datetime) -> list[UUID]:
+    """The services with day ends up to `day_end` not judged yet (business time has passed them since)."""
+    query = sa.select(judged.c.service_id).where(judged.c.through < day_end)
+    return list((await conn.execute(query)).scalars())
+
+
 async def note_judged(conn: AsyncConnection, through: dict[UUID, datetime]) -> None:
     if through:
         await conn.execute(NOTE_JUDGED, [{"service_id": s, "through": t} for s, t in through.items()])
