@@ -38,14 +38,15 @@ _TRANSIENT_PROBLEMS = frozenset({"urn:continuum:problem:concurrent-modification"
 def is_final_outcome(*, status: int, headers: dict[str, str], body: bytes) -> bool:
     """Whether an answer is the request's outcome (kept for replays) rather than a transient one to retry.
 
-    Transient: any 5xx (a 503 outage included), 408/425/429, an answer carrying Retry-After, and a 409 that
-    lost an optimistic-concurrency race. Storing one would make the retry its problem asks for replay it forever.
+    Transient: any 5xx (a 503 outage included), 408/425/429, an answer carrying Retry-After, a 409 that
+    lost an optimistic-concurrency race, and a 422 naming a reference not known yet (a service or project created
+    a moment ago, learned from the topics). Storing one would make the retry its problem asks for replay it forever.
     """
     if status >= 500 or status in _TRANSIENT_STATUSES:
         return False
     if any(name.lower() == "retry-after" for name in headers):
         return False
-    return status != 409 or not _is_transient_problem(body)
+    return status not in (409, 422) or not _is_transient_problem(body)
 
 
 def _is_transient_problem(body: bytes) -> bool:
@@ -55,6 +56,8 @@ def _is_transient_problem(body: bytes) -> bool:
         return False
     if not isinstance(problem, dict):
         return False
+    if str(problem.get("type", "")).endswith(":unknown-reference"):
+        return True
     return problem.get("type") in _TRANSIENT_PROBLEMS or problem.get("rule") == "optimistic-concurrency"
 
 
