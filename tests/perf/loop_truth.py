@@ -157,7 +157,7 @@ def generate(*, seed: int, services: int, days: int) -> Truth:
             service.bursts = [(rng.randint(service.start_day + 30, days - 5), rng.choice(categories),
                                rng.randint(8, 30)) for _ in range(rng.randint(1, 2))]
         if kind in ("step", "ramp"):
-            service.deliver = rng.random() < 0.6
+            service.deliver = rng.random() < 0.6 and not short  # a verdict needs 28 days after a handover
             service.fix = service.deliver and rng.random() < 0.5
             latest = days - 75 if service.deliver else days - 20
             earliest = max(60, service.start_day + 35)

@@ -40,6 +40,17 @@ class BenefitsSettings:
     min_responses: int = 10
 
 
+    @property
+    def looks(self) -> int:
+        return (self.max_days - self.min_days) // self.look_every_days + 1
+
+    @property
+    def look_confidence(self) -> float:
+        """Each look's confidence: the error `1 - confidence` is shared among the looks (Bonferroni), so that
+        looking every week does not make a wrong verdict likelier than the stated confidence allows."""
+        return 1 - (1 - self.confidence) / self.looks
+
+
 @dataclass(frozen=True)
 class Verdict:
     """`outcome` is realized, not_realized or inconclusive; `effect` holds the figures and intervals."""
@@ -84,8 +95,8 @@ def judge_incident_rate(evidence: dict[str, Any], detected_at: datetime, accepte
     final = (end - day_end(accepted_at)) / DAY >= s.max_days
     if level * post_x < s.min_expected and not final:
         return None  # too little exposure yet to tell
-    against_level = compare_rates(post, post_x, regressed, regressed_x, s.confidence)
-    against_base = compare_rates(post, post_x, base, base_x, s.confidence)
+    against_level = compare_rates(post, post_x, regressed, regressed_x, s.look_confidence)
+    against_base = compare_rates(post, post_x, base, base_x, s.look_confidence)
     faded = compare_rates(regressed, regressed_x, base, base_x, s.confidence).p_greater >= s.still_regressed_alpha
     gap = (level - after) / (level - before) if level > before else math.nan
     effect = {"kpi": "incidents_in_category_per_day", "category": category,
@@ -94,12 +105,13 @@ def judge_incident_rate(evidence: dict[str, Any], detected_at: datetime, accepte
               "ratio_to_regressed_interval": [_finite(against_level.ratio_low), _finite(against_level.ratio_high)],
               "ratio_to_baseline": _finite(against_base.ratio),
               "ratio_to_baseline_interval": [_finite(against_base.ratio_low), _finite(against_base.ratio_high)],
-              "gap_closed_pct": None if math.isnan(gap) else round(gap * 100, 1), "confidence": s.confidence,
+              "gap_closed_pct": None if math.isnan(gap) else round(gap * 100, 1),
+              "confidence": round(s.look_confidence, 4),
               "post_incidents": post, "post_days": len(post_days), "regressed_incidents": regressed,
               "regressed_days": len(regressed_days), "faded_before_handover": faded}
     if faded:  # nothing left for the project to fix: whatever follows cannot be credited to it
         return Verdict("inconclusive", Decimal(f"{after:.4f}"), effect)
-    outcome = _decide(gap, against_level.ratio_high < 1, against_base.p_greater < 1 - s.confidence, final, s)
+    outcome = _decide(gap, against_level.ratio_high < 1, against_base.p_greater < 1 - s.look_confidence, final, s)
     return None if outcome is None else Verdict(outcome, Decimal(f"{after:.4f}"), effect)
 
 
@@ -128,12 +140,12 @@ def judge_proportion(rule: str, observed_at_detection: Decimal, target: Decimal,
     bad, n = _bad_outcomes(rule, window, incidents)
     if n < s.min_responses:
         return Verdict("inconclusive", observed_at_detection, {"sample": n}) if final else None
-    low, high = clopper_pearson(bad, n, s.confidence)
+    low, high = clopper_pearson(bad, n, s.look_confidence)
     level = float(observed_at_detection) / 100 if rule == "sla_breach_rate" else 1 - float(observed_at_detection) / 100
     allowed = float(target) / 100 if rule == "sla_breach_rate" else 1 - float(target) / 100
     rate = bad / n
     effect = {"kpi": rule, "bad_share": round(rate, 4), "interval": [round(low, 4), round(high, 4)],
-              "level_at_detection": level, "allowed": allowed, "sample": n, "confidence": s.confidence}
+              "level_at_detection": level, "allowed": allowed, "sample": n, "confidence": round(s.look_confidence, 4)}
     if high < level and rate <= allowed:
         outcome = "realized"
     elif low > allowed:
