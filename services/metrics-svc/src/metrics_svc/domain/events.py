@@ -74,7 +74,9 @@ class BenefitsMeasurementScheduled(DomainEvent):
 
 
 @dataclass(frozen=True)
-class BenefitsRealized(DomainEvent):
+class BenefitsVerdict(DomainEvent):
+    """The detected KPI judged after the handover (the three verdicts share this shape)."""
+
     opportunity_id: UUID
     service_id: UUID
     project_id: UUID
@@ -86,27 +88,18 @@ class BenefitsRealized(DomainEvent):
 
 
 @dataclass(frozen=True)
-class BenefitsNotRealized(DomainEvent):
-    opportunity_id: UUID
-    service_id: UUID
-    project_id: UUID
-    kpi: str
-    baseline: Decimal
-    measured: Decimal
-    window_days: int
-    effect: dict[str, Any] | None = None
+class BenefitsRealized(BenefitsVerdict):
+    pass
 
 
 @dataclass(frozen=True)
-class BenefitsInconclusive(DomainEvent):
-    opportunity_id: UUID
-    service_id: UUID
-    project_id: UUID
-    kpi: str
-    baseline: Decimal
-    measured: Decimal
-    window_days: int
-    effect: dict[str, Any] | None = None
+class BenefitsNotRealized(BenefitsVerdict):
+    pass
+
+
+@dataclass(frozen=True)
+class BenefitsInconclusive(BenefitsVerdict):
+    pass
 
 
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
