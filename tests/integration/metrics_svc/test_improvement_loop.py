@@ -19,6 +19,7 @@ import pytest
 from continuum.contracts import handover as ho
 from continuum.contracts import metrics as mc
 from continuum.contracts import project as pr
+from continuum.contracts import service as sv
 from tests.integration.metrics_svc.conftest import eventually
 from tests.integration.metrics_svc.loop_history import (
     DAY,
@@ -179,7 +180,7 @@ async def history_of(client, headers, opportunity_id: str) -> list[str]:
 
 
 async def test_conversion_waits_for_the_charter_and_a_converted_opportunity_can_still_be_dismissed(
-    metrics_app, publish, reader, owner, kafka_settings
+    metrics_app, publish, reader, owner, kafka_settings, issue_token
 ):
     rates = steady(**rise("db", from_day=RISE_DAY, to=3.5))
     dismissed, cancelled = history(START, RISE_DAY + 12, rates, seed=1), history(START, RISE_DAY + 12, rates, seed=7)
@@ -203,6 +204,14 @@ async def test_conversion_waits_for_the_charter_and_a_converted_opportunity_can_
 
         url = f"/opportunities/{first['id']}/dismiss"
         assert (await client.post(url, json={"reason": "seasonal"}, headers=reader)).status_code == 403
+        refused = await client.post(url, json={"reason": "seasonal"}, headers=owner)
+        assert refused.status_code == 403 and refused.json()["rule"] == "dismissed-by-the-services-owner"
+        await publish(sv.ServiceOwnerAssignedV1(service_id=dismissed.service_id, owner="olivia"), at=at + DAY * 2,
+                      subject=dismissed.service_id)
+        await eventually(lambda: _owner_known(app, dismissed.service_id), app=app)
+        mallory = {"Authorization": f"Bearer {issue_token('service_owner', subject='mallory')}"}
+        refused = await client.post(url, json={"reason": "seasonal"}, headers=mallory)
+        assert refused.status_code == 403 and refused.json()["rule"] == "dismissed-by-the-services-owner"
         answer = await client.post(url, json={"reason": "a known seasonal peak"}, headers=owner)
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -329,3 +338,11 @@ async def both_reading(publish, *apps) -> None:
         if all(app.state.platform.consumer.status.handled > 0 for app in apps):
             return
         await asyncio.sleep(0.5)
+
+
+async def _owner_known(app, service_id) -> bool:
+    from metrics_svc.projection.loop_reads import service_owner
+    from metrics_svc.projection.tables import LIVE
+
+    async with app.state.engine.connect() as conn:
+        return await service_owner(conn, LIVE, service_id) == "olivia"

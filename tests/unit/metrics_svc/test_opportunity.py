@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from continuum.contracts import metrics as contracts
-from continuum.domain import DomainError
+from continuum.domain import DomainError, NotAllowed
 from continuum.eventstore.codec import EventCodec
 
 from metrics_svc.domain.detection import Detection
@@ -64,17 +64,28 @@ def test_the_loop_runs_detected_converted_measuring_to_a_verdict(outcome, state,
 
 def test_an_open_or_converted_opportunity_may_be_dismissed_once():
     opportunity = detected()
-    opportunity.dismiss("seasonal peak", by="sam", at=AS_OF)
+    opportunity.dismiss("seasonal peak", by="sam", owner="sam", authority="in person", at=AS_OF)
     assert opportunity.state == "dismissed" and opportunity.closed_at == AS_OF and not opportunity.summary()["open"]
     with pytest.raises(DomainError) as error:
-        opportunity.dismiss("again", by="sam", at=AS_OF)
+        opportunity.dismiss("again", by="sam", owner="sam", authority="in person", at=AS_OF)
     assert error.value.rule == "only-open-or-converted-opportunities-can-be-dismissed"
     converted = detected()
     converted.convert(uuid4(), at=AS_OF)
-    converted.dismiss("a false alarm after all", by="sam", at=AS_OF)
+    converted.dismiss("a false alarm after all", by="sam", owner="sam", authority="in person", at=AS_OF)
     assert converted.state == "dismissed"
     with pytest.raises(DomainError):
-        measured("realized").dismiss("too late", by="sam", at=AS_OF)
+        measured("realized").dismiss("too late", by="sam", owner="sam", authority="in person", at=AS_OF)
+
+
+def test_only_the_services_owner_dismisses_its_opportunity_or_admin_for_them():
+    with pytest.raises(NotAllowed) as error:
+        detected().dismiss("not mine to judge", by="mallory", owner="sam", authority="in person", at=AS_OF)
+    assert error.value.rule == "dismissed-by-the-services-owner"
+    with pytest.raises(NotAllowed):
+        detected().dismiss("no owner known yet", by="sam", owner=None, authority="in person", at=AS_OF)
+    opportunity = detected()
+    opportunity.dismiss("a known peak", by="ada", owner="sam", authority="admin", at=AS_OF)
+    assert opportunity.state == "dismissed" and opportunity.pending[-1].event.dismissed_by == "ada"
 
 
 def test_only_an_open_opportunity_lapses():
@@ -120,7 +131,7 @@ def test_every_domain_event_validates_against_its_published_contract():
     codec = EventCodec(EVENT_TYPES)
     events = [p.event for p in measured("realized").pending]
     events += [measured(outcome).pending[-1].event for outcome in ("not_realized", "inconclusive")]
-    for close in (lambda o: o.dismiss("not a real weakness", by="sam", at=AS_OF),
+    for close in (lambda o: o.dismiss("not a real weakness", by="sam", owner="sam", authority="in person", at=AS_OF),
                   lambda o: o.lapse("cleared", at=AS_OF)):
         opportunity = detected()
         close(opportunity)

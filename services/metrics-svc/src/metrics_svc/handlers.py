@@ -19,6 +19,8 @@ from metrics_svc.domain.commands import (
     ScheduleBenefitsMeasurement,
 )
 from metrics_svc.domain.opportunity import ImprovementOpportunity
+from metrics_svc.projection.loop_reads import service_owner
+from metrics_svc.projection.tables import LIVE
 
 
 async def _same_kind(uow: UnitOfWork, *, service_id: UUID, rule: str, category: str | None) -> list[dict]:
@@ -49,7 +51,8 @@ async def detect_opportunity(command: DetectOpportunity, uow: UnitOfWork) -> Imp
 
 async def dismiss_opportunity(command: DismissOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
     opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    opportunity.dismiss(command.reason, by=command.by, at=command.at)
+    owner = await service_owner(uow.connection, LIVE, opportunity.service_id)
+    opportunity.dismiss(command.reason, by=command.by, owner=owner, authority=command.authority, at=command.at)
     await uow.commit()
     return opportunity
 

@@ -106,11 +106,16 @@ def opportunity_router() -> APIRouter:
             recorded = await uow.history(ImprovementOpportunity.stream_type, opportunity_id)
         return History(stream_id=opportunity_id, items=[HistoryEntry.of(r) for r in recorded])
 
-    @router.post("/{opportunity_id}/dismiss", **allowed(Role.service_owner))
+    @router.post("/{opportunity_id}/dismiss", **allowed(Role.service_owner), description=(
+        "Dismiss an open or converted opportunity as a false alarm; project-svc then cancels the project proposed "
+        "for it if that project is still open. Only the service's owner (as metrics-svc knows it from "
+        "service-svc's events) may, or admin: another service owner gets 403 `dismissed-by-the-services-owner`."))
     async def dismiss(opportunity_id: UUID, body: Dismiss, caller: Caller, request: Request, response: Response,
                       if_match: IfMatch = None) -> OpportunityView:
+        authority = ("admin" if Role.admin in caller.roles else
+                     "integration" if Role.integration in caller.roles else "in person")
         command = DismissOpportunity(opportunity_id=opportunity_id, reason=body.reason, by=caller.subject,
-                                     at=business_time(caller, body.occurred_at))
+                                     authority=authority, at=business_time(caller, body.occurred_at))
         opportunity = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
         answer_with_version(response, opportunity.version)
         return OpportunityView.of(opportunity)

@@ -23,6 +23,7 @@ class DismissOpportunity:
     opportunity_id: UUID
     reason: str
     by: str | None
+    authority: str = "in person"  # or "admin", "integration": they may act for any service's owner
     at: datetime
 
 

@@ -11,7 +11,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4
 
-from continuum.domain import Aggregate, DomainError, DomainEvent
+from continuum.domain import Aggregate, DomainError, DomainEvent, NotAllowed
 
 from metrics_svc.domain.detection import Detection
 from metrics_svc.domain.events import (
@@ -82,8 +82,13 @@ class ImprovementOpportunity(Aggregate):
         if self.state != state:
             raise DomainError(rule, f"opportunity {self.id} is {self.state}, not {state}")
 
-    def dismiss(self, reason: str, *, by: str | None, at: datetime) -> None:
-        """A false alarm, open or converted (project-svc then cancels the project proposed for it)."""
+    def dismiss(self, reason: str, *, by: str | None, owner: str | None, authority: str, at: datetime) -> None:
+        """A false alarm, open or converted (project-svc then cancels the project proposed for it); the service's
+        owner judges it (admin and integration may act for anyone)."""
+        if authority == "in person" and (owner is None or by != owner):
+            raise NotAllowed("dismissed-by-the-services-owner",
+                             f"only the owner of service {self.service_id} ({owner or 'none known yet'}) dismisses its "
+                             "opportunities (an owner assigned a moment ago may take a moment to be known here)")
         if self.state not in ("open", "converted"):
             raise DomainError("only-open-or-converted-opportunities-can-be-dismissed",
                               f"opportunity {self.id} is {self.state}")

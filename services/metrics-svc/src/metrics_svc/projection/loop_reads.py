@@ -59,3 +59,9 @@ async def incident_ids(conn: AsyncConnection, t: FactTables, service_id: UUID, c
                                             c.opened_at >= start, c.opened_at < end)
              .order_by(c.opened_at).limit(MAX_EVIDENCE_IDS))
     return [str(i) for i in (await conn.execute(query)).scalars()]
+
+
+async def service_owner(conn: AsyncConnection, t: FactTables, service_id: UUID) -> str | None:
+    """The service's owner as metrics-svc last heard from service-svc (None when none is known)."""
+    query = sa.select(t.owners.c.owner).where(t.owners.c.service_id == service_id)
+    return (await conn.execute(query)).scalar_one_or_none()

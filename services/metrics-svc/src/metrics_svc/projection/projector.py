@@ -113,6 +113,12 @@ async def change_implemented(conn, t, e: sv.ChangeImplementedV1, event_id: str, 
 
 async def service_registered(conn, t, e: sv.ServiceRegisteredV1, event_id: str, at: datetime) -> None:
     await _upsert(conn, t.names, "id", {"id": e.service_id, "name": e.name})
+    if e.owner:
+        await _upsert(conn, t.owners, "service_id", {"service_id": e.service_id, "owner": e.owner})
+
+
+async def owner_assigned(conn, t, e: sv.ServiceOwnerAssignedV1, event_id: str, at: datetime) -> None:
+    await _upsert(conn, t.owners, "service_id", {"service_id": e.service_id, "owner": e.owner})
 
 
 async def improvement_planned(conn, t, e: sv.ImprovementPlannedV1, event_id: str, at: datetime) -> None:
@@ -232,6 +238,7 @@ WRITERS: dict[type[EventContract], Writer] = {
     sv.OperatingCostRecordedV1: operating_cost,
     sv.ChangeImplementedV1: change_implemented,
     sv.ServiceRegisteredV1: service_registered,
+    sv.ServiceOwnerAssignedV1: owner_assigned,
     sv.ImprovementPlannedV1: improvement_planned,
     sv.ImprovementImplementedV1: improvement_implemented,
     pr.ProjectProposedV1: project_proposed,

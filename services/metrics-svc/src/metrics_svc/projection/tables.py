@@ -25,6 +25,7 @@ class FactTables:
     improvements: sa.Table
     names: sa.Table
     criteria: sa.Table
+    owners: sa.Table
 
     @property
     def metadata(self) -> sa.MetaData:
@@ -33,7 +34,7 @@ class FactTables:
     def all(self) -> list[sa.Table]:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
                 self.progress, self.project_costs, self.handovers, self.improvements,
-                self.names, self.criteria]
+                self.names, self.criteria, self.owners]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
@@ -117,6 +118,10 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("criterion_id", sa.Text, primary_key=True),  # "<handover_id>/<key>"
             sa.Column("handover_id", uid, nullable=False, index=True), sa.Column("key", sa.Text, nullable=False),
             sa.Column("mandatory", sa.Boolean, nullable=False), _ts("added_at", False), _ts("settled_at"),
+        ),
+        owners=sa.Table(  # who owns a service (ServiceRegistered, ServiceOwnerAssigned): who may dismiss its opportunities
+            f"{prefix}service_owners", md,
+            sa.Column("service_id", uid, primary_key=True), sa.Column("owner", sa.Text, nullable=False),
         ),
     )
 
