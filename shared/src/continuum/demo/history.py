@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 WEEKS = 16
 SLA = {"availability_target_pct": "99.5", "csat_target_pct": "80",
@@ -31,6 +32,22 @@ class IncidentPlan:
         return self.opened_at + timedelta(minutes=self.resolve_minutes)
 
 
+
+@dataclass(frozen=True)
+class Rise:
+    """A category's calm rate a day and its risen rate from `start` to `end` days ago: a sustained rise, which
+    metrics-svc's recurring_incidents finds within days (docs/improvement-loop.md), unlike a one-day burst."""
+
+    category: str
+    calm: float
+    risen: float
+    start: int  # days ago of the first risen day
+    end: int  # days ago of the first calm day again (0: risen up to now)
+
+    def rate(self, days_ago: int) -> float:
+        return self.risen if self.start >= days_ago > self.end else self.calm
+
+
 @dataclass(frozen=True)
 class ServicePlan:
     key: str
@@ -41,10 +58,19 @@ class ServicePlan:
     owner: str
     weekly: tuple[int, ...]  # incidents opened per week, oldest first, the last ending now
     categories: tuple[str, ...]
-    hot_category: str | None = None  # recurs in the last weeks (a systemic weakness)
     slow_down: float = 1.0  # how much slower resolution gets towards now (a worsening MTTR)
     breach_every: int = 0  # every n-th incident misses its resolution target (0: never)
+    daily: tuple[tuple[str, float], ...] = ()  # besides `weekly`: categories opened at these rates a day (Poisson)
+    rise: Rise | None = None  # besides `weekly`: a category that rises in a sustained way (a systemic weakness)
+    history_days: int = 7 * WEEKS  # how far back `daily` and `rise` reach
 
+
+# the email relay's loop, in days ago: calm months, the queue gets stuck 5-6 times a day from RISE.start; its
+# history up to DETECTED_BY is imported before the opportunity is awaited; the fix's handover is accepted on
+# RISE.end, after which the category is calm again and the benefits are judged 28 days later
+EMAIL_RISE = Rise("mail-queue-stuck", calm=0.7, risen=5.5, start=110, end=85)
+EMAIL_DETECTED_BY = 101
+EMAIL_ACCEPTED = EMAIL_RISE.end
 
 SERVICES = (
     ServicePlan("payments", "Payments gateway", "Card and wallet payments for the web shop", "Sales",
@@ -52,16 +78,23 @@ SERVICES = (
                 ("network", "certificates", "card-declines", "latency", "deploy", "database", "config", "capacity")),
     ServicePlan("portal", "Customer portal", "Self-service accounts, invoices and contracts", "Customer care",
                 "40k logins a day", "priya", (1, 2, 1, 2, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 3, 4),
-                ("ui", "search", "pdf-export", "deploy", "email", "config"), hot_category="login-timeouts",
-                slow_down=2.2),
+                ("ui", "search", "pdf-export", "deploy", "email", "config"), slow_down=2.2,
+                rise=Rise("login-timeouts", calm=0.1, risen=2.5, start=21, end=0)),  # rising these three weeks
     ServicePlan("warehouse", "Data warehouse", "Nightly loads and the finance reports", "Finance",
                 "300 reports a day", "lee", (2, 1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 1, 2),
                 ("etl", "storage", "reports", "permissions", "scheduler"), breach_every=9),
     ServicePlan("hr", "HR self-service", "Leave, payslips and personal data for employees", "HR department",
                 "3,000 employees", "nadia", (0,) * 10 + (2, 1, 1, 0, 1, 0), ("login", "payslips", "forms")),
     ServicePlan("email", "Email relay", "Outbound mail for every other service", "IT operations",
-                "500k messages a day", "omar", (0,) * WEEKS, ("dns", "tls", "spam-filter", "quota")),
+                "500k messages a day", "omar", (0,) * WEEKS, ("dns", "tls", "spam-filter"),
+                daily=(("dns", 0.5), ("tls", 0.4), ("spam-filter", 0.4)), rise=EMAIL_RISE, history_days=168),
 )
+
+
+def service_incidents(plan: ServicePlan, *, now: datetime, rng: random.Random) -> list[IncidentPlan]:
+    """All of a service's incidents, in business-time order: its weekly ones and its daily ones."""
+    return sorted(weekly_incidents(plan, now=now, rng=rng) + daily_incidents(plan, now=now),
+                  key=lambda i: i.opened_at)
 
 
 def weekly_incidents(plan: ServicePlan, *, now: datetime, rng: random.Random) -> list[IncidentPlan]:
@@ -72,15 +105,44 @@ def weekly_incidents(plan: ServicePlan, *, now: datetime, rng: random.Random) ->
         progress = index / (WEEKS - 1)
         for n in range(count):
             offset = timedelta(days=0.5 + (5.5 if index == WEEKS - 1 else 6.0) * (n + rng.random()) / (count + 1))
-            hot = plan.hot_category is not None and index >= WEEKS - 5 and n % 3 != 2
-            incidents.append(_incident(plan, week_start + offset, progress, hot, len(incidents), rng))
+            number = len(incidents)
+            category = plan.categories[number % len(plan.categories)]
+            incidents.append(_incident(plan, week_start + offset, progress, category, number, rng))
     return incidents
 
 
-def _incident(plan: ServicePlan, opened_at: datetime, progress: float, hot: bool, number: int,
+def daily_incidents(plan: ServicePlan, *, now: datetime) -> list[IncidentPlan]:
+    """The plan's daily categories and its rise, each day (UTC, as metrics-svc judges them) a Poisson count at
+    the day's rate, over `history_days` up to now; from an RNG of their own, so the weekly ones stay as they were."""
+    rates = [*((category, lambda _, r=rate: r) for category, rate in plan.daily),
+             *([(plan.rise.category, plan.rise.rate)] if plan.rise else [])]
+    if not rates:
+        return []
+    rng, incidents = random.Random(f"{plan.key}-daily"), []
+    for days_ago in range(plan.history_days, -1, -1):
+        midnight = datetime.combine(now.date() - timedelta(days=days_ago), time(), tzinfo=UTC)
+        progress = 1 - days_ago / plan.history_days
+        for category, rate in rates:
+            for _ in range(_poisson(rng, rate(days_ago))):
+                opened = midnight + timedelta(hours=rng.uniform(0.5, 23.5))
+                incident = _incident(plan, opened, progress, category, 1000 + len(incidents), rng)
+                if incident.resolved_at < now:
+                    incidents.append(incident)
+    return sorted(incidents, key=lambda i: i.opened_at)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _incident(plan: ServicePlan, opened_at: datetime, progress: float, category: str, number: int,
               rng: random.Random) -> IncidentPlan:
     priority = "P1" if number % 11 == 5 else "P2" if number % 4 == 1 else "P3"
-    category = plan.hot_category if hot else plan.categories[number % len(plan.categories)]
     resolve = rng.uniform(*RESOLVE_MINUTES[priority]) * (1 + (plan.slow_down - 1) * progress ** 2)
     target = SLA["targets"][priority]["resolution_minutes"]
     if plan.breach_every and number % plan.breach_every == plan.breach_every - 1:
@@ -92,16 +154,3 @@ def _incident(plan: ServicePlan, opened_at: datetime, progress: float, hot: bool
     # evaluated in that gap, would see months of downtime and detect a false opportunity
     return IncidentPlan(opened_at, priority, category, f"{category.replace('-', ' ').capitalize()} on {plan.name}",
                         rng.uniform(*ACK_MINUTES[priority]), resolve, csat=csat)
-
-
-def email_loop_incidents(*, now: datetime) -> list[IncidentPlan]:
-    """A calm period, then the same failure six times (an opportunity), then calm again after the fix."""
-    def at(days_ago: float, category: str, n: int) -> IncidentPlan:
-        return IncidentPlan(now - timedelta(days=days_ago), "P3", category, f"{category} on Email relay",
-                            20 + n, 120 + 10 * n, csat=4 + n % 2)
-
-    calm = [at(95 - 7 * week, category, week)
-            for week, category in enumerate(("dns", "tls", "spam-filter", "quota", "bounce", "dkim"))]
-    burst = [at(58 - 3 * n, "mail-queue-stuck", n) for n in range(6)]  # 2 a week: recurring, not a rate rise
-    after = [at(30, "dns", 1), at(17, "tls", 2), at(6, "quota", 3)]
-    return calm + burst + after

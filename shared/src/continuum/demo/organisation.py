@@ -12,15 +12,16 @@ import httpx
 
 from continuum.demo.client import DemoError, Persona, Progress, Stack, TokenIssuer
 from continuum.demo.history import (
+    EMAIL_DETECTED_BY,
     SERVICES,
     SLA,
-    WEEKS,
     IncidentPlan,
     ServicePlan,
-    email_loop_incidents,
-    weekly_incidents,
+    service_incidents,
 )
 from continuum.demo.projects import ProjectSeeder
+
+CHUNK = 16  # incidents imported at once, in business-time order
 
 @dataclass
 class Seeded:
@@ -58,6 +59,7 @@ class Organisation:
         self.stack, self.who, self.progress = stack, Personas.of(issue), progress
         self.seeded = Seeded(now=(now or datetime.now(UTC)).replace(microsecond=0))
         self.rng = random.Random(seed)
+        self.held: list[tuple[str, IncidentPlan]] = []  # incidents imported as the email relay's loop unfolds
 
     def days_ago(self, days: float) -> datetime:
         return self.seeded.now - timedelta(days=days)
@@ -96,20 +98,40 @@ class Organisation:
         return service["id"]
 
     async def import_incidents(self) -> None:
-        plans = {self.seeded.services[p.key]: weekly_incidents(p, now=self.seeded.now, rng=self.rng) for p in SERVICES}
-        plans[self.seeded.services["email"]] = email_loop_incidents(now=self.seeded.now)
+        """Every service's history up to now, but the email relay's only up to its opportunity's detection: the
+        rest follows its loop (`import_held`), so that the project is chartered and its handover accepted while
+        the rise is on, as it would happen live."""
+        plans = {self.seeded.services[p.key]: service_incidents(p, now=self.seeded.now, rng=self.rng) for p in SERVICES}
         self.seeded.incidents = plans
-        total, done = sum(map(len, plans.values())), 0
-        self.progress.phase(f"importing {total} incidents over {WEEKS} weeks (opened, acknowledged, resolved, rated)")
+        email, cut = self.seeded.services["email"], self.days_ago(EMAIL_DETECTED_BY)
+        rows = sorted(((s, i) for s, incidents in plans.items() for i in incidents), key=lambda row: row[1].opened_at)
+        self.held = [row for row in rows if row[0] == email and row[1].opened_at >= cut]
+        rows = [row for row in rows if row[0] != email or row[1].opened_at < cut]
+        days = (self.seeded.now - rows[0][1].opened_at).days
+        self.progress.phase(f"importing {len(rows)} incidents over {days} days (opened, acknowledged, resolved, rated)")
+        await self.send(rows)
 
-        async def one_service(service_id: str, incidents: list[IncidentPlan]) -> None:
+    async def import_held(self, *, until: float | None = None) -> None:
+        """The email relay's held incidents opened before `until` days ago (None: all, up to now)."""
+        end = self.seeded.now if until is None else self.days_ago(until)
+        rows = [row for row in self.held if until is None or row[1].opened_at < end]
+        self.held = self.held[len(rows):]  # (held in business-time order)
+        self.progress.phase(f"importing the email relay's next {len(rows)} incidents, up to "
+                            + ("now" if until is None else f"{until:g} days ago"))
+        await self.send(rows)
+
+    async def send(self, rows: list[tuple[str, IncidentPlan]]) -> None:
+        """In business-time order, CHUNK at a time."""
+        done = 0
+
+        async def one(service_id: str, incident: IncidentPlan) -> None:
             nonlocal done
-            for incident in sorted(incidents, key=lambda i: i.opened_at):  # business-time order, as an import would
-                await self.incident(service_id, incident)
-                done += 1
-                self.progress.count("incidents", done, total)
+            await self.incident(service_id, incident)
+            done += 1
+            self.progress.count("incidents", done, len(rows))
 
-        await asyncio.gather(*(one_service(service_id, incidents) for service_id, incidents in plans.items()))
+        for start in range(0, len(rows), CHUNK):
+            await asyncio.gather(*(one(*row) for row in rows[start:start + CHUNK]))
 
     async def incident(self, service_id: str, plan: IncidentPlan) -> None:
         opened = plan.opened_at.isoformat()

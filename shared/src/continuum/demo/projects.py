@@ -1,9 +1,11 @@
-"""The demo's projects in every state, their handovers, and the improvement loop closed once."""
+"""The demo's projects in every state, their handovers, and the improvement loop: closed once, begun once."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+
+from continuum.demo.history import EMAIL_ACCEPTED, EMAIL_DETECTED_BY
 
 if TYPE_CHECKING:
     from continuum.demo.organisation import Organisation
@@ -22,7 +24,7 @@ class ProjectSeeder:
         steps = [("an executing project with months of earned value", self.payments_redundancy),
                  ("a project in closing, its handover in transition", self.warehouse_migration),
                  ("a delivered project: handover rejected once, accepted, project closed", self.hr_launch),
-                 ("the loop: opportunity → improvement project → handover → benefits measured", self.email_loop),
+                 ("the loop: opportunity → improvement project → handover → benefits realized", self.email_loop),
                  ("a detected opportunity turned into a project in planning", self.portal_improvement),
                  ("projects proposed, chartered and cancelled", self.early_projects)]
         for text, step in steps:
@@ -225,16 +227,29 @@ class ProjectSeeder:
         return opportunity, project
 
     async def email_loop(self) -> None:
-        _, pid = await self.improvement_project("loop", "email", "recurring_incidents")
-        await self.charter(pid, goal="No more stuck mail queues", bac=15000, start=42, end=39, days=42)
-        (fix,) = await self.plan(pid, [("Queue watchdog live", 40, 15000)], days=41.9)
-        await self.cost(pid, 14000, 40.5)
-        await self.complete(pid, fix, 40)
-        await self.post(f"/projects/{pid}/enter-closing", self.who.pm, self.org.at(39.5))
+        """Chartered (converted) while the rise is on, delivered and handed over; the category then calm again,
+        the benefits are judged 28 days of business time after the acceptance."""
+        opportunity, pid = await self.improvement_project("loop", "email", "recurring_incidents")
+        charter = EMAIL_DETECTED_BY - 0.5
+        await self.charter(pid, goal="No more stuck mail queues", bac=15000, start=charter, end=EMAIL_ACCEPTED + 3,
+                           days=charter)
+        (fix,) = await self.plan(pid, [("Queue watchdog live", EMAIL_ACCEPTED + 4, 15000)], days=charter - 0.1)
+        await self.org.import_held(until=EMAIL_ACCEPTED)
+        await self.cost(pid, 14000, EMAIL_ACCEPTED + 4.5)
+        await self.complete(pid, fix, EMAIL_ACCEPTED + 4)
+        await self.post(f"/projects/{pid}/enter-closing", self.who.pm, self.org.at(EMAIL_ACCEPTED + 3.5))
         handover = await self.handover_of("loop", pid, self.org.seeded.services["email"])
-        await self.meet(handover, CRITERIA, 39)
-        await self.accept_handover(handover, 38)
-        await self.close(pid, days=37)
+        await self.meet(handover, CRITERIA, EMAIL_ACCEPTED + 1)
+        await self.accept_handover(handover, EMAIL_ACCEPTED)
+        await self.close(pid, days=EMAIL_ACCEPTED - 0.5)
+        await self.org.import_held()  # the rest, up to now
+
+        async def realized() -> bool:
+            body = await self.stack.get("metrics-svc", f"/opportunities/{opportunity}", self.who.viewer)
+            return body["state"] == "benefits_realized"
+
+        self.org.progress.phase("waiting for metrics-svc's verdict, 28 days of business time after the acceptance")
+        await self.stack.wait_for(realized, what="the email relay's benefits to be realized", timeout_s=90)
 
     async def portal_improvement(self) -> None:
         _, pid = await self.improvement_project("planning", "portal", "recurring_incidents")
