@@ -378,6 +378,3 @@ def lookback(s: RuleSettings) -> timedelta:
     """How far before a day end the proportion rules look."""
     return timedelta(days=max(s.breach_days, s.availability_days, s.csat_days))
 
-
-def finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None

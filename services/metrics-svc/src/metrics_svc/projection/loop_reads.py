@@ -9,10 +9,10 @@ from functools import cache
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metrics_svc.domain.detection import DailyCounts
+from metrics_svc.projection.reads import service_windows
 from metrics_svc.projection.tables import FactTables
 
 MAX_EVIDENCE_IDS = 200
@@ -22,10 +22,7 @@ MAX_EVIDENCE_IDS = 200
 def _per_day(incidents: sa.Table) -> sa.Select:
     """Counts per (service, UTC day, category) from each service's own `since`: one statement for any number."""
     c = incidents.c
-    window = sa.func.unnest(
-        sa.bindparam("ids", type_=ARRAY(c.service_id.type)), sa.bindparam("sinces", type_=ARRAY(c.opened_at.type)),
-    ).table_valued(sa.column("service_id", c.service_id.type), sa.column("since", c.opened_at.type)).render_derived(
-        name="window")
+    window = service_windows(incidents)
     day = sa.cast(sa.func.timezone("UTC", c.opened_at), sa.Date)
     return (sa.select(c.service_id, day.label("day"), c.category, sa.func.count().label("n"))
             .join(window, c.service_id == window.c.service_id).where(c.opened_at >= window.c.since)

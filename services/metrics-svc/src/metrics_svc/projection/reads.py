@@ -62,14 +62,21 @@ async def incidents_touching(conn: AsyncConnection, t: FactTables,
     return found
 
 
-@cache
-def _touching(incidents: sa.Table) -> sa.Select:
-    """Built once per table: the (service, since) pairs come as two arrays, so any number share one statement."""
+def service_windows(incidents: sa.Table):
+    """Each service's own `since`, from two array parameters (`ids`, `sinces`), as a derived table `window`: so any
+    number of services share one statement."""
     c = incidents.c
-    window = sa.func.unnest(
+    return sa.func.unnest(
         sa.bindparam("ids", type_=ARRAY(c.service_id.type)), sa.bindparam("sinces", type_=ARRAY(c.opened_at.type)),
     ).table_valued(sa.column("service_id", c.service_id.type), sa.column("since", c.opened_at.type)).render_derived(
         name="window")
+
+
+@cache
+def _touching(incidents: sa.Table) -> sa.Select:
+    """Built once per table: every incident with anything at or after its service's `since`."""
+    c = incidents.c
+    window = service_windows(incidents)
     return sa.select(incidents).join(window, c.service_id == window.c.service_id).where(
         sa.or_(c.opened_at >= window.c.since, c.acknowledged_at >= window.c.since, c.resolved_at >= window.c.since,
                c.csat_at >= window.c.since),
