@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -16,17 +16,23 @@ from service_svc.domain import events as ev
 
 AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
 S, I, X = uuid4(), uuid4(), uuid4()
+HOURS = ev.CalendarHours(2, AT, "Europe/Berlin", {"monday": [ev.WorkingInterval("08:00", "12:00"),
+                                                             ev.WorkingInterval("13:00", "24:00")], "sunday": []},
+                         [ev.Holiday(date(2026, 12, 24), date(2026, 12, 26), "Christmas")])
 SAMPLES = [
     ev.ServiceRegistered(S, "Payroll", "runs", "alice", "strategy", "HR", "3000/month"),
     ev.ServiceOwnerAssigned(S, "bob"),
     ev.ServiceStageChanged(S, "transition", "operation", "handover accepted", X),
-    ev.SlaDefined(S, Decimal("99.9"), {p: ev.SlaTarget(15, 240) for p in ("P1", "P2", "P3", "P4")}, Decimal(85)),
+    ev.SlaDefined(S, Decimal("99.9"), {p: ev.SlaTarget(15, 240, X) for p in ("P1", "P2", "P3", "P4")}, Decimal(85)),
     ev.SlaWithdrawn(S, "contract ended"),
     ev.OperatingCostRecorded(S, Decimal("12.50"), AT, "hosting"),
     ev.ImprovementPlanned(S, X, "automate", None),
     ev.ImprovementImplemented(S, X, AT, uuid4()),
+    ev.CalendarCreated(X, "Berlin office", "alice", HOURS),
+    ev.CalendarRevised(X, HOURS, "new opening hours"),
+    ev.CalendarDeleted(X, "office closed"),
     ev.IncidentOpened(S, I, "P2", "network", "down", True, AT, AT, "relay"),
-    ev.IncidentSlaApplied(S, I, "P2", 30, 480, AT),
+    ev.IncidentSlaApplied(S, I, "P2", 30, 480, AT, X, [HOURS]),
     ev.IncidentAcknowledged(S, I, AT),
     ev.IncidentAssigned(S, I, "bob"),
     ev.IncidentPutOnHold(S, I, AT, "awaiting customer"),
@@ -66,3 +72,16 @@ def test_the_encoded_event_validates_against_its_contract_field_for_field(event)
     assert contract.model_validate(encoded)
     assert {field.name for field in dataclasses.fields(event)} == set(contract.model_fields)
     assert codec.decode(event.event_type(), 1, encoded) == event
+
+
+def test_sla_events_from_before_calendars_read_as_24x7():
+    """Events stored before calendars lack the new optional fields: they decode to the built-in 24x7."""
+    codec = EventCodec(ev.EVENT_TYPES)
+    applied = codec.decode("IncidentSlaApplied", 1, {"service_id": str(S), "incident_id": str(I), "priority": "P2",
+                                                      "response_minutes": 30, "resolution_minutes": 480,
+                                                      "applied_at": AT.isoformat()})
+    assert (applied.calendar_id, applied.calendar) == (None, None)
+    defined = codec.decode("SlaDefined", 1, {"service_id": str(S), "availability_target_pct": "99.9",
+                                              "targets": {"P1": {"response_minutes": 15, "resolution_minutes": 60}},
+                                              "csat_target_pct": "85"})
+    assert defined.targets["P1"] == ev.SlaTarget(15, 60, None)

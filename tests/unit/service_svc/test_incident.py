@@ -11,7 +11,7 @@ import pytest
 from continuum.domain import DomainError
 
 from service_svc.domain import events as ev
-from service_svc.domain.incident import Incident
+from service_svc.domain.incident import AppliedSla, Incident
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
@@ -22,7 +22,7 @@ def at(minutes: int) -> datetime:
 
 def opened(*, outage: bool = False, targets=(30, 240), priority: str = "P2") -> Incident:
     incident = Incident.open(service_id=uuid4(), priority=priority, category="network", title="down",
-                             description="", outage=outage, detected_at=at(-5), targets=targets, at=T0)
+                             description="", outage=outage, detected_at=at(-5), sla=AppliedSla(*targets), at=T0)
     incident.pending.clear()
     return incident
 
@@ -41,18 +41,18 @@ def broken_rule(action) -> str:
 
 def test_opening_records_the_incident_and_its_sla_targets():
     incident = Incident.open(service_id=uuid4(), priority="P1", category="db", title="t", description="d",
-                             outage=True, detected_at=at(-5), targets=(15, 60), at=T0)
+                             outage=True, detected_at=at(-5), sla=AppliedSla(15, 60), at=T0)
     assert recorded(incident) == [ev.IncidentOpened, ev.IncidentSlaApplied]
     assert (incident.response_target, incident.resolution_target) == (15, 60)
     without_sla = Incident.open(service_id=uuid4(), priority="P1", category="db", title="t", description="d",
-                                outage=False, detected_at=T0, targets=(None, None), at=T0)
+                                outage=False, detected_at=T0, sla=AppliedSla(), at=T0)
     assert recorded(without_sla) == [ev.IncidentOpened]
 
 
 def test_opening_refuses_an_unknown_priority_and_detection_after_opening():
     assert broken_rule(lambda: opened(priority="P7")) == "priority-known"
     assert broken_rule(lambda: Incident.open(service_id=uuid4(), priority="P1", category="c", title="t",
-                                             description="", outage=False, detected_at=at(5), targets=(1, 2),
+                                             description="", outage=False, detected_at=at(5), sla=AppliedSla(1, 2),
                                              at=T0)) == "detected-before-opened"
 
 
@@ -154,11 +154,11 @@ def test_a_changed_sla_keeps_elapsed_and_paused_time_and_moves_the_deadline():
     incident.acknowledge(at=at(10))
     incident.put_on_hold("awaiting customer", at=at(20))
     incident.resume(at=at(50))
-    incident.apply_sla(30, 120, at=at(55))
+    incident.apply_sla(AppliedSla(30, 120), at=at(55))
     clocks = incident.clocks(at(60))
     assert (clocks["resolution"].elapsed_minutes, clocks["resolution"].paused_minutes) == (30, 30)
     assert clocks["resolution"].due_at == at(150)
-    incident.apply_sla(30, 120, at=at(56))
+    incident.apply_sla(AppliedSla(30, 120), at=at(56))
     assert recorded(incident)[-1] == ev.IncidentSlaApplied  # once: the same targets again change nothing
 
 

@@ -78,7 +78,7 @@ def test_an_sla_covers_every_priority_with_response_within_resolution():
     assert broken_rule(lambda: service.define_sla(inverted, at=AT)) == "response-within-resolution"
     assert broken_rule(lambda: service.withdraw_sla("none", at=AT)) == "sla-defined"
     service.define_sla(Sla(Decimal("99.9"), TARGETS, Decimal(85)), at=AT)
-    assert service.sla.targets_for("P2") == (30, 480)
+    assert service.sla.target_for("P2") == ev.SlaTarget(30, 480)
     service.withdraw_sla("renegotiating", at=AT)
     assert service.sla is None
 

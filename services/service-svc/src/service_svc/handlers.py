@@ -8,6 +8,7 @@ from uuid import UUID
 from continuum.eventstore.uow import UnitOfWork
 
 from service_svc import read_model
+from service_svc.calendar_handlers import CALENDAR_HANDLERS, applied_sla, require_calendars_known
 from service_svc.domain import commands as c
 from service_svc.domain.change import Change
 from service_svc.domain.incident import Incident
@@ -67,6 +68,7 @@ async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
     await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=True)
     service = await _owned_service(uow, command, command.service_id)
     service.define_sla(command.sla, at=command.at)
+    await require_calendars_known(uow, command.sla)
     await _retarget_incidents(uow, service, command.at)
     await uow.commit()
     return service
@@ -82,11 +84,12 @@ async def withdraw_sla(command: c.WithdrawSla, uow: UnitOfWork) -> Service:
 
 
 async def _retarget_incidents(uow: UnitOfWork, service: Service, at) -> None:
-    """The service's unclosed incidents run on the new targets, in the same transaction as the SLA change."""
+    """The service's unclosed incidents run on the new targets and calendars from the change on, in the same
+    transaction as the SLA change."""
     for incident_id in await read_model.unclosed_incident_ids(uow.connection, service.id):
         incident = await uow.get(Incident, incident_id)
-        targets = service.sla.targets_for(incident.priority) if service.sla else (None, None)
-        incident.apply_sla(*targets, at=max(at, incident.last_at))
+        when = max(at, incident.last_at)
+        incident.apply_sla(await applied_sla(uow, service, incident.priority, when), at=when)
 
 
 async def record_operating_cost(command: c.RecordOperatingCost, uow: UnitOfWork) -> Service:
@@ -113,10 +116,10 @@ async def open_incident(command: c.OpenIncident, uow: UnitOfWork) -> Incident:
     await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=False)
     service = await uow.get(Service, command.service_id)
     service.require_live()
-    targets = service.sla.targets_for(command.priority) if service.sla else (None, None)
+    sla = await applied_sla(uow, service, command.priority, command.at)
     incident = Incident.open(service_id=service.id, priority=command.priority, category=command.category,
                              title=command.title, description=command.description, outage=command.outage,
-                             detected_at=command.detected_at, targets=targets, at=command.at)
+                             detected_at=command.detected_at, sla=sla, at=command.at)
     uow.add(incident)
     await uow.commit()
     return incident
@@ -305,4 +308,5 @@ HANDLERS = {
     c.RequestChange: request_change, c.ApproveChange: approve_change, c.RejectChange: reject_change,
     c.ImplementChange: implement_change,
     c.SubmitRequest: submit_request, c.FulfilRequest: fulfil_request, c.CancelRequest: cancel_request,
+    **CALENDAR_HANDLERS,
 }

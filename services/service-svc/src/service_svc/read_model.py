@@ -28,6 +28,21 @@ async def lock_service_sla(conn: AsyncConnection, service_id: UUID, *, exclusive
     await lock_until_commit(conn, key=f"service-sla:{service_id}", shared=not exclusive)
 
 
+async def lock_calendar(conn: AsyncConnection, calendar_id: UUID, *, exclusive: bool) -> None:
+    """Serialise a calendar's revisions and deletion (exclusive) with what reads it into clocks or SLAs (shared):
+    an incident opened or an SLA defined meanwhile either sees the revision or is found by its recount."""
+    await lock_until_commit(conn, key=f"calendar:{calendar_id}", shared=not exclusive)
+
+
+async def services_counting_on(conn: AsyncConnection, calendar_id: UUID) -> list[UUID]:
+    """The services whose SLA counts some priority's targets on the calendar."""
+    query = sa.select(summaries.c.stream_id).where(
+        summaries.c.stream_type == "Service",
+        summaries.c.data.contains({"calendar_ids": [str(calendar_id)]}),
+    ).order_by(summaries.c.sequence)
+    return list((await conn.execute(query)).scalars())
+
+
 async def unclosed_incident_ids(conn: AsyncConnection, service_id: UUID) -> list[UUID]:
     """The service's incidents that are not closed (a resolved one may reopen, so it keeps the SLA too)."""
     query = sa.select(summaries.c.stream_id).where(

@@ -7,7 +7,7 @@ fields; new fields must be optional; a changed shape is a new schema version.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -17,6 +17,7 @@ from pydantic import Field
 from continuum.contracts.base import ContractPart, EventContract
 
 Priority = Literal["P1", "P2", "P3", "P4"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Stage = Literal["strategy", "design", "transition", "operation", "retired"]
 
 
@@ -46,8 +47,36 @@ class ServiceStageChangedV1(ServiceEvent):
 
 
 class SlaTargets(ContractPart):
+    """Targets in business minutes of the calendar named (absent: the built-in 24x7, i.e. wall-clock minutes)."""
+
     response_minutes: int = Field(gt=0)
     resolution_minutes: int = Field(gt=0)
+    calendar_id: UUID | None = None
+
+
+class WorkingInterval(ContractPart):
+    """Working time of one local day, from `start` to `end` (`HH:MM`, `24:00` ends the day)."""
+
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+
+
+class Holiday(ContractPart):
+    """Days without working time, `first_day` to `last_day` inclusive, in the calendar's zone."""
+
+    first_day: date
+    last_day: date
+    name: str = ""
+
+
+class CalendarHours(ContractPart):
+    """One revision of a calendar, in force from `effective_from` until the next revision's."""
+
+    revision: int = Field(ge=1)
+    effective_from: datetime
+    time_zone: str = Field(description="An IANA time zone, e.g. Europe/Berlin.")
+    week: dict[Weekday, list[WorkingInterval]]
+    holidays: list[Holiday]
 
 
 class SlaDefinedV1(ServiceEvent):
@@ -82,6 +111,30 @@ class ImprovementImplementedV1(ServiceEvent):
     project_id: UUID | None = None
 
 
+class CalendarEvent(EventContract):
+    """Events of a business-hours calendar (service-svc's Calendar aggregate; not tied to one service)."""
+
+    context = "service"
+    calendar_id: UUID
+
+
+class CalendarCreatedV1(CalendarEvent):
+    name: str
+    owner: str | None = None
+    hours: CalendarHours
+
+
+class CalendarRevisedV1(CalendarEvent):
+    """A new revision of the calendar's hours, in force from its `effective_from`."""
+
+    hours: CalendarHours
+    reason: str
+
+
+class CalendarDeletedV1(CalendarEvent):
+    reason: str
+
+
 class IncidentEvent(ServiceEvent):
     incident_id: UUID
 
@@ -97,12 +150,15 @@ class IncidentOpenedV1(IncidentEvent):
 
 
 class IncidentSlaAppliedV1(IncidentEvent):
-    """The SLA targets the incident's clocks run against (at opening, and when the SLA changes)."""
+    """The SLA targets the incident's clocks run against (at opening, and when the SLA or its calendar changes),
+    in business minutes of `calendar` from `applied_at` on (absent: the built-in 24x7, wall-clock minutes)."""
 
     priority: Priority
     response_minutes: int | None = None
     resolution_minutes: int | None = None
     applied_at: datetime
+    calendar_id: UUID | None = None
+    calendar: list[CalendarHours] | None = None
 
 
 class IncidentAssignedV1(IncidentEvent):
@@ -242,6 +298,9 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     OperatingCostRecordedV1,
     ImprovementPlannedV1,
     ImprovementImplementedV1,
+    CalendarCreatedV1,
+    CalendarRevisedV1,
+    CalendarDeletedV1,
     IncidentOpenedV1,
     IncidentSlaAppliedV1,
     IncidentAssignedV1,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -12,8 +12,35 @@ from continuum.domain import DomainEvent
 
 @dataclass(frozen=True)
 class SlaTarget:
+    """Targets in business minutes of the calendar (None: the built-in 24x7)."""
+
     response_minutes: int
     resolution_minutes: int
+    calendar_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class WorkingInterval:
+    start: str  # "08:00", local time of the calendar's zone
+    end: str  # "17:00"; "24:00" is the end of the day
+
+
+@dataclass(frozen=True)
+class Holiday:
+    first_day: date
+    last_day: date
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarHours:
+    """One revision of a calendar: its zone, working week and holidays, applying from `effective_from`."""
+
+    revision: int
+    effective_from: datetime
+    time_zone: str
+    week: dict[str, list[WorkingInterval]]
+    holidays: list[Holiday]
 
 
 # Service
@@ -83,6 +110,30 @@ class ImprovementImplemented(DomainEvent):
     project_id: UUID | None = None
 
 
+# Calendar
+
+
+@dataclass(frozen=True)
+class CalendarCreated(DomainEvent):
+    calendar_id: UUID
+    name: str
+    owner: str | None
+    hours: CalendarHours
+
+
+@dataclass(frozen=True)
+class CalendarRevised(DomainEvent):
+    calendar_id: UUID
+    hours: CalendarHours
+    reason: str
+
+
+@dataclass(frozen=True)
+class CalendarDeleted(DomainEvent):
+    calendar_id: UUID
+    reason: str
+
+
 # Incident
 
 
@@ -107,6 +158,8 @@ class IncidentSlaApplied(DomainEvent):
     response_minutes: int | None
     resolution_minutes: int | None
     applied_at: datetime
+    calendar_id: UUID | None = None  # None: the built-in 24x7 (as every SLA before calendars)
+    calendar: list[CalendarHours] | None = None  # the calendar's revisions in force from applied_at on
 
 
 @dataclass(frozen=True)
@@ -298,6 +351,7 @@ class ServiceRequestCancelled(DomainEvent):
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     ServiceRegistered, ServiceOwnerAssigned, ServiceStageChanged, SlaDefined, SlaWithdrawn, OperatingCostRecorded,
     ImprovementPlanned, ImprovementImplemented,
+    CalendarCreated, CalendarRevised, CalendarDeleted,
     IncidentOpened, IncidentSlaApplied, IncidentAcknowledged, IncidentAssigned, IncidentPutOnHold, IncidentResumed,
     IncidentResolved, IncidentReopened, IncidentClosed, IncidentResponseSlaBreached, IncidentResolutionSlaBreached,
     IncidentCsatRated,

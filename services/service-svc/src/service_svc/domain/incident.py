@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import singledispatchmethod
@@ -11,11 +12,29 @@ from uuid import UUID, uuid4
 from continuum.domain import Aggregate, DomainEvent
 
 from service_svc.domain import events as ev
+from service_svc.domain.business_hours import WALL_CLOCK
+from service_svc.domain.calendar import timeline_pieces
 from service_svc.domain.rules import PRIORITIES, require, require_in_order
 from service_svc.domain.sla_clock import (PAUSED, RUNNING, STOPPED, ClockFigures, Stopwatch, breach_instant,
                                           clock_figures, due_at, is_breached)
 
 OPEN_STATUSES = ("open", "acknowledged", "on_hold")
+
+
+@dataclass(frozen=True)
+class AppliedSla:
+    """What an incident's clocks run against: business-minute targets on a calendar (None: the built-in 24x7),
+    with the calendar's revisions in force from now on."""
+
+    response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    calendar_id: UUID | None = None
+    calendar: list[ev.CalendarHours] | None = None
+
+    @property
+    def key(self) -> tuple:
+        latest = self.calendar[-1].revision if self.calendar else None
+        return self.response_minutes, self.resolution_minutes, self.calendar_id, latest
 
 
 class Incident(Aggregate):
@@ -31,6 +50,9 @@ class Incident(Aggregate):
         self.assignee: str | None = None
         self.response_target: int | None = None
         self.resolution_target: int | None = None
+        self.calendar_id: UUID | None = None
+        self.timeline = WALL_CLOCK
+        self._sla_key: tuple = (None, None, None, None)
         self.response = Stopwatch()
         self.resolution = Stopwatch()
         self.response_breached = self.resolution_breached = False
@@ -42,13 +64,13 @@ class Incident(Aggregate):
 
     @classmethod
     def open(cls, *, service_id: UUID, priority: str, category: str, title: str, description: str, outage: bool,
-             detected_at: datetime, targets: tuple[int | None, int | None], at: datetime) -> Incident:
+             detected_at: datetime, sla: AppliedSla, at: datetime) -> Incident:
         require(priority in PRIORITIES, "priority-known", f"{priority} is not one of {', '.join(PRIORITIES)}")
         require(detected_at <= at, "detected-before-opened", "an incident cannot be detected after it is opened")
         incident = cls(uuid4())
         incident._record(ev.IncidentOpened(service_id, incident.id, priority, category, title, outage, detected_at,
                                            opened_at=at, description=description), at=at)
-        incident.apply_sla(*targets, at=at)
+        incident.apply_sla(sla, at=at)
         return incident
 
     @property
@@ -62,13 +84,13 @@ class Incident(Aggregate):
         require(self.status in allowed, rule, f"the incident is {self.status}")
         require_in_order(at, self.last_at)
 
-    def apply_sla(self, response_minutes: int | None, resolution_minutes: int | None, *, at: datetime) -> None:
-        """Run the clocks against new targets; the time already elapsed and paused is kept."""
-        if self.status == "closed" or (response_minutes, resolution_minutes) == (self.response_target,
-                                                                                 self.resolution_target):
+    def apply_sla(self, sla: AppliedSla, *, at: datetime) -> None:
+        """Run the clocks against new targets or calendar from `at` on; the time already elapsed and paused is kept."""
+        if self.status == "closed" or sla.key == self._sla_key:
             return
-        self._record(ev.IncidentSlaApplied(**self._keys(), priority=self.priority, response_minutes=response_minutes,
-                                           resolution_minutes=resolution_minutes, applied_at=at), at=at)
+        self._record(ev.IncidentSlaApplied(**self._keys(), priority=self.priority, response_minutes=sla.response_minutes,
+                                           resolution_minutes=sla.resolution_minutes, applied_at=at,
+                                           calendar_id=sla.calendar_id, calendar=sla.calendar), at=at)
 
     def acknowledge(self, *, at: datetime) -> None:
         self._check(at, "open", rule="acknowledge-open-incident")
@@ -101,9 +123,8 @@ class Incident(Aggregate):
                                          outage_minutes=downtime_minutes or Decimal(0), response_sla_met=response_met,
                                          resolution_sla_met=resolution_met), at=at)
 
-    @staticmethod
-    def _met(watch: Stopwatch, target: int | None, now: datetime) -> bool | None:
-        return None if target is None else not is_breached(watch, target, now)
+    def _met(self, watch: Stopwatch, target: int | None, now: datetime) -> bool | None:
+        return None if target is None else not is_breached(watch, target, now, self.timeline)
 
     def close(self, *, at: datetime) -> None:
         self._check(at, "resolved", rule="close-resolved-incident")
@@ -121,19 +142,19 @@ class Incident(Aggregate):
 
     def record_breaches(self, *, now: datetime) -> None:
         """Record each clock's breach once, at the business time its target was passed."""
-        if not self.response_breached and is_breached(self.response, self.response_target, now):
-            at = breach_instant(self.response, self.response_target)
+        if not self.response_breached and is_breached(self.response, self.response_target, now, self.timeline):
+            at = breach_instant(self.response, self.response_target, self.timeline)
             self._record(ev.IncidentResponseSlaBreached(**self._keys(), priority=self.priority,
                                                         target_minutes=self.response_target, breached_at=at), at=at)
-        if not self.resolution_breached and is_breached(self.resolution, self.resolution_target, now):
-            at = breach_instant(self.resolution, self.resolution_target)
+        if not self.resolution_breached and is_breached(self.resolution, self.resolution_target, now, self.timeline):
+            at = breach_instant(self.resolution, self.resolution_target, self.timeline)
             self._record(ev.IncidentResolutionSlaBreached(**self._keys(), priority=self.priority,
                                                           target_minutes=self.resolution_target, breached_at=at),
                          at=at)
 
     def clocks(self, now: datetime) -> dict[str, ClockFigures]:
-        return {"response": clock_figures(self.response, self.response_target, now),
-                "resolution": clock_figures(self.resolution, self.resolution_target, now)}
+        return {"response": clock_figures(self.response, self.response_target, now, self.timeline),
+                "resolution": clock_figures(self.resolution, self.resolution_target, now, self.timeline)}
 
     def _see(self, at: datetime) -> None:
         self.last_at = at if self.last_at is None else max(self.last_at, at)
@@ -155,6 +176,10 @@ class Incident(Aggregate):
     @apply.register
     def _(self, event: ev.IncidentSlaApplied) -> None:
         self.response_target, self.resolution_target = event.response_minutes, event.resolution_minutes
+        self.calendar_id = event.calendar_id
+        self.timeline = self.timeline.from_on(event.applied_at, timeline_pieces(event.calendar))
+        self._sla_key = AppliedSla(event.response_minutes, event.resolution_minutes, event.calendar_id,
+                                   event.calendar).key
         self._see(event.applied_at)
 
     @apply.register
@@ -218,9 +243,10 @@ class Incident(Aggregate):
             "category": self.category, "title": self.title, "status": self.status, "open": self.is_open,
             "outage": self.outage, "assignee": self.assignee, "opened_at": _iso(self.opened_at),
             "response_breached": self.response_breached, "resolution_breached": self.resolution_breached,
-            "response_due_at": None if self.response_breached else _iso(due_at(self.response, self.response_target)),
+            "response_due_at": None if self.response_breached
+            else _iso(due_at(self.response, self.response_target, self.timeline)),
             "resolution_due_at": None if self.resolution_breached
-            else _iso(due_at(self.resolution, self.resolution_target)),
+            else _iso(due_at(self.resolution, self.resolution_target, self.timeline)),
         }
 
 

@@ -29,9 +29,13 @@ class Sla:
     targets: dict[str, SlaTarget]
     csat_target_pct: Decimal
 
-    def targets_for(self, priority: str) -> tuple[int | None, int | None]:
-        target = self.targets.get(priority)
-        return (None, None) if target is None else (target.response_minutes, target.resolution_minutes)
+    def target_for(self, priority: str) -> SlaTarget | None:
+        return self.targets.get(priority)
+
+    @property
+    def calendar_ids(self) -> set[UUID]:
+        """The calendars its targets count business minutes on (the built-in 24x7 is not one)."""
+        return {target.calendar_id for target in self.targets.values() if target.calendar_id is not None}
 
 
 @dataclass(frozen=True)
@@ -173,5 +177,6 @@ class Service(Aggregate):
         self.improvements[event.improvement_id] = Improvement(item.title, "implemented", event.project_id)
 
     def summary(self) -> dict[str, Any]:
+        calendars = sorted(str(c) for c in self.sla.calendar_ids) if self.sla else []
         return {"id": str(self.id), "name": self.name, "owner": self.owner, "stage": self.stage,
-                "sla_defined": self.sla is not None}
+                "sla_defined": self.sla is not None, "calendar_ids": calendars}

@@ -1,0 +1,108 @@
+"""Handlers of the Calendar commands, and how SLAs and incident clocks read calendars (in a unit of work)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from continuum.domain import NotFound
+from continuum.eventstore.uow import UnitOfWork
+from continuum.http.problems import ProblemError
+
+from service_svc import read_model
+from service_svc.domain import commands as c
+from service_svc.domain.calendar import Calendar
+from service_svc.domain.incident import AppliedSla, Incident
+from service_svc.domain.service import Service, Sla
+
+
+async def applied_sla(uow: UnitOfWork, service: Service, priority: str, at: datetime) -> AppliedSla:
+    """The targets of the service's SLA for `priority`, with their calendar's revisions in force from `at` on."""
+    target = service.sla.target_for(priority) if service.sla else None
+    if target is None:
+        return AppliedSla()
+    if target.calendar_id is None:
+        return AppliedSla(target.response_minutes, target.resolution_minutes)
+    await read_model.lock_calendar(uow.connection, target.calendar_id, exclusive=False)
+    calendar = await uow.get(Calendar, target.calendar_id)
+    return AppliedSla(target.response_minutes, target.resolution_minutes, calendar.id, calendar.revisions_from(at))
+
+
+async def require_calendars_known(uow: UnitOfWork, sla: Sla) -> None:
+    """Every calendar an SLA names exists and is not deleted: else a 422 naming the field."""
+    errors = []
+    for priority, target in sorted(sla.targets.items()):
+        if target.calendar_id is None:
+            continue
+        await read_model.lock_calendar(uow.connection, target.calendar_id, exclusive=False)
+        try:
+            calendar = await uow.get(Calendar, target.calendar_id)
+            usable = not calendar.deleted
+        except NotFound:
+            usable = False
+        if not usable:
+            errors.append({"field": f"body.targets.{priority}.calendar_id", "type": "unknown_reference",
+                           "message": f"calendar {target.calendar_id} does not exist (or was deleted)"})
+    if errors:
+        raise ProblemError(422, "unknown-reference", "Unknown reference", "; ".join(e["message"] for e in errors),
+                           rule="calendar-known", errors=errors)
+
+
+async def create_calendar(command: c.CreateCalendar, uow: UnitOfWork) -> Calendar:
+    calendar = Calendar.create(name=command.name, owner=command.owner, time_zone=command.time_zone,
+                               week=command.week, holidays=command.holidays, by=command.acting_owner, at=command.at)
+    uow.add(calendar)
+    await uow.commit()
+    return calendar
+
+
+async def _changed_calendar(uow: UnitOfWork, calendar_id: UUID) -> Calendar:
+    await read_model.lock_calendar(uow.connection, calendar_id, exclusive=True)
+    return await uow.get(Calendar, calendar_id)
+
+
+async def revise_calendar(command: c.ReviseCalendar, uow: UnitOfWork) -> Calendar:
+    calendar = await _changed_calendar(uow, command.calendar_id)
+    calendar.revise(time_zone=command.time_zone, week=command.week, holidays=command.holidays,
+                    effective_from=command.effective_from or command.at, reason=command.reason,
+                    by=command.acting_owner, at=command.at)
+    await _recount_clocks(uow, calendar, command.at)
+    await uow.commit()
+    return calendar
+
+
+async def add_holidays(command: c.AddHolidays, uow: UnitOfWork) -> tuple[Calendar, int]:
+    calendar = await _changed_calendar(uow, command.calendar_id)
+    added = calendar.add_holidays(command.holidays, effective_from=command.effective_from or command.at,
+                                  reason=command.reason, by=command.acting_owner, at=command.at)
+    await _recount_clocks(uow, calendar, command.at)
+    await uow.commit()
+    return calendar, added
+
+
+async def delete_calendar(command: c.DeleteCalendar, uow: UnitOfWork) -> Calendar:
+    calendar = await _changed_calendar(uow, command.calendar_id)
+    used_by = await read_model.services_counting_on(uow.connection, calendar.id)
+    calendar.delete(command.reason, used_by=used_by, by=command.acting_owner, at=command.at)
+    await uow.commit()
+    return calendar
+
+
+async def _recount_clocks(uow: UnitOfWork, calendar: Calendar, at: datetime) -> None:
+    """Unclosed incidents counting on the calendar take its new revision, in the same transaction: what they
+    counted so far stays, the revision applies from its effective time (or from their latest event, if later)."""
+    for service_id in await read_model.services_counting_on(uow.connection, calendar.id):
+        service = await uow.get(Service, service_id)
+        for incident_id in await read_model.unclosed_incident_ids(uow.connection, service_id):
+            incident = await uow.get(Incident, incident_id)
+            target = service.sla.target_for(incident.priority) if service.sla else None
+            if target is not None and target.calendar_id == calendar.id:
+                when = max(at, incident.last_at)
+                incident.apply_sla(AppliedSla(target.response_minutes, target.resolution_minutes, calendar.id,
+                                              calendar.revisions_from(when)), at=when)
+
+
+CALENDAR_HANDLERS = {
+    c.CreateCalendar: create_calendar, c.ReviseCalendar: revise_calendar, c.AddHolidays: add_holidays,
+    c.DeleteCalendar: delete_calendar,
+}
