@@ -50,7 +50,7 @@ async def _improvement(client, owner, service_id: str) -> str:
 
 
 # every command route acting on a service or on its problems and changes: its owner's alone
-OWNED = {
+OWNED: set[str] = {
     "/services/{service_id}/assign-owner", "/services/{service_id}/change-stage", "/services/{service_id}/define-sla",
     "/services/{service_id}/withdraw-sla", "/services/{service_id}/record-operating-cost",
     "/services/{service_id}/improvements", "/services/{service_id}/improvements/{improvement_id}/implement",
@@ -58,8 +58,23 @@ OWNED = {
     "/problems/{problem_id}/record-known-error", "/problems/{problem_id}/resolve",
     "/changes", "/changes/{change_id}/approve", "/changes/{change_id}/reject", "/changes/{change_id}/implement",
 }
+# every command route acting on a calendar: its owner's alone (the creation names its owner: its own rule)
+CALENDAR_OWNED = {
+    "/calendars/{calendar_id}/revise", "/calendars/{calendar_id}/holidays", "/calendars/{calendar_id}/holidays/ical",
+    "/calendars/{calendar_id}/holidays/generate", "/calendars/{calendar_id}/delete",
+}
+CALENDAR_RULE = "decided-by-the-calendars-owner"
+WEEK = {"monday": [{"start": "08:00", "end": "17:00"}]}
+CALENDAR_BODIES = {  # (json, content): the iCalendar upload is a file
+    "revise": ({"time_zone": "UTC", "week": WEEK, "reason": "new hours"}, None),
+    "holidays": ({"holidays": [{"first_day": "2026-05-01"}]}, None),
+    "ical": (None, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+                   "DTSTART;VALUE=DATE:20261224\r\nSUMMARY:Eve\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"),
+    "generate": ({"country": "FR", "years": [2027]}, None),
+    "delete": ({"reason": "closed"}, None),
+}
 # the service desk's work (any support agent, on any service) and the catalog entry itself (its own rule)
-NOT_OWNED = {"/services", "/incidents", "/service-requests"}
+NOT_OWNED = {"/services", "/incidents", "/service-requests", "/calendars"}
 NOT_OWNED_PREFIXES = ("/incidents/{incident_id}/", "/service-requests/{request_id}/")
 SERVICE_BODIES = {
     "assign-owner": {"owner": "mallory"}, "change-stage": {"to_stage": "design", "reason": "go"}, "define-sla": SLA,
@@ -104,9 +119,35 @@ def mallory(tokens):
 
 async def test_every_command_route_has_a_place_in_the_ownership_matrix(make_app):
     routes = command_routes(make_app(watch=False))
-    unplaced = {r for r in routes - set(OWNED) - NOT_OWNED if not r.startswith(NOT_OWNED_PREFIXES)}
+    unplaced = {r for r in routes - OWNED - CALENDAR_OWNED - NOT_OWNED if not r.startswith(NOT_OWNED_PREFIXES)}
     assert not unplaced, f"command routes with no place in the ownership matrix: {sorted(unplaced)}"
-    assert set(OWNED) <= routes
+    assert OWNED | CALENDAR_OWNED <= routes
+
+
+@pytest.mark.parametrize("route", sorted(CALENDAR_OWNED))
+async def test_a_calendar_command_is_refused_to_another_service_owner_and_done_by_the_owner(
+        client, owner, mallory, route):
+    created = await client.post("/calendars", json={"name": "Office", "time_zone": "Europe/Paris", "week": WEEK},
+                                headers=owner)
+    calendar_id = created.json()["id"]
+    path = route.replace("{calendar_id}", calendar_id)
+    body, content = CALENDAR_BODIES[route.rsplit("/", 1)[1]]
+    extra = {"Content-Type": "text/calendar"} if content else {}
+    before = (await client.get(f"/calendars/{calendar_id}/history", headers=owner)).json()["items"]
+    refused = await client.post(path, json=body, content=content, headers={**mallory, **extra})
+    assert refused.status_code == 403, f"{route}: {refused.status_code} {refused.text}"
+    assert refused.json()["rule"] == CALENDAR_RULE and "mallory" in refused.json()["detail"]
+    assert (await client.get(f"/calendars/{calendar_id}/history", headers=owner)).json()["items"] == before
+    done = await client.post(path, json=body, content=content, headers={**owner, **extra})
+    assert done.status_code == 200, f"{route}: {done.status_code} {done.text}"
+
+
+async def test_a_service_owner_creates_calendars_for_themselves_only(client, owner, mallory, tokens):
+    body = {"name": "Office", "time_zone": "Europe/Paris", "week": WEEK}
+    for_alice = await client.post("/calendars", json={**body, "owner": "alice"}, headers=mallory)
+    assert for_alice.status_code == 403 and for_alice.json()["rule"] == CALENDAR_RULE
+    imported = await client.post("/calendars", json={**body, "owner": "alice"}, headers=tokens("integration"))
+    assert imported.status_code == 201 and imported.json()["owner"] == "alice"
 
 
 @pytest.mark.parametrize("route", sorted(OWNED))

@@ -44,7 +44,7 @@ async def test_owner_sla_costs_and_improvements(client, owner, agent):
                                      headers=owner)
     assert bad_priority.status_code == 422
     defined = (await client.post(f"{url}/define-sla", json=SLA, headers=owner)).json()
-    assert defined["sla"]["targets"]["P2"] == {"response_minutes": 30, "resolution_minutes": 240}
+    assert defined["sla"]["targets"]["P2"] == {"response_minutes": 30, "resolution_minutes": 240, "calendar_id": "24x7"}
     for amount in ("100.00", "50.25"):
         cost = {"amount": amount, "incurred_on": "2026-03-31T00:00:00Z", "category": "hosting"}
         assert (await client.post(f"{url}/record-operating-cost", json=cost, headers=owner)).status_code == 200

@@ -43,9 +43,17 @@ class ChangeStageBody(Command):
 
 
 class PriorityTargets(BaseModel):
+    """Targets in business minutes of the calendar (wall-clock minutes on the built-in `24x7`)."""
+
     model_config = ConfigDict(extra="forbid")
     response_minutes: int = Field(gt=0, le=MAX_MINUTES, examples=[15])
     resolution_minutes: int = Field(gt=0, le=MAX_MINUTES, examples=[240])
+    calendar_id: UUID | Literal["24x7"] = Field(default="24x7", examples=["24x7"], description=(
+        "The calendar the targets' business minutes are counted on (`/calendars`); `24x7` (default) counts "
+        "every minute."))
+
+    def calendar(self) -> UUID | None:
+        return None if self.calendar_id == "24x7" else self.calendar_id
 
 
 class DefineSlaBody(Command):

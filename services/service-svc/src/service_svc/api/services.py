@@ -56,11 +56,14 @@ def services_router() -> APIRouter:
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{service_id}/define-sla", **allowed(*OWNERS), description=(
-        "Define or revise the SLA; open incidents keep their elapsed and paused time under the new targets."
-        + OWNER_NOTE))
+        "Define or revise the SLA: per priority, response and resolution targets in business minutes of a "
+        "calendar (`calendar_id`, default the built-in `24x7`; an unknown or deleted one is a 422 naming the "
+        "field). Unclosed incidents keep their elapsed business time and paused time, and count on the new "
+        "targets and calendar from the change on." + OWNER_NOTE))
     async def define_sla(service_id: UUID, body: s.DefineSlaBody, caller: Caller, request: Request,
                          response: Response, if_match: IfMatch = None) -> ServiceView:
-        targets = {p: SlaTarget(t.response_minutes, t.resolution_minutes) for p, t in body.targets.items()}
+        targets = {p: SlaTarget(t.response_minutes, t.resolution_minutes, t.calendar())
+                   for p, t in body.targets.items()}
         sla = Sla(body.availability_target_pct, targets, body.csat_target_pct)
         command = c.DefineSla(service_id, sla, business_time(caller, body.occurred_at),
                               acting_owner=acting_owner(caller))

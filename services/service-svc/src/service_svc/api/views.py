@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from continuum.http.dates import UtcDateTime
+from service_svc.domain.calendar import BUILT_IN
 from service_svc.domain.change import Change
 from service_svc.domain.incident import Incident
 from service_svc.domain.problem import Problem
@@ -19,9 +20,14 @@ from service_svc.domain.sla_clock import ClockFigures
 ID = Field(examples=["7f1c2d4e-0000-4000-8000-000000000001"])
 
 
+def calendar_label(calendar_id: UUID | None) -> str:
+    return BUILT_IN if calendar_id is None else str(calendar_id)
+
+
 class SlaTargetsView(BaseModel):
-    response_minutes: int = Field(examples=[15])
-    resolution_minutes: int = Field(examples=[240])
+    response_minutes: int = Field(examples=[15], description="Business minutes of the calendar.")
+    resolution_minutes: int = Field(examples=[240], description="Business minutes of the calendar.")
+    calendar_id: str = Field(examples=["24x7"], description="A calendar's id, or `24x7` (the built-in).")
 
 
 class SlaView(BaseModel):
@@ -54,7 +60,8 @@ class ServiceView(BaseModel):
     def of(cls, service: Service) -> ServiceView:
         sla = None if service.sla is None else SlaView(
             availability_target_pct=service.sla.availability_target_pct, csat_target_pct=service.sla.csat_target_pct,
-            targets={p: SlaTargetsView(response_minutes=t.response_minutes, resolution_minutes=t.resolution_minutes)
+            targets={p: SlaTargetsView(response_minutes=t.response_minutes, resolution_minutes=t.resolution_minutes,
+                                       calendar_id=calendar_label(t.calendar_id))
                      for p, t in service.sla.targets.items()})
         improvements = [ImprovementView(id=key, title=item.title, status=item.status, project_id=item.project_id)
                         for key, item in service.improvements.items()]
@@ -74,13 +81,17 @@ class ServiceSummary(BaseModel):
 
 class ClockView(BaseModel):
     state: str = Field(examples=["running"], description="running | paused | stopped | not_started")
-    target_minutes: int | None = Field(examples=[240])
-    elapsed_minutes: Decimal = Field(examples=["42.50"])
-    paused_minutes: Decimal = Field(examples=["10.00"])
-    remaining_minutes: Decimal | None = Field(examples=["197.50"])
-    due_at: UtcDateTime | None = Field(examples=["2026-03-01T13:00:00Z"])
+    target_minutes: int | None = Field(examples=[240], description="Business minutes of the incident's calendar.")
+    elapsed_minutes: Decimal = Field(examples=["42.50"], description="Business minutes the clock ran.")
+    paused_minutes: Decimal = Field(examples=["10.00"], description="Wall-clock minutes on hold.")
+    remaining_minutes: Decimal | None = Field(examples=["197.50"], description="Business minutes left.")
+    due_at: UtcDateTime | None = Field(examples=["2026-03-01T13:00:00Z"], description=(
+        "The wall-clock deadline: from this instant the clock, still running, passes its business target "
+        "(the next working moment when the target is used up at the end of working hours)."))
     breached: bool = Field(examples=[False])
     met: bool | None = Field(examples=[None], description="Known once the clock stopped.")
+    within_calendar_hours: bool = Field(examples=[True], description=(
+        "Whether that moment (now, or `as_of`) is business time of the calendar (always true on 24x7)."))
 
     @classmethod
     def of(cls, figures: ClockFigures) -> ClockView:
@@ -107,6 +118,7 @@ class IncidentView(BaseModel):
     response_sla_met: bool | None = Field(examples=[None])
     resolution_sla_met: bool | None = Field(examples=[None])
     csat_score: int | None = Field(examples=[None])
+    calendar_id: str = Field(examples=["24x7"], description="The calendar its clocks count business time on.")
     clocks: dict[str, ClockView] = Field(description="The response and resolution SLA clocks, live.")
     version: int = Field(examples=[2])
 
@@ -120,7 +132,8 @@ class IncidentView(BaseModel):
                    resolution_code=incident.resolution_code, downtime_minutes=incident.outage_minutes,
                    response_breached=incident.response_breached, resolution_breached=incident.resolution_breached,
                    response_sla_met=incident.response_sla_met, resolution_sla_met=incident.resolution_sla_met,
-                   csat_score=incident.csat, clocks=clocks, version=incident.version)
+                   csat_score=incident.csat, calendar_id=calendar_label(incident.calendar_id), clocks=clocks,
+                   version=incident.version)
 
 
 class IncidentSummary(BaseModel):

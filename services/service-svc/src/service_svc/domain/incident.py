@@ -85,7 +85,7 @@ class Incident(Aggregate):
         require_in_order(at, self.last_at)
 
     def apply_sla(self, sla: AppliedSla, *, at: datetime) -> None:
-        """Run the clocks against new targets or calendar from `at` on; the time already elapsed and paused is kept."""
+        """Run the clocks on new targets or a new calendar from `at` on; time already elapsed and paused is kept."""
         if self.status == "closed" or sla.key == self._sla_key:
             return
         self._record(ev.IncidentSlaApplied(**self._keys(), priority=self.priority, response_minutes=sla.response_minutes,

@@ -1,0 +1,147 @@
+"""Routes of /calendars: business hours (zone, week, holidays) that SLA targets are counted on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from continuum.http.auth import Role
+from continuum.http.commands import Caller, allowed, business_time, readable
+from continuum.http.conditional import IfMatch
+from continuum.http.dates import BusinessDateTime
+from continuum.http.history import AsOf, History
+from continuum.http.pagination import Cursor, Limit, Page
+from continuum.http.problems import ProblemError
+
+from service_svc import holiday_sources
+from service_svc.api import calendar_schemas as cs
+from service_svc.api import schemas as s
+from service_svc.api.calendar_views import CalendarSummary, CalendarView, HolidaysAdded
+from service_svc.api.common import acting_owner, handled, history_of, listed, read_one
+from service_svc.domain import commands as c
+from service_svc.domain.business_hours import CalendarInvalid
+from service_svc.domain.calendar import Calendar
+
+OWNERS = (Role.service_owner, Role.integration)
+OWNER_NOTE = ("\n\nOwnership: only the calendar's owner (403 `decided-by-the-calendars-owner` for another service "
+              "owner); admin and integration act on any calendar. Unclosed incidents whose SLA counts on the "
+              "calendar take the new revision from its effective time on; time already counted stays.")
+ICAL_BODY = {"requestBody": {"required": True, "content": {"text/calendar": {"schema": {"type": "string"}, "example": (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//EN\r\nBEGIN:VEVENT\r\nUID:xmas-2026\r\n"
+    "DTSTART;VALUE=DATE:20261224\r\nDTEND;VALUE=DATE:20261227\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n")}}}}
+
+
+def _invalid(invalid: CalendarInvalid) -> ProblemError:
+    return ProblemError(422, "validation", "Invalid request", invalid.message, errors=cs.as_problem_errors(invalid))
+
+
+def _parsed(source: Callable[[], Any]) -> Any:
+    try:
+        return source()
+    except CalendarInvalid as invalid:
+        raise _invalid(invalid) from None
+
+
+async def _holidays_added(request: Request, response: Response, command: c.AddHolidays,
+                          if_match: str | None) -> HolidaysAdded:
+    calendar, added = await handled(request, response, command, if_match=if_match)
+    return HolidaysAdded(calendar=CalendarView.of(calendar), added=added)
+
+
+def calendars_router() -> APIRouter:
+    router = APIRouter(prefix="/calendars", tags=["calendars"])
+
+    @router.post("", status_code=201, **allowed(*OWNERS), description=(
+        "Create a calendar: an IANA time zone, working intervals per weekday and holidays. A service owner "
+        "creates it for themselves (403 `decided-by-the-calendars-owner` for naming another owner)."))
+    async def create(body: cs.CreateCalendarBody, caller: Caller, request: Request,
+                     response: Response) -> CalendarView:
+        command = c.CreateCalendar(body.name, body.owner, body.time_zone, body.week.minutes(),
+                                   [h.holiday() for h in body.holidays], business_time(caller, body.occurred_at),
+                                   acting_owner=acting_owner(caller))
+        return CalendarView.of(await handled(request, response, command, location="/calendars"))
+
+    @router.post("/{calendar_id}/revise", **allowed(*OWNERS), description=(
+        "A new revision (zone, week, holidays as a whole), in force from `effective_from` (not before now)."
+        + OWNER_NOTE))
+    async def revise(calendar_id: UUID, body: cs.ReviseCalendarBody, caller: Caller, request: Request,
+                     response: Response, if_match: IfMatch = None) -> CalendarView:
+        command = c.ReviseCalendar(calendar_id, body.time_zone, body.week.minutes(),
+                                   [h.holiday() for h in body.holidays], body.effective_from, body.reason,
+                                   business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        return CalendarView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.post("/{calendar_id}/holidays", **allowed(*OWNERS),
+                 description="Add holidays (dates or ranges) in a new revision." + OWNER_NOTE)
+    async def add_holidays(calendar_id: UUID, body: cs.AddHolidaysBody, caller: Caller, request: Request,
+                           response: Response, if_match: IfMatch = None) -> HolidaysAdded:
+        command = c.AddHolidays(calendar_id, [h.holiday() for h in body.holidays], body.effective_from,
+                                body.reason, business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        return await _holidays_added(request, response, command, if_match)
+
+    ical_options = allowed(*OWNERS, errors=(401, 403, 404, 409, 412, 415, 422))
+    ical_options["openapi_extra"] = {**ical_options["openapi_extra"], **ICAL_BODY}
+
+    @router.post("/{calendar_id}/holidays/ical", **ical_options, description=(
+                     "Add the events of an iCalendar file (`Content-Type: text/calendar`) as holidays, each from "
+                     "DTSTART up to DTEND (exclusive); a file that does not parse is a 422 naming `body`."
+                     + OWNER_NOTE))
+    async def import_ical(calendar_id: UUID, caller: Caller, request: Request, response: Response,
+                          effective_from: Annotated[BusinessDateTime | None, Query()] = None,
+                          reason: Annotated[str, Query(min_length=1, max_length=2000)] = "holidays imported",
+                          if_match: IfMatch = None) -> HolidaysAdded:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "text/calendar":
+            raise ProblemError(415, "unsupported-media-type", "Unsupported Media Type",
+                               f"send the file as text/calendar, not {media_type or 'nothing'}")
+        text = await request.body()
+        holidays = _parsed(lambda: holiday_sources.ical_holidays(text))
+        command = c.AddHolidays(calendar_id, holidays, effective_from, reason, business_time(caller, None),
+                                acting_owner=acting_owner(caller))
+        return await _holidays_added(request, response, command, if_match)
+
+    @router.post("/{calendar_id}/holidays/generate", **allowed(*OWNERS), description=(
+        "Add a country's public holidays for some years (from the `holidays` package); an unknown country or "
+        "subdivision is a 422 naming the field." + OWNER_NOTE))
+    async def generate_holidays(calendar_id: UUID, body: cs.GenerateHolidaysBody, caller: Caller, request: Request,
+                                response: Response, if_match: IfMatch = None) -> HolidaysAdded:
+        holidays = _parsed(lambda: holiday_sources.public_holidays(body.country, body.subdivision, body.years))
+        command = c.AddHolidays(calendar_id, holidays, body.effective_from, body.reason,
+                                business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        return await _holidays_added(request, response, command, if_match)
+
+    @router.post("/{calendar_id}/delete", **allowed(*OWNERS), description=(
+        "Delete a calendar no SLA counts on (409 `calendar-not-in-use` naming the services otherwise)."
+        + OWNER_NOTE))
+    async def delete(calendar_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
+                     if_match: IfMatch = None) -> CalendarView:
+        command = c.DeleteCalendar(calendar_id, body.reason, business_time(caller, body.occurred_at),
+                                   acting_owner=acting_owner(caller))
+        return CalendarView.of(await handled(request, response, command, if_match=if_match))
+
+    @router.get("", **readable())
+    async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, owner: str | None = None,
+                    time_zone: str | None = None, deleted: bool | None = None) -> Page[CalendarSummary]:
+        filters = {"owner": owner, "time_zone": time_zone, "deleted": deleted}
+        items, next_cursor = await listed(request, Calendar, filters, limit, cursor)
+        return Page[CalendarSummary](items=items, next_cursor=next_cursor)
+
+    @router.get("/24x7", **readable())
+    async def built_in() -> CalendarView:
+        """The built-in calendar: every instant is business time (what an SLA target without a calendar counts on)."""
+        return CalendarView.built_in()
+
+    @router.get("/{calendar_id}", **readable())
+    async def read(calendar_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> CalendarView:
+        """The calendar now (or as it stood at `as_of`), with every revision."""
+        return CalendarView.of(await read_one(request, response, Calendar, calendar_id, as_of))
+
+    @router.get("/{calendar_id}/history", **readable())
+    async def history(calendar_id: UUID, request: Request) -> History:
+        return await history_of(request, Calendar, calendar_id)
+
+    return router
