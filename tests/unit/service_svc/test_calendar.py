@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from continuum.domain import DomainError, NotAllowed
 
 from service_svc.domain import events as ev
-from service_svc.domain.business_hours import WEEKDAYS
+from service_svc.domain.business_hours import WEEKDAYS, Timeline, WorkingHours
 from service_svc.domain.calendar import Calendar, holiday
 from service_svc.domain.incident import AppliedSla, Incident
 
@@ -158,3 +158,23 @@ def test_pauses_outside_working_hours_change_nothing(moments):
     monday_noon = utc(2026, 3, 9, 11)
     held_clock, plain_clock = held.clocks(monday_noon)["resolution"], plain.clocks(monday_noon)["resolution"]
     assert (held_clock.elapsed_minutes, held_clock.due_at) == (plain_clock.elapsed_minutes, plain_clock.due_at)
+
+
+def test_a_calendar_keeps_what_clocks_carry_small():
+    calendar = office()
+    many = [holiday(date(2000, 1, 1) + timedelta(days=2 * n)) for n in range(1_001)]
+    with pytest.raises(DomainError) as refused:
+        calendar.add_holidays(many, effective_from=MONDAY, reason="decades", by="alice", at=MONDAY)
+    assert refused.value.rule == "holidays-at-most-1000"
+    for weeks in range(1, 6):
+        calendar.revise(time_zone="UTC", week=OFFICE, holidays=[], effective_from=MONDAY + timedelta(weeks=weeks),
+                        reason="planned", by="alice", at=MONDAY)
+    with pytest.raises(DomainError) as refused:
+        calendar.revise(time_zone="UTC", week=OFFICE, holidays=[], effective_from=MONDAY + timedelta(weeks=9),
+                        reason="planned", by="alice", at=MONDAY)
+    assert refused.value.rule == "revisions-pending-at-most-5"
+
+
+def test_a_timeline_applies_its_first_piece_before_its_start_too():
+    timeline = Timeline(((MONDAY, WorkingHours.of(time_zone="UTC", week=OFFICE)),))
+    assert timeline.between(MONDAY - timedelta(days=7), MONDAY) == timedelta(hours=40)

@@ -13,7 +13,7 @@ from service_svc.domain.business_hours import CalendarInvalid
 from service_svc.domain.calendar import holiday
 from service_svc.domain.events import Holiday
 
-MAX_EVENTS = 5_000
+MAX_EVENTS = 1_000
 
 
 def ical_holidays(text: bytes) -> list[Holiday]:

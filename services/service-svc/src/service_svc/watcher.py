@@ -2,7 +2,9 @@
 
 It keeps no state of its own: each sweep asks the incidents' read model which deadlines are past, and the
 Incident aggregate records each breach once (a second sweep, a restarted or a concurrent watcher find it
-recorded and change nothing).
+recorded and change nothing). A deadline in the read model is the wall-clock instant at which the clock passes
+its target in business minutes of the incident's calendar (kept current by every incident event, and by SLA and
+calendar changes); the breach is recorded at that instant, whenever the sweep finds it.
 """
 
 from __future__ import annotations

@@ -10,12 +10,11 @@ from continuum.http.dates import BusinessDate, BusinessDateTime
 
 from service_svc.api.schemas import Command
 from service_svc.domain import business_hours as bh
-from service_svc.domain.calendar import holiday, minute_of
+from service_svc.domain.calendar import MAX_HOLIDAYS, holiday, minute_of
 from service_svc.domain.events import Holiday
 
 HHMM = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["08:00"],
                             description="Local time of the calendar's zone, `HH:MM`; `24:00` ends the day.")]
-MAX_HOLIDAYS = 5_000
 OFFICE_WEEK = {day: [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
                for day in bh.WEEKDAYS[:5]}
 

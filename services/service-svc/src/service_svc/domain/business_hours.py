@@ -233,7 +233,7 @@ class Timeline:
         index = max(bisect_right(starts, start) - 1, 0)
         for position in range(index, len(self.pieces)):
             following = self.pieces[position + 1][0] if position + 1 < len(self.pieces) else None
-            yield max(start, self.pieces[position][0]), following, self.pieces[position][1]
+            yield start if position == index else self.pieces[position][0], following, self.pieces[position][1]
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         total = ZERO

@@ -21,6 +21,9 @@ from service_svc.domain.rules import require
 
 BUILT_IN = "24x7"
 CALENDAR_OWNER_DECIDES = "decided-by-the-calendars-owner"
+# Incident clocks carry the revisions they count on in their events (and on Kafka): these keep them small.
+MAX_HOLIDAYS = 1_000
+MAX_PENDING_REVISIONS = 5
 
 
 def minute_of(text: str) -> int:
@@ -44,6 +47,8 @@ def calendar_hours(*, revision: int, effective_from: datetime, time_zone: str, w
                    holidays: Iterable[ev.Holiday]) -> ev.CalendarHours:
     """A revision from minutes of the day, checked (CalendarInvalid names the field of what is wrong)."""
     holidays = sorted(set(holidays), key=lambda h: (h.first_day, h.last_day, h.name))
+    require(len(holidays) <= MAX_HOLIDAYS, "holidays-at-most-1000",
+            f"{len(holidays)} holidays: a calendar holds at most {MAX_HOLIDAYS} (drop years long past)")
     checked = WorkingHours.of(time_zone=time_zone, week=dict(week),
                               holidays=[(h.first_day, h.last_day) for h in holidays])
     days = {day: [ev.WorkingInterval(hhmm(s), hhmm(e)) for s, e in intervals]
@@ -100,6 +105,9 @@ class Calendar(Aggregate):
         require(effective_from >= self.current.effective_from, "revisions-in-order",
                 f"effective_from is before revision {self.current.revision}'s "
                 f"({self.current.effective_from.isoformat()})")
+        pending = [r for r in self.revisions if r.effective_from > at]
+        require(len(pending) < MAX_PENDING_REVISIONS, "revisions-pending-at-most-5",
+                f"{len(pending)} revisions have yet to take effect")
         hours = calendar_hours(revision=self.current.revision + 1, effective_from=effective_from,
                                time_zone=time_zone, week=week, holidays=holidays)
         self._record(ev.CalendarRevised(self.id, hours, reason), at=at)
