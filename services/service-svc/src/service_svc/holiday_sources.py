@@ -20,7 +20,7 @@ def ical_holidays(text: bytes) -> list[Holiday]:
     """Each VEVENT is a holiday: its days from DTSTART up to DTEND (exclusive) or DURATION, in its own zone."""
     try:
         parsed = icalendar.Calendar.from_ical(text)
-    except ValueError as error:
+    except (ValueError, TypeError, KeyError, IndexError) as error:  # icalendar's parser says it in several ways
         raise CalendarInvalid("body", f"not an iCalendar file: {error}") from None
     events = list(parsed.walk("VEVENT"))
     if not events:
@@ -31,6 +31,15 @@ def ical_holidays(text: bytes) -> list[Holiday]:
 
 
 def _event_days(number: int, event: icalendar.Event) -> Holiday:
+    try:
+        return _days_of(number, event)
+    except CalendarInvalid:
+        raise
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:  # a value of the wrong kind
+        raise CalendarInvalid("body", f"event {number}: its dates cannot be read ({error})") from None
+
+
+def _days_of(number: int, event: icalendar.Event) -> Holiday:
     if event.get("RRULE") is not None:
         raise CalendarInvalid("body", f"event {number}: recurring events (RRULE) are not expanded; "
                                       "list each occurrence as its own event")
@@ -50,7 +59,11 @@ def _event_days(number: int, event: icalendar.Event) -> Holiday:
 
 
 def _day(moment: date | datetime) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
+    if isinstance(moment, datetime):
+        return moment.date()
+    if isinstance(moment, date):
+        return moment
+    raise TypeError(f"{moment!r} is not a date or date-time")
 
 
 def _last_day(end: date | datetime, first: date) -> date:
@@ -58,7 +71,9 @@ def _last_day(end: date | datetime, first: date) -> date:
     if isinstance(end, datetime):
         last = (end - timedelta(microseconds=1)).date()
     else:
-        last = end - timedelta(days=1)
+        last = _day(end) - timedelta(days=1)
+    if last < first - timedelta(days=1):
+        raise CalendarInvalid("body", f"an event ends ({end}) before it starts ({first})")
     return max(last, first)
 
 
@@ -75,4 +90,8 @@ def public_holidays(country: str, subdivision: str | None, years: list[int]) -> 
     except NotImplementedError as error:
         field = "subdivision" if subdivision is not None and "subdivision" in str(error) else "country"
         raise CalendarInvalid(field, str(error)) from None
-    return [holiday(day, day, str(name)[:200]) for day, name in sorted(table.items())]
+    found = [holiday(day, day, str(name)[:200]) for day, name in sorted(table.items())]
+    if not found:
+        raise CalendarInvalid("years", f"the holidays package knows no public holidays of {country} in "
+                                       f"{', '.join(str(year) for year in sorted(set(years)))}")
+    return found

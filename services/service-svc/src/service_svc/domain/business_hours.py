@@ -154,7 +154,8 @@ class WorkingHours:
         if spans is None:
             if len(self._spans) > _SPAN_CACHE_LIMIT:
                 self._spans.clear()
-            spans = () if self.holiday_until(day) else self._compute_day(day)
+            idle = not self.week[day.weekday()] or self.holiday_until(day) is not None
+            spans = () if idle else self._compute_day(day)
             self._spans[day] = spans
         return spans
 
