@@ -188,3 +188,25 @@ async def test_a_calendar_no_sla_counts_on_any_more_can_be_deleted(client, owner
     assert deleted.status_code == 200 and deleted.json()["deleted"]
     refused = await client.post(f"/services/{service['id']}/define-sla", json=on_calendar, headers=owner)
     assert fields(refused) == [f"body.targets.{p}.calendar_id" for p in ("P1", "P2", "P3", "P4")]
+
+
+async def test_an_sla_moved_onto_a_calendar_mid_incident_keeps_the_minutes_counted(client, owner, agent, importer):
+    now = datetime.now(UTC)
+    workday = (now + timedelta(days=3)).date()  # the calendar's only working day: neither today nor tomorrow
+    calendar = await new_calendar(client, owner, time_zone="UTC",
+                                  week={WEEKDAYS[workday.weekday()]: [{"start": "09:00", "end": "17:00"}]})
+    service = await new_service(client, owner)
+    incident = (await client.post("/incidents", headers=importer, json={
+        "service_id": service["id"], "priority": "P3", "category": "batch", "title": "Slow reports",
+        "outage": False, "occurred_at": (now - timedelta(minutes=120)).isoformat()})).json()
+    assert float(incident["clocks"]["resolution"]["elapsed_minutes"]) >= 120  # 24x7 so far: wall-clock minutes
+    moved = {**SLA, "targets": {**SLA["targets"], "P3": {**SLA["targets"]["P3"], "calendar_id": calendar["id"]}}}
+    assert (await client.post(f"/services/{service['id']}/define-sla", json=moved, headers=owner)).status_code == 200
+    read = (await client.get(f"/incidents/{incident['id']}", headers=agent)).json()
+    resolution = read["clocks"]["resolution"]
+    assert read["calendar_id"] == calendar["id"] and not resolution["within_calendar_hours"]
+    counted = float(resolution["elapsed_minutes"])
+    assert 120 <= counted < 122  # kept, and nothing added outside the calendar's hours
+    start = datetime.combine(workday, datetime.min.time(), UTC) + timedelta(hours=9)
+    due = datetime.fromisoformat(resolution["due_at"])
+    assert abs((due - (start + timedelta(minutes=480 - counted))).total_seconds()) < 1

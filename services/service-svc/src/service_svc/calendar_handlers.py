@@ -16,15 +16,20 @@ from service_svc.domain.incident import AppliedSla, Incident
 from service_svc.domain.service import Service, Sla
 
 
-async def applied_sla(uow: UnitOfWork, service: Service, priority: str, at: datetime) -> AppliedSla:
-    """The targets of the service's SLA for `priority`, with their calendar's revisions in force from `at` on."""
+async def applied_sla(uow: UnitOfWork, service: Service, priority: str, at: datetime, *,
+                      loaded: dict[UUID, Calendar] | None = None) -> AppliedSla:
+    """The targets of the service's SLA for `priority`, with their calendar's revisions in force from `at` on
+    (`loaded` keeps the calendars read so far, for a command applying the SLA to many incidents)."""
     target = service.sla.target_for(priority) if service.sla else None
     if target is None:
         return AppliedSla()
     if target.calendar_id is None:
         return AppliedSla(target.response_minutes, target.resolution_minutes)
-    await read_model.lock_calendar(uow.connection, target.calendar_id, exclusive=False)
-    calendar = await uow.get(Calendar, target.calendar_id)
+    loaded = {} if loaded is None else loaded
+    if target.calendar_id not in loaded:
+        await read_model.lock_calendar(uow.connection, target.calendar_id, exclusive=False)
+        loaded[target.calendar_id] = await uow.get(Calendar, target.calendar_id)
+    calendar = loaded[target.calendar_id]
     return AppliedSla(target.response_minutes, target.resolution_minutes, calendar.id, calendar.revisions_from(at))
 
 

@@ -86,10 +86,11 @@ async def withdraw_sla(command: c.WithdrawSla, uow: UnitOfWork) -> Service:
 async def _retarget_incidents(uow: UnitOfWork, service: Service, at) -> None:
     """The service's unclosed incidents run on the new targets and calendars from the change on, in the same
     transaction as the SLA change."""
+    calendars: dict = {}
     for incident_id in await read_model.unclosed_incident_ids(uow.connection, service.id):
         incident = await uow.get(Incident, incident_id)
         when = max(at, incident.last_at)
-        incident.apply_sla(await applied_sla(uow, service, incident.priority, when), at=when)
+        incident.apply_sla(await applied_sla(uow, service, incident.priority, when, loaded=calendars), at=when)
 
 
 async def record_operating_cost(command: c.RecordOperatingCost, uow: UnitOfWork) -> Service:
