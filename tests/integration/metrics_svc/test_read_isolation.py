@@ -23,6 +23,7 @@ from continuum.config import ConsumerSettings
 from metrics_svc.bootstrap import SPEC
 from metrics_svc.config import Config
 from metrics_svc.main import create_app
+from metrics_svc.projection import rollups
 from metrics_svc.projection.tables import LIVE
 from tests.support.apps import serving, settings_for
 from tests.unit.metrics_svc import stored_facts as sf
@@ -53,10 +54,13 @@ async def facts(metrics_database):
     engine = create_async_engine(metrics_database)
 
     async def store(table: sa.Table, *rows: dict) -> None:
-        """Rows straight into a fact table (a key already there, as hypothesis replays an example, stays)."""
+        """Rows straight into a fact table (a key already there, as hypothesis replays an example, stays); the
+        incidents' rollups derived from them as migration 0009 derives those of facts stored before it."""
         async with engine.begin() as conn:
             for row in rows:
                 await conn.execute(postgresql.insert(table).values(**row).on_conflict_do_nothing())
+            if table is LIVE.incidents and rows:
+                await rollups.refresh_services(conn, LIVE, {row["service_id"] for row in rows})
 
     store.engine = engine
     yield store

@@ -27,7 +27,8 @@ async def rows_of(engine, ids: dict[str, object]) -> dict[str, list[tuple]]:
     """Every fact row about this test's service, project and handover, in a stable order."""
     keys = {"incidents": "service_id", "slas": "service_id", "operating_costs": "service_id",
             "changes": "service_id", "projects": "project_id", "milestones": "project_id",
-            "progress": "project_id", "project_costs": "project_id", "handovers": "handover_id"}
+            "progress": "project_id", "project_costs": "project_id", "handovers": "handover_id",
+            "service_days": "service_id", "outage_pieces": "service_id", "known_services": "service_id"}
     async with engine.connect() as conn:
         return {name: sorted(map(tuple, (await conn.execute(
                     sa.select(table).where(table.c[key] == ids[key]))).all()), key=repr)
@@ -90,6 +91,8 @@ async def test_rebuilt_tables_equal_the_live_ones(metrics_database, metrics_app,
         live_rows, live_figures = await rows_of(engine, ids), await figures(engine, service_id, project_id, handover_id)
         assert live_rows["handovers"][0][-2] == 1  # one rejection, although it was delivered twice
         assert len(live_rows["incidents"]) == 3 and len(live_rows["progress"]) == 1
+        assert len(live_rows["known_services"]) == 1 and len(live_rows["outage_pieces"]) >= 3  # 30-minute outages
+        assert sum(row[2] for row in live_rows["service_days"]) == 3  # opened, each on its own day
         lines: list[str] = []
         report = await rebuild(engine=engine, kafka=kafka_settings, consumer="metrics-svc", progress=lines.append)
         assert report.applied >= 16 and report.duplicates >= 2 and lines[-1].startswith("rebuild done")

@@ -70,7 +70,7 @@ def dashboard_router() -> APIRouter:
         """Every service metrics knows of (incidents or an SLA), with its KPIs over the window."""
         moment = _now(as_of)
         async with queries.snapshot(request.app.state.engine) as conn:
-            ids, after = read_model.page_of(await read_model.service_ids(conn), after=_after(cursor), limit=limit)
+            ids, after = await read_model.service_ids(conn, after=_after(cursor), limit=limit)
             reports = await queries.service_reports(conn, ids, days=window, as_of=moment)
         items = [ServiceKpisView.of(report, window) for report in reports]
         return Page[ServiceKpisView](items=items, next_cursor=_next(after))
@@ -91,7 +91,7 @@ def dashboard_router() -> APIRouter:
         """Every project metrics knows of, with its earned value as of `as_of`."""
         moment = _now(as_of)
         async with queries.snapshot(request.app.state.engine) as conn:
-            ids, after = read_model.page_of(await read_model.project_ids(conn), after=_after(cursor), limit=limit)
+            ids, after = await read_model.project_ids(conn, after=_after(cursor), limit=limit)
             entries = await read_model.project_entries(conn, ids, as_of=moment)
         items = [ProjectSummaryView.of_entry(entry) for entry in entries]
         return Page[ProjectSummaryView](items=items, next_cursor=_next(after))
@@ -111,10 +111,9 @@ def dashboard_router() -> APIRouter:
                         ) -> Page[HandoverSummaryView]:
         """Every handover metrics knows of, with readiness and transition figures."""
         async with queries.snapshot(request.app.state.engine) as conn:
-            entries = await read_model.handover_entries(conn, as_of=_now(as_of))
-        by_id = {entry.fact.handover_id: entry for entry in entries}
-        ids, after = read_model.page_of(list(by_id), after=_after(cursor), limit=limit)
-        return Page[HandoverSummaryView](items=[HandoverSummaryView.of_entry(by_id[i]) for i in ids],
+            entries, after = await read_model.handover_entries(conn, after=_after(cursor), limit=limit,
+                                                               as_of=_now(as_of))
+        return Page[HandoverSummaryView](items=[HandoverSummaryView.of_entry(e) for e in entries],
                                          next_cursor=_next(after))
 
     return router

@@ -13,11 +13,11 @@ from continuum.domain import NotFound
 
 from metrics_svc import queries
 from metrics_svc.domain.facts import HandoverFact, ProjectFact
-from metrics_svc.domain.handover_kpis import HandoverKpis, handover_kpis
+from metrics_svc.domain.handover_kpis import HandoverKpis
 from metrics_svc.domain.project_kpis import EarnedValue, project_kpis, usable_project
 from metrics_svc.domain.service_kpis import availability, mttr, opened_in, sla_compliance, usable_incidents
 from metrics_svc.domain.windows import Figure, Problem, Window, computed
-from metrics_svc.projection import reads
+from metrics_svc.projection import reads, rollup_reads
 from metrics_svc.projection.projector import midnight
 from metrics_svc.projection.tables import LIVE
 
@@ -70,24 +70,40 @@ def page_of(ids: list[UUID], *, after: str | None, limit: int) -> tuple[list[UUI
     return page, (str(page[-1]) if len(rest) > limit else None)
 
 
-async def service_ids(conn: AsyncConnection) -> list[UUID]:
-    return await reads.service_ids(conn, LIVE)
+async def service_ids(conn: AsyncConnection, *, after: str | None, limit: int) -> tuple[list[UUID], str | None]:
+    """One page of the services known here, in id order, and the id to continue after (None on the last page)."""
+    ids = await reads.service_ids(conn, LIVE, after=_uuid(after), limit=limit + 1)
+    return ids[:limit], (str(ids[limit - 1]) if len(ids) > limit else None)
+
+
+def _uuid(after: str | None) -> UUID | None:
+    try:
+        return None if after is None else UUID(after)
+    except ValueError:
+        return None
 
 
 async def service_weeks(conn: AsyncConnection, service_id: UUID, *, weeks: int, as_of: datetime
                         ) -> tuple[list[ServiceWeek], list[Problem]]:
     """Weekly incidents, MTTR, SLA compliance and availability for the whole weeks ending at `as_of`, each figure
-    on its own; the incidents no figure may use are named once in the problems."""
-    incidents = await reads.incidents_of(conn, LIVE, service_id)
-    if not incidents and await reads.sla_of(conn, LIVE, service_id) is None \
+    on its own, from the rollups (a constant number of statements whatever the history); the incidents no figure
+    may use are named once in the problems."""
+    series = Window.ending(as_of, days=7 * weeks).weeks()
+    answers = await rollup_reads.answer(conn, LIVE, [rollup_reads.Ask(service_id, w, availability=True)
+                                                     for w in series])
+    unusable = (await reads.unusable_incidents(conn, LIVE, [service_id])).get(service_id, [])
+    if not any(a.sums.opened for a in answers) and not unusable \
+            and not await reads.services_with_facts(conn, LIVE, [service_id]) \
+            and await reads.sla_of(conn, LIVE, service_id) is None \
             and service_id not in await reads.names_of(conn, LIVE, [service_id]):
         raise NotFound("Service", service_id)
     problems: list[Problem] = []
-    incidents = usable_incidents(incidents, problems)
-    return [week_of(week, incidents) for week in Window.ending(as_of, days=7 * weeks).weeks()], problems
+    usable_incidents(unusable, problems)
+    return [week_from(week, answer) for week, answer in zip(series, answers)], problems
 
 
 def week_of(week: Window, incidents: list) -> ServiceWeek:
+    """One week's figures by the pure functions over the incidents (the definition week_from equals)."""
     problems: list[Problem] = []
 
     def figure(name: str, compute) -> Figure:
@@ -98,25 +114,24 @@ def week_of(week: Window, incidents: list) -> ServiceWeek:
                        figure("availability_pct", availability), tuple(problems))
 
 
-async def project_ids(conn: AsyncConnection) -> list[UUID]:
-    return await reads.project_ids(conn, LIVE)
+def week_from(week: Window, answer: rollup_reads.Answer) -> ServiceWeek:
+    """week_of over the rollups' sums of one week."""
+    s = answer.sums
+    return ServiceWeek(week, s.opened, s.mttr(), s.sla_compliance(), answer.availability,
+                       () if answer.problem is None else (answer.problem,))
 
 
-async def project_entry(conn: AsyncConnection, project_id: UUID, *, as_of: datetime) -> ProjectEntry:
-    fact = await reads.project(conn, LIVE, project_id)
-    if fact is None:
-        raise NotFound("Project", project_id)
-    title = (await reads.names_of(conn, LIVE, [project_id])).get(project_id)
-    return ProjectEntry(fact, project_kpis(fact, as_of), title)
+async def project_ids(conn: AsyncConnection, *, after: str | None, limit: int) -> tuple[list[UUID], str | None]:
+    ids = await reads.project_ids(conn, LIVE, after=_uuid(after), limit=limit + 1)
+    return ids[:limit], (str(ids[limit - 1]) if len(ids) > limit else None)
 
 
 async def project_entries(conn: AsyncConnection, ids: list[UUID], *, as_of: datetime) -> list[ProjectEntry]:
-    """Each project on its own: one whose facts cannot be read at all is listed with its problem."""
-    def unavailable(project_id: UUID, problem: Problem) -> ProjectEntry:
-        return ProjectEntry(ProjectFact(project_id, "unknown", None, ()),
-                            queries.unavailable_project(problem, as_of=as_of))
-
-    return await queries.each_on_its_own(ids, lambda i: project_entry(conn, i, as_of=as_of), unavailable)
+    """Each project on its own, in a constant number of statements: one whose facts cannot be computed is listed
+    with its problem."""
+    titles = await reads.names_of(conn, LIVE, ids)
+    return [ProjectEntry(fact or ProjectFact(project_id, "unknown", None, ()), earned, titles.get(project_id))
+            for project_id, fact, earned in await queries.project_reports(conn, ids, as_of=as_of)]
 
 
 def series_moments(fact: ProjectFact, as_of: datetime) -> list[datetime]:
@@ -150,6 +165,10 @@ def point_of(fact: ProjectFact, moment: datetime, as_of: datetime) -> EarnedValu
     return EarnedValuePoint(moment, earned.pv, earned.ev if past else None, earned.ac if past else None)
 
 
-async def handover_entries(conn: AsyncConnection, *, as_of: datetime) -> list[HandoverEntry]:
-    return [HandoverEntry(fact, kpis) for fact, kpis in sorted(await queries.handover_reports(conn, as_of=as_of),
-                                                               key=lambda entry: entry[0].opened_at)]
+async def handover_entries(conn: AsyncConnection, *, after: str | None, limit: int, as_of: datetime
+                           ) -> tuple[list[HandoverEntry], str | None]:
+    """One page of handovers in id order with their KPIs (computed for that page only)."""
+    every = {h.handover_id: h for h in await reads.handover_rows(conn, LIVE)}
+    ids, after = page_of(list(every), after=after, limit=limit)
+    facts = [every[i] for i in ids]
+    return [HandoverEntry(f, k) for f, k in await queries.handovers_with_kpis(conn, facts, as_of=as_of)], after

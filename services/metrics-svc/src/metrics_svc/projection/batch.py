@@ -17,7 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from metrics_svc.projection import rollups
 from metrics_svc.projection.statements import insert_statement, update_parameters, update_statement, upsert_statement
+from metrics_svc.projection.tables import FactTables
 
 Key = tuple[sa.Table, Any]
 
@@ -29,6 +31,11 @@ class FactBatch:
         self.conn = conn
         self._creates: dict[Key, tuple[str, str, dict[str, Any]]] = {}  # key → (kind, key column, values)
         self._updates: dict[Key, tuple[str, dict[str, Any]]] = {}  # key → (key column, values to set)
+        self._incidents: dict[int, tuple[FactTables, set[Any]]] = {}  # incidents whose rollups follow their facts
+
+    def touch_incident(self, tables: FactTables, incident_id: Any) -> None:
+        """The incident's fact is about to change: at the flush, its rollups follow (projection.rollups)."""
+        self._incidents.setdefault(id(tables), (tables, set()))[1].add(incident_id)
 
     def create(self, kind: str, table: sa.Table, key: str, values: dict[str, Any]) -> bool:
         """Gather an insert-if-absent or upsert; False when it must wait for a flush to keep order."""
@@ -56,7 +63,15 @@ class FactBatch:
         return await self.conn.execute(statement, parameters)
 
     async def flush(self) -> None:
-        """Every gathered insert and upsert, then every update: one executemany per statement."""
+        """Every gathered insert and upsert, then every update: one executemany per statement; then the rollups of
+        the incidents they changed, from the days their old and new versions touch."""
+        touched, self._incidents = list(self._incidents.values()), {}
+        before = [await rollups.days_before(self.conn, tables, ids) for tables, ids in touched]
+        await self._send()
+        for (tables, ids), days in zip(touched, before):
+            await rollups.maintain(self.conn, tables, ids, days)
+
+    async def _send(self) -> None:
         creates: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for (table, _), (kind, key, values) in self._creates.items():
             columns = tuple(values)

@@ -15,6 +15,7 @@ from continuum.contracts import project as pr
 from continuum.contracts import service as sv
 from continuum.contracts.base import EventContract
 
+from metrics_svc.projection import rollups
 from metrics_svc.projection.batch import FactBatch
 from metrics_svc.projection.statements import (
     insert_statement,
@@ -59,36 +60,52 @@ async def _connection(conn: AsyncConnection | FactBatch) -> AsyncConnection:
     return conn
 
 
+async def _incident_update(conn: AsyncConnection | FactBatch, t: FactTables, incident_id: Any, **values: Any) -> None:
+    await _incident_write(conn, t, incident_id, _update(conn, t.incidents, "incident_id", incident_id, **values))
+
+
+async def _incident_write(conn: AsyncConnection | FactBatch, t: FactTables, incident_id: Any,
+                          write: Awaitable[None]) -> None:
+    """An incident's fact changes, and its daily rollups with it (at the batch's flush, or right away)."""
+    if isinstance(conn, FactBatch):
+        conn.touch_incident(t, incident_id)
+        await write
+        conn.touch_incident(t, incident_id)  # again: the write may have flushed the batch (and its touches) first
+        return
+    before = await rollups.days_before(conn, t, [incident_id])
+    await write
+    await rollups.maintain(conn, t, [incident_id], before)
+
+
 async def incident_opened(conn, t: FactTables, e: sv.IncidentOpenedV1, event_id: str, at: datetime) -> None:
-    await _insert(conn, t.incidents, {"incident_id": e.incident_id, "service_id": e.service_id,
-                                      "priority": e.priority, "category": e.category, "outage": e.outage,
-                                      "opened_at": e.detected_at})
+    await _incident_write(conn, t, e.incident_id, _insert(conn, t.incidents, {
+        "incident_id": e.incident_id, "service_id": e.service_id, "priority": e.priority, "category": e.category,
+        "outage": e.outage, "opened_at": e.detected_at}))
 
 
 async def incident_acknowledged(conn, t, e: sv.IncidentAcknowledgedV1, event_id: str, at: datetime) -> None:
-    await _update(conn, t.incidents, "incident_id", e.incident_id, acknowledged_at=e.acknowledged_at)
+    await _incident_update(conn, t, e.incident_id, acknowledged_at=e.acknowledged_at)
 
 
 async def incident_resolved(conn, t, e: sv.IncidentResolvedV1, event_id: str, at: datetime) -> None:
-    await _update(conn, t.incidents, "incident_id", e.incident_id, resolved_at=e.resolved_at,
-                  outage_minutes=e.outage_minutes, response_sla_met=e.response_sla_met,
-                  resolution_sla_met=e.resolution_sla_met)
+    await _incident_update(conn, t, e.incident_id, resolved_at=e.resolved_at, outage_minutes=e.outage_minutes,
+                           response_sla_met=e.response_sla_met, resolution_sla_met=e.resolution_sla_met)
 
 
 async def incident_reopened(conn, t, e: sv.IncidentReopenedV1, event_id: str, at: datetime) -> None:
-    await _update(conn, t.incidents, "incident_id", e.incident_id, resolved_at=None)
+    await _incident_update(conn, t, e.incident_id, resolved_at=None)
 
 
 async def response_breached(conn, t, e: sv.IncidentResponseSlaBreachedV1, event_id: str, at: datetime) -> None:
-    await _update(conn, t.incidents, "incident_id", e.incident_id, response_breached=True)
+    await _incident_update(conn, t, e.incident_id, response_breached=True)
 
 
 async def resolution_breached(conn, t, e: sv.IncidentResolutionSlaBreachedV1, event_id: str, at: datetime) -> None:
-    await _update(conn, t.incidents, "incident_id", e.incident_id, resolution_breached=True)
+    await _incident_update(conn, t, e.incident_id, resolution_breached=True)
 
 
 async def csat_rated(conn, t, e: sv.IncidentCsatRatedV1, event_id: str, at: datetime) -> None:
-    await _update(conn, t.incidents, "incident_id", e.incident_id, csat=e.score, csat_at=at)
+    await _incident_update(conn, t, e.incident_id, csat=e.score, csat_at=at)
 
 
 async def sla_defined(conn, t, e: sv.SlaDefinedV1, event_id: str, at: datetime) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from continuum.domain import EARLIEST_BUSINESS_TIME, LATEST_BUSINESS_TIME
+
 LIVE_PREFIX = "kpi_"
 REBUILD_PREFIX = "kpi_rebuild_"
 
@@ -26,6 +28,9 @@ class FactTables:
     names: sa.Table
     criteria: sa.Table
     owners: sa.Table
+    service_days: sa.Table
+    outage_pieces: sa.Table
+    known_services: sa.Table
 
     @property
     def metadata(self) -> sa.MetaData:
@@ -34,11 +39,71 @@ class FactTables:
     def all(self) -> list[sa.Table]:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
                 self.progress, self.project_costs, self.handovers, self.improvements,
-                self.names, self.criteria, self.owners]
+                self.names, self.criteria, self.owners, self.service_days, self.outage_pieces, self.known_services]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _calendar(moment: str) -> sa.TextClause:
+    """A stored moment outside the business calendar (as windows.usable_moment), as SQL on literals: a partial
+    index's predicate, which a query repeating it can use."""
+    return sa.text(f"({moment} < '{EARLIEST_BUSINESS_TIME.isoformat()}'::timestamptz"
+                   f" OR {moment} > '{LATEST_BUSINESS_TIME.isoformat()}'::timestamptz)")
+
+
+NOT_FINITE = "('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric)"
+UNUSABLE_INCIDENT = sa.text("(" + " OR ".join(
+    [_calendar(m).text for m in ("opened_at", "acknowledged_at", "resolved_at", "csat_at")]
+    + [f"outage_minutes IN {NOT_FINITE}"]) + ")")
+"""An incident no figure may use (domain.service_kpis.usable_incidents), as SQL: its problems are read by it."""
+
+
+def within_calendar(column: str) -> str:
+    return (f"{column} BETWEEN '{EARLIEST_BUSINESS_TIME.isoformat()}'::timestamptz"
+            f" AND '{LATEST_BUSINESS_TIME.isoformat()}'::timestamptz")
+
+
+def usable_sql(alias: str) -> str:
+    """SQL for an incident (of table or alias `alias`) every figure may use: the opposite of UNUSABLE_INCIDENT,
+    written so that an absent moment counts as usable."""
+    moments = [f"({alias}.{m} IS NULL OR {within_calendar(f'{alias}.{m}')})"
+               for m in ("acknowledged_at", "resolved_at", "csat_at")]
+    finite = f"{alias}.outage_minutes NOT IN {NOT_FINITE}"
+    return " AND ".join([within_calendar(f"{alias}.opened_at"), *moments, finite])
+
+
+def _count(name: str) -> sa.Column:
+    return sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
+
+
+def _rollups(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
+    """The maintained rollups (projection.rollups): per service and UTC day, what the incident KPIs sum."""
+    return {
+        "service_days": sa.Table(
+            f"{prefix}service_days", md,
+            sa.Column("service_id", uid, primary_key=True), sa.Column("day", sa.Date, primary_key=True, index=True),
+            _count("opened"), _count("sla_subject"), _count("sla_met"),  # by opening day
+            _count("acknowledged"), sa.Column("ack_us", sa.Numeric, nullable=False, server_default="0"),
+            _count("resolved"), sa.Column("resolve_us", sa.Numeric, nullable=False, server_default="0"),
+            _count("csat_responses"), _count("csat_positive"),  # by rating day
+            _count("outages_started"),  # resolved outages whose span starts that day
+            sa.Column("down_us", sa.Numeric, nullable=False, server_default="0"),  # their union within the day
+        ),
+        "outage_pieces": sa.Table(  # a resolved outage's span cut at each UTC midnight (one piece a day)
+            f"{prefix}outage_pieces", md,
+            sa.Column("incident_id", uid, primary_key=True), sa.Column("day", sa.Date, primary_key=True),
+            sa.Column("service_id", uid, nullable=False), _ts("piece_start", False), _ts("piece_end", False),
+            _ts("span_start", False), _ts("span_end", False), sa.Column("first", sa.Boolean, nullable=False),
+            sa.Column("fault", sa.Text),  # why its span cannot be computed (availability is then null)
+            sa.Index(f"ix_{prefix}outage_pieces_service_day", "service_id", "day"),
+            sa.Index(f"ix_{prefix}outage_pieces_faults", "service_id", postgresql_where=sa.text("fault IS NOT NULL")),
+        ),
+        "known_services": sa.Table(  # every service with an incident fact: the lists page over it
+            f"{prefix}known_services", md, sa.Column("service_id", uid, primary_key=True),
+        ),
+    }
 
 
 def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) -> FactTables:
@@ -56,6 +121,13 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("response_breached", sa.Boolean, nullable=False, server_default=sa.false()),
             sa.Column("resolution_breached", sa.Boolean, nullable=False, server_default=sa.false()),
             sa.Column("csat", sa.Integer), _ts("csat_at"),
+            sa.Index(f"ix_{prefix}incidents_service_opened", "service_id", "opened_at"),
+            sa.Index(f"ix_{prefix}incidents_service_acknowledged", "service_id", "acknowledged_at"),
+            sa.Index(f"ix_{prefix}incidents_service_resolved", "service_id", "resolved_at"),
+            sa.Index(f"ix_{prefix}incidents_service_csat", "service_id", "csat_at"),
+            sa.Index(f"ix_{prefix}incidents_open_outages", "service_id", "opened_at",
+                     postgresql_where=sa.text("outage AND resolved_at IS NULL")),
+            sa.Index(f"ix_{prefix}incidents_unusable", "service_id", postgresql_where=UNUSABLE_INCIDENT),
         ),
         slas=sa.Table(
             f"{prefix}slas", md,
@@ -67,11 +139,13 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             f"{prefix}operating_costs", md,
             sa.Column("event_id", sa.Text, primary_key=True), sa.Column("service_id", uid, nullable=False, index=True),
             sa.Column("amount", sa.Numeric, nullable=False), _ts("incurred_at", False),
+            sa.Index(f"ix_{prefix}operating_costs_service_incurred", "service_id", "incurred_at"),
         ),
         changes=sa.Table(
             f"{prefix}changes", md,
             sa.Column("change_id", uid, primary_key=True), sa.Column("service_id", uid, nullable=False, index=True),
             sa.Column("successful", sa.Boolean, nullable=False), _ts("implemented_at", False),
+            sa.Index(f"ix_{prefix}changes_service_implemented", "service_id", "implemented_at"),
         ),
         projects=sa.Table(
             f"{prefix}projects", md,
@@ -123,6 +197,7 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             f"{prefix}service_owners", md,
             sa.Column("service_id", uid, primary_key=True), sa.Column("owner", sa.Text, nullable=False),
         ),
+        **_rollups(prefix, md, uid),
     )
 
 

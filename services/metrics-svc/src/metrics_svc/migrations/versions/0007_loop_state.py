@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     metadata.create_all(op.get_bind())
-    op.create_index("ix_kpi_incidents_service_opened", "kpi_incidents", ["service_id", "opened_at"])
+    op.create_index("ix_kpi_incidents_service_opened", "kpi_incidents", ["service_id", "opened_at"], if_not_exists=True)
 
 
 def downgrade() -> None:

@@ -1,0 +1,314 @@
+"""Bounded reads of the incident KPIs (projection.rollups): a window [lo, hi) of business time is its whole UTC days
+read from the daily rollups and its partial days at either edge summed from the facts of those days only, so any
+window, week or `as_of` costs the same whatever the history. A constant number of statements answers any number
+of windows of any number of services."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from metrics_svc.domain.windows import Figure, Problem, Window, ratio_pct
+from metrics_svc.projection.reads import aware
+from metrics_svc.projection.rollups import SUM_COLUMNS, USABLE, lateral_sums, midnight, utc_day
+from metrics_svc.projection.tables import FactTables
+
+US_PER_MINUTE = Decimal(60_000_000)
+ONE_DAY = timedelta(days=1)
+SUM_FIELDS = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
+              "csat_responses", "csat_positive")
+
+
+@dataclass
+class Sums:
+    """What the incident KPIs of one window add up (durations in microseconds)."""
+
+    opened: int = 0
+    sla_subject: int = 0
+    sla_met: int = 0
+    acknowledged: int = 0
+    ack_us: Decimal = Decimal(0)
+    resolved: int = 0
+    resolve_us: Decimal = Decimal(0)
+    csat_responses: int = 0
+    csat_positive: int = 0
+
+    def add(self, values: Sequence) -> None:
+        for name, value in zip(SUM_FIELDS, values):
+            setattr(self, name, getattr(self, name) + value)
+
+    def mtta(self) -> Figure:
+        return _mean_minutes(self.ack_us, self.acknowledged)
+
+    def mttr(self) -> Figure:
+        return _mean_minutes(self.resolve_us, self.resolved)
+
+    def incident_count(self) -> Figure:
+        return Figure(Decimal(self.opened), self.opened)
+
+    def sla_compliance(self) -> Figure:
+        return Figure(ratio_pct(self.sla_met, self.sla_subject), self.sla_subject)
+
+    def csat(self) -> Figure:
+        return Figure(ratio_pct(self.csat_positive, self.csat_responses), self.csat_responses)
+
+
+def _mean_minutes(total_us: Decimal, count: int) -> Figure:
+    return Figure(None if not count else Decimal(total_us) / US_PER_MINUTE / count, count)
+
+
+@dataclass(frozen=True)
+class Split:
+    """[lo, hi) as whole UTC days (first..last, inclusive; none when first > last) and partial ranges."""
+
+    first: date
+    last: date
+    partials: tuple[tuple[datetime, datetime], ...]
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def split(lo: datetime, hi: datetime) -> Split:
+    if hi <= lo:
+        return Split(date.max, date.min, ())
+    start_day, end_day = utc_day(lo), utc_day(hi)
+    first = start_day if midnight(start_day) == lo else start_day + ONE_DAY
+    last = end_day - ONE_DAY
+    if first > last:  # no whole day: at most two partial ranges around one midnight
+        cut = midnight(end_day)
+        parts = ((lo, hi),) if start_day == end_day else tuple((a, b) for a, b in ((lo, cut), (cut, hi)) if a < b)
+        return Split(date.max, date.min, parts)
+    parts = tuple(part for part in ((lo, midnight(first)), (midnight(last + ONE_DAY), hi)) if part[0] < part[1])
+    return Split(first, last, parts)
+
+
+@dataclass(frozen=True)
+class Piece:
+    piece_start: datetime
+    piece_end: datetime
+    span_start: datetime
+    span_end: datetime
+    first: bool
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One window of one service; `availability` when its availability is wanted too."""
+
+    service_id: UUID
+    window: Window
+    availability: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    sums: Sums
+    availability: Figure | None = None
+    problem: Problem | None = None  # availability could not be computed (named on its figure)
+
+
+@dataclass
+class _Fetched:
+    days: dict[tuple[UUID, date], tuple] = field(default_factory=dict)
+    partials: dict[tuple[UUID, datetime, datetime], tuple] = field(default_factory=dict)
+    pieces: dict[tuple[UUID, date], list[Piece]] = field(default_factory=lambda: defaultdict(list))
+    opens: dict[UUID, list[datetime]] = field(default_factory=dict)
+    faults: dict[UUID, str] = field(default_factory=dict)
+
+
+async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> list[Answer]:
+    """Every ask answered in five statements, whatever their number and the services' histories."""
+    fetched = _Fetched()
+    outage_services = sorted({a.service_id for a in asks if a.availability})
+    fetched.opens = await _open_outages(conn, t, outage_services)
+    fetched.faults = await _faults(conn, t, outage_services)
+    ranges: dict[UUID, list[date]] = {}
+    partials: set[tuple[UUID, datetime, datetime]] = set()
+    piece_days: set[tuple[UUID, date]] = set()
+    for ask in asks:
+        parts = split(ask.window.start, ask.window.end)
+        partials |= {(ask.service_id, lo, hi) for lo, hi in parts.partials}
+        if parts.first <= parts.last:
+            span = ranges.setdefault(ask.service_id, [parts.first, parts.last])
+            span[0], span[1] = min(span[0], parts.first), max(span[1], parts.last)
+        if ask.availability:
+            for moment in (ask.window.start, ask.window.end, _open_from(ask, fetched.opens)):
+                piece_days.add((ask.service_id, utc_day(moment)))
+    fetched.days = await _days(conn, t, ranges)
+    fetched.partials = await _partials(conn, t, sorted(partials))
+    fetched.pieces = await _pieces(conn, t, sorted(piece_days))
+    return [_answer(ask, fetched) for ask in asks]
+
+
+def _open_from(ask: Ask, opens: dict[UUID, list[datetime]]) -> datetime:
+    """Where the service is down until the window's end because of an outage still open (the end if none)."""
+    earliest = (opens.get(ask.service_id) or [None])[0]
+    if earliest is None or earliest >= ask.window.end:
+        return ask.window.end
+    return max(earliest, ask.window.start)
+
+
+def _answer(ask: Ask, fetched: _Fetched) -> Answer:
+    sums = Sums()
+    parts = split(ask.window.start, ask.window.end)
+    for day in parts.days():
+        sums.add(fetched.days.get((ask.service_id, day), _ZERO)[:len(SUM_FIELDS)])
+    for lo, hi in parts.partials:
+        sums.add(fetched.partials[(ask.service_id, lo, hi)])
+    if not ask.availability:
+        return Answer(sums)
+    fault = fetched.faults.get(ask.service_id)
+    if fault is not None:
+        return Answer(sums, Figure(None, 0), Problem(fault, figure="availability_pct"))
+    return Answer(sums, _availability(ask, fetched))
+
+
+_ZERO = (0,) * 11
+
+
+def _availability(ask: Ask, fetched: _Fetched) -> Figure:
+    """(agreed − down) / agreed as domain.service_kpis.availability defines it: the union of the resolved outages'
+    spans up to where an open outage begins, and from there everything to the window's end."""
+    window, service = ask.window, ask.service_id
+    down_from = _open_from(ask, fetched.opens)
+    down_us = _resolved_down(service, window.start, down_from, fetched) + _micros(window.end - down_from)
+    start_pieces = fetched.pieces.get((service, utc_day(window.start)), [])
+    crossing = sum(1 for p in start_pieces if p.span_start < window.start < p.span_end)
+    empty_at_start = sum(1 for p in start_pieces if p.first and p.span_start == p.span_end == window.start)
+    parts = split(window.start, window.end)
+    started = sum(fetched.days.get((service, day), _ZERO)[9] for day in parts.days())
+    started += sum(1 for lo, hi in parts.partials for p in fetched.pieces.get((service, utc_day(lo)), [])
+                   if p.first and lo <= p.span_start < hi)
+    still_open = bisect_left(fetched.opens.get(service, []), window.end)
+    down = Decimal(down_us) / US_PER_MINUTE
+    return Figure(ratio_pct(window.minutes - down, window.minutes), crossing + started - empty_at_start + still_open)
+
+
+def _resolved_down(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> Decimal:
+    parts = split(lo, hi)
+    total = sum((fetched.days.get((service, day), _ZERO)[10] for day in parts.days()), Decimal(0))
+    for start, end in parts.partials:
+        total += _union_us(fetched.pieces.get((service, utc_day(start)), []), start, end)
+    return total
+
+
+def _union_us(pieces: list[Piece], lo: datetime, hi: datetime) -> Decimal:
+    """Microseconds of [lo, hi) covered by the pieces (each outage's down time once, overlaps once)."""
+    segments = sorted((max(p.piece_start, lo), min(p.piece_end, hi)) for p in pieces
+                      if p.piece_start < p.piece_end and p.piece_start < hi and p.piece_end > lo)
+    total, covered_until = 0, lo
+    for start, end in segments:
+        start = max(start, covered_until)
+        if end > start:
+            total += _micros(end - start)
+            covered_until = end
+    return Decimal(total)
+
+
+def _micros(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
+
+
+async def _open_outages(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> dict[UUID, list[datetime]]:
+    if not services:
+        return {}
+    rows = await conn.execute(sa.text(
+        f"SELECT i.service_id, i.opened_at FROM {t.incidents.name} i WHERE i.service_id = ANY(:ids)"
+        f" AND i.outage AND i.resolved_at IS NULL AND {USABLE} ORDER BY i.opened_at"), {"ids": services})
+    found: dict[UUID, list[datetime]] = defaultdict(list)
+    for service_id, opened_at in rows:
+        found[service_id].append(aware(opened_at))
+    return found
+
+
+async def opened_counts(conn: AsyncConnection, t: FactTables, services: list[UUID], window: Window
+                        ) -> dict[UUID, int]:
+    """Each service's incidents opened in one window, summed in the database (for the portfolio's many services)."""
+    if not services:
+        return {}
+    parts = split(window.start, window.end)
+    counts: dict[UUID, int] = defaultdict(int)
+    if parts.first <= parts.last:
+        d = t.service_days.c
+        rows = await conn.execute(sa.select(d.service_id, sa.func.sum(d.opened)).where(
+            d.service_id.in_(services), d.day >= parts.first, d.day <= parts.last).group_by(d.service_id))
+        for service_id, opened in rows:
+            counts[service_id] += int(opened)
+    for lo, hi in parts.partials:
+        rows = await conn.execute(sa.text(
+            f"SELECT i.service_id, count(*) FROM {t.incidents.name} i WHERE i.service_id = ANY(:ids)"
+            f" AND i.opened_at >= :lo AND i.opened_at < :hi AND {USABLE} GROUP BY i.service_id"),
+            {"ids": services, "lo": lo, "hi": hi})
+        for service_id, opened in rows:
+            counts[service_id] += opened
+    return counts
+
+
+async def faults(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> dict[UUID, str]:
+    """Services whose availability cannot be computed (an outage span that overflows), with the reason."""
+    return await _faults(conn, t, services)
+
+
+async def _faults(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> dict[UUID, str]:
+    if not services:
+        return {}
+    p = t.outage_pieces.c
+    rows = await conn.execute(sa.select(p.service_id, sa.func.min(p.fault))
+                              .where(p.service_id.in_(services), p.fault.is_not(None)).group_by(p.service_id))
+    return dict(rows.all())
+
+
+async def _days(conn: AsyncConnection, t: FactTables, ranges: dict[UUID, list[date]]) -> dict[tuple, tuple]:
+    if not ranges:
+        return {}
+    ids = sorted(ranges)
+    columns = ", ".join(f"d.{name}" for name in (*SUM_FIELDS, "outages_started", "down_us"))
+    rows = await conn.execute(sa.text(
+        f"SELECT d.service_id, d.day, {columns} FROM {t.service_days.name} d"
+        " JOIN unnest(CAST(:ids AS uuid[]), CAST(:firsts AS date[]), CAST(:lasts AS date[])) AS r(service_id, f, l)"
+        " ON d.service_id = r.service_id AND d.day BETWEEN r.f AND r.l"),
+        {"ids": ids, "firsts": [ranges[i][0] for i in ids], "lasts": [ranges[i][1] for i in ids]})
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+
+
+@cache
+def _partials_statement(t: FactTables) -> sa.TextClause:
+    return sa.text(
+        f"SELECT d.key, {SUM_COLUMNS} FROM unnest(CAST(:keys AS int[]), CAST(:ids AS uuid[]),"
+        " CAST(:los AS timestamptz[]), CAST(:his AS timestamptz[])) AS d(key, service_id, lo, hi)"
+        f" {lateral_sums(t.incidents.name)}")
+
+
+async def _partials(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
+                    ) -> dict[tuple, tuple]:
+    if not ranges:
+        return {}
+    rows = await conn.execute(_partials_statement(t), {
+        "keys": list(range(len(ranges))), "ids": [r[0] for r in ranges], "los": [r[1] for r in ranges],
+        "his": [r[2] for r in ranges]})
+    return {ranges[row[0]]: tuple(row[1:]) for row in rows}
+
+
+async def _pieces(conn: AsyncConnection, t: FactTables, days: list[tuple[UUID, date]]
+                  ) -> dict[tuple[UUID, date], list[Piece]]:
+    found: dict[tuple[UUID, date], list[Piece]] = defaultdict(list)
+    if not days:
+        return found
+    rows = await conn.execute(sa.text(
+        f"SELECT p.service_id, p.day, p.piece_start, p.piece_end, p.span_start, p.span_end, p.first"
+        f" FROM {t.outage_pieces.name} p JOIN unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS r(service_id, day)"
+        " ON p.service_id = r.service_id AND p.day = r.day WHERE p.fault IS NULL"),
+        {"ids": [d[0] for d in days], "days": [d[1] for d in days]})
+    for service_id, day, *moments, first in rows:
+        found[(service_id, day)].append(Piece(*(aware(m) for m in moments), first))
+    return found

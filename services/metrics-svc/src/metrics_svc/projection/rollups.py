@@ -1,0 +1,206 @@
+"""Daily rollups of the incident facts, maintained in the consumer's transaction: what every incident KPI sums, per
+service and UTC day, so that a window, a weekly series or any `as_of` reads a bounded number of rows.
+
+A rollup row is never incremented blindly. When an incident's fact changes (opened, acknowledged, resolved,
+reopened, breached, rated — in any order, late or twice), the days its old and its new version touch are marked
+and each marked day is recomputed from the facts of that day, in one statement per batch: the incident's old
+contribution leaves with its old day and its new one arrives with its new day, and a redelivery or a reopen
+changes nothing but what the facts say. Availability needs the union of outages, which does not add up: each
+resolved outage's span (domain.service_kpis.outage_span) is kept cut at every UTC midnight (`outage_pieces`), and a
+day's down time is the union of its pieces. Open outages stay in the incident facts (a partial index finds them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from metrics_svc.domain.facts import IncidentFact
+from metrics_svc.domain.service_kpis import outage_span, usable_incidents
+from metrics_svc.domain.windows import COMPUTE_ERRORS, usable_moment
+from metrics_svc.projection.reads import incident_facts
+from metrics_svc.projection.tables import FactTables, usable_sql, within_calendar
+
+DayKey = tuple[UUID, date]
+MOMENTS = ("opened_at", "acknowledged_at", "resolved_at", "csat_at")
+MAX_OUTAGE_DAYS = 3660  # an outage span longer than ten years is not cut into days; its availability is null
+ROLLUP_COLUMNS = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
+                  "csat_responses", "csat_positive", "outages_started", "down_us")
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def days_of(fact: IncidentFact) -> set[DayKey]:
+    """The days whose rollup the fact can contribute to (its moments within the business calendar)."""
+    moments = (getattr(fact, name) for name in MOMENTS)
+    return {(fact.service_id, utc_day(m)) for m in moments if m is not None and usable_moment(m)}
+
+
+def pieces_of(fact: IncidentFact) -> list[dict[str, Any]]:
+    """A resolved outage's span cut at each UTC midnight; a span that is empty or reversed is one piece (it counts,
+    as the pure function counts it, but holds no down time); a span that cannot be computed is one piece naming the
+    fault. An unusable incident, an open outage or an incident without outage has none."""
+    if not fact.outage or fact.resolved_at is None or not usable_incidents([fact], []):
+        return []
+    try:
+        start, end = outage_span(fact)
+    except COMPUTE_ERRORS as error:
+        return [_piece(fact, fact.opened_at, fact.opened_at, first=False,
+                       fault=f"could not be computed from the stored facts ({type(error).__name__})")]
+    if end <= start:
+        return [_piece(fact, start, end, first=True, day=utc_day(start), piece=(start, start))]
+    first_day, last_day = utc_day(start), utc_day(end - timedelta(microseconds=1))
+    if (last_day - first_day).days > MAX_OUTAGE_DAYS:
+        return [_piece(fact, start, end, first=False, fault="an outage longer than ten years is not computed")]
+    return [_piece(fact, start, end, first=day == first_day, day=day,
+                   piece=(max(start, midnight(day)), min(end, midnight(day + timedelta(days=1)))))
+            for day in (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))]
+
+
+def _piece(fact: IncidentFact, start: datetime, end: datetime, *, first: bool, day: date | None = None,
+           piece: tuple[datetime, datetime] | None = None, fault: str | None = None) -> dict[str, Any]:
+    piece = piece or (start, start)
+    return {"incident_id": fact.incident_id, "day": day or utc_day(fact.opened_at), "service_id": fact.service_id,
+            "piece_start": piece[0], "piece_end": piece[1], "span_start": start, "span_end": end, "first": first,
+            "fault": fault}
+
+
+USABLE = usable_sql("i")
+"""SQL (alias i) for an incident every figure may use: domain.service_kpis.usable_incidents."""
+BREACHED = ("(i.response_breached OR i.resolution_breached OR i.response_sla_met IS FALSE"
+            " OR i.resolution_sla_met IS FALSE)")
+SUBJECT = f"(i.response_sla_met IS NOT NULL OR i.resolution_sla_met IS NOT NULL OR {BREACHED})"
+
+
+def lateral_sums(incidents: str) -> str:
+    """Per row of `d` (service_id, lo, hi): the incident sums of [lo, hi), as IncidentFact's KPIs define them."""
+    def over(moment: str, columns: str) -> str:
+        return (f"CROSS JOIN LATERAL (SELECT {columns} FROM {incidents} i WHERE i.service_id = d.service_id"
+                f" AND i.{moment} >= d.lo AND i.{moment} < d.hi AND {USABLE})")
+
+    def micros(moment: str) -> str:
+        return f"coalesce(sum(extract(epoch FROM i.{moment} - i.opened_at) * 1000000), 0) AS us"
+
+    return "\n".join([
+        over("opened_at", f"count(*) AS n, count(*) FILTER (WHERE {SUBJECT}) AS subject, "
+                          f"count(*) FILTER (WHERE {SUBJECT} AND NOT {BREACHED}) AS met") + " o",
+        over("acknowledged_at", f"count(*) AS n, {micros('acknowledged_at')}") + " a",
+        over("resolved_at", f"count(*) AS n, {micros('resolved_at')}") + " r",
+        over("csat_at", "count(*) FILTER (WHERE i.csat IS NOT NULL) AS n, "
+                        "count(*) FILTER (WHERE i.csat >= 4) AS positive") + " c",
+    ])
+
+
+SUM_COLUMNS = "o.n, o.subject, o.met, a.n, a.us, r.n, r.us, c.n, c.positive"
+
+
+@cache
+def recompute_statement(t: FactTables) -> sa.TextClause:
+    """Each (service, day) of the arrays `ids`, `days` recomputed from the facts of that day."""
+    days, pieces = t.service_days.name, t.outage_pieces.name
+    columns = ", ".join(ROLLUP_COLUMNS)
+    return sa.text(f"""
+        INSERT INTO {days} (service_id, day, {columns})
+        SELECT d.service_id, d.day, {SUM_COLUMNS}, p.started,
+               coalesce((SELECT sum(extract(epoch FROM upper(m) - lower(m)) * 1000000) FROM unnest(p.down) m), 0)
+        FROM (SELECT x.service_id, x.day, x.day::timestamp AT TIME ZONE 'UTC' AS lo,
+                     (x.day + 1)::timestamp AT TIME ZONE 'UTC' AS hi
+              FROM unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS x(service_id, day)) d
+        {lateral_sums(t.incidents.name)}
+        CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE p.first AND p.fault IS NULL) AS started,
+                                   range_agg(tstzrange(p.piece_start, p.piece_end))
+                                     FILTER (WHERE p.piece_start < p.piece_end AND p.fault IS NULL) AS down
+                            FROM {pieces} p WHERE p.service_id = d.service_id AND p.day = d.day) p
+        ON CONFLICT (service_id, day) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in ROLLUP_COLUMNS)}
+    """)
+
+
+def moments_query(t: FactTables) -> sa.Select:
+    c = t.incidents.c
+    ids = sa.bindparam("ids", expanding=True)
+    return sa.select(c.service_id, *(c[m] for m in MOMENTS)).where(c.incident_id.in_(ids))
+
+
+def old_days(rows: Iterable[sa.Row]) -> set[DayKey]:
+    """The days the stored versions of some incidents touch (read before they change)."""
+    found: set[DayKey] = set()
+    for row in rows:
+        # asyncpg gives ±infinity back naive: usable_moment leaves them out as outside the calendar
+        found |= {(row.service_id, utc_day(m)) for m in row[1:] if m is not None and usable_moment(m)}
+    return found
+
+
+async def days_before(conn, t: FactTables, incident_ids: Collection[UUID]) -> set[DayKey]:
+    if not incident_ids:
+        return set()
+    return old_days(await conn.execute(moments_query(t), {"ids": list(incident_ids)}))
+
+
+async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: set[DayKey]) -> None:
+    """After some incidents' facts changed: their outage pieces replaced, and every day their old (`before`) or new
+    versions touch recomputed."""
+    if not incident_ids:
+        return
+    ids = list(incident_ids)
+    facts = await incident_facts(conn, t, t.incidents.c.incident_id.in_(ids))
+    dirty = set(before).union(*(days_of(f) for f in facts))
+    removed = await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.incident_id.in_(ids))
+                                 .returning(t.outage_pieces.c.service_id, t.outage_pieces.c.day))
+    dirty |= {(row.service_id, row.day) for row in removed}
+    pieces = [piece for fact in facts for piece in pieces_of(fact)]
+    if pieces:
+        await conn.execute(pg_insert(t.outage_pieces), pieces)
+        dirty |= {(p["service_id"], p["day"]) for p in pieces}
+    await recompute(conn, t, dirty)
+    services = sorted({f.service_id for f in facts})
+    if services:
+        await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(),
+                           [{"service_id": s} for s in services])
+
+
+async def recompute(conn, t: FactTables, dirty: Collection[DayKey]) -> None:
+    if dirty:
+        ordered = sorted(dirty)  # one order for every writer: concurrent batches never deadlock on a day
+        await conn.execute(recompute_statement(t), {"ids": [s for s, _ in ordered], "days": [d for _, d in ordered]})
+
+
+async def refresh_services(conn, t: FactTables, service_ids: Collection[UUID], *, chunk: int = 2000) -> None:
+    """Every rollup of these services derived again from their facts (facts stored without the projector: migration
+    0009's backfill, a bulk load, a test's rows): each day recomputed once, however many incidents it holds."""
+    ids = list(service_ids)
+    await conn.execute(sa.delete(t.service_days).where(t.service_days.c.service_id.in_(ids)))
+    await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.service_id.in_(ids)))
+    dirty = {(row[0], row[1]) for row in await conn.execute(distinct_days_statement(t), {"ids": ids})}
+    c = t.incidents.c
+    outages = await incident_facts(conn, t, sa.and_(c.service_id.in_(ids), c.outage, c.resolved_at.is_not(None)))
+    pieces = [piece for fact in outages for piece in pieces_of(fact)]
+    for start in range(0, len(pieces), chunk):
+        await conn.execute(pg_insert(t.outage_pieces), pieces[start:start + chunk])
+    dirty |= {(p["service_id"], p["day"]) for p in pieces}
+    ordered = sorted(dirty)
+    for start in range(0, len(ordered), chunk):
+        await recompute(conn, t, ordered[start:start + chunk])
+    known = (await conn.execute(sa.select(c.service_id).where(c.service_id.in_(ids)).distinct())).scalars().all()
+    if known:
+        await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(), [{"service_id": s} for s in known])
+
+
+@cache
+def distinct_days_statement(t: FactTables) -> sa.TextClause:
+    """The (service, UTC day) pairs any incident moment within the business calendar falls on."""
+    return sa.text(
+        f"SELECT DISTINCT i.service_id, (m AT TIME ZONE 'UTC')::date FROM {t.incidents.name} i,"
+        " unnest(ARRAY[i.opened_at, i.acknowledged_at, i.resolved_at, i.csat_at]) AS m"
+        f" WHERE i.service_id = ANY(:ids) AND m IS NOT NULL AND {within_calendar('m')}")

@@ -1,0 +1,201 @@
+"""The daily rollups equal the pure KPI functions (issue 15): generated incident histories — late and out of order,
+redelivered, reopened and resolved again, outages spanning days and overlapping, breaches and ratings — go through
+the projector's writers in batches as the consumer applies them (real PostgreSQL); every window, `as_of` and weekly
+series read from the rollups equals domain.service_kpis over the whole stored history."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from continuum import migrations
+from continuum.contracts import service as sv
+from continuum.stack import discover_services
+from continuum.testing.plugin import create_database
+from metrics_svc import queries
+from metrics_svc.dashboard import read_model
+from metrics_svc.domain.service_kpis import service_kpis, usable_incidents
+from metrics_svc.domain.windows import Figure, Window
+from metrics_svc.projection import reads
+from metrics_svc.projection.batch import FactBatch
+from metrics_svc.projection.projector import WRITERS
+from metrics_svc.projection.tables import LIVE
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+TOLERANCE = Decimal("1e-9")  # the pure functions sum float-derived minutes; the rollups sum exact microseconds
+
+
+@pytest.fixture
+async def engine(metrics_database):
+    engine = create_async_engine(metrics_database)
+    yield engine
+    await engine.dispose()
+
+
+offsets = st.integers(0, 60 * 24 * 60 * 60 * 1_000_000).map(lambda us: timedelta(microseconds=us))  # 60 days
+durations = st.one_of(st.just(timedelta(0)), st.integers(1, 5 * 24 * 60).map(lambda m: timedelta(minutes=m)),
+                      st.integers(1, 10**11).map(lambda us: timedelta(microseconds=us)))
+
+
+@st.composite
+def incident_history(draw, service_id: UUID) -> list[tuple[sv.ServiceEvent, datetime]]:
+    """One incident's events (each with its event time) in the order service-svc would publish them."""
+    incident_id, opened = uuid4(), T0 + draw(offsets)
+    outage = draw(st.booleans())
+    events = [(sv.IncidentOpenedV1(service_id=service_id, incident_id=incident_id, priority="P2",
+                                   category=draw(st.sampled_from(["db", "net"])), title="t", outage=outage,
+                                   detected_at=opened), opened)]
+    moment = opened
+    if draw(st.booleans()):
+        moment += draw(durations)
+        events.append((sv.IncidentAcknowledgedV1(service_id=service_id, incident_id=incident_id,
+                                                 acknowledged_at=moment), moment))
+    for kind in draw(st.lists(st.sampled_from(["response", "resolution"]), max_size=2)):
+        contract = sv.IncidentResponseSlaBreachedV1 if kind == "response" else sv.IncidentResolutionSlaBreachedV1
+        events.append((contract(service_id=service_id, incident_id=incident_id, priority="P2", target_minutes=30,
+                                breached_at=moment), moment))
+    for attempt in range(draw(st.integers(0, 3))):
+        moment += draw(durations)
+        if attempt % 2:  # reopened, then (maybe) resolved again
+            events.append((sv.IncidentReopenedV1(service_id=service_id, incident_id=incident_id, reason="again",
+                                                 reopened_at=moment), moment))
+            continue
+        minutes = Decimal(draw(st.sampled_from([0, 0, 15, 90, 1440 * 3]))) if outage else Decimal(0)
+        events.append((sv.IncidentResolvedV1(
+            service_id=service_id, incident_id=incident_id, resolved_at=moment, resolution_code="fixed",
+            outage_minutes=minutes, response_sla_met=draw(st.none() | st.booleans()),
+            resolution_sla_met=draw(st.none() | st.booleans())), moment))
+    if draw(st.booleans()):
+        moment += draw(durations)
+        events.append((sv.IncidentCsatRatedV1(service_id=service_id, incident_id=incident_id,
+                                              score=draw(st.integers(1, 5))), moment))
+    return events
+
+
+@st.composite
+def arrivals(draw, service_id: UUID) -> list[list[tuple[sv.ServiceEvent, datetime]]]:
+    """Every incident's events, interleaved in any order (late, out of order, some twice), cut into batches."""
+    events = [e for history in draw(st.lists(incident_history(service_id), max_size=10)) for e in history]
+    events = draw(st.permutations(events)) if draw(st.booleans()) else events
+    events += draw(st.lists(st.sampled_from(events), max_size=3)) if events else []  # redeliveries
+    cuts = sorted(draw(st.lists(st.integers(0, len(events)), max_size=4)))
+    return [events[a:b] for a, b in zip([0, *cuts], [*cuts, len(events)])]
+
+
+def close(a: Figure, b: Figure) -> bool:
+    if a.based_on != b.based_on or (a.value is None) != (b.value is None):
+        return False
+    return a.value is None or abs(a.value - b.value) <= TOLERANCE
+
+
+async def apply(engine, batches) -> None:
+    for batch in batches:
+        async with engine.begin() as conn:
+            facts = FactBatch(conn)
+            for event, at in batch:
+                await WRITERS[type(event)](facts, LIVE, event, str(uuid4()), at)
+            await facts.flush()
+
+
+FIGURES = ("mtta_minutes", "mttr_minutes", "incident_count", "sla_compliance_pct", "availability_pct", "csat_pct",
+           "incident_reduction_pct")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+async def test_rollup_reads_equal_the_pure_functions_over_the_whole_history(engine, data):
+    service_id = uuid4()
+    await apply(engine, data.draw(arrivals(service_id), "batches"))
+    days = data.draw(st.sampled_from([7, 30, 90]), "days")
+    async with engine.connect() as conn:
+        history = await reads.incidents_of(conn, LIVE, service_id)
+    # as_of anywhere, or so that the window (or one of its weeks) starts or ends near a moment of the history:
+    # where an outage crosses an edge, a rating falls just inside, an opening just outside
+    anchors = [m for i in history for m in (i.opened_at, i.resolved_at, i.acknowledged_at) if m is not None]
+    near = st.tuples(st.sampled_from(anchors or [T0]), st.sampled_from([0, 7, days]),
+                     st.integers(-3 * 3600, 3 * 3600)).map(lambda a: a[0] + timedelta(days=a[1], seconds=a[2]))
+    as_of = data.draw(st.one_of(near, st.integers(-10, 75 * 24 * 3600).map(lambda s: T0 + timedelta(seconds=s))),
+                      "as_of")
+    as_of += data.draw(st.sampled_from([timedelta(0), timedelta(microseconds=123_457)]), "fraction")
+    async with engine.connect() as conn:
+        expected = service_kpis(Window.ending(as_of, days=days), incidents=history, changes=[], operating_costs=[],
+                                project_costs=[])
+        report = (await queries.service_reports(conn, [service_id], days=days, as_of=as_of))[0]
+        weeks, _ = await read_model.service_weeks(conn, service_id, weeks=12, as_of=as_of) if history else ([], [])
+    got = report.kpis
+    for name in FIGURES:
+        assert close(getattr(got, name), getattr(expected, name)), (name, getattr(got, name), getattr(expected, name))
+    assert got.weekly_incidents == expected.weekly_incidents and got.problems == expected.problems
+    usable = usable_incidents(history, [])
+    for week in weeks:
+        pure = read_model.week_of(week.week, usable)
+        assert week.incidents == pure.incidents
+        for name in ("mttr_minutes", "sla_compliance_pct", "availability_pct"):
+            assert close(getattr(week, name), getattr(pure, name)), (week.week, name)
+
+
+async def test_a_reopened_outage_leaves_its_days_and_comes_back_when_resolved_again(engine):
+    """The incident's old contribution is retracted when its fact changes: a 3-day outage, reopened, is down
+    until the window's end; resolved again, only its new span counts, cut at each midnight."""
+    service_id, incident_id = uuid4(), uuid4()
+    opened = T0 + timedelta(hours=20)
+
+    def resolved(at: datetime, minutes: int) -> tuple:
+        return (sv.IncidentResolvedV1(service_id=service_id, incident_id=incident_id, resolved_at=at,
+                                      resolution_code="fixed", outage_minutes=Decimal(minutes)), at)
+
+    await apply(engine, [[(sv.IncidentOpenedV1(service_id=service_id, incident_id=incident_id, priority="P1",
+                                               category="db", title="t", outage=True, detected_at=opened), opened),
+                          resolved(opened + timedelta(days=3), 3 * 1440)]])
+    as_of = T0 + timedelta(days=7)
+
+    async def availability() -> Figure:
+        async with engine.connect() as conn:
+            return (await queries.service_reports(conn, [service_id], days=7, as_of=as_of))[0].kpis.availability_pct
+
+    async def pieces() -> int:
+        async with engine.connect() as conn:
+            return (await conn.execute(sa.select(sa.func.count()).select_from(LIVE.outage_pieces)
+                                       .where(LIVE.outage_pieces.c.service_id == service_id))).scalar()
+
+    assert abs((await availability()).value - Decimal(100) * 4 / 7) <= TOLERANCE and await pieces() == 4
+    reopened_at = opened + timedelta(days=4)
+    await apply(engine, [[(sv.IncidentReopenedV1(service_id=service_id, incident_id=incident_id, reason="back"),
+                           reopened_at)]])
+    assert abs((await availability()).value - Decimal(100) * 20 / (7 * 24)) <= TOLERANCE and await pieces() == 0
+    await apply(engine, [[resolved(opened + timedelta(days=5), 60)]])
+    assert abs((await availability()).value - Decimal(100) * (7 * 1440 - 60) / (7 * 1440)) <= TOLERANCE
+    assert await pieces() == 1
+
+
+async def test_migration_0009_derives_the_rollups_of_facts_stored_before_it(infrastructure):
+    entry = next(s for s in discover_services() if s.spec.name == "metrics-svc")
+    url = await create_database(infrastructure.database_url, f"metrics_{uuid4().hex[:12]}")
+    await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url, revision="0008")
+    service_id, opened = uuid4(), T0 + timedelta(hours=23)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(
+                "INSERT INTO kpi_incidents (incident_id, service_id, priority, category, outage, opened_at,"
+                " resolved_at, outage_minutes) VALUES (:i, :s, 'P1', 'db', true, :o, :r, 120)"),
+                {"i": uuid4(), "s": service_id, "o": opened, "r": opened + timedelta(hours=2)})
+        await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url)
+        async with engine.connect() as conn:
+            days = (await conn.execute(sa.select(LIVE.service_days.c.day, LIVE.service_days.c.opened,
+                                                 LIVE.service_days.c.down_us)
+                                       .where(LIVE.service_days.c.service_id == service_id)
+                                       .order_by(LIVE.service_days.c.day))).all()
+            report = (await queries.service_reports(conn, [service_id], days=7, as_of=T0 + timedelta(days=7)))[0]
+        assert [(d.day.day, d.opened, d.down_us) for d in days] == [(1, 1, 3600 * 10**6), (2, 0, 3600 * 10**6)]
+        assert report.kpis.incident_count.value == 1 and report.kpis.availability_pct.based_on == 1
+    finally:
+        await engine.dispose()
