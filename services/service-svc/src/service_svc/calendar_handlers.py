@@ -26,20 +26,42 @@ async def applied_sla(uow: UnitOfWork, service: Service, priority: str, at: date
     if target.calendar_id is None:
         return AppliedSla(target.response_minutes, target.resolution_minutes)
     loaded = {} if loaded is None else loaded
-    if target.calendar_id not in loaded:
-        await read_model.lock_calendar(uow.connection, target.calendar_id, exclusive=False)
-        loaded[target.calendar_id] = await uow.get(Calendar, target.calendar_id)
+    if target.calendar_id not in loaded:  # a revision in flight waits for the service's lock (_recount_clocks)
+        loaded[target.calendar_id] = await calendar_as_committed(uow, target.calendar_id)
     calendar = loaded[target.calendar_id]
     return AppliedSla(target.response_minutes, target.resolution_minutes, calendar.id, calendar.revisions_from(at))
 
 
+# Calendars as last read, by id: their events are only ever appended, so one read since is the calendar now
+# (reading only the events after the version held, not the holidays again). Bounded; any process may hold one.
+_READ: dict[UUID, Calendar] = {}
+_READ_LIMIT = 1024
+
+
+async def calendar_as_committed(uow: UnitOfWork, calendar_id: UUID) -> Calendar:
+    """The calendar with every committed event, for reading only (never changed through this copy)."""
+    calendar = _READ.get(calendar_id) or Calendar(calendar_id)
+    for recorded in await uow.store.load(uow.connection, calendar_id, after_version=calendar.version):
+        if recorded.stream_type != Calendar.stream_type:
+            raise NotFound(Calendar.stream_type, calendar_id)
+        if recorded.version <= calendar.version:  # another request brought the copy this far meanwhile
+            continue
+        calendar.replay(uow.store.decode(recorded), version=recorded.version, occurred_at=recorded.occurred_at)
+    if calendar.version == 0:
+        raise NotFound(Calendar.stream_type, calendar_id)
+    if len(_READ) >= _READ_LIMIT:
+        _READ.clear()
+    _READ[calendar_id] = calendar
+    return calendar
+
+
 async def require_calendars_known(uow: UnitOfWork, sla: Sla) -> None:
-    """Every calendar an SLA names exists and is not deleted: else a 422 naming the field."""
+    """Every calendar an SLA names exists and is not deleted: else a 422 naming the field (the caller holds
+    the calendars' locks: lock_calendars_of)."""
     errors = []
     for priority, target in sorted(sla.targets.items()):
         if target.calendar_id is None:
             continue
-        await read_model.lock_calendar(uow.connection, target.calendar_id, exclusive=False)
         try:
             calendar = await uow.get(Calendar, target.calendar_id)
             usable = not calendar.deleted
@@ -51,6 +73,13 @@ async def require_calendars_known(uow: UnitOfWork, sla: Sla) -> None:
     if errors:
         raise ProblemError(422, "unknown-reference", "Unknown reference", "; ".join(e["message"] for e in errors),
                            rule="calendar-known", errors=errors)
+
+
+async def lock_calendars_of(uow: UnitOfWork, sla: Sla) -> None:
+    """Before the service's own lock (calendars first, always): a deletion waits for this SLA, or it sees the
+    deletion; a revision waits for it, or it reads the revision."""
+    for calendar_id in sorted(sla.calendar_ids):
+        await read_model.lock_calendar(uow.connection, calendar_id, exclusive=False)
 
 
 async def create_calendar(command: c.CreateCalendar, uow: UnitOfWork) -> Calendar:
@@ -96,7 +125,10 @@ async def delete_calendar(command: c.DeleteCalendar, uow: UnitOfWork) -> Calenda
 async def _recount_clocks(uow: UnitOfWork, calendar: Calendar, at: datetime) -> None:
     """Unclosed incidents counting on the calendar take its new revision, in the same transaction: what they
     counted so far stays, the revision applies from its effective time (or from their latest event, if later)."""
-    for service_id in await read_model.services_counting_on(uow.connection, calendar.id):
+    services = sorted(await read_model.services_counting_on(uow.connection, calendar.id))
+    for service_id in services:  # incidents being opened meanwhile commit first, and are recounted too
+        await read_model.lock_service_sla(uow.connection, service_id, exclusive=True)
+    for service_id in services:
         service = await uow.get(Service, service_id)
         for incident_id in await read_model.unclosed_incident_ids(uow.connection, service_id):
             incident = await uow.get(Incident, incident_id)

@@ -29,8 +29,9 @@ async def lock_service_sla(conn: AsyncConnection, service_id: UUID, *, exclusive
 
 
 async def lock_calendar(conn: AsyncConnection, calendar_id: UUID, *, exclusive: bool) -> None:
-    """Serialise a calendar's revisions and deletion (exclusive) with what reads it into clocks or SLAs (shared):
-    an incident opened or an SLA defined meanwhile either sees the revision or is found by its recount."""
+    """Serialise a calendar's revisions and deletion (exclusive) with SLAs naming it (shared). Taken before any
+    service's lock: a revision then locks the services counting on the calendar, so incidents being opened on
+    them either commit first (and are recounted) or read the revision."""
     await lock_until_commit(conn, key=f"calendar:{calendar_id}", shared=not exclusive)
 
 

@@ -8,7 +8,8 @@ to the past (`effective_from` is not before its business time), so time already 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+import dataclasses
+from datetime import date, datetime, timedelta
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4
@@ -139,9 +140,12 @@ class Calendar(Aggregate):
         return found
 
     def revisions_from(self, at: datetime) -> list[ev.CalendarHours]:
-        """The revision in force at `at` and every later one: what a clock needs from `at` on."""
+        """The revision in force at `at` and every later one, without the holidays already past (a day's margin
+        for the zone): what a clock needs from `at` on, and all its events carry."""
         first = self.in_force(at)
-        return [first] + [r for r in self.revisions if r.revision > first.revision]
+        since = (at - timedelta(days=1)).date()
+        return [dataclasses.replace(r, holidays=[h for h in r.holidays if h.last_day >= since])
+                for r in [first, *(r for r in self.revisions if r.revision > first.revision)]]
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:
@@ -164,11 +168,29 @@ class Calendar(Aggregate):
                 "time_zone": self.current.time_zone, "revision": self.current.revision}
 
 
-def timeline_pieces(revisions: list[ev.CalendarHours] | None) -> list[tuple[datetime, WorkingHours]]:
+# A revision never changes once recorded and a clock's copy only drops its first (past) holidays, so (calendar
+# id, revision, holidays kept) names its hours for good: incidents loaded again share them, with the business
+# spans each has worked out (the cost of a deadline is paid once).
+_KNOWN_HOURS: dict[tuple[UUID, int, int], WorkingHours] = {}
+_KNOWN_HOURS_LIMIT = 512
+
+
+def revision_hours(calendar_id: UUID, hours: ev.CalendarHours) -> WorkingHours:
+    key = (calendar_id, hours.revision, len(hours.holidays))
+    found = _KNOWN_HOURS.get(key)
+    if found is None:
+        if len(_KNOWN_HOURS) >= _KNOWN_HOURS_LIMIT:
+            _KNOWN_HOURS.clear()
+        found = _KNOWN_HOURS[key] = working_hours(hours)
+    return found
+
+
+def timeline_pieces(calendar_id: UUID | None,
+                    revisions: list[ev.CalendarHours] | None) -> list[tuple[datetime, WorkingHours]]:
     """A clock's pieces from a calendar's revisions (None: the built-in 24x7)."""
-    if not revisions:
+    if calendar_id is None or not revisions:
         return [(EARLIEST_BUSINESS_TIME, ALWAYS)]
-    return [(r.effective_from, working_hours(r)) for r in revisions]
+    return [(r.effective_from, revision_hours(calendar_id, r)) for r in revisions]
 
 
 def holiday(first_day: date, last_day: date | None = None, name: str = "") -> ev.Holiday:

@@ -177,7 +177,7 @@ class Incident(Aggregate):
     def _(self, event: ev.IncidentSlaApplied) -> None:
         self.response_target, self.resolution_target = event.response_minutes, event.resolution_minutes
         self.calendar_id = event.calendar_id
-        self.timeline = self.timeline.from_on(event.applied_at, timeline_pieces(event.calendar))
+        self.timeline = self.timeline.from_on(event.applied_at, timeline_pieces(event.calendar_id, event.calendar))
         self._sla_key = AppliedSla(event.response_minutes, event.resolution_minutes, event.calendar_id,
                                    event.calendar).key
         self._see(event.applied_at)
