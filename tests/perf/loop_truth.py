@@ -220,5 +220,45 @@ def method_offline(streams: dict[str, DailyCounts], s: RuleSettings | None = Non
     return found
 
 
+def poisson_copy(*, seed: int, services: int, days: int) -> Truth:
+    """The same services as `generate(seed)` (rates, shares, weekly profiles, holidays, growth, regressions) with
+    plain Poisson days: no overdispersion and no bursts, nothing delivered or fixed — the easiest version of the
+    streams, on which the oracle below gives a bound no detector that must learn the rates can beat."""
+    truth = generate(seed=seed, services=services, days=days)
+    for service in truth.services.values():
+        service.shape, service.bursts, service.id_in_stack = None, [], service.id
+    truth.index_by_stack_id()
+    for day in range(days):
+        truth.day(day, fixed=lambda *_: False)
+    return truth
+
+
+def oracle_cusum(truth: Truth, threshold: float, min_history_days: int = 28) -> list[tuple[str, str, datetime]]:
+    """Page's CUSUM per service and category with the *true* daily means before and after the change (for a
+    category that does not regress, the smallest change the method states: max(2.5 ×, + 1 a day)): the
+    optimal detector of a known shift (Lorden, Moustakides). It restarts after an alarm; alarms of one category
+    within 14 days count once."""
+    found = []
+    for service in truth.services.values():
+        daily: dict[tuple[int, str], int] = defaultdict(int)
+        for category, at in truth.streams[service.id]:
+            daily[(at - truth.start) // timedelta(days=1), category] += 1
+        for category in service.shares:
+            statistic, last_alarm = 0.0, -999
+            for day in range(service.start_day + min_history_days, truth.days):
+                before = service.mean(day, category, True)
+                weekday = service.profile[(truth.start + timedelta(days=day)).weekday()]
+                r = service.regression
+                factor, extra = (r.factor, r.extra) if r is not None and r.category == category else (2.5, 1.0)
+                after = max(before * factor, before + extra * weekday)
+                count = daily[day, category]
+                statistic = max(0.0, statistic + count * math.log(after / before) - (after - before))
+                if statistic > threshold:
+                    if day - last_alarm > 14:
+                        found.append((service.id, category, _midnight((truth.start + timedelta(days=day + 1)).date())))
+                    statistic, last_alarm = 0.0, day
+    return found
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)

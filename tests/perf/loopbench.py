@@ -37,7 +37,7 @@ from continuum.http.auth import issue_dev_token
 from continuum.stack import Infrastructure, ServiceProcesses, discover_services, prepare_databases
 from continuum.testing.plugin import free_port
 from tests.perf.end_to_end import _drop_databases, clean_kafka
-from tests.perf.loop_truth import Truth, generate, method_offline, plain_reference
+from tests.perf.loop_truth import Truth, generate, method_offline, oracle_cusum, plain_reference, poisson_copy
 
 ROOT = Path(__file__).parents[2]
 IN_FLIGHT = 24
@@ -380,6 +380,36 @@ def render(results: list[dict]) -> str:
     return "\n".join(rows + [""] + summary)
 
 
+ORACLE_THRESHOLDS = (6.0, 7.0, 8.0)
+
+
+def bound(seeds: list[int], services: int, days: int) -> str:
+    """The information bound on the same services: on their plain Poisson copies (no overdispersion, no bursts),
+    the oracle CUSUM that knows every true rate, at several thresholds, beside the loop's method and the plain
+    reference on the same copies. A delay the oracle cannot reach at a precision is out of reach for any detector
+    that must learn the rates from the history."""
+    truths = [poisson_copy(seed=seed, services=services, days=days) for seed in seeds]
+    detectors = [(f"oracle CUSUM, h = {h:g}", lambda t, h=h: oracle_cusum(t, h)) for h in ORACLE_THRESHOLDS]
+    detectors += [("the loop's method, offline", lambda t: method_offline(t.sent_streams())),
+                  ("plain reference (Poisson 7 vs 28 days)", lambda t: plain_reference(t.sent_streams()))]
+    rows = ["| detector (Poisson copies, seeds pooled) | precision | recall | median delay (days, median of the seeds) | "
+            "false alarms / service-year |", "|---|---|---|---|---|"]
+    for label, detect in detectors:
+        s = pooled([score(t, detect(t)) for t in truths])
+        rows.append(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['delay']:.1f} | {s['fa']:.3f} |")
+    return "\n".join(rows)
+
+
+def pooled(scores: list[Score]) -> dict[str, float]:
+    """Precision and recall over the pooled detections of several seeds; the median of the seeds' delays."""
+    true, false = sum(s.true for s in scores), sum(s.false for s in scores)
+    found = sum(round(s.recall * s.regressed) for s in scores)
+    return {"precision": true / (true + false) if true + false else math.nan,
+            "recall": found / sum(s.regressed for s in scores),
+            "delay": statistics.median([s.median_delay_days for s in scores]),
+            "fa": _mean(s.false_alarms_per_service_year for s in scores)}
+
+
 def _mean(values) -> float:
     values = [v for v in values if not math.isnan(v)]
     return sum(values) / len(values) if values else math.nan
@@ -420,7 +450,8 @@ async def main_async(args: argparse.Namespace) -> str:
                 print(render(results[-1:]), file=sys.stderr)
     finally:
         await asyncio.to_thread(infra.stop)
-    return render(results)
+    print("[loopbench] the information bound on Poisson copies of the same services ...", file=sys.stderr)
+    return (render(results) + "\n\n### The information bound\n\n" + bound(args.seeds, args.services, args.days))
 
 
 def main() -> None:
@@ -431,7 +462,11 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, nargs="*", default=[1], help="metrics-svc replicas, one run each")
     parser.add_argument("--debug", action="store_true", help="list every opportunity beside its truth")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--bound-only", action="store_true", help="only the offline information bound (no stack)")
     args = parser.parse_args()
+    if args.bound_only:
+        print(bound(args.seeds, args.services, args.days))
+        return
     table = asyncio.run(main_async(args))
     print(table)
     record(table, args.output, args)

@@ -25,7 +25,10 @@ class DetectionSettings(BaseModel):
     min_history_days: int = Field(28, ge=7, description="No incident test before the service has this much history.")
     min_rise_ratio: float = Field(1.5, gt=1, description="The smallest rise (window rate / baseline rate) reported.")
     min_days_with_incidents: int = Field(3, ge=1, description="A window needs incidents on this many distinct days.")
-    burst_days: int = Field(1, ge=0, description="The busiest days left out of each window (a burst is an incident).")
+    burst_days: int = Field(2, ge=0, description="At most this many days of a window that stand out from the rest "
+                            "of it are left out (a burst is an incident).")
+    burst_alpha: float = Field(0.1, gt=0, lt=1, description="A window's busiest day stands out when its count is "
+                               "this improbable at the rate of the window's other days (binomial tail).")
     share_alpha: float = Field(1e-3, gt=0, lt=1, description="The rise must also be significant against the rest "
                                "of the service at this level, when the rest is large enough (adoption guard).")
     min_control_incidents: int = Field(10, ge=1, description="Other categories' incidents needed for that guard.")

@@ -5,9 +5,10 @@ for incidents). docs/improvement-loop.md explains the method for a service manag
   `max_window_days`) against the same category in the `baseline_days` before them, weekday-adjusted with the
   service's own weekly pattern, scaled for the service's overdispersion, by the exact conditional test of two
   Poisson rates. It fires only when the rise is significant at `alpha / number of window lengths`, is at
-  least `min_rise_ratio`, stays significant with the busiest `burst_days` left out (a one-day burst is an
-  incident, not a weakness), spans `min_days_with_incidents`, and — when the other categories give enough
-  control — also rises against the rest of the service (growth in proportion to all categories is adoption).
+  least `min_rise_ratio`, stays significant with its bursts left out (up to `burst_days` days that stand out
+  from the rest of the window: a one-day burst is an incident, not a weakness), spans
+  `min_days_with_incidents`, and — when the other categories give enough control — also rises against the rest
+  of the service (growth in proportion to all categories is adoption).
 - **sla_breach_rate**, **csat_below_target** — one-sided binomial tests against the allowed breach rate and
   the CSAT target, with a minimum sample; **availability_below_target** — below target over a whole window with
   at least `availability_min_outages` distinct outages (one outage is an incident).
@@ -18,7 +19,6 @@ order the facts arrived.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +48,8 @@ class RuleSettings:
     min_history_days: int = 28
     min_rise_ratio: float = 1.5
     min_days_with_incidents: int = 3
-    burst_days: int = 1
+    burst_days: int = 2
+    burst_alpha: float = 0.1
     share_alpha: float = 1e-3
     min_control_incidents: int = 10
     max_dispersion: float = 4.0
@@ -216,11 +217,11 @@ def _best_window(counts: DailyCounts, category: str, days: list[date], model: Ba
 def _test_window(series: list[int], others: list[int], exposure: list[float], length: int, baseline: list[int],
                  model: Baseline, s: RuleSettings) -> _Candidate | None:
     """The window of `length` days ending at the day end against its baseline: the rate test (quasi-Poisson
-    scaled) significant at alpha / window lengths, the busiest days left out, and the share guard."""
+    scaled) significant at alpha / window lengths, its bursts left out, and the share guard."""
     window = range(length)
     if sum(1 for i in window if series[i]) < s.min_days_with_incidents:
         return None
-    dropped = set(heapq.nlargest(s.burst_days, window, key=lambda i: (series[i], -i)))
+    dropped = _burst_days(series, exposure, length, s)
     kept = [i for i in window if i not in dropped]
     observed, kept_count = sum(series[i] for i in window), sum(series[i] for i in kept)
     kept_exposure = sum(exposure[i] for i in kept)
@@ -243,6 +244,22 @@ def _test_window(series: list[int], others: list[int], exposure: list[float], le
                       base_count, base_exposure, z, share_p, phi)
 
 
+def _burst_days(series: list[int], exposure: list[float], length: int, s: RuleSettings) -> set[int]:
+    """Up to `burst_days` days of the window, busiest first, that stand out from the rest of the window: the
+    day's count is improbably high (binomial tail below `burst_alpha`) if all its days shared one weekday-adjusted
+    rate. A burst is left out; the even days of a sustained step are all kept."""
+    dropped: set[int] = set()
+    for _ in range(min(s.burst_days, length - 1)):
+        top = max((i for i in range(length) if i not in dropped), key=lambda i: (series[i], -i))
+        rest = [i for i in range(length) if i != top and i not in dropped]
+        total = series[top] + sum(series[i] for i in rest)
+        share = exposure[top] / (exposure[top] + sum(exposure[i] for i in rest))
+        if series[top] == 0 or binomial_sf(series[top], total, share) >= s.burst_alpha:
+            break
+        dropped.add(top)
+    return dropped
+
+
 def _control(window_others: list[int], base_others: list[int], s: RuleSettings) -> float | None:
     """The category against the rest of the service: the share of the other categories' incidents that fall in
     the window, which the category's share would match if it moved with the rest (adoption). None when the rest
@@ -258,11 +275,11 @@ def _detection(category: str, best: _Candidate, end: datetime, model: Baseline, 
     window_rate = best.observed / best.window_exposure
     start = end - DAY * best.length
     evidence = {
-        "test": "conditional Poisson rate test, weekday-adjusted, quasi-Poisson scaled, busiest day left out",
+        "test": "conditional Poisson rate test, weekday-adjusted, quasi-Poisson scaled, bursts left out",
         "category": category, "window_start": start.isoformat(), "window_end": end.isoformat(),
         "shift_start": start.date().isoformat(), "window_days": best.length,
         "observed": best.observed, "expected": round(base_rate * best.window_exposure, 3),
-        "observed_without_busiest_days": best.kept, "p_value": best.p_value, "z": round(best.z, 3),
+        "observed_without_bursts": best.kept, "p_value": best.p_value, "z": round(best.z, 3),
         "share_p_value": best.share_p, "alpha": s.alpha / len(s.window_lengths),
         "rise_ratio": round(window_rate / base_rate, 3), "dispersion": round(best.dispersion, 3),
         "baseline_start": (start - DAY * s.baseline_days).isoformat(), "baseline_end": start.isoformat(),
