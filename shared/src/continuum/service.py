@@ -115,6 +115,7 @@ class ServiceParts:
 def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts) -> FastAPI:
     """The FastAPI app of one service; everything with I/O starts in its lifespan."""
     from continuum.http.event_log import event_log_router
+    from continuum.http.openapi import install_openapi_contract
     from continuum.http.public import public_router
 
     telemetry = Telemetry(service=spec.name)
@@ -144,6 +145,7 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     app.include_router(event_log_router(), dependencies=[Depends(authenticate)])
     for router in parts.routers:
         app.include_router(router, dependencies=[Depends(authenticate)])
+    install_openapi_contract(app)
     return app
 
 
