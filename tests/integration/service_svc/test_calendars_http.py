@@ -149,6 +149,11 @@ async def test_an_sla_counts_business_minutes_on_its_calendar_and_the_watcher_br
         assert revised.status_code == 200, revised.text
         after_revision = (await client.get(f"/incidents/{incident['id']}", headers=agent)).json()
         history = (await client.get(f"/incidents/{incident['id']}/history", headers=agent)).json()
+        service_history = (await client.get(f"/services/{service['id']}/history", headers=agent)).json()
+        opened_after = (await client.post("/incidents", json={
+            "service_id": service["id"], "priority": "P3", "category": "batch", "title": "Another",
+            "outage": False}, headers=agent)).json()
+        its_history = (await client.get(f"/incidents/{opened_after['id']}/history", headers=agent)).json()
         in_use = await client.post(f"/calendars/{calendar['id']}/delete", json={"reason": "gone"}, headers=owner)
     # 50 business minutes on day 0 (00:10–01:00), 40 on day 1: the response target passes at day 1, 00:40
     expected = day0 + timedelta(days=1, minutes=40)
@@ -164,6 +169,10 @@ async def test_an_sla_counts_business_minutes_on_its_calendar_and_the_watcher_br
     applied = [item for item in history["items"] if item["event_type"] == "IncidentSlaApplied"]
     assert len(applied) == 2 and [r["revision"] for r in applied[-1]["data"]["calendar"]] == [2]
     assert float(after_revision["clocks"]["resolution"]["elapsed_minutes"]) >= float(resolution["elapsed_minutes"])
+    assert [(e["event_type"], e["data"].get("calendar_revision")) for e in service_history["items"]][-1] == (
+        "SlaCalendarRevised", 2)
+    [applied_after] = [e for e in its_history["items"] if e["event_type"] == "IncidentSlaApplied"]
+    assert [r["revision"] for r in applied_after["data"]["calendar"]] == [2]  # a copy of revision 1 is not used
     assert in_use.status_code == 409 and in_use.json()["rule"] == "calendar-not-in-use"
     assert service["id"] in in_use.json()["detail"]
 

@@ -178,3 +178,23 @@ def test_a_calendar_keeps_what_clocks_carry_small():
 def test_a_timeline_applies_its_first_piece_before_its_start_too():
     timeline = Timeline(((MONDAY, WorkingHours.of(time_zone="UTC", week=OFFICE)),))
     assert timeline.between(MONDAY - timedelta(days=7), MONDAY) == timedelta(hours=40)
+
+
+def test_a_service_notes_new_revisions_of_the_calendars_its_sla_counts_on():
+    from decimal import Decimal
+
+    from service_svc.domain.service import Service, Sla
+
+    calendar_id, other = uuid4(), uuid4()
+    service = Service.register(name="Payroll", description="", owner="alice", demanded_by="HR",
+                               expected_volume="many", by="alice", at=MONDAY)
+    targets = {p: ev.SlaTarget(60, 480, calendar_id if p == "P3" else None, 1 if p == "P3" else None)
+               for p in ("P1", "P2", "P3", "P4")}
+    service.define_sla(Sla(Decimal("99.9"), targets, Decimal(80)), at=MONDAY)
+    service.pending.clear()
+    service.calendar_revised(calendar_id, 2, at=MONDAY)
+    service.calendar_revised(calendar_id, 2, at=MONDAY)  # heard of already
+    service.calendar_revised(other, 5, at=MONDAY)  # not a calendar of its SLA
+    assert [type(p.event) for p in service.pending] == [ev.SlaCalendarRevised]
+    assert service.sla.known_revision(calendar_id) == 2 and service.sla.target_for("P3").calendar_revision == 2
+    assert service.sla.known_revision(other) is None

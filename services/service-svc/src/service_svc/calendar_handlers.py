@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from uuid import UUID
 
@@ -27,20 +28,25 @@ async def applied_sla(uow: UnitOfWork, service: Service, priority: str, at: date
         return AppliedSla(target.response_minutes, target.resolution_minutes)
     loaded = {} if loaded is None else loaded
     if target.calendar_id not in loaded:  # a revision in flight waits for the service's lock (_recount_clocks)
-        loaded[target.calendar_id] = await calendar_as_committed(uow, target.calendar_id)
+        loaded[target.calendar_id] = await calendar_as_committed(uow, target.calendar_id,
+                                                                 known=target.calendar_revision)
     calendar = loaded[target.calendar_id]
     return AppliedSla(target.response_minutes, target.resolution_minutes, calendar.id, calendar.revisions_from(at))
 
 
-# Calendars as last read, by id: their events are only ever appended, so one read since is the calendar now
-# (reading only the events after the version held, not the holidays again). Bounded; any process may hold one.
+# Calendars as last read, by id: their events are only ever appended, so a copy is the calendar now once it has
+# the events recorded since (read alone, not the holidays again), or without a read when it holds the revision
+# the service's SLA last heard of (every revision is noted on the services counting on it, under their lock, so
+# a service read under its own lock never names a revision newer than committed). Bounded; per process.
 _READ: dict[UUID, Calendar] = {}
 _READ_LIMIT = 1024
 
 
-async def calendar_as_committed(uow: UnitOfWork, calendar_id: UUID) -> Calendar:
-    """The calendar with every committed event, for reading only (never changed through this copy)."""
+async def calendar_as_committed(uow: UnitOfWork, calendar_id: UUID, *, known: int | None = None) -> Calendar:
+    """The calendar with every committed revision, for reading only (never changed through this copy)."""
     calendar = _READ.get(calendar_id) or Calendar(calendar_id)
+    if known is not None and calendar.version and calendar.current.revision >= known:
+        return calendar
     for recorded in await uow.store.load(uow.connection, calendar_id, after_version=calendar.version):
         if recorded.stream_type != Calendar.stream_type:
             raise NotFound(Calendar.stream_type, calendar_id)
@@ -55,24 +61,26 @@ async def calendar_as_committed(uow: UnitOfWork, calendar_id: UUID) -> Calendar:
     return calendar
 
 
-async def require_calendars_known(uow: UnitOfWork, sla: Sla) -> None:
-    """Every calendar an SLA names exists and is not deleted: else a 422 naming the field (the caller holds
-    the calendars' locks: lock_calendars_of)."""
-    errors = []
+async def with_calendar_revisions(uow: UnitOfWork, sla: Sla) -> Sla:
+    """The SLA with each calendar's latest revision noted, once every calendar it names exists and is not
+    deleted: else a 422 naming the field (the caller holds the calendars' locks: lock_calendars_of)."""
+    errors, targets = [], dict(sla.targets)
     for priority, target in sorted(sla.targets.items()):
         if target.calendar_id is None:
             continue
         try:
-            calendar = await uow.get(Calendar, target.calendar_id)
-            usable = not calendar.deleted
+            calendar = await calendar_as_committed(uow, target.calendar_id)
         except NotFound:
-            usable = False
-        if not usable:
+            calendar = None
+        if calendar is None or calendar.deleted:
             errors.append({"field": f"body.targets.{priority}.calendar_id", "type": "unknown_reference",
                            "message": f"calendar {target.calendar_id} does not exist (or was deleted)"})
+        else:
+            targets[priority] = dataclasses.replace(target, calendar_revision=calendar.current.revision)
     if errors:
         raise ProblemError(422, "unknown-reference", "Unknown reference", "; ".join(e["message"] for e in errors),
                            rule="calendar-known", errors=errors)
+    return dataclasses.replace(sla, targets=targets)
 
 
 async def lock_calendars_of(uow: UnitOfWork, sla: Sla) -> None:
@@ -130,6 +138,7 @@ async def _recount_clocks(uow: UnitOfWork, calendar: Calendar, at: datetime) -> 
         await read_model.lock_service_sla(uow.connection, service_id, exclusive=True)
     for service_id in services:
         service = await uow.get(Service, service_id)
+        service.calendar_revised(calendar.id, calendar.current.revision, at=at)
         for incident_id in await read_model.unclosed_incident_ids(uow.connection, service_id):
             incident = await uow.get(Incident, incident_id)
             target = service.sla.target_for(incident.priority) if service.sla else None

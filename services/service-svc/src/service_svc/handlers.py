@@ -8,7 +8,7 @@ from uuid import UUID
 from continuum.eventstore.uow import UnitOfWork
 
 from service_svc import read_model
-from service_svc.calendar_handlers import CALENDAR_HANDLERS, applied_sla, lock_calendars_of, require_calendars_known
+from service_svc.calendar_handlers import CALENDAR_HANDLERS, applied_sla, lock_calendars_of, with_calendar_revisions
 from service_svc.domain import commands as c
 from service_svc.domain.change import Change
 from service_svc.domain.incident import Incident
@@ -68,8 +68,7 @@ async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
     await lock_calendars_of(uow, command.sla)
     await read_model.lock_service_sla(uow.connection, command.service_id, exclusive=True)
     service = await _owned_service(uow, command, command.service_id)
-    service.define_sla(command.sla, at=command.at)
-    await require_calendars_known(uow, command.sla)
+    service.define_sla(await with_calendar_revisions(uow, command.sla), at=command.at)
     await _retarget_incidents(uow, service, command.at)
     await uow.commit()
     return service

@@ -52,6 +52,8 @@ class SlaTargets(ContractPart):
     response_minutes: int = Field(gt=0)
     resolution_minutes: int = Field(gt=0)
     calendar_id: UUID | None = None
+    calendar_revision: int | None = Field(default=None, ge=1, description=(
+        "The calendar's latest revision when the SLA was defined (later ones: SlaCalendarRevised)."))
 
 
 class WorkingInterval(ContractPart):
@@ -85,6 +87,14 @@ class SlaDefinedV1(ServiceEvent):
     availability_target_pct: Decimal = Field(gt=0, le=100)
     targets: dict[Priority, SlaTargets]
     csat_target_pct: Decimal = Field(ge=0, le=100)
+
+
+class SlaCalendarRevisedV1(ServiceEvent):
+    """A calendar the service's SLA counts on has a new revision; the service's unclosed incidents took it in
+    the same transaction (IncidentSlaApplied)."""
+
+    calendar_id: UUID
+    calendar_revision: int = Field(ge=1)
 
 
 class SlaWithdrawnV1(ServiceEvent):
@@ -294,6 +304,7 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     ServiceOwnerAssignedV1,
     ServiceStageChangedV1,
     SlaDefinedV1,
+    SlaCalendarRevisedV1,
     SlaWithdrawnV1,
     OperatingCostRecordedV1,
     ImprovementPlannedV1,

@@ -17,6 +17,7 @@ class SlaTarget:
     response_minutes: int
     resolution_minutes: int
     calendar_id: UUID | None = None
+    calendar_revision: int | None = None  # the calendar's latest revision as the SLA last heard of it
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,15 @@ class SlaDefined(DomainEvent):
     availability_target_pct: Decimal
     targets: dict[str, SlaTarget]
     csat_target_pct: Decimal
+
+
+@dataclass(frozen=True)
+class SlaCalendarRevised(DomainEvent):
+    """A calendar the SLA counts on has a new revision (its clocks were recounted in the same transaction)."""
+
+    service_id: UUID
+    calendar_id: UUID
+    calendar_revision: int
 
 
 @dataclass(frozen=True)
@@ -349,7 +359,8 @@ class ServiceRequestCancelled(DomainEvent):
 
 
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
-    ServiceRegistered, ServiceOwnerAssigned, ServiceStageChanged, SlaDefined, SlaWithdrawn, OperatingCostRecorded,
+    ServiceRegistered, ServiceOwnerAssigned, ServiceStageChanged, SlaDefined, SlaCalendarRevised, SlaWithdrawn,
+    OperatingCostRecorded,
     ImprovementPlanned, ImprovementImplemented,
     CalendarCreated, CalendarRevised, CalendarDeleted,
     IncidentOpened, IncidentSlaApplied, IncidentAcknowledged, IncidentAssigned, IncidentPutOnHold, IncidentResumed,

@@ -88,7 +88,8 @@ class Incident(Aggregate):
         """Run the clocks on new targets or a new calendar from `at` on; time already elapsed and paused is kept."""
         if self.status == "closed" or sla.key == self._sla_key:
             return
-        self._record(ev.IncidentSlaApplied(**self._keys(), priority=self.priority, response_minutes=sla.response_minutes,
+        self._record(ev.IncidentSlaApplied(**self._keys(), priority=self.priority,
+                                           response_minutes=sla.response_minutes,
                                            resolution_minutes=sla.resolution_minutes, applied_at=at,
                                            calendar_id=sla.calendar_id, calendar=sla.calendar), at=at)
 

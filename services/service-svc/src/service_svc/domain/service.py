@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +32,10 @@ class Sla:
 
     def target_for(self, priority: str) -> SlaTarget | None:
         return self.targets.get(priority)
+
+    def known_revision(self, calendar_id: UUID) -> int | None:
+        """The calendar's latest revision as the SLA last heard of it (None: not recorded, e.g. older SLAs)."""
+        return next((t.calendar_revision for t in self.targets.values() if t.calendar_id == calendar_id), None)
 
     @property
     def calendar_ids(self) -> set[UUID]:
@@ -116,6 +121,12 @@ class Service(Aggregate):
         require(0 <= sla.csat_target_pct <= 100, "csat-target-pct", "between 0 and 100")
         self._record(ev.SlaDefined(self.id, sla.availability_target_pct, dict(sla.targets), sla.csat_target_pct), at=at)
 
+    def calendar_revised(self, calendar_id: UUID, revision: int, *, at: datetime) -> None:
+        """Note a new revision of a calendar the SLA counts on (readers then know a copy older than it is stale)."""
+        known = self.sla.known_revision(calendar_id) if self.sla else None
+        if self.sla is not None and calendar_id in self.sla.calendar_ids and (known is None or revision > known):
+            self._record(ev.SlaCalendarRevised(self.id, calendar_id, revision), at=at)
+
     def withdraw_sla(self, reason: str, *, at: datetime) -> None:
         require(self.sla is not None, "sla-defined", "the service has no SLA to withdraw")
         self._record(ev.SlaWithdrawn(self.id, reason), at=at)
@@ -158,6 +169,13 @@ class Service(Aggregate):
     @apply.register
     def _(self, event: ev.SlaDefined) -> None:
         self.sla = Sla(event.availability_target_pct, dict(event.targets), event.csat_target_pct)
+
+    @apply.register
+    def _(self, event: ev.SlaCalendarRevised) -> None:
+        assert self.sla is not None
+        targets = {p: dataclasses.replace(t, calendar_revision=event.calendar_revision)
+                   if t.calendar_id == event.calendar_id else t for p, t in self.sla.targets.items()}
+        self.sla = dataclasses.replace(self.sla, targets=targets)
 
     @apply.register
     def _(self, event: ev.SlaWithdrawn) -> None:
