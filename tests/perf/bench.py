@@ -18,7 +18,7 @@ from continuum.config import KafkaSettings
 from continuum.infra.kafka import KAFKA_VERSION
 from continuum.stack import Infrastructure, discover_services
 from continuum.testing.plugin import create_database, free_port
-from tests.perf import command_path, end_to_end, rebuild, relay_and_streams, store_vs_library
+from tests.perf import business_time, command_path, end_to_end, rebuild, relay_and_streams, store_vs_library
 from tests.perf.stats import Measure, Ratio, ratio, render
 
 ROOT = Path(__file__).parents[2]
@@ -69,6 +69,20 @@ class Bench:
         self.ratios.append(ratio(name, ours_p99, base_p99, goal=3.0, at_least=False))
         self.ratios.append(Ratio("7 memory", "peak RSS vs the 150 MB goal", rss.median / 150, "≤ 1.0×",
                                  rss.median <= 150))
+
+    async def business_time(self) -> None:
+        name = "8 business-time deadline (32 conns)"
+        on_calendar = self.measure(name, "POST /incidents, SLA on office hours + holidays", "throughput", "req/s",
+                                   higher_is_better=True)
+        on_24x7 = self.measure(name, "POST /incidents, SLA on 24x7", "throughput", "req/s", higher_is_better=True)
+        for run in range(self.runs):
+            _progress(name, run)
+            calendar, always = await business_time.deadline_cost_pair(
+                await self.database(migrated=False), self.infra.kafka_bootstrap_servers, ROOT / ".run" / "bench",
+                requests=2000)
+            on_calendar.values.append(calendar.rps)
+            on_24x7.values.append(always.rps)
+        self.ratios.append(ratio(name, on_calendar, on_24x7, goal=0.95, at_least=True))
 
     async def end_to_end(self) -> None:
         """At the issue's rate (with scenario 7's memory), then at lower rates, to show where the goals hold here."""
@@ -214,7 +228,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scenarios", nargs="*",
                         default=["command_path", "store_vs_library", "relay", "end_to_end", "rebuild",
-                                 "long_streams"])
+                                 "long_streams", "business_time"])
     parser.add_argument("--rate", type=float, default=300, help="scenario 4: commands per second")
     parser.add_argument("--lower-rates", type=float, nargs="*", default=[200, 120, 40],
                         help="scenario 4 again at each of these rates (none: only --rate)")
