@@ -28,7 +28,8 @@ async def rows_of(engine, ids: dict[str, object]) -> dict[str, list[tuple]]:
     keys = {"incidents": "service_id", "slas": "service_id", "operating_costs": "service_id",
             "changes": "service_id", "projects": "project_id", "milestones": "project_id",
             "progress": "project_id", "project_costs": "project_id", "handovers": "handover_id",
-            "service_days": "service_id", "outage_pieces": "service_id", "known_services": "service_id"}
+            "service_days": "service_id", "service_hours": "service_id", "outage_pieces": "service_id",
+            "known_services": "service_id"}
     async with engine.connect() as conn:
         return {name: sorted(map(tuple, (await conn.execute(
                     sa.select(table).where(table.c[key] == ids[key]))).all()), key=repr)

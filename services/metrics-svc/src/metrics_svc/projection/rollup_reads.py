@@ -9,7 +9,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from uuid import UUID
@@ -145,7 +145,7 @@ async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> l
             for moment in (ask.window.start, ask.window.end, _open_from(ask, fetched.opens)):
                 piece_days.add((ask.service_id, utc_day(moment)))
     fetched.days = await _days(conn, t, ranges)
-    fetched.partials = await _partials(conn, t, sorted(partials))
+    fetched.partials = await _partial_days(conn, t, sorted(partials))
     fetched.pieces = await _pieces(conn, t, sorted(piece_days))
     return [_answer(ask, fetched) for ask in asks]
 
@@ -279,6 +279,59 @@ async def _days(conn: AsyncConnection, t: FactTables, ranges: dict[UUID, list[da
         " ON d.service_id = r.service_id AND d.day BETWEEN r.f AND r.l"),
         {"ids": ids, "firsts": [ranges[i][0] for i in ids], "lasts": [ranges[i][1] for i in ids]})
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+
+
+def split_hours(lo: datetime, hi: datetime) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
+    """A partial day [lo, hi) as whole UTC hours (a range, or None) and the partial hours at its edges."""
+    first = lo.replace(minute=0, second=0, microsecond=0)
+    first = first if first == lo else first + ONE_HOUR
+    last = hi.replace(minute=0, second=0, microsecond=0)
+    if first >= last:
+        return None, [(lo, hi)]
+    return (first, last), [part for part in ((lo, first), (last, hi)) if part[0] < part[1]]
+
+
+ONE_HOUR = timedelta(hours=1)
+
+
+async def _partial_days(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
+                        ) -> dict[tuple, tuple]:
+    """Each partial day's sums: its whole hours from the hourly rollups, the minutes at its edges from the facts."""
+    plans = {r: split_hours(r[1].astimezone(UTC), r[2].astimezone(UTC)) for r in ranges}
+    whole = [(r[0], *hours) for r, (hours, _) in plans.items() if hours is not None]
+    raw = sorted({(r[0], lo, hi) for r, (_, edges) in plans.items() for lo, hi in edges})
+    hourly = await _hours(conn, t, whole)
+    edges = await _partials(conn, t, raw)
+    found = {}
+    for r, (hours, parts) in plans.items():
+        sums = Sums()
+        if hours is not None:
+            for hour, values in hourly.get(r[0], []):
+                if hours[0] <= hour < hours[1]:
+                    sums.add(values)
+        for lo, hi in parts:
+            sums.add(edges[(r[0], lo, hi)])
+        found[r] = tuple(getattr(sums, name) for name in SUM_FIELDS)
+    return found
+
+
+async def _hours(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
+                 ) -> dict[UUID, list[tuple[datetime, tuple]]]:
+    """The hourly rollup rows of the ranges' whole hours, looked up by key (each a primary-key probe)."""
+    found: dict[UUID, list[tuple[datetime, tuple]]] = defaultdict(list)
+    keys = sorted({(service_id, lo + ONE_HOUR * n) for service_id, lo, hi in ranges
+                   for n in range(int((hi - lo) / ONE_HOUR))})
+    if not keys:
+        return found
+    columns = ", ".join(f"h.{name}" for name in SUM_FIELDS)
+    rows = await conn.execute(sa.text(
+        f"SELECT h.service_id, h.hour, {columns} FROM {t.service_hours.name} h"
+        " JOIN unnest(CAST(:ids AS uuid[]), CAST(:hours AS timestamptz[])) AS r(service_id, hour)"
+        " ON h.service_id = r.service_id AND h.hour = r.hour"),
+        {"ids": [k[0] for k in keys], "hours": [k[1] for k in keys]})
+    for service_id, hour, *values in rows:
+        found[service_id].append((aware(hour), tuple(values)))
+    return found
 
 
 @cache

@@ -12,7 +12,8 @@ day's down time is the union of its pieces. Open outages stay in the incident fa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -25,13 +26,15 @@ from metrics_svc.domain.facts import IncidentFact
 from metrics_svc.domain.service_kpis import outage_span, usable_incidents
 from metrics_svc.domain.windows import COMPUTE_ERRORS, usable_moment
 from metrics_svc.projection.reads import incident_facts
-from metrics_svc.projection.tables import FactTables, usable_sql, within_calendar
+from metrics_svc.projection.tables import FactTables, usable_sql
 
 DayKey = tuple[UUID, date]
+HourKey = tuple[UUID, datetime]
 MOMENTS = ("opened_at", "acknowledged_at", "resolved_at", "csat_at")
 MAX_OUTAGE_DAYS = 3660  # an outage span longer than ten years is not cut into days; its availability is null
-ROLLUP_COLUMNS = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
-                  "csat_responses", "csat_positive", "outages_started", "down_us")
+SUM_NAMES = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
+             "csat_responses", "csat_positive")
+ROLLUP_COLUMNS = (*SUM_NAMES, "outages_started", "down_us")
 
 
 def midnight(day: date) -> datetime:
@@ -42,10 +45,23 @@ def utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
+def utc_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _moments(fact_or_row) -> list[datetime]:
+    # asyncpg gives ±infinity back naive: usable_moment leaves them out as outside the calendar
+    found = (getattr(fact_or_row, name) for name in MOMENTS)
+    return [m for m in found if m is not None and usable_moment(m)]
+
+
 def days_of(fact: IncidentFact) -> set[DayKey]:
     """The days whose rollup the fact can contribute to (its moments within the business calendar)."""
-    moments = (getattr(fact, name) for name in MOMENTS)
-    return {(fact.service_id, utc_day(m)) for m in moments if m is not None and usable_moment(m)}
+    return {(fact.service_id, utc_day(m)) for m in _moments(fact)}
+
+
+def hours_of(fact) -> set[HourKey]:
+    return {(fact.service_id, utc_hour(m)) for m in _moments(fact)}
 
 
 def pieces_of(fact: IncidentFact) -> list[dict[str, Any]]:
@@ -127,35 +143,56 @@ def recompute_statement(t: FactTables) -> sa.TextClause:
     """)
 
 
+@cache
+def recompute_hours_statement(t: FactTables) -> sa.TextClause:
+    """Each (service, hour) of the arrays `ids`, `hours` recomputed from the facts of that hour."""
+    columns = ", ".join(SUM_NAMES)
+    return sa.text(f"""
+        INSERT INTO {t.service_hours.name} (service_id, hour, {columns})
+        SELECT d.service_id, d.lo, {SUM_COLUMNS}
+        FROM (SELECT x.service_id, x.lo, x.lo + interval '1 hour' AS hi
+              FROM unnest(CAST(:ids AS uuid[]), CAST(:hours AS timestamptz[])) AS x(service_id, lo)) d
+        {lateral_sums(t.incidents.name)}
+        ON CONFLICT (service_id, hour) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in SUM_NAMES)}
+    """)
+
+
 def moments_query(t: FactTables) -> sa.Select:
     c = t.incidents.c
     ids = sa.bindparam("ids", expanding=True)
     return sa.select(c.service_id, *(c[m] for m in MOMENTS)).where(c.incident_id.in_(ids))
 
 
-def old_days(rows: Iterable[sa.Row]) -> set[DayKey]:
-    """The days the stored versions of some incidents touch (read before they change)."""
-    found: set[DayKey] = set()
-    for row in rows:
-        # asyncpg gives ±infinity back naive: usable_moment leaves them out as outside the calendar
-        found |= {(row.service_id, utc_day(m)) for m in row[1:] if m is not None and usable_moment(m)}
-    return found
+@dataclass
+class Touched:
+    """The days and hours the stored versions of some incidents touch (read before they change)."""
+
+    days: set[DayKey] = field(default_factory=set)
+    hours: set[HourKey] = field(default_factory=set)
+
+    def add(self, fact_or_row) -> None:
+        self.days |= days_of(fact_or_row)
+        self.hours |= hours_of(fact_or_row)
 
 
-async def days_before(conn, t: FactTables, incident_ids: Collection[UUID]) -> set[DayKey]:
-    if not incident_ids:
-        return set()
-    return old_days(await conn.execute(moments_query(t), {"ids": list(incident_ids)}))
+async def days_before(conn, t: FactTables, incident_ids: Collection[UUID]) -> Touched:
+    touched = Touched()
+    if incident_ids:
+        for row in await conn.execute(moments_query(t), {"ids": list(incident_ids)}):
+            touched.add(row)
+    return touched
 
 
-async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: set[DayKey]) -> None:
-    """After some incidents' facts changed: their outage pieces replaced, and every day their old (`before`) or new
-    versions touch recomputed."""
+async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: Touched) -> None:
+    """After some incidents' facts changed: their outage pieces replaced, and every day and hour their old
+    (`before`) or new versions touch recomputed."""
     if not incident_ids:
         return
     ids = list(incident_ids)
     facts = await incident_facts(conn, t, t.incidents.c.incident_id.in_(ids))
-    dirty = set(before).union(*(days_of(f) for f in facts))
+    for fact in facts:
+        before.add(fact)
+    dirty = before.days
     removed = await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.incident_id.in_(ids))
                                  .returning(t.outage_pieces.c.service_id, t.outage_pieces.c.day))
     dirty |= {(row.service_id, row.day) for row in removed}
@@ -164,6 +201,7 @@ async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: 
         await conn.execute(pg_insert(t.outage_pieces), pieces)
         dirty |= {(p["service_id"], p["day"]) for p in pieces}
     await recompute(conn, t, dirty)
+    await recompute_hours(conn, t, before.hours)
     services = sorted({f.service_id for f in facts})
     if services:
         await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(),
@@ -176,31 +214,73 @@ async def recompute(conn, t: FactTables, dirty: Collection[DayKey]) -> None:
         await conn.execute(recompute_statement(t), {"ids": [s for s, _ in ordered], "days": [d for _, d in ordered]})
 
 
-async def refresh_services(conn, t: FactTables, service_ids: Collection[UUID], *, chunk: int = 2000) -> None:
+async def recompute_hours(conn, t: FactTables, dirty: Collection[HourKey]) -> None:
+    if dirty:
+        ordered = sorted(dirty)
+        await conn.execute(recompute_hours_statement(t), {"ids": [s for s, _ in ordered],
+                                                          "hours": [h for _, h in ordered]})
+
+
+async def refresh_services(conn, t: FactTables, service_ids: Collection[UUID], *, chunk: int = 5000) -> None:
     """Every rollup of these services derived again from their facts (facts stored without the projector: migration
-    0009's backfill, a bulk load, a test's rows): each day recomputed once, however many incidents it holds."""
+    0009's backfill, a bulk load, a test's rows), in a few grouped passes over them, however many they are. The same
+    sums as the consumer's recomputation (tests/integration/metrics_svc/test_rollups.py holds them equal)."""
     ids = list(service_ids)
-    await conn.execute(sa.delete(t.service_days).where(t.service_days.c.service_id.in_(ids)))
-    await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.service_id.in_(ids)))
-    dirty = {(row[0], row[1]) for row in await conn.execute(distinct_days_statement(t), {"ids": ids})}
+    for table in (t.service_days, t.service_hours, t.outage_pieces):
+        await conn.execute(sa.delete(table).where(table.c.service_id.in_(ids)))
+    await conn.execute(bulk_sums_statement(t, hourly=False), {"ids": ids})
+    await conn.execute(bulk_sums_statement(t, hourly=True), {"ids": ids})
     c = t.incidents.c
     outages = await incident_facts(conn, t, sa.and_(c.service_id.in_(ids), c.outage, c.resolved_at.is_not(None)))
     pieces = [piece for fact in outages for piece in pieces_of(fact)]
     for start in range(0, len(pieces), chunk):
         await conn.execute(pg_insert(t.outage_pieces), pieces[start:start + chunk])
-    dirty |= {(p["service_id"], p["day"]) for p in pieces}
-    ordered = sorted(dirty)
-    for start in range(0, len(ordered), chunk):
-        await recompute(conn, t, ordered[start:start + chunk])
+    await conn.execute(bulk_outages_statement(t), {"ids": ids})
     known = (await conn.execute(sa.select(c.service_id).where(c.service_id.in_(ids)).distinct())).scalars().all()
     if known:
         await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(), [{"service_id": s} for s in known])
 
 
 @cache
-def distinct_days_statement(t: FactTables) -> sa.TextClause:
-    """The (service, UTC day) pairs any incident moment within the business calendar falls on."""
-    return sa.text(
-        f"SELECT DISTINCT i.service_id, (m AT TIME ZONE 'UTC')::date FROM {t.incidents.name} i,"
-        " unnest(ARRAY[i.opened_at, i.acknowledged_at, i.resolved_at, i.csat_at]) AS m"
-        f" WHERE i.service_id = ANY(:ids) AND m IS NOT NULL AND {within_calendar('m')}")
+def bulk_sums_statement(t: FactTables, *, hourly: bool) -> sa.TextClause:
+    """Every day's (or hour's) sums of the services `ids`, grouped in one pass per moment (see lateral_sums)."""
+    def bucket(moment: str) -> str:
+        utc = f"(i.{moment} AT TIME ZONE 'UTC')"
+        return f"date_trunc('hour', {utc}) AT TIME ZONE 'UTC'" if hourly else f"{utc}::date"
+
+    def part(moment: str, values: str, where: str = "") -> str:
+        return (f"SELECT i.service_id, {bucket(moment)} AS b, {values} FROM {t.incidents.name} i"
+                f" WHERE i.service_id = ANY(:ids) AND i.{moment} IS NOT NULL AND {USABLE}{where}")
+
+    def micros(moment: str) -> str:
+        return f"extract(epoch FROM i.{moment} - i.opened_at) * 1000000"
+
+    flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
+    parts = " UNION ALL ".join([
+        part("opened_at", f"1, {flag(SUBJECT)}, {flag(f'{SUBJECT} AND NOT {BREACHED}')}, 0, 0, 0, 0, 0, 0"),
+        part("acknowledged_at", f"0, 0, 0, 1, {micros('acknowledged_at')}, 0, 0, 0, 0"),
+        part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0"),
+        part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}", " AND i.csat IS NOT NULL"),
+    ])
+    table, key = (t.service_hours.name, "hour") if hourly else (t.service_days.name, "day")
+    sums = ", ".join(f"sum(x.v{n})" for n in range(len(SUM_NAMES)))
+    names = ", ".join(f"v{n}" for n in range(len(SUM_NAMES)))
+    return sa.text(f"INSERT INTO {table} (service_id, {key}, {', '.join(SUM_NAMES)})"
+                   f" SELECT x.service_id, x.b, {sums} FROM ({parts}) AS x(service_id, b, {names})"
+                   " GROUP BY x.service_id, x.b")
+
+
+@cache
+def bulk_outages_statement(t: FactTables) -> sa.TextClause:
+    """Every day's outages started and down time of the services `ids`, from their pieces (see recompute_statement)."""
+    return sa.text(f"""
+        INSERT INTO {t.service_days.name} (service_id, day, outages_started, down_us)
+        SELECT g.service_id, g.day, g.started,
+               coalesce((SELECT sum(extract(epoch FROM upper(m) - lower(m)) * 1000000) FROM unnest(g.down) m), 0)
+        FROM (SELECT p.service_id, p.day, count(*) FILTER (WHERE p.first AND p.fault IS NULL) AS started,
+                     range_agg(tstzrange(p.piece_start, p.piece_end))
+                       FILTER (WHERE p.piece_start < p.piece_end AND p.fault IS NULL) AS down
+              FROM {t.outage_pieces.name} p WHERE p.service_id = ANY(:ids) GROUP BY p.service_id, p.day) g
+        ON CONFLICT (service_id, day) DO UPDATE
+        SET outages_started = excluded.outages_started, down_us = excluded.down_us
+    """)

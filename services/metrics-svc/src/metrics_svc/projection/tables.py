@@ -29,6 +29,7 @@ class FactTables:
     criteria: sa.Table
     owners: sa.Table
     service_days: sa.Table
+    service_hours: sa.Table
     outage_pieces: sa.Table
     known_services: sa.Table
 
@@ -39,7 +40,8 @@ class FactTables:
     def all(self) -> list[sa.Table]:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
                 self.progress, self.project_costs, self.handovers, self.improvements,
-                self.names, self.criteria, self.owners, self.service_days, self.outage_pieces, self.known_services]
+                self.names, self.criteria, self.owners, self.service_days, self.service_hours,
+                self.outage_pieces, self.known_services]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
@@ -90,6 +92,15 @@ def _rollups(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
             _count("csat_responses"), _count("csat_positive"),  # by rating day
             _count("outages_started"),  # resolved outages whose span starts that day
             sa.Column("down_us", sa.Numeric, nullable=False, server_default="0"),  # their union within the day
+        ),
+        "service_hours": sa.Table(  # the same sums per UTC hour: a window's partial days are whole hours and less
+            f"{prefix}service_hours", md,
+            sa.Column("service_id", uid, primary_key=True),
+            sa.Column("hour", sa.DateTime(timezone=True), primary_key=True),
+            _count("opened"), _count("sla_subject"), _count("sla_met"), _count("acknowledged"),
+            sa.Column("ack_us", sa.Numeric, nullable=False, server_default="0"), _count("resolved"),
+            sa.Column("resolve_us", sa.Numeric, nullable=False, server_default="0"),
+            _count("csat_responses"), _count("csat_positive"),
         ),
         "outage_pieces": sa.Table(  # a resolved outage's span cut at each UTC midnight (one piece a day)
             f"{prefix}outage_pieces", md,

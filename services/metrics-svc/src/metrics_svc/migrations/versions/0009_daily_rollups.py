@@ -16,7 +16,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-NEW_TABLES = (LIVE.service_days, LIVE.outage_pieces, LIVE.known_services)
+NEW_TABLES = (LIVE.service_days, LIVE.service_hours, LIVE.outage_pieces, LIVE.known_services)
 INDEXED = (LIVE.incidents, LIVE.changes, LIVE.operating_costs)
 
 
