@@ -11,14 +11,17 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum import migrations
 from continuum.config import KafkaSettings
 from continuum.infra.kafka import KAFKA_VERSION
 from continuum.stack import Infrastructure, discover_services
 from continuum.testing.plugin import create_database, free_port
-from tests.perf import business_time, command_path, end_to_end, rebuild, relay_and_streams, store_vs_library
+from tests.perf import business_time, command_path, end_to_end, kpi_reads, rebuild, relay_and_streams, store_vs_library
 from tests.perf.stats import Measure, Ratio, ratio, render
 
 ROOT = Path(__file__).parents[2]
@@ -33,6 +36,11 @@ class Bench:
         self.lower_rates = lower_rates
         self.seconds = seconds
         self.kafka = KafkaSettings(bootstrap_servers=infra.kafka_bootstrap_servers, partitions=3)
+        self.kpi_sizes: Sequence[int] = (1_000, 10_000, 100_000, 1_000_000)
+        self.kpi_baseline_max = 100_000  # the old computation of 1M incidents takes ~30 s and ~1 GB a read
+        self.kpi_requests = 200
+        self.kpi_services: Sequence[int] = (10, 100, 1_000)
+        self.kpi_portfolio_incidents = 100
         self.measures: list[Measure] = []
         self.ratios: list[Ratio] = []
 
@@ -149,6 +157,97 @@ class Bench:
         self.ratios.append(Ratio(name, "rebuild events/s vs the 10k/s goal", ours.median / 10_000, "≥ 1.0×",
                                  ours.median >= 10_000))
 
+    async def kpi_reads(self) -> None:
+        """Scenario 9 (issue 15 calls it 8; 8 became issue 16's business-time deadline): the KPI reads against the
+        size of a service's history, and the portfolio against the number of services, each beside the old
+        whole-history computation in the same run."""
+        name = "9 KPI reads vs history"
+        sizes = {uuid.uuid4(): size for size in self.kpi_sizes}
+        url = await self.metrics_database()
+        _progress(f"{name}: loading {sum(sizes.values()):,} incidents", 0)
+        await kpi_reads.bulk_load(url, sizes)
+        engine = create_async_engine(url)
+        p50s: dict[str, dict[int, Measure]] = {"report": {}, "weekly": {}}
+        try:
+            async with kpi_reads.MetricsProcess(url, self.infra.kafka_bootstrap_servers, self.infra.state_dir
+                                                ) as metrics:
+                for service_id, size in sizes.items():
+                    routes = {"report": (f"/kpis/services/{service_id}", {"window": 30}),
+                              "weekly": (f"/kpis/services/{service_id}/weekly", {"weeks": 12})}
+                    for kind, (path, params) in routes.items():
+                        p50 = self.measure(name, f"{path.split(str(service_id))[0]}{{id}}"
+                                           f"{path.split(str(service_id))[1]} {size:,}", "p50", "ms",
+                                           higher_is_better=False)
+                        p99 = self.measure(name, p50.subject, "p99", "ms", higher_is_better=False)
+                        for run in range(self.runs):
+                            _progress(f"{name}: {kind} {size:,}", run)
+                            found = await metrics.latency(path, requests=self.kpi_requests, **params)
+                            p50.values.append(found.p50_ms)
+                            p99.values.append(found.p99_ms)
+                        p50s[kind][size] = p50
+                        self.ratios.append(Ratio(name, f"{p50.subject} p50 vs the 30 ms goal", p50.median / 30,
+                                                 "≤ 1.0×", p50.median <= 30))
+                        self.ratios.append(Ratio(name, f"{p50.subject} p99 vs the 100 ms goal", p99.median / 100,
+                                                 "≤ 1.0×", p99.median <= 100))
+                    if size <= self.kpi_baseline_max:
+                        old = self.measure(name, f"old: whole history in Python {size:,}", "p50", "ms",
+                                           higher_is_better=False)
+                        for run in range(self.runs):
+                            _progress(f"{name}: old computation {size:,}", run)
+                            repeats = 10 if size <= 10_000 else 3
+                            old.values.append((await kpi_reads.timed(
+                                lambda: kpi_reads.old_service_read(engine, service_id), repeats=repeats)).p50_ms)
+                        self.ratios.append(ratio(name, p50s["report"][size], old, goal=None, at_least=False))
+            for kind, measures in p50s.items():
+                smallest, largest = min(measures), max(measures)
+                self.ratios.append(Ratio(name, f"{kind} p50 growth {largest:,} / {smallest:,} incidents",
+                                         measures[largest].median / measures[smallest].median, "≤ 1.5×",
+                                         measures[largest].median / measures[smallest].median <= 1.5))
+        finally:
+            await engine.dispose()
+        await self.kpi_portfolio()
+
+    async def metrics_database(self) -> str:
+        metrics = next(s for s in discover_services() if s.spec.name == "metrics-svc")
+        url = await create_database(self.infra.database_url, f"bench_{uuid.uuid4().hex[:10]}")
+        await asyncio.to_thread(migrations.upgrade, migrations_dir=metrics.migrations, database_url=url)
+        return url
+
+    async def kpi_portfolio(self) -> None:
+        name = "9 KPI portfolio vs services"
+        for count in self.kpi_services:
+            services = {uuid.uuid4(): self.kpi_portfolio_incidents for _ in range(count)}
+            url = await self.metrics_database()
+            _progress(f"{name}: loading {count} services", 0)
+            await kpi_reads.bulk_load(url, services, history=timedelta(days=180))
+            engine = create_async_engine(url)
+            try:
+                async with kpi_reads.MetricsProcess(url, self.infra.kafka_bootstrap_servers,
+                                                    self.infra.state_dir) as metrics:
+                    portfolio = self.measure(name, f"/kpis/portfolio {count:,} services", "p50", "ms",
+                                             higher_is_better=False)
+                    page = self.measure(name, f"/kpis/services?limit=50 {count:,} services", "p50", "ms",
+                                        higher_is_better=False)
+                    for run in range(self.runs):
+                        _progress(f"{name}: {count}", run)
+                        portfolio.values.append((await metrics.latency("/kpis/portfolio", requests=20, warmup=3,
+                                                                       window=30)).p50_ms)
+                        page.values.append((await metrics.latency("/kpis/services", requests=20, warmup=3,
+                                                                  window=30, limit=50)).p50_ms)
+                old = self.measure(name, f"old: every history in Python {count:,} services", "p50", "ms",
+                                   higher_is_better=False)
+                for run in range(self.runs):
+                    old.values.append((await kpi_reads.timed(
+                        lambda: kpi_reads.old_portfolio_read(engine, list(services)), repeats=1)).p50_ms)
+            finally:
+                await engine.dispose()
+            self.ratios.append(ratio(name, portfolio, old, goal=None, at_least=False))
+            if count >= 1000:
+                self.ratios.append(Ratio(name, f"portfolio p50 {count:,} services vs the 300 ms goal",
+                                         portfolio.median / 300, "≤ 1.0×", portfolio.median <= 300))
+                self.ratios.append(Ratio(name, f"services page p50 {count:,} services vs the 300 ms goal",
+                                         page.median / 300, "≤ 1.0×", page.median <= 300))
+
     async def store_vs_library(self) -> None:
         name = "2 store vs eventsourcing"
         ours_seq = self.measure(name, "continuum", "sequential", "ops/s", higher_is_better=True)
@@ -205,7 +304,7 @@ def machine() -> str:
 
 
 async def run(args: argparse.Namespace) -> str:
-    infra = Infrastructure(state_dir=ROOT / ".run" / "bench", postgres_port=free_port(), kafka_port=free_port(),
+    infra = Infrastructure(state_dir=args.state_dir, postgres_port=free_port(), kafka_port=free_port(),
                            controller_port=free_port(), durable=True)
     await asyncio.to_thread(infra.start)
     try:
@@ -216,6 +315,7 @@ async def run(args: argparse.Namespace) -> str:
                 await asyncio.to_thread(infra.postgres.stop)
                 await asyncio.to_thread(infra.postgres.start)
         bench = Bench(infra, args.runs, rate=args.rate, lower_rates=args.lower_rates, seconds=args.seconds)
+        bench.kpi_sizes, bench.kpi_services = args.kpi_sizes, args.kpi_services
         for scenario in args.scenarios:
             await getattr(bench, scenario)()
         return render(bench.measures, bench.ratios)
@@ -228,12 +328,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scenarios", nargs="*",
                         default=["command_path", "store_vs_library", "relay", "end_to_end", "rebuild",
-                                 "long_streams", "business_time"])
+                                 "long_streams", "business_time", "kpi_reads"])
+    parser.add_argument("--kpi-sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000, 1_000_000],
+                        help="scenario 9: incidents of the one service read")
+    parser.add_argument("--kpi-services", type=int, nargs="*", default=[10, 100, 1_000],
+                        help="scenario 9: services of the portfolio read")
     parser.add_argument("--rate", type=float, default=300, help="scenario 4: commands per second")
     parser.add_argument("--lower-rates", type=float, nargs="*", default=[200, 120, 40],
                         help="scenario 4 again at each of these rates (none: only --rate)")
     parser.add_argument("--seconds", type=float, default=8, help="scenario 4: seconds of offered load per run")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".run" / "bench",
+                        help="the bench's PostgreSQL and Kafka state (another directory lets two benches run at once)")
     args = parser.parse_args()
     table = asyncio.run(run(args))
     print(table)
