@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 TODAY = datetime.now(UTC).date()
 CRITERIA = ["documentation-complete", "support-team-trained", "knowledge-base-populated", "monitoring-in-place",
@@ -118,6 +119,25 @@ class Story:
             await ok(await self.handover.post(f"{url}/criteria/{key}/meet", json=evidence, headers=self.pm))
         return await ok(await self.handover.post(f"{url}/accept", json={}, headers=self.owner))
 
+    async def early_life_incidents_agree(self, service_id: str, handover_id: str) -> None:
+        """Two incidents in early life support: handover-svc's figure and metrics-svc's are the same numbers
+        (docs/early-life-support.md: incidents in the period × 7 / its days, 2 × 7 / 14 = 1.00 a week)."""
+        for n in range(2):
+            await ok(await self.service.post("/incidents", headers=self.monitoring, json={
+                "service_id": service_id, "priority": "P3", "category": "early-life-check",
+                "title": f"first-week glitch {n}", "outage": False}), 201)
+
+        async def both():
+            ours = await ok(await self.handover.get(f"/handovers/{handover_id}", headers=self.viewer))
+            theirs = await ok(await self.metrics.get(f"/kpis/handovers/{handover_id}", headers=self.viewer))
+            figures = (ours["early_life"]["incidents"], Decimal(ours["early_life"]["incident_rate_per_week"]),
+                       theirs["early_life_incidents"]["value"],
+                       Decimal(str(theirs["early_life_incident_rate_per_week"]["value"])))
+            return figures if figures[0] == 2 and figures[2] == 2 else None
+
+        figures = await eventually(both, what="both services to count the two early-life incidents")
+        assert figures[1] == figures[3] == Decimal("1.00")
+
     async def recurring_incidents(self, service_id: str) -> None:
         """A calm six weeks (a timeout a day, card declines every other day), then card declines six times a day
         for the last week: a sustained rise in one category, which is what the loop looks for."""
@@ -174,6 +194,7 @@ async def test_from_project_to_operation_to_opportunity_to_improvement_project(s
         return response.json() if response.status_code == 200 else None
 
     assert await eventually(handover_kpis, what="metrics to project the handover")
+    await story.early_life_incidents_agree(service_id, handover["id"])
 
     await story.recurring_incidents(service_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 from uuid import UUID
@@ -82,6 +83,15 @@ def require_business_time(at: datetime, *, last: datetime | None, now: datetime,
             "business-time-not-in-future",
             f"occurred_at {at.isoformat()} is more than {skew} after now ({now.isoformat()})",
         )
+
+
+def incidents_per_week(incidents: int, days: int) -> Decimal:
+    """The early-life incident rate, one definition for handover-svc and metrics-svc (docs/early-life-support.md):
+    incidents opened in the early-life period (so far) × 7 / the period's days (agreed plus extensions), to 2
+    places rounded half up; 0 for a period of no days."""
+    if days <= 0:
+        return Decimal(0).quantize(Decimal("0.01"))
+    return (Decimal(incidents) * 7 / Decimal(days)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class NotAllowed(DomainError):

@@ -24,6 +24,8 @@ OWNED = {  # route → (verb path after /handovers/{id}, body, state the handove
     "/handovers/{handover_id}/early-life-support/extend": ("early-life-support/extend",
                                                           {"days": 7, "reason": "P2 open"}, "accepted"),
     "/handovers/{handover_id}/early-life-support/evaluate": ("early-life-support/evaluate", {}, "accepted"),
+    "/handovers/{handover_id}/early-life-support/end-early": ("early-life-support/end-early",
+                                                             {"justification": "stable since the fix"}, "accepted"),
 }
 # the project's team acts here in its role; a service owner acting here must own the service
 TEAM_OR_OWNER = {

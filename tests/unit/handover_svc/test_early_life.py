@@ -69,14 +69,61 @@ def test_an_open_p1_blocks_the_exit_until_resolved():
     assert handover.state is HandoverState.completed
 
 
-def test_an_sla_breach_in_the_period_blocks_the_exit():
+def test_an_sla_breach_in_the_trailing_days_blocks_the_exit():
     handover = accepted(days=7)
     incident = uuid4()
     handover.record_incident_opened(incident_id=incident, priority="P2", opened_at=START + timedelta(days=1))
     assert handover.record_sla_breach(incident_id=incident, kind="response", breached_at=START + timedelta(days=1))
     assert not handover.record_sla_breach(incident_id=incident, kind="response", breached_at=START + timedelta(days=1))
-    with pytest.raises(DomainError, match="sla-met-over-period"):
+    with pytest.raises(DomainError, match="sla-met-over-trailing-days"):
         handover.complete(at=START + timedelta(days=7))
+
+
+def test_an_early_breach_no_longer_holds_the_exit_once_the_last_seven_days_were_met():
+    handover = accepted(days=28)
+    incident = uuid4()
+    handover.record_incident_opened(incident_id=incident, priority="P2", opened_at=START + timedelta(days=2))
+    handover.record_sla_breach(incident_id=incident, kind="resolution", breached_at=START + timedelta(days=3))
+    assessment = handover.exit_assessment(START + timedelta(days=28))
+    assert (assessment.sla_breaches, assessment.recent_sla_breaches, assessment.failing) == (1, 0, [])
+    assert assessment.stable_from == START + timedelta(days=21)
+    handover.complete(at=START + timedelta(days=28))
+    event = handover.pending[-1].event
+    assert event.sla_met is True and event.sla_breaches == 1 and not event.ended_early
+
+
+def test_an_extension_judges_again_with_the_incidents_already_recorded_in_its_days():
+    handover = accepted(days=14)
+    late = uuid4()
+    breached = uuid4()
+    handover.record_incident_opened(incident_id=breached, priority="P2", opened_at=START + timedelta(days=12))
+    handover.record_sla_breach(incident_id=breached, kind="response", breached_at=START + timedelta(days=12))
+    assert handover.record_incident_opened(incident_id=late, priority="P3", opened_at=START + timedelta(days=16))
+    assert handover.exit_assessment(START + timedelta(days=17)).incidents == 1  # day 16 is after the period
+    with pytest.raises(DomainError, match="sla-met-over-trailing-days"):
+        handover.complete(at=START + timedelta(days=17))
+    handover.extend_early_life_support(days=7, reason="breach on day 12", by="owner", at=START + timedelta(days=17))
+    assert handover.exit_assessment(START + timedelta(days=17)).incidents == 2  # its new days hold day 16
+    with pytest.raises(DomainError, match="early-life-period-ended"):
+        handover.complete(at=START + timedelta(days=18))
+    handover.complete(at=START + timedelta(days=21))  # days 14-21 without a breach
+    event = handover.pending[-1].event
+    assert event.early_life_incidents == 2 and event.early_life_incident_rate_per_week == Decimal("0.67")
+
+
+def test_the_services_owner_may_end_it_early_with_a_justification():
+    handover = accepted(days=28)
+    incident = uuid4()
+    handover.record_incident_opened(incident_id=incident, priority="P2", opened_at=START + timedelta(days=1))
+    handover.record_sla_breach(incident_id=incident, kind="response", breached_at=START + timedelta(days=1))
+    with pytest.raises(DomainError) as error:
+        handover.end_early(justification="  ", by="owner", at=START + timedelta(days=3))
+    assert error.value.rule == "ending-early-needs-justification"
+    handover.end_early(justification="vendor outage, fixed", by="owner", at=START + timedelta(days=3))
+    event = handover.pending[-1].event
+    assert isinstance(event, HandoverCompleted) and event.ended_early and event.ended_by == "owner"
+    assert event.justification == "vendor outage, fixed" and event.sla_met is False
+    assert handover.state is HandoverState.completed
 
 
 def test_too_many_incidents_per_week_block_the_exit():
@@ -87,11 +134,13 @@ def test_too_many_incidents_per_week_block_the_exit():
         handover.complete(at=START + timedelta(days=7))
 
 
-def test_incidents_outside_the_period_or_repeated_are_not_recorded():
+def test_incidents_before_acceptance_or_repeated_are_not_recorded_and_later_ones_count_only_in_the_period():
     handover = accepted(days=7)
     incident = uuid4()
     assert not handover.record_incident_opened(incident_id=uuid4(), priority="P1", opened_at=START - timedelta(days=1))
-    assert not handover.record_incident_opened(incident_id=uuid4(), priority="P1", opened_at=START + timedelta(days=7))
+    assert handover.record_incident_opened(incident_id=uuid4(), priority="P4", opened_at=START + timedelta(days=7))
+    assert handover.exit_assessment(START + timedelta(days=8)).incidents == 0
+    handover = accepted(days=7)
     assert handover.record_incident_opened(incident_id=incident, priority="P2", opened_at=START)
     assert not handover.record_incident_opened(incident_id=incident, priority="P2", opened_at=START)
     assert not handover.record_incident_resolved(incident_id=uuid4(), resolved_at=START)

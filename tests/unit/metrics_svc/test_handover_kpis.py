@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from uuid import uuid4
 
+from continuum.domain import incidents_per_week
 from metrics_svc.domain.facts import CriterionFact, HandoverFact
 from metrics_svc.domain.handover_kpis import handover_kpis, loop_kpis
 from tests.unit.metrics_svc.factories import AS_OF, SERVICE, incident
@@ -55,3 +56,12 @@ def test_loop_figures_and_an_undefined_realised_share():
                       "benefits_realized"])
     assert (loop.opportunities_detected, loop.converted_to_projects, loop.benefits_measured) == (6, 4, 3)
     assert loop.benefits_realized_pct == Decimal(200) / 3
+
+
+def test_the_early_life_rate_is_over_the_whole_period_as_handover_svc_judges_it():
+    """One hour into a 14-day period with one incident: 0.50 a week (1 × 7 / 14), as handover-svc reports, not
+    the 168 a week of one incident per elapsed hour."""
+    accepted = handover(accepted_at=AS_OF - timedelta(hours=1), readiness_score=Decimal("1"),
+                        early_life_support_days=14)
+    kpis = handover_kpis(accepted, [incident(timedelta(minutes=30))], AS_OF)
+    assert kpis.early_life_incident_rate_per_week.value == Decimal("0.50") == incidents_per_week(1, 14)

@@ -101,6 +101,8 @@ reject_handover = by_the_services_owner(lambda handover, cmd, _: handover.reject
 extend_early_life_support = by_the_services_owner(lambda handover, cmd, _: handover.extend_early_life_support(
     days=cmd.days, reason=cmd.reason, by=cmd.by, at=cmd.at))
 complete_early_life_support = by_the_services_owner(lambda handover, cmd, _: handover.complete(at=cmd.at))
+end_early_life_support_early = by_the_services_owner(lambda handover, cmd, _: handover.end_early(
+    justification=cmd.justification, by=cmd.by, at=cmd.at))
 
 
 async def resubmit_handover(command: c.ResubmitHandover, uow: UnitOfWork) -> Handover:
@@ -195,6 +197,7 @@ HANDLERS = {
     c.ResubmitHandover: resubmit_handover,
     c.ExtendEarlyLifeSupport: extend_early_life_support,
     c.CompleteEarlyLifeSupport: complete_early_life_support,
+    c.EndEarlyLifeSupportEarly: end_early_life_support_early,
     c.RecordServiceFact: record_service_fact,
     c.RecordServiceIncident: record_service_incident,
     c.RecordProject: record_project,

@@ -40,12 +40,18 @@ class HandoverRejectedV1(HandoverEvent):
 
 
 class HandoverCompletedV1(HandoverEvent):
-    """Early life support ended with its exit criteria met."""
+    """Early life support ended: with its exit criteria met, or early by the service's owner (`ended_early`,
+    with `ended_by` and the `justification`). `sla_met`: no SLA breach over the period's trailing days (absent
+    `sla_breaches` in events before that rule: no breach in the whole period)."""
 
     completed_at: datetime
     early_life_incidents: int
     early_life_incident_rate_per_week: Decimal
     sla_met: bool
+    sla_breaches: int | None = None
+    ended_early: bool = False
+    ended_by: str | None = None
+    justification: str | None = None
 
 
 # The events below record how a handover's criteria and early life support got where they are. They are on

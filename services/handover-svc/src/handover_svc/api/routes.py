@@ -197,3 +197,12 @@ def _early_life(router: APIRouter) -> None:
         command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body and body.occurred_at),
                                              acting_owner=acting_owner(caller))
         return await _run(request, response, command, if_match)
+
+    @router.post("/{handover_id}/early-life-support/end-early", **allowed(*OWNER), description=(
+        "End early life support before its exit criteria hold, with a justification that is recorded on the "
+        "handover and in its `HandoverCompleted` event (`ended_early`)." + OWNER_NOTE))
+    async def end_early(handover_id: UUID, body: s.EndEarlyRequest, caller: Caller, request: Request,
+                        response: Response, if_match: IfMatch = None) -> s.HandoverView:
+        command = c.EndEarlyLifeSupportEarly(handover_id, body.justification, caller.subject,
+                                             business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        return await _run(request, response, command, if_match)

@@ -74,6 +74,12 @@ class ExtendRequest(BaseModel):
     occurred_at: OccurredAt
 
 
+class EndEarlyRequest(BaseModel):
+    justification: str = Field(min_length=1, max_length=2000,
+                               examples=["Stable since the fix of 12 March; the remaining breach was a vendor outage"])
+    occurred_at: OccurredAt
+
+
 class CriterionView(BaseModel):
     key: str = Field(examples=["sla-defined"])
     title: str = Field(examples=["SLA defined"])
@@ -122,18 +128,29 @@ class EarlyLifeView(BaseModel):
     incidents: int = Field(examples=[2])
     incident_rate_per_week: Decimal = Field(examples=["0.47"])
     open_p1: int = Field(examples=[0])
-    sla_breaches: int = Field(examples=[0])
+    sla_breaches: int = Field(examples=[0], description="SLA breaches in the period.")
+    stable_from: UtcDateTime = Field(examples=["2026-03-24T09:00:00Z"], description=(
+        "The start of the period's trailing days (the last 7, or the whole period when shorter): no SLA "
+        "breach in them is the exit criterion `sla-met-over-trailing-days`."))
+    recent_sla_breaches: int = Field(examples=[0], description="SLA breaches since `stable_from`.")
     failing_exit_criteria: list[str] = Field(examples=[["early-life-period-ended"]])
+    ended_early: bool = Field(default=False, description="Ended by the service's owner before the criteria held.")
+    ended_by: str | None = Field(default=None, examples=[None])
+    justification: str | None = Field(default=None, examples=[None])
 
     @classmethod
     def of(cls, handover: Handover, assessment: ExitAssessment) -> EarlyLifeView:
-        support = handover.early_life
+        support, completion = handover.early_life, handover.completion
+        ended_early = completion is not None and completion.ended_early
         return cls(started_at=support.started_at, ends_at=support.ends_at, days=support.total_days,
                    extensions=[f"+{days} days: {reason}" for days, reason in support.extensions],
                    max_incidents_per_week=support.max_incidents_per_week, assessed_at=assessment.at,
                    incidents=assessment.incidents, incident_rate_per_week=assessment.incident_rate_per_week,
                    open_p1=assessment.open_p1, sla_breaches=assessment.sla_breaches,
-                   failing_exit_criteria=assessment.failing)
+                   stable_from=assessment.stable_from, recent_sla_breaches=assessment.recent_sla_breaches,
+                   failing_exit_criteria=assessment.failing, ended_early=ended_early,
+                   ended_by=completion.ended_by if ended_early else None,
+                   justification=completion.justification if ended_early else None)
 
 
 class HandoverView(BaseModel):

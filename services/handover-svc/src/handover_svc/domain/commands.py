@@ -111,6 +111,14 @@ class CompleteEarlyLifeSupport(ByTheServicesOwner):
 
 
 @dataclass(frozen=True)
+class EndEarlyLifeSupportEarly(ByTheServicesOwner):
+    handover_id: UUID
+    justification: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RecordServiceFact:
     """What a service event says about a service: it exists, its SLA (defined or withdrawn), owner or stage."""
 

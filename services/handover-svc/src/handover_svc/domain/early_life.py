@@ -1,14 +1,31 @@
-"""Early life support: the period after acceptance and its exit criteria (pure)."""
+"""Early life support: the period after acceptance and its exit criteria (pure).
+
+The rule (docs/handover.md, "Early life support"): support ends when the period (agreed days plus every
+extension) has ended and service levels were **consistently** achieved over its trailing part —
+
+- no SLA breach in the last `STABLE_DAYS` (7) days of the period (of the period so far, before its end; the
+  whole period when shorter): a breach
+  early in the period is what early life support is for, and no longer holds the exit once a week has passed
+  without one;
+- the incident rate over the period, incidents opened in it × 7 / its days, within the agreed threshold;
+- no P1 incident still open.
+
+Incidents of the service are recorded for as long as support runs, also after the period's current end, so an
+extension judges again with every incident inside its new days. A service owner may end support early with a
+recorded justification.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from uuid import UUID
 
+from continuum.domain import incidents_per_week
+
 DEFAULT_MAX_INCIDENTS_PER_WEEK = Decimal(3)
-RATE_PLACES = Decimal("0.01")
+STABLE_DAYS = 7
 
 
 @dataclass
@@ -17,7 +34,7 @@ class EarlyLifeIncident:
     priority: str
     opened_at: datetime
     resolved_at: datetime | None = None
-    sla_breaches: set[str] = field(default_factory=set)
+    sla_breaches: dict[str, datetime] = field(default_factory=dict)  # kind → when
 
 
 @dataclass
@@ -41,6 +58,13 @@ class EarlyLifeSupport:
     def covers(self, at: datetime) -> bool:
         return self.started_at <= at < self.ends_at
 
+    def stable_from(self, at: datetime) -> datetime:
+        """The start of the trailing part of the period so far, over which service levels must hold."""
+        return max(self.started_at, min(at, self.ends_at) - timedelta(days=STABLE_DAYS))
+
+    def in_period(self) -> list[EarlyLifeIncident]:
+        return [incident for incident in self.incidents.values() if self.covers(incident.opened_at)]
+
 
 @dataclass(frozen=True)
 class ExitAssessment:
@@ -53,10 +77,13 @@ class ExitAssessment:
     rate_within_threshold: bool
     open_p1: int
     sla_breaches: int
+    recent_sla_breaches: int
+    stable_from: datetime
 
     @property
     def sla_met(self) -> bool:
-        return self.sla_breaches == 0
+        """Service levels achieved over the period's trailing part."""
+        return self.recent_sla_breaches == 0
 
     @property
     def failing(self) -> list[str]:
@@ -65,13 +92,14 @@ class ExitAssessment:
             "early-life-period-ended": self.period_ended,
             "incident-rate-within-threshold": self.rate_within_threshold,
             "no-open-p1": self.open_p1 == 0,
-            "sla-met-over-period": self.sla_met,
+            "sla-met-over-trailing-days": self.sla_met,
         }
         return [name for name, holds in checks.items() if not holds]
 
 
 def assess_exit(support: EarlyLifeSupport, at: datetime) -> ExitAssessment:
-    incidents = list(support.incidents.values())
+    incidents = support.in_period()
+    breaches = [when for incident in incidents for when in incident.sla_breaches.values() if when < support.ends_at]
     rate = incident_rate_per_week(len(incidents), support.total_days)
     return ExitAssessment(
         at=at,
@@ -79,13 +107,12 @@ def assess_exit(support: EarlyLifeSupport, at: datetime) -> ExitAssessment:
         incidents=len(incidents),
         incident_rate_per_week=rate,
         rate_within_threshold=rate <= support.max_incidents_per_week,
-        open_p1=sum(1 for incident in incidents if incident.priority == "P1" and incident.resolved_at is None),
-        sla_breaches=sum(len(incident.sla_breaches) for incident in incidents),
+        open_p1=sum(1 for incident in support.incidents.values()
+                    if incident.priority == "P1" and incident.resolved_at is None),
+        sla_breaches=len(breaches),
+        recent_sla_breaches=sum(1 for when in breaches if when >= support.stable_from(at)),
+        stable_from=support.stable_from(at),
     )
 
 
-def incident_rate_per_week(incidents: int, days: int) -> Decimal:
-    """Incidents per 7 days of the period, 2 decimals; a period of 0 days has no incidents in it."""
-    if days <= 0:
-        return Decimal(0).quantize(RATE_PLACES)
-    return (Decimal(incidents) * 7 / Decimal(days)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+incident_rate_per_week = incidents_per_week  # the platform's one definition

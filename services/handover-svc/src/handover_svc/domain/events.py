@@ -116,12 +116,17 @@ class EarlyLifeSupportExtended(HandoverEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class HandoverCompleted(HandoverEvent):
-    """Early life support ended with its exit criteria met."""
+    """Early life support ended: its exit criteria met, or ended early by the service's owner with a
+    justification."""
 
     completed_at: datetime
     early_life_incidents: int
     early_life_incident_rate_per_week: Decimal
     sla_met: bool
+    sla_breaches: int | None = None
+    ended_early: bool = False
+    ended_by: str | None = None
+    justification: str | None = None
 
 
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

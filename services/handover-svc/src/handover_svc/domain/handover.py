@@ -155,8 +155,8 @@ class Handover(Aggregate):
         support = self.early_life
         if support is None or self.state is not HandoverState.accepted or incident_id in support.incidents:
             return False
-        if not support.covers(opened_at):
-            return False
+        if opened_at < support.started_at:
+            return False  # recorded also after the period's current end: an extension may cover it
         self._record(self._event(EarlyLifeIncidentOpened, incident_id=incident_id, priority=priority,
                                  opened_at=opened_at), at=opened_at)
         return True
@@ -190,7 +190,18 @@ class Handover(Aggregate):
         rules.require_exit_criteria(assessment.failing)
         self._record(self._event(HandoverCompleted, completed_at=at, early_life_incidents=assessment.incidents,
                                  early_life_incident_rate_per_week=assessment.incident_rate_per_week,
-                                 sla_met=assessment.sla_met), at=at)
+                                 sla_met=assessment.sla_met, sla_breaches=assessment.sla_breaches), at=at)
+        return assessment
+
+    def end_early(self, *, justification: str, by: str, at: datetime) -> ExitAssessment:
+        """The service's owner ends early life support before its criteria hold, and says why."""
+        self._require_state(HandoverState.accepted, "early-life-support-running")
+        rules.require_ending_justification(justification)
+        assessment = self.exit_assessment(at)
+        self._record(self._event(HandoverCompleted, completed_at=at, early_life_incidents=assessment.incidents,
+                                 early_life_incident_rate_per_week=assessment.incident_rate_per_week,
+                                 sla_met=assessment.sla_met, sla_breaches=assessment.sla_breaches,
+                                 ended_early=True, ended_by=by, justification=justification.strip()), at=at)
         return assessment
 
     # Views
@@ -310,7 +321,7 @@ class Handover(Aggregate):
 
     @apply.register
     def _(self, event: EarlyLifeSlaBreached) -> None:
-        self.early_life.incidents[event.incident_id].sla_breaches.add(event.kind)
+        self.early_life.incidents[event.incident_id].sla_breaches[event.kind] = event.breached_at
 
     @apply.register
     def _(self, event: EarlyLifeSupportExtended) -> None:

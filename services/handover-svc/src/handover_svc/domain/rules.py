@@ -89,6 +89,12 @@ def require_extension(days: int, reason: str) -> None:
         raise DomainError("extension-needs-reason", "an extension of early life support needs a reason")
 
 
+def require_ending_justification(justification: str) -> None:
+    if not justification.strip():
+        raise DomainError("ending-early-needs-justification",
+                          "ending early life support before its exit criteria hold needs a justification")
+
+
 def require_exit_criteria(failing: list[str]) -> None:
     if failing:
         raise DomainError("early-life-exit-criteria-hold",

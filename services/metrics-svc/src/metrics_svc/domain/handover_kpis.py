@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from continuum.domain import incidents_per_week
+
 from metrics_svc.domain.facts import CriterionFact, HandoverFact, IncidentFact
 from metrics_svc.domain.service_kpis import usable_incidents
 from metrics_svc.domain.windows import (
@@ -34,7 +36,9 @@ class HandoverKpis:
 
 
 def early_life(handover: HandoverFact, as_of: datetime) -> Window | None:
-    """The early-life-support period after acceptance, cut at `as_of`."""
+    """The early-life-support period after acceptance (agreed days plus extensions), cut at `as_of`. Its incident
+    rate is over the whole period's days, as handover-svc's exit criterion judges it (one definition:
+    `continuum.domain.incidents_per_week`)."""
     if handover.accepted_at is None or handover.accepted_at > as_of:
         return None
     end = handover.accepted_at + timedelta(days=handover.early_life_support_days or 0)
@@ -80,9 +84,9 @@ def handover_kpis(handover: HandoverFact, incidents: Sequence[IncidentFact], as_
     accepted = handover.accepted_at is not None and handover.accepted_at <= as_of
     period = None if untimed else computed("early_life_incidents", lambda: early_life(handover, as_of), problems, None)
     count = 0 if period is None else sum(1 for i in incidents if period.holds(i.opened_at))
+    days = handover.early_life_support_days or 0
     rate = None if period is None else computed("early_life_incident_rate_per_week",
-                                                lambda: Decimal(count) / (period.days / 7) if period.days else None,
-                                                problems, None)
+                                                lambda: incidents_per_week(count, days), problems, None)
     score = handover.readiness_score
     if not usable_amount(score):
         problems.append(unusable_fact(f"handover {handover.handover_id}", "readiness_score", score))

@@ -211,6 +211,13 @@ async def handover_rejected(conn, t, e: ho.HandoverRejectedV1, event_id: str, at
                                                        set_={"rejections": t.handovers.c.rejections + 1}))
 
 
+async def early_life_support_extended(conn, t, e: ho.EarlyLifeSupportExtendedV1, event_id: str, at: datetime) -> None:
+    """An extension lengthens the early-life period its incident rate is judged over."""
+    days = sa.func.coalesce(t.handovers.c.early_life_support_days, 0) + e.days
+    await conn.execute(sa.update(t.handovers).where(t.handovers.c.handover_id == e.handover_id)
+                       .values(early_life_support_days=days))
+
+
 async def handover_completed(conn, t, e: ho.HandoverCompletedV1, event_id: str, at: datetime) -> None:
     await _update(conn, t.handovers, "handover_id", e.handover_id, completed_at=e.completed_at)
 
@@ -269,6 +276,7 @@ WRITERS: dict[type[EventContract], Writer] = {
     ho.HandoverAcceptedV1: handover_accepted,
     ho.HandoverRejectedV1: handover_rejected,
     ho.HandoverCompletedV1: handover_completed,
+    ho.EarlyLifeSupportExtendedV1: early_life_support_extended,
     ho.CriterionAddedV1: criterion_added,
     ho.CriterionMetV1: criterion_met,
     ho.CriterionWaivedV1: criterion_waived,
