@@ -114,6 +114,7 @@ class ServiceParts:
 
 def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts) -> FastAPI:
     """The FastAPI app of one service; everything with I/O starts in its lifespan."""
+    from continuum.http.docs import install_docs
     from continuum.http.event_log import event_log_router
     from continuum.http.openapi import install_openapi_contract
     from continuum.http.public import public_router
@@ -131,6 +132,8 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
         version=spec.version,
         lifespan=lifespan,
         openapi_tags=[{"name": "operations", "description": "Health, readiness, metrics and API descriptions."}],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.spec = spec
     app.state.parts = parts
@@ -146,6 +149,7 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     for router in parts.routers:
         app.include_router(router, dependencies=[Depends(authenticate)])
     install_openapi_contract(app)
+    install_docs(app)
     return app
 
 

@@ -1,0 +1,46 @@
+"""Swagger UI served from the package (a pinned, vendored swagger-ui-dist: static/swagger-ui/README.md), so
+`/docs` works on a network without internet, under a Content-Security-Policy like the dashboard's."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).parent / "static" / "swagger-ui"
+# Swagger UI styles some elements inline, and draws its icons as data: images; nothing else is allowed.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                               "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>{title} — API</title>
+  <link rel="stylesheet" href="/docs/static/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/static/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/static/swagger-ui-bundle.js"></script>
+  <script src="/docs/static/init.js"></script>
+</body>
+</html>
+"""
+
+
+def install_docs(app: FastAPI) -> None:
+    """`/docs` (Swagger UI on the app's own /openapi.json) and its files under `/docs/static/`."""
+    page = PAGE.format(title=escape(app.title))
+    app.mount("/docs/static", StaticFiles(directory=STATIC), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(page, headers=HEADERS)
