@@ -214,3 +214,33 @@ async def test_migration_0009_derives_the_rollups_of_facts_stored_before_it(infr
         assert report.kpis.incident_count.value == 1 and report.kpis.availability_pct.based_on == 1
     finally:
         await engine.dispose()
+
+
+async def test_two_replicas_adding_incidents_to_one_day_at_once_both_count(engine):
+    """Two consumers (replicas sharing partitions of one service) commit incidents of the same day concurrently:
+    each recomputes the day after the other's commit (rollups.lock_services), so neither incident is lost."""
+    service_id, day = uuid4(), T0 + timedelta(days=3, hours=5)
+
+    def opened(minutes: int) -> tuple:
+        at = day + timedelta(minutes=minutes)
+        return (sv.IncidentOpenedV1(service_id=service_id, incident_id=uuid4(), priority="P2", category="db",
+                                    title="t", outage=False, detected_at=at), at)
+
+    first_flushed = asyncio.Event()
+
+    async def replica(minutes: int, *, wait: bool) -> None:
+        async with engine.begin() as conn:
+            facts = FactBatch(conn)
+            event, at = opened(minutes)
+            await WRITERS[type(event)](facts, LIVE, event, str(uuid4()), at)
+            if wait:
+                await first_flushed.wait()  # the other has recomputed the day and not committed yet
+            await facts.flush()
+            if not wait:
+                first_flushed.set()
+                await asyncio.sleep(0.5)
+
+    await asyncio.gather(replica(1, wait=False), replica(2, wait=True))
+    async with engine.connect() as conn:
+        report = (await queries.service_reports(conn, [service_id], days=7, as_of=T0 + timedelta(days=7)))[0]
+    assert report.kpis.incident_count.value == 2

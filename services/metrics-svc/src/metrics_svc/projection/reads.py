@@ -35,6 +35,11 @@ async def _rows(conn: AsyncConnection, query: sa.Select) -> list[sa.Row]:
     return list((await conn.execute(query)).all())
 
 
+def any_of(column: sa.ColumnElement, ids: Collection) -> sa.ColumnElement[bool]:
+    """`column = ANY(<one array parameter>)`: one parameter however many ids (an IN list renders one each)."""
+    return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(column.type)))
+
+
 def aware(moment: datetime | None) -> datetime | None:
     """A moment as the domain may compare it: asyncpg gives ±infinity back naive (datetime.min/max); as UTC, they
     compare with every other moment, and the KPI functions then leave them out as outside the business calendar."""
@@ -108,7 +113,7 @@ async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID
 
 async def names_of(conn: AsyncConnection, t: FactTables, ids: list[UUID]) -> dict[UUID, str]:
     """Service names and project titles, for the ids known by name (an id seen only in other facts has none)."""
-    query = sa.select(t.names.c.id, t.names.c.name).where(t.names.c.id.in_(ids))
+    query = sa.select(t.names.c.id, t.names.c.name).where(any_of(t.names.c.id, ids))
     return dict((await _rows(conn, query)))
 
 
@@ -117,7 +122,7 @@ async def sla_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> SlaF
 
 
 async def slas_of(conn: AsyncConnection, t: FactTables, service_ids: Collection[UUID]) -> dict[UUID, SlaFact]:
-    query = sa.select(t.slas).where(t.slas.c.service_id.in_(service_ids))
+    query = sa.select(t.slas).where(any_of(t.slas.c.service_id, service_ids))
     return {row.service_id: SlaFact(**_fields(row)) for row in await _rows(conn, query)}
 
 
@@ -148,17 +153,17 @@ async def project(conn: AsyncConnection, t: FactTables, project_id: UUID) -> Pro
 async def projects(conn: AsyncConnection, t: FactTables, ids: Collection[UUID]) -> dict[UUID, ProjectFact]:
     """The projects' facts with their milestones, progress and costs: four statements for any number of them."""
     ids = list(ids)
-    rows = await _rows(conn, sa.select(t.projects).where(t.projects.c.project_id.in_(ids)))
+    rows = await _rows(conn, sa.select(t.projects).where(any_of(t.projects.c.project_id, ids)))
     if not rows:
         return {}
     m, g, c = t.milestones.c, t.progress.c, t.project_costs.c
     milestones = _grouped(await _rows(conn, sa.select(m.project_id, m.milestone_id, m.planned_date, m.planned_value,
-                                                       m.actual_date).where(m.project_id.in_(ids))
+                                                       m.actual_date).where(any_of(m.project_id, ids))
                                       .order_by(m.planned_date)), lambda r: MilestoneFact(*r[1:]))
     progress = _grouped(await _rows(conn, sa.select(g.project_id, g.milestone_id, g.percent_complete, g.recorded_at)
-                                    .where(g.project_id.in_(ids))), lambda r: ProgressFact(r[1], r[2], aware(r[3])))
-    costs = _grouped(await _rows(conn, sa.select(c.project_id, c.amount, c.incurred_at).where(c.project_id.in_(ids))),
-                     lambda r: CostFact(r[0], r[1], aware(r[2])))
+                                    .where(any_of(g.project_id, ids))), lambda r: ProgressFact(r[1], r[2], aware(r[3])))
+    costs = _grouped(await _rows(conn, sa.select(c.project_id, c.amount, c.incurred_at)
+                                 .where(any_of(c.project_id, ids))), lambda r: CostFact(r[0], r[1], aware(r[2])))
     return {row.project_id: ProjectFact(
         project_id=row.project_id, origin=row.origin, opportunity_id=row.opportunity_id,
         target_service_ids=tuple(UUID(s) for s in row.target_service_ids),
@@ -232,7 +237,7 @@ NOT_FINITE_AMOUNTS = [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")]
 async def unusable_incidents(conn: AsyncConnection, t: FactTables, ids: Collection[UUID]
                              ) -> dict[UUID, list[IncidentFact]]:
     """Each service's incidents no figure may use (by the partial index of tables.UNUSABLE_INCIDENT)."""
-    query = (sa.select(t.incidents).where(t.incidents.c.service_id.in_(list(ids)), UNUSABLE_INCIDENT)
+    query = (sa.select(t.incidents).where(any_of(t.incidents.c.service_id, ids), UNUSABLE_INCIDENT)
              .order_by(t.incidents.c.opened_at))
     return _grouped(await _rows(conn, query), lambda row: IncidentFact(**_fields(row)), _service)
 
@@ -240,7 +245,7 @@ async def unusable_incidents(conn: AsyncConnection, t: FactTables, ids: Collecti
 async def changes_within(conn: AsyncConnection, t: FactTables, ids: Collection[UUID], window: Window
                          ) -> dict[UUID, list[ChangeFact]]:
     c = t.changes.c
-    query = sa.select(t.changes).where(c.service_id.in_(list(ids)), _in_or_outside(c.implemented_at, window))
+    query = sa.select(t.changes).where(any_of(c.service_id, ids), _in_or_outside(c.implemented_at, window))
     return _grouped(await _rows(conn, query), lambda row: ChangeFact(**_fields(row)), _service)
 
 
@@ -248,7 +253,7 @@ async def operating_costs_within(conn: AsyncConnection, t: FactTables, ids: Coll
                                  ) -> dict[UUID, list[CostFact]]:
     c = t.operating_costs.c
     query = sa.select(c.service_id, c.amount, c.incurred_at).where(
-        c.service_id.in_(list(ids)), sa.or_(_in_or_outside(c.incurred_at, window), c.amount.in_(NOT_FINITE_AMOUNTS)))
+        any_of(c.service_id, ids), sa.or_(_in_or_outside(c.incurred_at, window), c.amount.in_(NOT_FINITE_AMOUNTS)))
     return _grouped(await _rows(conn, query), lambda row: CostFact(row[0], row[1], aware(row[2])))
 
 
@@ -269,14 +274,14 @@ async def delivering_costs_within(conn: AsyncConnection, t: FactTables, ids: Col
 
 async def improvements_of_services(conn: AsyncConnection, t: FactTables, ids: Collection[UUID]
                                    ) -> dict[UUID, list[ImprovementFact]]:
-    query = sa.select(t.improvements).where(t.improvements.c.service_id.in_(list(ids)))
+    query = sa.select(t.improvements).where(any_of(t.improvements.c.service_id, ids))
     return _grouped(await _rows(conn, query), lambda row: ImprovementFact(**_fields(row)), _service)
 
 
 async def services_with_facts(conn: AsyncConnection, t: FactTables, ids: Collection[UUID]) -> set[UUID]:
     """Those of the services that any incident, change, cost or improvement names."""
     ids = list(ids)
-    query = sa.union(*(sa.select(table.c.service_id).where(table.c.service_id.in_(ids))
+    query = sa.union(*(sa.select(table.c.service_id).where(any_of(table.c.service_id, ids))
                        for table in (t.known_services, t.changes, t.operating_costs, t.improvements)))
     return set((await conn.execute(query)).scalars())
 

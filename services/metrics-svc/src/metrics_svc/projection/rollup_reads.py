@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metrics_svc.domain.windows import Figure, Problem, Window, ratio_pct
-from metrics_svc.projection.reads import aware
+from metrics_svc.projection.reads import any_of, aware
 from metrics_svc.projection.rollups import SUM_COLUMNS, USABLE, lateral_sums, midnight, utc_day
 from metrics_svc.projection.tables import FactTables
 
@@ -241,7 +241,7 @@ async def opened_counts(conn: AsyncConnection, t: FactTables, services: list[UUI
     if parts.first <= parts.last:
         d = t.service_days.c
         rows = await conn.execute(sa.select(d.service_id, sa.func.sum(d.opened)).where(
-            d.service_id.in_(services), d.day >= parts.first, d.day <= parts.last).group_by(d.service_id))
+            any_of(d.service_id, services), d.day >= parts.first, d.day <= parts.last).group_by(d.service_id))
         for service_id, opened in rows:
             counts[service_id] += int(opened)
     for lo, hi in parts.partials:
@@ -264,7 +264,7 @@ async def _faults(conn: AsyncConnection, t: FactTables, services: list[UUID]) ->
         return {}
     p = t.outage_pieces.c
     rows = await conn.execute(sa.select(p.service_id, sa.func.min(p.fault))
-                              .where(p.service_id.in_(services), p.fault.is_not(None)).group_by(p.service_id))
+                              .where(any_of(p.service_id, services), p.fault.is_not(None)).group_by(p.service_id))
     return dict(rows.all())
 
 

@@ -192,6 +192,7 @@ async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: 
     facts = await incident_facts(conn, t, t.incidents.c.incident_id.in_(ids))
     for fact in facts:
         before.add(fact)
+    await lock_services(conn, {service_id for service_id, _ in before.days | before.hours})
     dirty = before.days
     removed = await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.incident_id.in_(ids))
                                  .returning(t.outage_pieces.c.service_id, t.outage_pieces.c.day))
@@ -206,6 +207,19 @@ async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: 
     if services:
         await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(),
                            [{"service_id": s} for s in services])
+
+
+LOCK_SERVICES = sa.text("SELECT pg_advisory_xact_lock(hashtextextended('rollups:' || id::text, 0)) "
+                        "FROM unnest(CAST(:ids AS uuid[])) AS id ORDER BY id")
+
+
+async def lock_services(conn, service_ids: Collection[UUID]) -> None:
+    """Until commit, one transaction at a time recomputes a service's rollups. A day is recomputed from the facts
+    its statement sees: without the lock, two replicas adding incidents to one day at once would each write the day
+    without the other's incident. Taken in one order, so replicas never deadlock on it; the recomputation after it
+    reads what the other committed (read committed: each statement sees what was committed before it began)."""
+    if service_ids:
+        await conn.execute(LOCK_SERVICES, {"ids": sorted(service_ids)})
 
 
 async def recompute(conn, t: FactTables, dirty: Collection[DayKey]) -> None:
