@@ -118,6 +118,7 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     from continuum.http.event_log import event_log_router
     from continuum.http.openapi import install_openapi_contract
     from continuum.http.public import public_router
+    from continuum.http.query import known_query_parameters
 
     telemetry = Telemetry(service=spec.name)
 
@@ -145,9 +146,10 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
                        max_headers=config.http.max_headers)
     app.add_middleware(RequestContextMiddleware, telemetry=telemetry)
     app.include_router(public_router())
-    app.include_router(event_log_router(), dependencies=[Depends(authenticate)])
+    guarded = [Depends(authenticate), Depends(known_query_parameters)]
+    app.include_router(event_log_router(), dependencies=guarded)
     for router in parts.routers:
-        app.include_router(router, dependencies=[Depends(authenticate)])
+        app.include_router(router, dependencies=guarded)
     install_openapi_contract(app)
     install_docs(app)
     return app
