@@ -219,3 +219,25 @@ async def test_an_sla_moved_onto_a_calendar_mid_incident_keeps_the_minutes_count
     start = datetime.combine(workday, datetime.min.time(), UTC) + timedelta(hours=9)
     due = datetime.fromisoformat(resolution["due_at"])
     assert abs((due - (start + timedelta(minutes=480 - counted))).total_seconds()) < 1
+
+
+async def test_incidents_opened_while_their_calendar_is_revised_all_count_on_the_revision(client, owner, agent):
+    """Openings racing a revision: each either commits first and is recounted, or reads the revision."""
+    import asyncio
+
+    calendar = await new_calendar(client, owner, time_zone="UTC")
+    service = await new_service(client, owner)
+    on_calendar = {**SLA, "targets": {p: {**t, "calendar_id": calendar["id"]} for p, t in SLA["targets"].items()}}
+    assert (await client.post(f"/services/{service['id']}/define-sla", json=on_calendar,
+                              headers=owner)).status_code == 200
+    body = {"service_id": service["id"], "priority": "P3", "category": "batch", "title": "Race", "outage": False}
+    revision = {"time_zone": "UTC", "week": {day: [{"start": "06:00", "end": "22:00"}] for day in WEEKDAYS},
+                "reason": "longer hours"}
+    opens = [client.post("/incidents", json=body, headers=agent) for _ in range(12)]
+    revise = client.post(f"/calendars/{calendar['id']}/revise", json=revision, headers=owner)
+    answers = await asyncio.gather(*opens[:6], revise, *opens[6:])
+    assert all(answer.status_code in (200, 201) for answer in answers), [a.text for a in answers if a.is_error]
+    for opened in (answer.json() for answer in answers if answer.status_code == 201):
+        history = (await client.get(f"/incidents/{opened['id']}/history", headers=agent)).json()["items"]
+        applied = [item for item in history if item["event_type"] == "IncidentSlaApplied"]
+        assert [r["revision"] for r in applied[-1]["data"]["calendar"]] == [2], opened["id"]
