@@ -25,6 +25,7 @@ from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import UndecodableMessage
 
 from metrics_svc.consumers import CONSUMES
+from metrics_svc.projection import rollups
 from metrics_svc.projection.batch import FactBatch
 from metrics_svc.projection.projector import WRITERS
 from metrics_svc.projection.tables import LIVE, LIVE_PREFIX, REBUILD_PREFIX, FactTables, fact_tables
@@ -57,6 +58,7 @@ async def rebuild(*, engine: AsyncEngine, kafka: KafkaSettings, consumer: str, p
     async with engine.begin() as conn:
         for topic in sorted({contract.topic() for contract in CONSUMES}):
             await _replay_topic(conn, fresh, kafka, topic, report, progress, every)
+        await derive_rollups(conn, fresh, progress)
     await swap_in(engine, fresh, inbox_rows=[dict(row, consumer=consumer) for row in report.inbox_rows])
     progress(f"rebuild done: {report.applied} events applied, {report.duplicates} duplicates, "
              f"{report.skipped} skipped; tables swapped in")
@@ -76,7 +78,8 @@ async def _replay_topic(conn: AsyncConnection, tables: FactTables, kafka: KafkaS
         partitions = await _assignment(consumer)
         ends = await consumer.end_offsets(partitions)
         seen: set[str] = set()
-        batch = FactBatch(conn)  # each fetched batch's writes go out together (projection.batch)
+        # each fetched batch's writes go out together (projection.batch); the rollups are derived once at the end
+        batch = FactBatch(conn, maintain_rollups=False)
         while await _behind(consumer, ends):
             batches = await consumer.getmany(timeout_ms=500, max_records=BATCH)
             for tp, records in batches.items():
@@ -90,6 +93,16 @@ async def _replay_topic(conn: AsyncConnection, tables: FactTables, kafka: KafkaS
         progress(f"{topic}: replayed {sum(ends.values())} messages")
     finally:
         await consumer.stop()
+
+
+async def derive_rollups(conn: AsyncConnection, tables: FactTables, progress: Progress) -> None:
+    """The replayed incidents' rollups, derived in grouped passes (rollups.refresh_services) rather than batch by
+    batch as the consumer keeps them: the same rows (tests/integration/metrics_svc/test_rollups.py), in a fraction
+    of the time."""
+    services = (await conn.execute(sa.select(tables.incidents.c.service_id).distinct())).scalars().all()
+    for start in range(0, len(services), 500):
+        await rollups.refresh_services(conn, tables, services[start:start + 500])
+    progress(f"rollups derived for {len(services)} services")
 
 
 async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:

@@ -27,15 +27,17 @@ Key = tuple[sa.Table, Any]
 class FactBatch:
     """Stands in for the connection given to the projector's writers (see the module's docstring)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, maintain_rollups: bool = True) -> None:
         self.conn = conn
+        self.maintain_rollups = maintain_rollups  # off: the caller derives them at the end (a rebuild)
         self._creates: dict[Key, tuple[str, str, dict[str, Any]]] = {}  # key → (kind, key column, values)
         self._updates: dict[Key, tuple[str, dict[str, Any]]] = {}  # key → (key column, values to set)
         self._incidents: dict[int, tuple[FactTables, set[Any]]] = {}  # incidents whose rollups follow their facts
 
     def touch_incident(self, tables: FactTables, incident_id: Any) -> None:
         """The incident's fact is about to change: at the flush, its rollups follow (projection.rollups)."""
-        self._incidents.setdefault(id(tables), (tables, set()))[1].add(incident_id)
+        if self.maintain_rollups:
+            self._incidents.setdefault(id(tables), (tables, set()))[1].add(incident_id)
 
     def create(self, kind: str, table: sa.Table, key: str, values: dict[str, Any]) -> bool:
         """Gather an insert-if-absent or upsert; False when it must wait for a flush to keep order."""
