@@ -148,10 +148,12 @@ class Judge:
 
     @staticmethod
     def _completed(days: ServiceDays, end: datetime) -> bool:
-        """Lapses and verdicts are judged on a day end that business time has newly passed, or, judged again when
-        incidents arrive late (history imported into a live system), once the service's own incidents reach past
-        it: a window is never judged on the part of a history that has not arrived yet."""
-        return days.judged is None or end > days.judged or (days.latest is not None and days.latest >= end)
+        """Lapses and verdicts are judged on a day end only once the service's own incidents reach past it. The
+        topic's business time is not enough: it is every service's, and one service's history may still be on
+        its way (imported service by service, or a partition behind) — its missing days would look quiet, and
+        a window is never judged on the part of a history that has not arrived yet. A quiet service's lapse or
+        verdict therefore waits for its next incident, and is then recorded at the day end it fell due."""
+        return days.latest is not None and days.latest >= end
 
     def _detections(self, days: ServiceDays, end: datetime) -> list[Detection]:
         rules = self.config.detection.rules()

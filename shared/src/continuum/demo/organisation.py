@@ -98,25 +98,26 @@ class Organisation:
         return service["id"]
 
     async def import_incidents(self) -> None:
-        """Every service's history up to now, but the email relay's only up to its opportunity's detection: the
-        rest follows its loop (`import_held`), so that the project is chartered and its handover accepted while
-        the rise is on, as it would happen live."""
+        """Every service's history up to the email relay's detection; the rest follows its loop (`import_held`),
+        so that the project is chartered and its handover accepted while the rise is on, as it would happen live.
+        All services are held, not only the email relay: business time on the topic then stops where its history
+        stops, and the loop does not judge the relay's held days as quiet (a lapse) before the charter."""
         plans = {self.seeded.services[p.key]: service_incidents(p, now=self.seeded.now, rng=self.rng) for p in SERVICES}
         self.seeded.incidents = plans
-        email, cut = self.seeded.services["email"], self.days_ago(EMAIL_DETECTED_BY)
+        cut = self.days_ago(EMAIL_DETECTED_BY)
         rows = sorted(((s, i) for s, incidents in plans.items() for i in incidents), key=lambda row: row[1].opened_at)
-        self.held = [row for row in rows if row[0] == email and row[1].opened_at >= cut]
-        rows = [row for row in rows if row[0] != email or row[1].opened_at < cut]
+        self.held = [row for row in rows if row[1].opened_at >= cut]
+        rows = [row for row in rows if row[1].opened_at < cut]
         days = (self.seeded.now - rows[0][1].opened_at).days
         self.progress.phase(f"importing {len(rows)} incidents over {days} days (opened, acknowledged, resolved, rated)")
         await self.send(rows)
 
     async def import_held(self, *, until: float | None = None) -> None:
-        """The email relay's held incidents opened before `until` days ago (None: all, up to now)."""
+        """The held incidents opened before `until` days ago (None: all, up to now)."""
         end = self.seeded.now if until is None else self.days_ago(until)
         rows = [row for row in self.held if until is None or row[1].opened_at < end]
         self.held = self.held[len(rows):]  # (held in business-time order)
-        self.progress.phase(f"importing the email relay's next {len(rows)} incidents, up to "
+        self.progress.phase(f"importing the next {len(rows)} incidents, up to "
                             + ("now" if until is None else f"{until:g} days ago"))
         await self.send(rows)
 
