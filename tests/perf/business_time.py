@@ -11,11 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from continuum.config import AuthSettings
-from continuum.http.auth import issue_dev_token
-from continuum.stack import discover_services, prepare_databases
-from continuum.testing.plugin import free_port
-from tests.perf.command_path import SLA, SUBJECT, LoadResult, _drive, _serve, _wait
+from tests.perf.command_path import SLA, SUBJECT, LoadResult, _drive, serving_service_svc
 
 OFFICE = {day: [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
           for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
@@ -51,17 +47,7 @@ def _median(results: list[dict]) -> LoadResult:
 
 def deadline_cost(database_url: str, kafka: str, tmp: Path, *, requests: int) -> tuple[LoadResult, LoadResult]:
     """(on the calendar, on 24x7): medians of TURNS alternating drives of `requests` each."""
-    service = next(s for s in discover_services() if s.spec.name == "service-svc")
-    prepare_databases(database_url, [service])
-    auth = AuthSettings(dev_signing_key_path=tmp / "bench-key.pem")
-    token = issue_dev_token(auth, subject=SUBJECT, roles=["service_owner", "support_agent"])
-    port = free_port()
-    process = _serve(service.app_factory, port, {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
-                                                 "AUTH__DEV_SIGNING_KEY_PATH": str(auth.dev_signing_key_path),
-                                                 "DATABASE__POOL_SIZE": "20"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(f"{base}/healthz", process)
+    with serving_service_svc(database_url, kafka, tmp) as (_, base, token):
         headers = {"Authorization": f"Bearer {token}"}
         bodies = {name: {"service_id": _service(base, headers, calendar), "priority": "P3", "category": "bench",
                          "title": "bench", "outage": False}
@@ -73,9 +59,6 @@ def deadline_cost(database_url: str, kafka: str, tmp: Path, *, requests: int) ->
             for name, body in bodies.items():
                 runs[name].append(_drive(f"{base}/incidents", body, token, requests))
         return _median(runs["calendar"]), _median(runs["24x7"])
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 async def deadline_cost_pair(database_url: str, kafka: str, tmp: Path, *,

@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +75,10 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests: int) -> LoadResult:
+@contextmanager
+def serving_service_svc(database_url: str, kafka: str, tmp: Path) -> Iterator[tuple[subprocess.Popen, str, str]]:
+    """service-svc as a process on a free port, its database prepared: (the process, its URL, a token of a service
+    owner and support agent)."""
     service = next(s for s in discover_services() if s.spec.name == "service-svc")
     prepare_databases(database_url, [service])
     auth = AuthSettings(dev_signing_key_path=tmp / "bench-key.pem")
@@ -85,6 +90,14 @@ def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{base}/healthz", process)
+        yield process, base, token
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests: int) -> LoadResult:
+    with serving_service_svc(database_url, kafka, tmp) as (process, base, token):
         headers = {"Authorization": f"Bearer {token}"}
         registration = {"name": "Bench", "description": "bench", "owner": SUBJECT, "demanded_by": "bench",
                         "expected_volume": "lots"}
@@ -97,9 +110,6 @@ def continuum_command_path(database_url: str, kafka: str, tmp: Path, *, requests
         result = _drive(f"{base}/incidents", body, token, requests)
         return LoadResult(result["rps"], result["p50_ms"], result["p99_ms"], result["errors"],
                           _peak_rss_mb(process.pid))
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 def baseline_command_path(database_url: str, *, requests: int) -> LoadResult:
