@@ -197,3 +197,31 @@ async def test_concurrent_detections_for_one_service_and_rule_make_one_opportuni
         assert (await second.execute(sa.text("SELECT 1"))).scalar() == 1  # its transaction is still usable
         await second.commit()
     assert len(await opportunities(client, reader, service_id=str(service_id))) == 1
+
+
+async def test_an_extension_lengthens_the_early_life_period_its_rate_is_judged_over(metrics, publish, reader):
+    """One definition with handover-svc (docs/early-life-support.md): incidents in the period × 7 / its days,
+    an extension included — 3 incidents in 14 + 7 days are 1.00 a week, not 1.50."""
+    app, client = metrics
+    service_id, handover_id = uuid4(), uuid4()
+    ids = {"handover_id": handover_id, "service_id": service_id}
+    accepted = NOW - timedelta(days=30)
+    await publish(ho.HandoverOpenedV1(**ids, opened_at=accepted - timedelta(days=5)), at=accepted - timedelta(days=5),
+                  subject=handover_id)
+    await publish(ho.HandoverAcceptedV1(**ids, accepted_by="owner", accepted_at=accepted, readiness_score=Decimal(1),
+                                        early_life_support_days=14), at=accepted, subject=handover_id)
+    for day in (2, 9, 17):  # the third only inside the extension
+        await incident(publish, service_id, accepted + timedelta(days=day), category="network")
+
+    async def rate() -> float | None:
+        body = (await client.get(f"/kpis/handovers/{handover_id}", headers=reader)).json()
+        figure = body.get("early_life_incident_rate_per_week") or {}
+        return figure.get("value") if (body.get("early_life_incidents") or {}).get("value") == expected else None
+
+    expected = 2
+    assert await eventually(rate, app=app) == 1.0  # 2 × 7 / 14
+    await publish(ho.EarlyLifeSupportExtendedV1(**ids, days=7, reason="P2 under analysis", extended_by="owner",
+                                                extended_at=accepted + timedelta(days=13)),
+                  at=accepted + timedelta(days=13), subject=handover_id)
+    expected = 3
+    assert await eventually(rate, app=app) == 1.0  # 3 × 7 / 21
