@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from scipy.stats import poisson
 
+from continuum.demo.history import _poisson as demo_poisson
 from metrics_svc.domain.detection import DailyCounts, RuleSettings, recurring_incidents, signal_cleared
 
 CATEGORIES = ["network", "disk", "database", "login", "batch-job", "certificate", "queue"]
@@ -126,14 +127,10 @@ class Truth:
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
+    """The demo's Poisson draw; above 40 a day, its normal approximation (the product of uniforms underflows)."""
     if mean > 40:
         return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
+    return demo_poisson(rng, mean)
 
 
 def generate(*, seed: int, services: int, days: int) -> Truth:
