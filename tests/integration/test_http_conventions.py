@@ -57,6 +57,42 @@ async def test_if_match_guards_against_lost_updates(client, pm):
     assert stale.json()["current_version"] == 2
 
 
+async def test_if_match_compares_strongly_and_takes_a_list(client, pm):
+    """RFC 9110 §13.1.1: a weak tag never matches If-Match; any tag of a list may."""
+    counter = await open_counter(client, pm)
+    url = f"/counters/{counter['id']}/increment"
+    weak = await client.post(url, json={"by": 1}, headers={**pm, "If-Match": 'W/"1"'})
+    listed = await client.post(url, json={"by": 1}, headers={**pm, "If-Match": '"7", "1"'})
+    malformed = await client.post(url, json={"by": 1}, headers={**pm, "If-Match": "2"})
+    assert weak.status_code == 412 and weak.headers["content-type"] == PROBLEM
+    assert listed.status_code == 200 and listed.headers["ETag"] == '"2"'
+    assert malformed.status_code == 400 and malformed.headers["content-type"] == PROBLEM
+    final = await client.get(f"/counters/{counter['id']}", headers=pm)
+    assert final.json()["value"] == 1  # the refused commands stored nothing
+
+
+async def test_if_none_match_answers_304_until_the_resource_changes(client, pm):
+    counter = await open_counter(client, pm)
+    url = f"/counters/{counter['id']}"
+    held = await client.get(url, headers={**pm, "If-None-Match": 'W/"1"'})
+    assert held.status_code == 304 and held.content == b"" and held.headers["ETag"] == '"1"'
+    await client.post(f"{url}/increment", json={"by": 1}, headers=pm)
+    changed = await client.get(url, headers={**pm, "If-None-Match": '"1"'})
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"' and changed.json()["value"] == 1
+    unauthorised = await client.get(url, headers={"If-None-Match": "*"})
+    assert unauthorised.status_code == 401  # a condition never bypasses the token
+
+
+async def test_options_and_405_list_every_method_of_the_path(client, pm):
+    options = await client.options("/counters")
+    assert options.status_code == 204
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    wrong = await client.delete("/counters", headers=pm)
+    assert wrong.status_code == 405
+    assert set(wrong.headers["Allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    assert (await client.options("/no-such-path")).status_code == 404
+
+
 async def test_concurrent_commands_lose_no_update(client, pm):
     counter = await open_counter(client, pm, limit=1000)
     url = f"/counters/{counter['id']}/increment"

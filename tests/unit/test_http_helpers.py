@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from continuum.config import DatabaseSettings, ServiceSettings
-from continuum.http.conditional import check_version, parse_if_match
+from continuum.http.conditional import none_match, parse_if_match
 from continuum.http.pagination import decode_cursor, encode_cursor
 from continuum.http.problems import ProblemError
 
@@ -27,26 +27,32 @@ def test_a_foreign_cursor_is_a_422(cursor):
     assert raised.value.status == 422
 
 
-@pytest.mark.parametrize(("header", "version"), [(None, None), ("*", None), ('"4"', 4), ('W/"4"', 4), ("4", 4)])
-def test_if_match_names_a_version(header, version):
-    assert parse_if_match(header) == version
+@pytest.mark.parametrize(("header", "versions"), [(None, None), ("*", None), ('"4"', {4}), (' "4" ', {4}),
+                                                  ('"3", "4"', {3, 4}), ('"3",W/"5", "x"', {3})])
+def test_if_match_names_the_versions_it_accepts(header, versions):
+    assert parse_if_match(header) == (None if versions is None else frozenset(versions))
 
 
-@pytest.mark.parametrize("header", ['"²"', '"' + "9" * 5000 + '"', '"-1"', '""'])
-def test_if_match_that_is_no_version_number_is_a_412(header):
+@pytest.mark.parametrize("header", ['W/"4"', '"²"', '"' + "9" * 5000 + '"', '"-1"', '""', '"abc"', 'W/"1", W/"2"'])
+def test_if_match_that_can_match_no_version_is_a_412(header):
+    """RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches."""
     with pytest.raises(ProblemError) as raised:
         parse_if_match(header)
     assert raised.value.status == 412
 
 
-def test_if_match_without_a_version_or_with_a_stale_one_is_a_412():
-    with pytest.raises(ProblemError) as no_version:
-        parse_if_match('"abc"')
-    with pytest.raises(ProblemError) as stale:
-        check_version(3, 4)
-    assert no_version.value.status == stale.value.status == 412
-    check_version(4, 4)
-    check_version(None, 4)
+@pytest.mark.parametrize("header", ["4", '"4', '"4" "5"', '"4",,', "W/4"])
+def test_if_match_that_is_no_list_of_entity_tags_is_a_400(header):
+    with pytest.raises(ProblemError) as raised:
+        parse_if_match(header)
+    assert raised.value.status == 400
+
+
+@pytest.mark.parametrize(("header", "current", "matches"), [
+    ('"4"', '"4"', True), ('W/"4"', '"4"', True), ('"3", "4"', '"4"', True), ("*", '"9"', True),
+    ('"3"', '"4"', False), ("junk", '"4"', False), ('"40"', '"4"', False)])
+def test_if_none_match_uses_the_weak_comparison(header, current, matches):
+    assert none_match(header, current) is matches
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +20,7 @@ class MessageBus:
         self._unit_of_work = unit_of_work
 
     async def handle(
-        self, command: Any, *, expected_version: int | None = None, connection: AsyncConnection | None = None
+        self, command: Any, *, expected_version: Collection[int] | int | None = None, connection: AsyncConnection | None = None
     ) -> Any:
         """Handle one command; `expected_version` (If-Match) guards the aggregate the handler loads first."""
         handler = self._handlers.get(type(command))

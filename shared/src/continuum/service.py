@@ -114,7 +114,9 @@ class ServiceParts:
 
 def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts) -> FastAPI:
     """The FastAPI app of one service; everything with I/O starts in its lifespan."""
+    from continuum.http.conditional import ConditionalGetMiddleware
     from continuum.http.docs import install_docs
+    from continuum.http.methods import AllowMiddleware
     from continuum.http.event_log import event_log_router
     from continuum.http.openapi import install_openapi_contract
     from continuum.http.public import public_router
@@ -140,10 +142,12 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     app.state.parts = parts
     app.state.config = config
     install_problem_handlers(app)
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=config.http.max_body_bytes)
     app.add_middleware(HeaderLimitMiddleware, max_bytes=config.http.max_header_bytes,
                        max_headers=config.http.max_headers)
+    app.add_middleware(AllowMiddleware)
     app.add_middleware(RequestContextMiddleware, telemetry=telemetry)
     app.include_router(public_router())
     guarded = [Depends(authenticate), Depends(known_query_parameters)]

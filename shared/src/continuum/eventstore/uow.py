@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ def hold_to_business_time(at: datetime) -> datetime:
 class PreconditionFailed(Exception):
     """The command's target is no longer at the version the caller last read (If-Match)."""
 
-    def __init__(self, stream_id: UUID, expected: int, actual: int) -> None:
+    def __init__(self, stream_id: UUID, expected: Collection[int] | int, actual: int) -> None:
         super().__init__(f"{stream_id} is at version {actual}, not {expected}")
         self.stream_id = stream_id
         self.expected = expected
@@ -51,7 +52,7 @@ class UnitOfWork:
         self._engine = engine
         self._connection = connection
         self._tracked: dict[UUID, Aggregate] = {}
-        self.expected_version: int | None = None
+        self.expected_version: Collection[int] | int | None = None
 
     @property
     def connection(self) -> AsyncConnection:
@@ -94,8 +95,9 @@ class UnitOfWork:
     def _check_expected_version(self, aggregate: Aggregate) -> None:
         """If-Match applies to the first aggregate a command loads: its target."""
         if self.expected_version is not None and not self._tracked:
-            if aggregate.version != self.expected_version:
-                raise PreconditionFailed(aggregate.id, self.expected_version, aggregate.version)
+            expected = self.expected_version
+            if aggregate.version not in (expected if isinstance(expected, Collection) else (expected,)):
+                raise PreconditionFailed(aggregate.id, expected, aggregate.version)
 
     async def history(self, stream_type: str, stream_id: UUID) -> list[RecordedEvent]:
         recorded = await self.store.load(self.connection, stream_id)

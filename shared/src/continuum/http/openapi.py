@@ -5,7 +5,8 @@
   `HTTPValidationError`, which it never sends either).
 - A request body can be unparsable: 400.
 - Every POST takes an optional `Idempotency-Key` (the middleware's rule: 1–255 visible ASCII characters).
-- A creation (201) answers with `Location` and `ETag`; an answer about one aggregate carries its `ETag`.
+- A creation (201) answers with `Location` and `ETag`; an answer about one aggregate carries its `ETag`, and a
+  read that does takes `If-None-Match` (304).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ IDEMPOTENCY_KEY = {
 }
 ETAG = {"description": "The aggregate's version (a strong entity tag, e.g. `\"3\"`), for `If-Match`.",
         "schema": {"type": "string"}}
+IF_NONE_MATCH = {
+    "name": "If-None-Match", "in": "header", "required": False,
+    "description": "ETags already held (e.g. `\"3\"`, a list, or `*`): when one matches the current ETag (weak "
+                   "comparison), the answer is 304 with no body.",
+    "schema": {"type": "string", "maxLength": 1024},
+}
 LOCATION = {"description": "The created resource.", "schema": {"type": "string"}}
 BODY_METHODS = {"post", "put", "patch"}
 
@@ -78,6 +85,12 @@ def _correct_operation(path: str, method: str, operation: dict[str, Any]) -> Non
             response.setdefault("headers", {}).update({"Location": LOCATION, "ETag": ETAG})
         elif status == "200" and one_aggregate and not path.endswith(("/history", "/events")):
             response.setdefault("headers", {}).setdefault("ETag", ETAG)
+    if method == "get" and "ETag" in responses.get("200", {}).get("headers", {}):
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name", "").lower() == "if-none-match" for p in parameters):
+            parameters.append(dict(IF_NONE_MATCH))
+        responses.setdefault("304", {"description": "Not Modified: the caller's `If-None-Match` lists the "
+                                                    "current ETag", "headers": {"ETag": ETAG}})
 
 
 def _is_problem(response: dict[str, Any]) -> bool:

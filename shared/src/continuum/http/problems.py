@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -179,9 +180,13 @@ async def _concurrency_error(request: Request, error: ConcurrencyError) -> JSONR
 async def _precondition_failed(request: Request, error: PreconditionFailed) -> JSONResponse:
     return problem_response(
         412, "precondition-failed", "Precondition failed",
-        f"the resource is at version {error.actual}, not {error.expected}; reload it and try again",
+        f"the resource is at version {error.actual}, not {_versions(error.expected)}; reload it and try again",
         instance=request.url.path, current_version=error.actual,
     )
+
+
+def _versions(expected: Collection[int] | int) -> str:
+    return " or ".join(map(str, sorted(expected))) if isinstance(expected, Collection) else str(expected)
 
 
 async def _idempotency_race(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
