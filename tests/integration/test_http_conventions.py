@@ -93,6 +93,26 @@ async def test_options_and_405_list_every_method_of_the_path(client, pm):
     assert (await client.options("/no-such-path")).status_code == 404
 
 
+async def test_history_is_paged_with_a_cursor(client, pm):
+    counter = await open_counter(client, pm)
+    url = f"/counters/{counter['id']}"
+    for _ in range(4):
+        assert (await client.post(f"{url}/increment", json={"by": 1}, headers=pm)).status_code == 200
+    versions, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(f"{url}/history", params=params, headers=pm)).json()
+        versions += [entry["version"] for entry in page["items"]]
+        pages, cursor = pages + 1, page["next_cursor"]
+        if cursor is None:
+            break
+    assert versions == [1, 2, 3, 4, 5] and pages == 3
+    everything = (await client.get(f"{url}/history", headers=pm)).json()
+    assert len(everything["items"]) == 5 and everything["next_cursor"] is None
+    foreign = await client.get(f"{url}/history", params={"cursor": "!!!"}, headers=pm)
+    assert foreign.status_code == 422
+
+
 async def test_concurrent_commands_lose_no_update(client, pm):
     counter = await open_counter(client, pm, limit=1000)
     url = f"/counters/{counter['id']}/increment"

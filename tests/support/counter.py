@@ -20,7 +20,7 @@ from continuum.eventstore.uow import UnitOfWork
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
 from continuum.http.conditional import IfMatch, parse_if_match
-from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.history import AsOf, History, HistoryLimit, history_page
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from continuum.service import ServiceParts, ServiceSpec
 
@@ -200,10 +200,9 @@ def counter_router() -> APIRouter:
         return CounterView.of(counter)
 
     @router.get("/{counter_id}/history", **readable())
-    async def history(counter_id: UUID, request: Request) -> History:
-        async with request.app.state.platform.unit_of_work() as uow:
-            recorded = await uow.history(Counter.stream_type, counter_id)
-        return History(stream_id=counter_id, items=[HistoryEntry.of(r) for r in recorded])
+    async def history(counter_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                          ) -> History:
+        return await history_page(request.app.state.platform, Counter.stream_type, counter_id, cursor=cursor, limit=limit)
 
     return router
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from continuum.eventstore.store import RecordedEvent
 from continuum.http.dates import CALENDAR, BusinessDateTime, UtcDateTime
+from continuum.http.pagination import decode_cursor, encode_cursor, foreign_cursor
 
 AsOf = Annotated[
     BusinessDateTime | None,
@@ -43,5 +44,27 @@ class HistoryEntry(BaseModel):
 
 
 class History(BaseModel):
+    """One page of an aggregate's events, oldest first."""
+
     stream_id: UUID
     items: list[HistoryEntry]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next (newer) events; "
+                                                                "null on the last page.")
+
+
+HistoryLimit = Annotated[int, Query(ge=1, le=1000, description="Events per page, oldest first.")]
+
+
+async def history_page(platform: Any, stream_type: str, stream_id: UUID, *, cursor: str | None, limit: int
+                       ) -> History:
+    """`GET .../{id}/history`: a page of the aggregate's events after the cursor's version (404 if it has none)."""
+    after = (decode_cursor(cursor) or {}).get("after_version", 0)
+    if not isinstance(after, int):
+        raise foreign_cursor()
+    async with platform.unit_of_work() as uow:
+        recorded = await uow.history(stream_type, stream_id)
+    rest = [event for event in recorded if event.version > after]
+    page = rest[:limit]
+    more = len(rest) > limit
+    return History(stream_id=stream_id, items=[HistoryEntry.of(event) for event in page],
+                   next_cursor=encode_cursor({"after_version": page[-1].version}) if more else None)

@@ -49,8 +49,13 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     except ValueError:
         position = None
     if not isinstance(position, dict) or not all(_valid_position(value) for value in position.values()):
-        raise ProblemError(
-            422, "validation", "Invalid request", "the cursor is not one this API issued",
-            errors=[{"field": "query.cursor", "message": "unknown cursor", "type": "value_error"}],
-        )
+        raise foreign_cursor()
     return position
+
+
+def foreign_cursor() -> ProblemError:
+    """The 422 for a cursor this API did not issue (or issued for another list)."""
+    return ProblemError(
+        422, "validation", "Invalid request", "the cursor is not one this API issued",
+        errors=[{"field": "query.cursor", "message": "unknown cursor", "type": "value_error"}],
+    )

@@ -13,7 +13,7 @@ from continuum.context import set_actor
 from continuum.http.auth import Principal, Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, in_person, readable
 from continuum.http.conditional import IfMatch, parse_if_match
-from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.history import AsOf, History, HistoryLimit, history_page
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from continuum.http.problems import ProblemError
 
@@ -92,10 +92,9 @@ def _opening_and_reads(router: APIRouter) -> None:
         return s.HandoverView.of(handover, at=as_of or datetime.now(UTC))
 
     @router.get("/{handover_id}/history", **readable())
-    async def handover_history(handover_id: UUID, request: Request) -> History:
-        async with request.app.state.platform.unit_of_work() as uow:
-            recorded = await uow.history(Handover.stream_type, handover_id)
-        return History(stream_id=handover_id, items=[HistoryEntry.of(r) for r in recorded])
+    async def handover_history(handover_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                                   ) -> History:
+        return await history_page(request.app.state.platform, Handover.stream_type, handover_id, cursor=cursor, limit=limit)
 
 
 def _criteria(router: APIRouter) -> None:

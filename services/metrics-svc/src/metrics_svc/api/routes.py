@@ -13,7 +13,7 @@ from continuum.eventstore.summaries import summary_page
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
 from continuum.http.conditional import IfMatch, parse_if_match
-from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.history import AsOf, History, HistoryLimit, history_page
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 from metrics_svc import queries
@@ -101,10 +101,9 @@ def opportunity_router() -> APIRouter:
         return OpportunityView.of(opportunity)
 
     @router.get("/{opportunity_id}/history", **readable())
-    async def history(opportunity_id: UUID, request: Request) -> History:
-        async with request.app.state.platform.unit_of_work() as uow:
-            recorded = await uow.history(ImprovementOpportunity.stream_type, opportunity_id)
-        return History(stream_id=opportunity_id, items=[HistoryEntry.of(r) for r in recorded])
+    async def history(opportunity_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                          ) -> History:
+        return await history_page(request.app.state.platform, ImprovementOpportunity.stream_type, opportunity_id, cursor=cursor, limit=limit)
 
     @router.post("/{opportunity_id}/dismiss", **allowed(Role.service_owner), description=(
         "Dismiss an open or converted opportunity as a false alarm; project-svc then cancels the project proposed "

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from continuum.domain import NotFound
 from continuum.eventstore.summaries import summary_page
 from continuum.http.commands import answer_with_version, readable
-from continuum.http.history import AsOf, History, HistoryEntry
+from continuum.http.history import AsOf, History, HistoryLimit, history_page
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 from project_svc.api import schemas as s
@@ -60,10 +60,9 @@ def read_routes(api: APIRouter) -> None:
         return project_view(project, day_of(as_of))
 
     @api.get("/{project_id}/history", summary="The project's events", **readable())
-    async def history(project_id: UUID, request: Request) -> History:
-        async with request.app.state.platform.unit_of_work() as uow:
-            recorded = await uow.history(Project.stream_type, project_id)
-        return History(stream_id=project_id, items=[HistoryEntry.of(r) for r in recorded])
+    async def history(project_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                          ) -> History:
+        return await history_page(request.app.state.platform, Project.stream_type, project_id, cursor=cursor, limit=limit)
 
     _part_routes(api)
 

@@ -12,7 +12,7 @@ from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
 from continuum.http.dates import BusinessDateTime
-from continuum.http.history import AsOf, History
+from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page
 from continuum.http.problems import ProblemError
 
@@ -141,7 +141,7 @@ def calendars_router() -> APIRouter:
         return CalendarView.of(await read_one(request, response, Calendar, calendar_id, as_of))
 
     @router.get("/{calendar_id}/history", **readable())
-    async def history(calendar_id: UUID, request: Request) -> History:
-        return await history_of(request, Calendar, calendar_id)
+    async def history(calendar_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100) -> History:
+        return await history_of(request, Calendar, calendar_id, cursor, limit)
 
     return router

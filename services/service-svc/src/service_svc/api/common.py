@@ -14,7 +14,7 @@ from continuum.eventstore.summaries import summary_page
 from continuum.http.auth import Principal, Role
 from continuum.http.commands import answer_with_version, in_person
 from continuum.http.conditional import parse_if_match
-from continuum.http.history import History, HistoryEntry
+from continuum.http.history import History, history_page
 from continuum.http.pagination import decode_cursor, encode_cursor
 
 A = TypeVar("A", bound=Aggregate)
@@ -51,10 +51,9 @@ async def read_one(request: Request, response: Response, cls: type[A], stream_id
     return aggregate
 
 
-async def history_of(request: Request, cls: type[Aggregate], stream_id: UUID) -> History:
-    async with request.app.state.platform.unit_of_work() as uow:
-        recorded = await uow.history(cls.stream_type, stream_id)
-    return History(stream_id=stream_id, items=[HistoryEntry.of(r) for r in recorded])
+async def history_of(request: Request, cls: type[Aggregate], stream_id: UUID, cursor: str | None, limit: int
+                     ) -> History:
+    return await history_page(request.app.state.platform, cls.stream_type, stream_id, cursor=cursor, limit=limit)
 
 
 async def listed(request: Request, cls: type[Aggregate], filters: dict[str, Any], limit: int,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
-from continuum.http.history import AsOf, History
+from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
@@ -109,7 +109,7 @@ def incidents_router() -> APIRouter:
         return IncidentView.of(incident, as_of or datetime.now(UTC))
 
     @router.get("/{incident_id}/history", **readable())
-    async def history(incident_id: UUID, request: Request) -> History:
-        return await history_of(request, Incident, incident_id)
+    async def history(incident_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100) -> History:
+        return await history_of(request, Incident, incident_id, cursor, limit)
 
     return router

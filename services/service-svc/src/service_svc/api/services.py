@@ -10,7 +10,7 @@ from continuum.domain import NotFound
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
-from continuum.http.history import AsOf, History
+from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
@@ -132,7 +132,7 @@ def services_router() -> APIRouter:
         return found
 
     @router.get("/{service_id}/history", **readable())
-    async def history(service_id: UUID, request: Request) -> History:
-        return await history_of(request, Service, service_id)
+    async def history(service_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100) -> History:
+        return await history_of(request, Service, service_id, cursor, limit)
 
     return router

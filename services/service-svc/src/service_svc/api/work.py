@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
-from continuum.http.history import AsOf, History
+from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
@@ -81,8 +81,9 @@ def problems_router() -> APIRouter:
         return ProblemView.of(await read_one(request, response, Problem, problem_id, as_of))
 
     @router.get("/{problem_id}/history", **readable())
-    async def history(problem_id: UUID, request: Request) -> History:
-        return await history_of(request, Problem, problem_id)
+    async def history(problem_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                      ) -> History:
+        return await history_of(request, Problem, problem_id, cursor, limit)
 
     return router
 
@@ -133,8 +134,9 @@ def changes_router() -> APIRouter:
         return ChangeView.of(await read_one(request, response, Change, change_id, as_of))
 
     @router.get("/{change_id}/history", **readable())
-    async def history(change_id: UUID, request: Request) -> History:
-        return await history_of(request, Change, change_id)
+    async def history(change_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                      ) -> History:
+        return await history_of(request, Change, change_id, cursor, limit)
 
     return router
 
@@ -174,7 +176,8 @@ def service_requests_router() -> APIRouter:
         return ServiceRequestView.of(await read_one(request, response, ServiceRequest, request_id, as_of))
 
     @router.get("/{request_id}/history", **readable())
-    async def history(request_id: UUID, request: Request) -> History:
-        return await history_of(request, ServiceRequest, request_id)
+    async def history(request_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
+                      ) -> History:
+        return await history_of(request, ServiceRequest, request_id, cursor, limit)
 
     return router
