@@ -39,7 +39,7 @@ def sample(event_type):
     return event_type(**values)
 
 
-FIXED = {"origin": "manual", "status": "open", "percent_complete": Decimal(50)}
+FIXED = {"origin": "manual", "status": "open", "percent_complete": Decimal(50), "benefit_kpi": "csat_pct"}
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.__name__)

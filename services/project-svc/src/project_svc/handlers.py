@@ -131,7 +131,8 @@ def _approve_charter(project: Project, cmd: c.ApproveCharter) -> None:
     project.approve_charter(goal=cmd.goal, scope_statement=cmd.scope_statement,
                             budget_at_completion=cmd.budget_at_completion, planned_start=cmd.planned_start,
                             planned_end=cmd.planned_end, sponsor=cmd.team.sponsor,
-                            project_manager=cmd.team.project_manager, members=cmd.team.members, at=cmd.at)
+                            project_manager=cmd.team.project_manager, members=cmd.team.members, at=cmd.at,
+                            benefit_kpi=cmd.benefit_kpi, benefit_target=cmd.benefit_target)
 
 
 def _assign_team(project: Project, cmd: c.AssignTeam) -> None:

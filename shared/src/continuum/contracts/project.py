@@ -33,8 +33,13 @@ class ProjectProposedV1(ProjectEvent):
     target_service_ids: list[UUID] = Field(default_factory=list)
 
 
+BenefitKpi = Literal["sla_compliance_pct", "csat_pct", "availability_pct"]
+
+
 class CharterApprovedV1(ProjectEvent):
-    """The sponsor authorized the project: goal, scope, budget at completion (BAC) and planned dates."""
+    """The sponsor authorized the project: goal, scope, budget at completion (BAC) and planned dates; optionally the
+    benefit it declares — a KPI of its target services and the target that KPI should reach after the handover
+    (metrics-svc measures it as it measures an opportunity's benefits)."""
 
     goal: str
     scope_statement: str
@@ -42,6 +47,8 @@ class CharterApprovedV1(ProjectEvent):
     planned_start: date
     planned_end: date
     sponsor: str
+    benefit_kpi: BenefitKpi | None = None
+    benefit_target: Decimal | None = Field(default=None, ge=0, le=100)
 
 
 class TeamMember(ContractPart):

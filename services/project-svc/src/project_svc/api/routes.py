@@ -82,7 +82,9 @@ def _initiation_routes(api: APIRouter) -> None:
                               response: Response, if_match: IfMatch = None) -> s.ProjectView:
         command = c.ApproveCharter(project_id, body.goal, body.scope_statement, body.budget_at_completion,
                                    body.planned_start, body.planned_end, _team(body.team),
-                                   business_time(caller, body.occurred_at), actor=actor)
+                                   business_time(caller, body.occurred_at),
+                                   body.benefit.kpi if body.benefit else None,
+                                   body.benefit.target if body.benefit else None, actor=actor)
         return await _run(request, response, command, if_match)
 
     @api.post("/{project_id}/assign-team", summary="Change the team (sponsor)", **SPONSOR, description=(

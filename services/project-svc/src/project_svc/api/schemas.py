@@ -46,6 +46,16 @@ class TeamChange(TeamBody):
     occurred_at: OccurredAt
 
 
+class DeclaredBenefit(BaseModel):
+    """The benefit a project declares at charter: a KPI of its target services after the handover and its target.
+    metrics-svc judges it as it judges an opportunity's benefits (GET /kpis/projects/{id}/success, `value`)."""
+
+    kpi: Literal["sla_compliance_pct", "csat_pct", "availability_pct"] = Field(examples=["availability_pct"])
+    target: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=3, description="The level (0-100) the KPI "
+                            "should reach: at least this (all three are higher-is-better percentages).",
+                            examples=["99.9"])
+
+
 class Charter(BaseModel):
     goal: Text = Field(min_length=1, examples=["Cut gateway outages by 80%"])
     scope_statement: Text = Field(examples=["Redundant gateway, failover runbook, monitoring"])
@@ -53,6 +63,9 @@ class Charter(BaseModel):
     planned_start: BusinessDate = Field(examples=["2026-03-01"])
     planned_end: BusinessDate = Field(examples=["2026-06-30"])
     team: TeamBody
+    benefit: DeclaredBenefit | None = Field(None, description="Optional: the benefit the project declares, measured "
+                                            "after the handover (a project born from an opportunity is measured on "
+                                            "that opportunity's KPI instead).")
     occurred_at: OccurredAt
 
 
@@ -232,6 +245,7 @@ class ProjectView(ProjectSummary):
     business_case: str = Field(examples=["Each outage costs about 12k EUR in lost sales"])
     goal: str = Field(examples=["Cut gateway outages by 80%"])
     scope_statement: str = Field(examples=["Redundant gateway, failover runbook, monitoring"])
+    benefit: DeclaredBenefit | None = Field(None, description="The benefit declared at charter, if any.")
     planned_start: date | None = Field(examples=["2026-03-01"])
     baselines: int = Field(description="How many times the plan was baselined", examples=[1])
     team: TeamView

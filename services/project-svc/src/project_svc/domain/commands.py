@@ -56,6 +56,8 @@ class ApproveCharter:
     planned_end: date
     team: Team
     at: datetime
+    benefit_kpi: str | None = None
+    benefit_target: Decimal | None = None
     actor: Actor = field(kw_only=True)
 
 

@@ -34,6 +34,8 @@ class CharterApproved(DomainEvent):
     planned_start: date
     planned_end: date
     sponsor: str
+    benefit_kpi: str | None = None  # a declared benefit (optional): KPI and target, both or neither
+    benefit_target: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,16 @@ class Project(ProjectState):
 
     def approve_charter(self, *, goal: str, scope_statement: str, budget_at_completion: Decimal, planned_start: date,
                         planned_end: date, sponsor: str, project_manager: str, members: list[ev.TeamMember],
-                        at: datetime) -> None:
+                        at: datetime, benefit_kpi: str | None = None, benefit_target: Decimal | None = None) -> None:
         rules.require_state(self.state, [State.proposed], "approve-charter")
         rules.require_text(goal, "goal")
         rules.positive_budget(budget_at_completion)
         rules.dates_in_order(planned_start, planned_end)
+        if (benefit_kpi is None) != (benefit_target is None):
+            raise DomainError("declared-benefit-names-kpi-and-target",
+                              "a declared benefit gives both its KPI and its target")
         self._record(ev.CharterApproved(self.id, goal, scope_statement, budget_at_completion, planned_start,
-                                        planned_end, sponsor), at=at)
+                                        planned_end, sponsor, benefit_kpi, benefit_target), at=at)
         self.assign_team(sponsor=sponsor, project_manager=project_manager, members=members, at=at)
 
     def assign_team(self, *, sponsor: str, project_manager: str, members: list[ev.TeamMember], at: datetime) -> None:

@@ -31,6 +31,8 @@ class ProjectState(Aggregate):
         self.opportunity_id: UUID | None = None
         self.target_service_ids: list[UUID] = []
         self.goal = self.scope_statement = ""
+        self.benefit_kpi: str | None = None
+        self.benefit_target: Decimal | None = None
         self.budget_at_completion = Decimal(0)
         self.planned_start: date | None = None
         self.planned_end: date | None = None
@@ -91,6 +93,7 @@ class ProjectState(Aggregate):
         self.state, self.goal, self.scope_statement = State.chartered, event.goal, event.scope_statement
         self.budget_at_completion = event.budget_at_completion
         self.planned_start, self.planned_end = event.planned_start, event.planned_end
+        self.benefit_kpi, self.benefit_target = event.benefit_kpi, event.benefit_target
 
     @apply.register
     def _(self, event: ev.TeamAssigned) -> None:
