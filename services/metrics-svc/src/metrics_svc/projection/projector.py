@@ -17,6 +17,7 @@ from continuum.contracts.base import EventContract
 
 from metrics_svc.projection import rollups
 from metrics_svc.projection.batch import FactBatch
+from metrics_svc.projection.success_facts import joined
 from metrics_svc.projection.statements import (
     insert_statement,
     update_parameters,
@@ -249,7 +250,7 @@ async def _opened_at(conn, t: FactTables, e: ho.HandoverEvent, fallback: datetim
     return (await conn.execute(query)).scalar() or fallback
 
 
-WRITERS: dict[type[EventContract], Writer] = {
+WRITERS: dict[type[EventContract], Writer] = joined({
     sv.IncidentOpenedV1: incident_opened,
     sv.IncidentAcknowledgedV1: incident_acknowledged,
     sv.IncidentResolvedV1: incident_resolved,
@@ -281,4 +282,4 @@ WRITERS: dict[type[EventContract], Writer] = {
     ho.CriterionMetV1: criterion_met,
     ho.CriterionWaivedV1: criterion_waived,
     ho.CriterionResetV1: criterion_reset,
-}
+})

@@ -9,6 +9,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from continuum.domain import EARLIEST_BUSINESS_TIME, LATEST_BUSINESS_TIME
 
+from metrics_svc.projection.success_facts import success_tables
+
 LIVE_PREFIX = "kpi_"
 REBUILD_PREFIX = "kpi_rebuild_"
 
@@ -32,6 +34,10 @@ class FactTables:
     service_hours: sa.Table
     outage_pieces: sa.Table
     known_services: sa.Table
+    project_outcomes: sa.Table  # the success scorecard's facts (projection.success_facts)
+    change_requests: sa.Table
+    service_requests: sa.Table
+    service_stages: sa.Table
 
     @property
     def metadata(self) -> sa.MetaData:
@@ -41,7 +47,8 @@ class FactTables:
         return [self.incidents, self.slas, self.operating_costs, self.changes, self.projects, self.milestones,
                 self.progress, self.project_costs, self.handovers, self.improvements,
                 self.names, self.criteria, self.owners, self.service_days, self.service_hours,
-                self.outage_pieces, self.known_services]
+                self.outage_pieces, self.known_services, self.project_outcomes, self.change_requests,
+                self.service_requests, self.service_stages]
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:
@@ -209,6 +216,7 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("service_id", uid, primary_key=True), sa.Column("owner", sa.Text, nullable=False),
         ),
         **_rollups(prefix, md, uid),
+        **success_tables(prefix, md, uid),
     )
 
 
