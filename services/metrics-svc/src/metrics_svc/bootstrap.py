@@ -15,10 +15,13 @@ from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
 
 from metrics_svc.api.dashboard import dashboard_router
 from metrics_svc.api.routes import kpi_router, opportunity_router
+from metrics_svc.api.success import success_router
 from metrics_svc.config import Config
 from metrics_svc.consumers import CONSUMES, ImprovementLoop, subscriptions
 from metrics_svc.domain.events import EVENT_TYPES
 from metrics_svc.handlers import HANDLERS
+from metrics_svc.success import HANDLERS as SUCCESS_HANDLERS
+from metrics_svc.success import outcome_time, publish_outcomes, with_outcomes
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,16 @@ async def check_benefits_periodically(platform: Platform, *, config: Config) -> 
         try:
             async with platform.engine.begin() as conn:
                 await loop.check(conn)
+                await publish_outcomes(conn, platform.bus, as_of=await outcome_time(conn, loop.business_time),
+                                       benefits=config.benefits.rules())
         except Exception as error:  # the next round tries again; a verdict is never lost, only later
             log.warning("the loop's periodic check failed: %r", error)
+
+
+def _with_outcomes(platform: Platform, config: Config):
+    """The loop's batch handler, then the project outcomes the batch completed (metrics_svc.success)."""
+    loop = improvement_loop(platform, config)
+    return with_outcomes(loop.handle, platform.bus, loop.business_time, config.benefits.rules())
 
 
 def service_parts(config: Config) -> ServiceParts:
@@ -59,10 +70,10 @@ def service_parts(config: Config) -> ServiceParts:
         codec=EventCodec(EVENT_TYPES),
         publishes=contracts.PUBLISHED,
         subscriptions=lambda platform: subscriptions(),
-        batch_handler=lambda platform: improvement_loop(platform, config).handle,
+        batch_handler=lambda platform: _with_outcomes(platform, config),
         consumes=CONSUMES,
-        routers=[kpi_router(), dashboard_router(), opportunity_router()],
+        routers=[kpi_router(), success_router(), dashboard_router(), opportunity_router()],
         on_start=on_start,
-        handlers=HANDLERS,
+        handlers={**HANDLERS, **SUCCESS_HANDLERS},
         background=[partial(check_benefits_periodically, config=config)],
     )

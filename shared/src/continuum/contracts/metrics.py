@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from continuum.contracts.base import EventContract
+from continuum.contracts.base import ContractPart, EventContract
 
 Rule = Literal["incident_rate_rise", "recurring_incidents", "sla_breach_rate", "availability_below_target",
                "csat_below_target"]
@@ -102,6 +102,38 @@ class BenefitsInconclusiveV1(BenefitsVerdict):
     """Too little data to decide by the end of the maximum measurement period."""
 
 
+class OutcomeDimension(ContractPart):
+    """One dimension of the Expanded View: its traditional measure beside its extended one, the headline `figure`
+    (in `unit`), both measures' figures, the window and the event types it rests on, and how many events."""
+
+    dimension: Literal["scope", "time", "cost", "quality", "stakeholders", "value"]
+    traditional_measure: str
+    extended_measure: str
+    state: Literal["known", "not_applicable"]
+    figure: Decimal | None = None
+    unit: str | None = None
+    traditional: dict[str, Any]
+    extended: dict[str, Any]
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    events: list[str]
+    based_on: int
+    reason: str | None = None
+
+
+class ProjectOutcomeEvaluatedV1(EventContract):
+    """A project's success in the Expanded View (scope → fit for purpose, time → speed to value, cost → total cost
+    of ownership, quality → operational reliability, stakeholders → adoption and satisfaction, value → benefits
+    realised), published once, when its last dimension became known (docs/project-success.md). The triple
+    constraint alone is project-svc's ProjectSuccessEvaluated."""
+
+    context = "metrics"
+    project_id: UUID
+    evaluated_at: datetime
+    horizon_days: int
+    dimensions: list[OutcomeDimension]
+
+
 PUBLISHED: tuple[type[EventContract], ...] = (
     ImprovementOpportunityDetectedV1,
     ImprovementOpportunityDismissedV1,
@@ -112,4 +144,5 @@ PUBLISHED: tuple[type[EventContract], ...] = (
     BenefitsNotRealizedV1,
     ImprovementOpportunityLapsedV1,
     BenefitsInconclusiveV1,
+    ProjectOutcomeEvaluatedV1,
 )

@@ -102,6 +102,35 @@ class BenefitsInconclusive(BenefitsVerdict):
     pass
 
 
+@dataclass(frozen=True)
+class OutcomeDimension:
+    """One dimension of a project's Expanded View of success (domain.success.Dimension, as published)."""
+
+    dimension: str
+    traditional_measure: str
+    extended_measure: str
+    state: str
+    figure: Decimal | None
+    unit: str | None
+    traditional: dict[str, Any]
+    extended: dict[str, Any]
+    window_start: datetime | None
+    window_end: datetime | None
+    events: list[str]
+    based_on: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectOutcomeEvaluated(DomainEvent):
+    """The last dimension of the project's scorecard became known (once per project)."""
+
+    project_id: UUID
+    evaluated_at: datetime
+    horizon_days: int
+    dimensions: list[OutcomeDimension]
+
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     ImprovementOpportunityDetected,
     ImprovementOpportunityDismissed,
@@ -112,4 +141,5 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     BenefitsNotRealized,
     ImprovementOpportunityLapsed,
     BenefitsInconclusive,
+    ProjectOutcomeEvaluated,
 )
