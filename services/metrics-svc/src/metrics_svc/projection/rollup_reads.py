@@ -93,12 +93,14 @@ def split(lo: datetime, hi: datetime) -> Split:
 
 
 @dataclass(frozen=True)
-class Piece:
-    piece_start: datetime
-    piece_end: datetime
-    span_start: datetime
-    span_end: datetime
-    first: bool
+class Edge:
+    """What the outage pieces of one day say about [lo, hi) within it, summed in the database: the union of their
+    down time there, the outages starting there, and at `lo` the outages crossing it and the empty ones at it."""
+
+    down_us: Decimal = Decimal(0)
+    started: int = 0
+    crossing: int = 0
+    empty_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,20 +123,20 @@ class Answer:
 class _Fetched:
     days: dict[tuple[UUID, date], tuple] = field(default_factory=dict)
     partials: dict[tuple[UUID, datetime, datetime], tuple] = field(default_factory=dict)
-    pieces: dict[tuple[UUID, date], list[Piece]] = field(default_factory=lambda: defaultdict(list))
+    edges: dict[tuple[UUID, datetime, datetime], Edge] = field(default_factory=dict)
     opens: dict[UUID, list[datetime]] = field(default_factory=dict)
     faults: dict[UUID, str] = field(default_factory=dict)
 
 
 async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> list[Answer]:
-    """Every ask answered in five statements, whatever their number and the services' histories."""
+    """Every ask answered in six statements, whatever their number and the services' histories: each returns a
+    row per day of the asks' whole days or per edge of their partial days, never a row per incident or outage."""
     fetched = _Fetched()
     outage_services = sorted({a.service_id for a in asks if a.availability})
-    fetched.opens = await _open_outages(conn, t, outage_services)
-    fetched.faults = await _faults(conn, t, outage_services)
+    fetched.opens, fetched.faults = await _open_outages_and_faults(conn, t, outage_services)
     ranges: dict[UUID, list[date]] = {}
     partials: set[tuple[UUID, datetime, datetime]] = set()
-    piece_days: set[tuple[UUID, date]] = set()
+    edges: set[tuple[UUID, datetime, datetime]] = set()
     for ask in asks:
         parts = split(ask.window.start, ask.window.end)
         partials |= {(ask.service_id, lo, hi) for lo, hi in parts.partials}
@@ -142,12 +144,20 @@ async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> l
             span = ranges.setdefault(ask.service_id, [parts.first, parts.last])
             span[0], span[1] = min(span[0], parts.first), max(span[1], parts.last)
         if ask.availability:
-            for moment in (ask.window.start, ask.window.end, _open_from(ask, fetched.opens)):
-                piece_days.add((ask.service_id, utc_day(moment)))
+            edges |= _edges_of(ask, fetched.opens)
     fetched.days = await _days(conn, t, ranges)
     fetched.partials = await _partial_days(conn, t, sorted(partials))
-    fetched.pieces = await _pieces(conn, t, sorted(piece_days))
+    fetched.edges = await _edges(conn, t, sorted(edges))
     return [_answer(ask, fetched) for ask in asks]
+
+
+def _edges_of(ask: Ask, opens: dict[UUID, list[datetime]]) -> set[tuple[UUID, datetime, datetime]]:
+    """The edge ranges _availability reads: the partial days of [start, down_from) (down time) and of
+    [start, end) (outages started), and the empty range at the start (outages crossing it)."""
+    service, window = ask.service_id, ask.window
+    ranges = {*split(window.start, _open_from(ask, opens)).partials, *split(window.start, window.end).partials,
+              (window.start, window.start)}
+    return {(service, lo, hi) for lo, hi in ranges}
 
 
 def _open_from(ask: Ask, opens: dict[UUID, list[datetime]]) -> datetime:
@@ -182,53 +192,50 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
     window, service = ask.window, ask.service_id
     down_from = _open_from(ask, fetched.opens)
     down_us = _resolved_down(service, window.start, down_from, fetched) + _micros(window.end - down_from)
-    start_pieces = fetched.pieces.get((service, utc_day(window.start)), [])
-    crossing = sum(1 for p in start_pieces if p.span_start < window.start < p.span_end)
-    empty_at_start = sum(1 for p in start_pieces if p.first and p.span_start == p.span_end == window.start)
+    at_start = fetched.edges[(service, window.start, window.start)]
     parts = split(window.start, window.end)
     started = sum(fetched.days.get((service, day), _ZERO)[9] for day in parts.days())
-    started += sum(1 for lo, hi in parts.partials for p in fetched.pieces.get((service, utc_day(lo)), [])
-                   if p.first and lo <= p.span_start < hi)
+    started += sum(fetched.edges[(service, lo, hi)].started for lo, hi in parts.partials)
     still_open = bisect_left(fetched.opens.get(service, []), window.end)
     down = Decimal(down_us) / US_PER_MINUTE
-    return Figure(ratio_pct(window.minutes - down, window.minutes), crossing + started - empty_at_start + still_open)
+    return Figure(ratio_pct(window.minutes - down, window.minutes),
+                  at_start.crossing + started - at_start.empty_at + still_open)
 
 
 def _resolved_down(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> Decimal:
     parts = split(lo, hi)
     total = sum((fetched.days.get((service, day), _ZERO)[10] for day in parts.days()), Decimal(0))
-    for start, end in parts.partials:
-        total += _union_us(fetched.pieces.get((service, utc_day(start)), []), start, end)
-    return total
-
-
-def _union_us(pieces: list[Piece], lo: datetime, hi: datetime) -> Decimal:
-    """Microseconds of [lo, hi) covered by the pieces (each outage's down time once, overlaps once)."""
-    segments = sorted((max(p.piece_start, lo), min(p.piece_end, hi)) for p in pieces
-                      if p.piece_start < p.piece_end and p.piece_start < hi and p.piece_end > lo)
-    total, covered_until = 0, lo
-    for start, end in segments:
-        start = max(start, covered_until)
-        if end > start:
-            total += _micros(end - start)
-            covered_until = end
-    return Decimal(total)
+    return total + sum((fetched.edges[(service, start, end)].down_us for start, end in parts.partials), Decimal(0))
 
 
 def _micros(delta: timedelta) -> int:
     return delta // timedelta(microseconds=1)
 
 
-async def _open_outages(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> dict[UUID, list[datetime]]:
+@cache
+def _open_outages_and_faults_statement(t: FactTables) -> sa.TextClause:
+    return sa.text(
+        f"SELECT i.service_id, i.opened_at, NULL AS fault FROM {t.incidents.name} i WHERE i.service_id = ANY(:ids)"
+        f" AND i.outage AND i.resolved_at IS NULL AND {USABLE}"
+        f" UNION ALL SELECT p.service_id, NULL, min(p.fault) FROM {t.outage_pieces.name} p"
+        " WHERE p.service_id = ANY(:ids) AND p.fault IS NOT NULL GROUP BY p.service_id ORDER BY 2")
+
+
+async def _open_outages_and_faults(conn: AsyncConnection, t: FactTables, services: list[UUID]
+                                   ) -> tuple[dict[UUID, list[datetime]], dict[UUID, str]]:
+    """Each service's open outages (their openings, in order) and why its availability cannot be computed (an
+    outage span that overflows), in one statement (both by partial indexes)."""
+    opens: dict[UUID, list[datetime]] = defaultdict(list)
+    found_faults: dict[UUID, str] = {}
     if not services:
-        return {}
-    rows = await conn.execute(sa.text(
-        f"SELECT i.service_id, i.opened_at FROM {t.incidents.name} i WHERE i.service_id = ANY(:ids)"
-        f" AND i.outage AND i.resolved_at IS NULL AND {USABLE} ORDER BY i.opened_at"), {"ids": services})
-    found: dict[UUID, list[datetime]] = defaultdict(list)
-    for service_id, opened_at in rows:
-        found[service_id].append(aware(opened_at))
-    return found
+        return opens, found_faults
+    for service_id, opened_at, fault in await conn.execute(_open_outages_and_faults_statement(t),
+                                                           {"ids": services}):
+        if fault is not None:
+            found_faults[service_id] = fault
+        else:
+            opens[service_id].append(aware(opened_at))
+    return opens, found_faults
 
 
 async def opened_counts(conn: AsyncConnection, t: FactTables, services: list[UUID], window: Window
@@ -256,10 +263,6 @@ async def opened_counts(conn: AsyncConnection, t: FactTables, services: list[UUI
 
 async def faults(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> dict[UUID, str]:
     """Services whose availability cannot be computed (an outage span that overflows), with the reason."""
-    return await _faults(conn, t, services)
-
-
-async def _faults(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> dict[UUID, str]:
     if not services:
         return {}
     p = t.outage_pieces.c
@@ -296,9 +299,10 @@ ONE_HOUR = timedelta(hours=1)
 
 async def _partial_days(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
                         ) -> dict[tuple, tuple]:
-    """Each partial day's sums: its whole hours from the hourly rollups, the minutes at its edges from the facts."""
+    """Each partial day's sums: its whole hours summed from the hourly rollups, the minutes at its edges from the
+    facts (each a row per range, however busy the day)."""
     plans = {r: split_hours(r[1].astimezone(UTC), r[2].astimezone(UTC)) for r in ranges}
-    whole = [(r[0], *hours) for r, (hours, _) in plans.items() if hours is not None]
+    whole = sorted({(r[0], *hours) for r, (hours, _) in plans.items() if hours is not None})
     raw = sorted({(r[0], lo, hi) for r, (_, edges) in plans.items() for lo, hi in edges})
     hourly = await _hours(conn, t, whole)
     edges = await _partials(conn, t, raw)
@@ -306,32 +310,32 @@ async def _partial_days(conn: AsyncConnection, t: FactTables, ranges: list[tuple
     for r, (hours, parts) in plans.items():
         sums = Sums()
         if hours is not None:
-            for hour, values in hourly.get(r[0], []):
-                if hours[0] <= hour < hours[1]:
-                    sums.add(values)
+            sums.add(hourly[(r[0], *hours)])
         for lo, hi in parts:
             sums.add(edges[(r[0], lo, hi)])
         found[r] = tuple(getattr(sums, name) for name in SUM_FIELDS)
     return found
 
 
+@cache
+def _hours_statement(t: FactTables) -> sa.TextClause:
+    sums = ", ".join(f"coalesce(sum(h.{name}), 0)" for name in SUM_FIELDS)
+    return sa.text(
+        f"SELECT d.key, x.* FROM unnest(CAST(:keys AS int[]), CAST(:ids AS uuid[]), CAST(:los AS timestamptz[]),"
+        " CAST(:his AS timestamptz[])) AS d(key, service_id, lo, hi)"
+        f" CROSS JOIN LATERAL (SELECT {sums} FROM {t.service_hours.name} h"
+        " WHERE h.service_id = d.service_id AND h.hour >= d.lo AND h.hour < d.hi) x")
+
+
 async def _hours(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
-                 ) -> dict[UUID, list[tuple[datetime, tuple]]]:
-    """The hourly rollup rows of the ranges' whole hours, looked up by key (each a primary-key probe)."""
-    found: dict[UUID, list[tuple[datetime, tuple]]] = defaultdict(list)
-    keys = sorted({(service_id, lo + ONE_HOUR * n) for service_id, lo, hi in ranges
-                   for n in range(int((hi - lo) / ONE_HOUR))})
-    if not keys:
-        return found
-    columns = ", ".join(f"h.{name}" for name in SUM_FIELDS)
-    rows = await conn.execute(sa.text(
-        f"SELECT h.service_id, h.hour, {columns} FROM {t.service_hours.name} h"
-        " JOIN unnest(CAST(:ids AS uuid[]), CAST(:hours AS timestamptz[])) AS r(service_id, hour)"
-        " ON h.service_id = r.service_id AND h.hour = r.hour"),
-        {"ids": [k[0] for k in keys], "hours": [k[1] for k in keys]})
-    for service_id, hour, *values in rows:
-        found[service_id].append((aware(hour), tuple(values)))
-    return found
+                 ) -> dict[tuple[UUID, datetime, datetime], tuple]:
+    """The sums of the hourly rollup rows of each range of whole hours (a primary-key range scan each)."""
+    if not ranges:
+        return {}
+    rows = await conn.execute(_hours_statement(t), {
+        "keys": list(range(len(ranges))), "ids": [r[0] for r in ranges], "los": [r[1] for r in ranges],
+        "his": [r[2] for r in ranges]})
+    return {ranges[row[0]]: tuple(row[1:]) for row in rows}
 
 
 @cache
@@ -352,16 +356,33 @@ async def _partials(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUI
     return {ranges[row[0]]: tuple(row[1:]) for row in rows}
 
 
-async def _pieces(conn: AsyncConnection, t: FactTables, days: list[tuple[UUID, date]]
-                  ) -> dict[tuple[UUID, date], list[Piece]]:
-    found: dict[tuple[UUID, date], list[Piece]] = defaultdict(list)
-    if not days:
-        return found
-    rows = await conn.execute(sa.text(
-        f"SELECT p.service_id, p.day, p.piece_start, p.piece_end, p.span_start, p.span_end, p.first"
-        f" FROM {t.outage_pieces.name} p JOIN unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS r(service_id, day)"
-        " ON p.service_id = r.service_id AND p.day = r.day WHERE p.fault IS NULL"),
-        {"ids": [d[0] for d in days], "days": [d[1] for d in days]})
-    for service_id, day, *moments, first in rows:
-        found[(service_id, day)].append(Piece(*(aware(m) for m in moments), first))
-    return found
+@cache
+def _edges_statement(t: FactTables) -> sa.TextClause:
+    """Per (key, service, lo, hi): the Edge of [lo, hi) from the outage pieces of lo's day (where every outage
+    overlapping the range, or crossing lo, has a piece), aggregated here so that a busy day returns one row."""
+    return sa.text(f"""
+        SELECT d.key, coalesce((SELECT sum(extract(epoch FROM upper(m) - lower(m)) * 1000000)
+                                FROM unnest(x.down) m), 0), x.started, x.crossing, x.empty_at
+        FROM unnest(CAST(:keys AS int[]), CAST(:ids AS uuid[]), CAST(:los AS timestamptz[]),
+                    CAST(:his AS timestamptz[])) AS d(key, service_id, lo, hi)
+        CROSS JOIN LATERAL (
+            SELECT range_agg(tstzrange(greatest(p.piece_start, d.lo), least(p.piece_end, d.hi)))
+                     FILTER (WHERE p.piece_start < p.piece_end AND p.piece_start < d.hi AND p.piece_end > d.lo)
+                     AS down,
+                   count(*) FILTER (WHERE p.first AND p.span_start >= d.lo AND p.span_start < d.hi) AS started,
+                   count(*) FILTER (WHERE p.span_start < d.lo AND d.lo < p.span_end) AS crossing,
+                   count(*) FILTER (WHERE p.first AND p.span_start = d.lo AND p.span_end = d.lo) AS empty_at
+            FROM {t.outage_pieces.name} p
+            WHERE p.service_id = d.service_id AND p.day = (d.lo AT TIME ZONE 'UTC')::date AND p.fault IS NULL) x
+    """)
+
+
+async def _edges(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
+                 ) -> dict[tuple[UUID, datetime, datetime], Edge]:
+    if not ranges:
+        return {}
+    rows = await conn.execute(_edges_statement(t), {
+        "keys": list(range(len(ranges))), "ids": [r[0] for r in ranges], "los": [r[1] for r in ranges],
+        "his": [r[2] for r in ranges]})
+    return {ranges[key]: Edge(Decimal(down), started, crossing, empty_at)
+            for key, down, started, crossing, empty_at in rows}
