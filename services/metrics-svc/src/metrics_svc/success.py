@@ -226,8 +226,8 @@ async def _delivered(conn: AsyncConnection, t: FactTables, records: dict[UUID, P
 
 def _figures(window: Window, answer: rollup_reads.Answer, submitted: list[datetime]) -> WindowFigures:
     s = answer.sums
-    return WindowFigures(window, s.opened, s.sla_subject, s.sla_met, s.csat_responses, s.csat_positive,
-                         answer.availability, sum(1 for moment in submitted if window.holds(moment)))
+    counts = (int(n) for n in (s.opened, s.sla_subject, s.sla_met, s.csat_responses, s.csat_positive))
+    return WindowFigures(window, *counts, answer.availability, sum(1 for moment in submitted if window.holds(moment)))
 
 
 def _span(items: list[tuple[UUID, Window]]) -> Window | None:
