@@ -9,10 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from continuum.domain import NotFound
-from continuum.eventstore.summaries import summary_page
 from continuum.http.commands import answer_with_version, readable
+from continuum.eventstore.summaries import ListQuery
 from continuum.http.history import AsOf, History, HistoryLimit, history_page
-from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.listing import Listing, listed_page
+from continuum.http.pagination import Cursor, Limit, Page
 
 from project_svc.api import schemas as s
 from project_svc.api.views import change_request_view, milestone_view, project_view, risk_view
@@ -45,12 +46,11 @@ def read_routes(api: APIRouter) -> None:
                     sponsor: str | None = Query(None, max_length=200, pattern=s.NO_NUL, examples=["alice"]),
                     target_service_id: UUID | None = Query(None, examples=[s.SERVICE_ID]),
                     origin: Literal["manual", "improvement_opportunity"] | None = Query(None, examples=["manual"]),
-                    ) -> Page[s.ProjectSummary]:
-        page = await summary_page(request.app.state.engine, stream_type=Project.stream_type, limit=limit,
-                                  filters=list_filter(state, sponsor, target_service_id, origin) or {},
-                                  after=(decode_cursor(cursor) or {}).get("after", 0))
-        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
-        return Page[s.ProjectSummary](items=page.items, next_cursor=next_cursor)
+                    listing: Listing = ListQuery()) -> Page[s.ProjectSummary]:
+        items, next_cursor = await listed_page(
+            request.app.state.engine, stream_type=Project.stream_type, limit=limit, cursor=cursor, listing=listing,
+            filters=list_filter(state, sponsor, target_service_id, origin) or {})
+        return Page[s.ProjectSummary](items=items, next_cursor=next_cursor)
 
     @api.get("/{project_id}", summary="One project with its earned value (at `as_of`)", **readable(),
              description="Earned value is computed at the `as_of` date (today without it), on the state then.")

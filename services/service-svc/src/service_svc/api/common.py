@@ -10,12 +10,12 @@ from fastapi import Request, Response
 
 from continuum.context import set_actor
 from continuum.domain import Aggregate
-from continuum.eventstore.summaries import summary_page
+from continuum.eventstore.summaries import ListQuery
 from continuum.http.auth import Principal, Role
 from continuum.http.commands import answer_with_version, in_person
 from continuum.http.conditional import parse_if_match
 from continuum.http.history import History, history_page
-from continuum.http.pagination import decode_cursor, encode_cursor
+from continuum.http.listing import listed_page
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -57,8 +57,7 @@ async def history_of(request: Request, cls: type[Aggregate], stream_id: UUID, cu
 
 
 async def listed(request: Request, cls: type[Aggregate], filters: dict[str, Any], limit: int,
-                 cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+                 cursor: str | None, listing: ListQuery = ListQuery()) -> tuple[list[dict[str, Any]], str | None]:
     """One page of summaries matching every filter that was given."""
-    page = await summary_page(request.app.state.engine, stream_type=cls.stream_type, filters=filters,
-                              after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
-    return page.items, encode_cursor({"after": page.next_after}) if page.next_after else None
+    return await listed_page(request.app.state.engine, stream_type=cls.stream_type, filters=filters,
+                             listing=listing, limit=limit, cursor=cursor)

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request, Response
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
+from continuum.eventstore.summaries import ListQuery
 from continuum.http.history import AsOf, History, HistoryLimit
+from continuum.http.listing import Listing
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
@@ -96,10 +98,10 @@ def incidents_router() -> APIRouter:
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: s.IncidentStatus | None = None, priority: s.Priority | None = None, open: bool | None = None,
                     category: str | None = None, outage: bool | None = None,
-                    assignee: str | None = None) -> Page[IncidentSummary]:
+                    assignee: str | None = None, listing: Listing = ListQuery()) -> Page[IncidentSummary]:
         filters = {"service_id": service_id, "status": status, "priority": priority, "open": open,
                    "category": category, "outage": outage, "assignee": assignee}
-        items, next_cursor = await listed(request, Incident, filters, limit, cursor)
+        items, next_cursor = await listed(request, Incident, filters, limit, cursor, listing)
         return Page[IncidentSummary](items=items, next_cursor=next_cursor)
 
     @router.get("/{incident_id}", **readable())

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request, Response
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
+from continuum.eventstore.summaries import ListQuery
 from continuum.http.history import AsOf, History, HistoryLimit
+from continuum.http.listing import Listing
 from continuum.http.pagination import Cursor, Limit, Page
 
 from service_svc.api import schemas as s
@@ -71,9 +73,10 @@ def problems_router() -> APIRouter:
 
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
-                    status: Literal["open", "known_error", "resolved"] | None = None) -> Page[ProblemSummary]:
+                    status: Literal["open", "known_error", "resolved"] | None = None,
+                    listing: Listing = ListQuery()) -> Page[ProblemSummary]:
         items, next_cursor = await listed(request, Problem, {"service_id": service_id, "status": status}, limit,
-                                          cursor)
+                                          cursor, listing)
         return Page[ProblemSummary](items=items, next_cursor=next_cursor)
 
     @router.get("/{problem_id}", **readable())
@@ -124,9 +127,10 @@ def changes_router() -> APIRouter:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: Literal["requested", "approved", "rejected", "implemented"] | None = None,
-                    kind: Literal["standard", "normal", "emergency"] | None = None) -> Page[ChangeSummary]:
+                    kind: Literal["standard", "normal", "emergency"] | None = None,
+                    listing: Listing = ListQuery()) -> Page[ChangeSummary]:
         filters = {"service_id": service_id, "status": status, "kind": kind}
-        items, next_cursor = await listed(request, Change, filters, limit, cursor)
+        items, next_cursor = await listed(request, Change, filters, limit, cursor, listing)
         return Page[ChangeSummary](items=items, next_cursor=next_cursor)
 
     @router.get("/{change_id}", **readable())
@@ -165,9 +169,9 @@ def service_requests_router() -> APIRouter:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: Literal["submitted", "fulfilled", "cancelled"] | None = None,
-                    requested_by: str | None = None) -> Page[ServiceRequestSummary]:
+                    requested_by: str | None = None, listing: Listing = ListQuery()) -> Page[ServiceRequestSummary]:
         filters = {"service_id": service_id, "status": status, "requested_by": requested_by}
-        items, next_cursor = await listed(request, ServiceRequest, filters, limit, cursor)
+        items, next_cursor = await listed(request, ServiceRequest, filters, limit, cursor, listing)
         return Page[ServiceRequestSummary](items=items, next_cursor=next_cursor)
 
     @router.get("/{request_id}", **readable())
