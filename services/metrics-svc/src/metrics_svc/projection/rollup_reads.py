@@ -74,9 +74,6 @@ class Split:
     last: date
     partials: tuple[tuple[datetime, datetime], ...]
 
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
-
 
 def split(lo: datetime, hi: datetime) -> Split:
     if hi <= lo:
@@ -121,7 +118,7 @@ class Answer:
 
 @dataclass
 class _Fetched:
-    days: dict[tuple[UUID, date], tuple] = field(default_factory=dict)
+    days: dict[tuple[UUID, date, date], tuple] = field(default_factory=dict)  # the sums of a range of whole days
     partials: dict[tuple[UUID, datetime, datetime], tuple] = field(default_factory=dict)
     edges: dict[tuple[UUID, datetime, datetime], Edge] = field(default_factory=dict)
     opens: dict[UUID, list[datetime]] = field(default_factory=dict)
@@ -134,18 +131,18 @@ async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> l
     fetched = _Fetched()
     outage_services = sorted({a.service_id for a in asks if a.availability})
     fetched.opens, fetched.faults = await _open_outages_and_faults(conn, t, outage_services)
-    ranges: dict[UUID, list[date]] = {}
+    days: set[tuple[UUID, date, date]] = set()
     partials: set[tuple[UUID, datetime, datetime]] = set()
     edges: set[tuple[UUID, datetime, datetime]] = set()
     for ask in asks:
         parts = split(ask.window.start, ask.window.end)
         partials |= {(ask.service_id, lo, hi) for lo, hi in parts.partials}
-        if parts.first <= parts.last:
-            span = ranges.setdefault(ask.service_id, [parts.first, parts.last])
-            span[0], span[1] = min(span[0], parts.first), max(span[1], parts.last)
+        days.add((ask.service_id, parts.first, parts.last))
         if ask.availability:
             edges |= _edges_of(ask, fetched.opens)
-    fetched.days = await _days(conn, t, ranges)
+            down = split(ask.window.start, _open_from(ask, fetched.opens))
+            days.add((ask.service_id, down.first, down.last))
+    fetched.days = await _days(conn, t, sorted(d for d in days if d[1] <= d[2]))
     fetched.partials = await _partial_days(conn, t, sorted(partials))
     fetched.edges = await _edges(conn, t, sorted(edges))
     return [_answer(ask, fetched) for ask in asks]
@@ -171,8 +168,7 @@ def _open_from(ask: Ask, opens: dict[UUID, list[datetime]]) -> datetime:
 def _answer(ask: Ask, fetched: _Fetched) -> Answer:
     sums = Sums()
     parts = split(ask.window.start, ask.window.end)
-    for day in parts.days():
-        sums.add(fetched.days.get((ask.service_id, day), _ZERO)[:len(SUM_FIELDS)])
+    sums.add(_whole_days(ask.service_id, parts, fetched)[:len(SUM_FIELDS)])
     for lo, hi in parts.partials:
         sums.add(fetched.partials[(ask.service_id, lo, hi)])
     if not ask.availability:
@@ -186,6 +182,11 @@ def _answer(ask: Ask, fetched: _Fetched) -> Answer:
 _ZERO = (0,) * 11
 
 
+def _whole_days(service: UUID, parts: Split, fetched: _Fetched) -> tuple:
+    """The sums of the split's whole days (SUM_FIELDS, then outages started and down time)."""
+    return _ZERO if parts.first > parts.last else fetched.days[(service, parts.first, parts.last)]
+
+
 def _availability(ask: Ask, fetched: _Fetched) -> Figure:
     """(agreed − down) / agreed as domain.service_kpis.availability defines it: the union of the resolved outages'
     spans up to where an open outage begins, and from there everything to the window's end."""
@@ -194,7 +195,7 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
     down_us = _resolved_down(service, window.start, down_from, fetched) + _micros(window.end - down_from)
     at_start = fetched.edges[(service, window.start, window.start)]
     parts = split(window.start, window.end)
-    started = sum(fetched.days.get((service, day), _ZERO)[9] for day in parts.days())
+    started = _whole_days(service, parts, fetched)[9]
     started += sum(fetched.edges[(service, lo, hi)].started for lo, hi in parts.partials)
     still_open = bisect_left(fetched.opens.get(service, []), window.end)
     down = Decimal(down_us) / US_PER_MINUTE
@@ -204,7 +205,7 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
 
 def _resolved_down(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> Decimal:
     parts = split(lo, hi)
-    total = sum((fetched.days.get((service, day), _ZERO)[10] for day in parts.days()), Decimal(0))
+    total = Decimal(_whole_days(service, parts, fetched)[10])
     return total + sum((fetched.edges[(service, start, end)].down_us for start, end in parts.partials), Decimal(0))
 
 
@@ -271,17 +272,25 @@ async def faults(conn: AsyncConnection, t: FactTables, services: list[UUID]) -> 
     return dict(rows.all())
 
 
-async def _days(conn: AsyncConnection, t: FactTables, ranges: dict[UUID, list[date]]) -> dict[tuple, tuple]:
+@cache
+def _days_statement(t: FactTables) -> sa.TextClause:
+    sums = ", ".join(f"coalesce(sum(d.{name}), 0)" for name in (*SUM_FIELDS, "outages_started", "down_us"))
+    return sa.text(
+        "SELECT r.key, x.* FROM unnest(CAST(:keys AS int[]), CAST(:ids AS uuid[]), CAST(:firsts AS date[]),"
+        " CAST(:lasts AS date[])) AS r(key, service_id, f, l)"
+        f" CROSS JOIN LATERAL (SELECT {sums} FROM {t.service_days.name} d"
+        " WHERE d.service_id = r.service_id AND d.day BETWEEN r.f AND r.l) x")
+
+
+async def _days(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, date, date]]) -> dict[tuple, tuple]:
+    """The sums of the daily rollup rows of each range of whole days (first..last): a row per range, summed by a
+    primary-key range scan, however many days or services."""
     if not ranges:
         return {}
-    ids = sorted(ranges)
-    columns = ", ".join(f"d.{name}" for name in (*SUM_FIELDS, "outages_started", "down_us"))
-    rows = await conn.execute(sa.text(
-        f"SELECT d.service_id, d.day, {columns} FROM {t.service_days.name} d"
-        " JOIN unnest(CAST(:ids AS uuid[]), CAST(:firsts AS date[]), CAST(:lasts AS date[])) AS r(service_id, f, l)"
-        " ON d.service_id = r.service_id AND d.day BETWEEN r.f AND r.l"),
-        {"ids": ids, "firsts": [ranges[i][0] for i in ids], "lasts": [ranges[i][1] for i in ids]})
-    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+    rows = await conn.execute(_days_statement(t), {
+        "keys": list(range(len(ranges))), "ids": [r[0] for r in ranges], "firsts": [r[1] for r in ranges],
+        "lasts": [r[2] for r in ranges]})
+    return {ranges[row[0]]: tuple(row[1:]) for row in rows}
 
 
 def split_hours(lo: datetime, hi: datetime) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
