@@ -21,6 +21,7 @@ CLOUDEVENTS_HEADERS: dict[str, Any] = {
         "ce_sequence": {"type": "string", "description": "The aggregate's version after this event."},
         "ce_correlationid": {"type": "string"},
         "ce_causationid": {"type": "string"},
+        "ce_actor": {"type": "string", "description": "The token subject whose command caused the event."},
         "traceparent": {"type": "string", "description": "W3C trace context."},
         "content-type": {"type": "string", "const": "application/json"},
     },

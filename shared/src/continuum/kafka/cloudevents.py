@@ -49,6 +49,7 @@ def encode_headers(recorded: StoredEvent, *, context: str, source: str) -> list[
         "content-type": CONTENT_TYPE,
         "ce_correlationid": recorded.metadata.get("correlation_id"),
         "ce_causationid": recorded.metadata.get("causation_id"),
+        "ce_actor": recorded.metadata.get("actor"),  # who caused it: webhooks skip a subscriber's own writes
         "traceparent": recorded.metadata.get("traceparent"),
     }
     return [(name, value.encode()) for name, value in headers.items() if value is not None]
@@ -74,6 +75,7 @@ class InboundEvent:
     causation_id: str | None
     traceparent: str | None
     data: dict[str, Any]
+    actor: str | None = None
 
 
 def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> InboundEvent:
@@ -101,6 +103,7 @@ def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], val
         causation_id=fields.get("ce_causationid"),
         traceparent=fields.get("traceparent"),
         data=_parse_json(value),
+        actor=fields.get("ce_actor"),
     )
 
 
