@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+import sqlalchemy as sa
+
 from continuum.contracts import handover as ho
 from continuum.contracts import metrics as mc
 from continuum.contracts import project as pr
@@ -166,3 +168,20 @@ async def test_a_projects_success_scorecard_through_the_consumer_and_its_outcome
             columns = await success.success_columns(conn, [fresh, improvement, uuid4()],
                                                     success.Reader("bob", admin=False), as_of=NOW)
         assert set(columns) == {fresh, improvement} and all(card.complete for card in columns.values())
+        assert await statements_for(app, [fresh]) == await statements_for(app, [fresh, improvement, uuid4()])
+
+
+async def statements_for(app, ids) -> int:
+    """How many statements the scorecards of `ids` take (the same for a page of any size)."""
+    engine, count = app.state.platform.engine, [0]
+
+    def counted(*_):
+        count[0] += 1
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", counted)
+    try:
+        async with engine.connect() as conn:
+            assert await success.scorecards(conn, ids, as_of=NOW)
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", counted)
+    return count[0]
