@@ -247,6 +247,17 @@ async def test_from_project_to_operation_to_opportunity_to_improvement_project(s
     page = await ok(await story.metrics.get("/opportunities", headers=story.viewer, params=recurring))
     assert len(page["items"]) == 1  # one open opportunity per service and rule, however many incidents followed
 
+    success = f"/kpis/projects/{project['id']}/success"
+
+    async def scope_known():
+        response = await story.metrics.get(success, headers=story.sponsor)
+        body = response.json() if response.status_code == 200 else None
+        return body if body and body["dimensions"][0]["state"] == "known" else None
+
+    card = await eventually(scope_known, what="metrics to know the closed project's scope (its scorecard)")
+    assert {d["dimension"]: d["state"] for d in card["dimensions"]}["value"] == "not_applicable"  # declared none
+    assert (await story.metrics.get(success, headers=story.viewer)).status_code == 403  # not its sponsor or manager
+
 
 async def test_a_rejected_handover_is_resubmitted_then_accepted_and_only_then_the_project_closes(system, issue_token):
     story = Story(system, issue_token)
