@@ -46,7 +46,7 @@ def _change_body(service_id: str) -> dict:
 
 async def _improvement(client, owner, service_id: str) -> str:
     planned = await client.post(f"/services/{service_id}/improvements", json={"title": "Automate"}, headers=owner)
-    return planned.json()["improvement_id"]
+    return planned.json()["id"]
 
 
 # every command route acting on a service or on its problems and changes: its owner's alone

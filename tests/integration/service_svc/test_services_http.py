@@ -50,15 +50,20 @@ async def test_owner_sla_costs_and_improvements(client, owner, agent):
         assert (await client.post(f"{url}/record-operating-cost", json=cost, headers=owner)).status_code == 200
     planned = await client.post(f"{url}/improvements", json={"title": "Automate payslips"}, headers=owner)
     assert planned.status_code == 201
-    item = planned.json()["improvement_id"]
+    item = planned.json()["id"]  # a creation answers with what it created: the item, not the service
     assert planned.headers["Location"] == f"{url}/improvements/{item}"
     read_back = (await client.get(planned.headers["Location"], headers=agent)).json()
-    assert read_back == {"id": item, "title": "Automate payslips", "status": "planned", "project_id": None}
-    assert (await client.get(f"{url}/improvements", headers=agent)).json() == [read_back]
+    assert read_back == planned.json() == {"id": item, "title": "Automate payslips", "status": "planned",
+                                           "project_id": None}
+    second = (await client.post(f"{url}/improvements", json={"title": "Self-service"}, headers=owner)).json()
+    first_page = (await client.get(f"{url}/improvements", params={"limit": 1}, headers=agent)).json()
+    assert first_page["items"] == [read_back] and first_page["next_cursor"]
+    rest = (await client.get(f"{url}/improvements", params={"cursor": first_page["next_cursor"]}, headers=agent))
+    assert rest.json() == {"items": [second], "next_cursor": None}
     assert (await client.get(f"{url}/improvements/{uuid4()}", headers=agent)).status_code == 404
-    implemented = (await client.post(f"{url}/improvements/{item}/implement", headers=owner)).json()
-    assert implemented["operating_cost_total"] == "150.25"
-    assert implemented["improvements"][0]["status"] == "implemented"
+    implemented = await client.post(f"{url}/improvements/{item}/implement", headers=owner)
+    assert implemented.json()["status"] == "implemented" and implemented.headers["ETag"]
+    assert (await client.get(url, headers=agent)).json()["operating_cost_total"] == "150.25"
     again = await client.post(f"{url}/improvements/{item}/implement", headers=owner)
     assert again.status_code == 409 and again.json()["rule"] == "improvement-implemented-once"
     listed = (await client.get("/services", params={"owner": "alice", "sla_defined": True}, headers=agent)).json()

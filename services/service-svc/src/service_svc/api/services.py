@@ -11,11 +11,11 @@ from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
 from continuum.http.history import AsOf, History, HistoryLimit
-from continuum.http.pagination import Cursor, Limit, Page
+from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 from service_svc.api import schemas as s
 from service_svc.api.common import OWNER_NOTE, acting_owner, handled, history_of, listed, read_one
-from service_svc.api.views import ImprovementPlanned, ImprovementView, ServiceSummary, ServiceView
+from service_svc.api.views import ImprovementView, ServiceSummary, ServiceView
 from service_svc.domain import commands as c
 from service_svc.domain.events import SlaTarget
 from service_svc.domain.service import Service, Sla
@@ -86,24 +86,26 @@ def services_router() -> APIRouter:
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{service_id}/improvements", status_code=201, **allowed(*OWNERS),
-                 description="Enter an item in the service's improvement register." + OWNER_NOTE)
+                 description="Enter an item in the service's improvement register; the answer is the item (its "
+                             "`ETag` the service's version, which `If-Match` takes)." + OWNER_NOTE)
     async def plan_improvement(service_id: UUID, body: s.PlanImprovementBody, caller: Caller, request: Request,
-                               response: Response, if_match: IfMatch = None) -> ImprovementPlanned:
+                               response: Response, if_match: IfMatch = None) -> ImprovementView:
         command = c.PlanImprovement(service_id, body.title, body.project_id, business_time(caller, body.occurred_at),
                                     acting_owner=acting_owner(caller))
         service, improvement_id = await handled(request, response, command, if_match=if_match)
         response.headers["Location"] = f"/services/{service_id}/improvements/{improvement_id}"
-        return ImprovementPlanned(service=ServiceView.of(service), improvement_id=improvement_id)
+        return _improvement(ServiceView.of(service), improvement_id)
 
     @router.post("/{service_id}/improvements/{improvement_id}/implement", **allowed(*OWNERS),
-                 description="Mark an improvement implemented." + OWNER_NOTE)
+                 description="Mark an improvement implemented; the answer is the item." + OWNER_NOTE)
     async def implement_improvement(service_id: UUID, improvement_id: UUID, caller: Caller, request: Request,
                                     response: Response, body: s.ImplementImprovementBody | None = None,
-                                    if_match: IfMatch = None) -> ServiceView:
+                                    if_match: IfMatch = None) -> ImprovementView:
         body = body or s.ImplementImprovementBody()
         command = c.ImplementImprovement(service_id, improvement_id, body.project_id,
                                          business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
-        return ServiceView.of(await handled(request, response, command, if_match=if_match))
+        service = await handled(request, response, command, if_match=if_match)
+        return _improvement(ServiceView.of(service), improvement_id)
 
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, stage: s.Stage | None = None,
@@ -117,22 +119,31 @@ def services_router() -> APIRouter:
         return ServiceView.of(await read_one(request, response, Service, service_id, as_of))
 
     @router.get("/{service_id}/improvements", **readable())
-    async def improvements(service_id: UUID, request: Request, response: Response,
-                           as_of: AsOf = None) -> list[ImprovementView]:
-        """The service's improvement register (as it stood at `as_of`)."""
-        return ServiceView.of(await read_one(request, response, Service, service_id, as_of)).improvements
+    async def improvements(service_id: UUID, request: Request, response: Response, limit: Limit = 50,
+                           cursor: Cursor = None, as_of: AsOf = None) -> Page[ImprovementView]:
+        """The service's improvement register in the order items were entered (as it stood at `as_of`)."""
+        register = ServiceView.of(await read_one(request, response, Service, service_id, as_of)).improvements
+        after = (decode_cursor(cursor) or {}).get("after", 0)
+        start = after if isinstance(after, int) else 0
+        more = len(register) > start + limit
+        return Page[ImprovementView](items=register[start:start + limit],
+                                     next_cursor=encode_cursor({"after": start + limit}) if more else None)
 
     @router.get("/{service_id}/improvements/{improvement_id}", **readable())
     async def improvement(service_id: UUID, improvement_id: UUID, request: Request, response: Response,
                           as_of: AsOf = None) -> ImprovementView:
-        register = ServiceView.of(await read_one(request, response, Service, service_id, as_of)).improvements
-        found = next((item for item in register if item.id == improvement_id), None)
-        if found is None:
-            raise NotFound("Improvement", improvement_id)
-        return found
+        return _improvement(ServiceView.of(await read_one(request, response, Service, service_id, as_of)),
+                            improvement_id)
 
     @router.get("/{service_id}/history", **readable())
     async def history(service_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100) -> History:
         return await history_of(request, Service, service_id, cursor, limit)
 
     return router
+
+
+def _improvement(service: ServiceView, improvement_id: UUID) -> ImprovementView:
+    found = next((item for item in service.improvements if item.id == improvement_id), None)
+    if found is None:
+        raise NotFound("Improvement", improvement_id)
+    return found

@@ -239,7 +239,3 @@ class ServiceRequestSummary(BaseModel):
     status: str = Field(examples=["submitted"])
     requested_by: str = Field(examples=["carol"])
 
-
-class ImprovementPlanned(BaseModel):
-    service: ServiceView
-    improvement_id: UUID = ID
