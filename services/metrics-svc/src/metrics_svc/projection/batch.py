@@ -66,9 +66,9 @@ class FactBatch:
 
     async def flush(self) -> None:
         """Every gathered insert and upsert, then every update: one executemany per statement; then the rollups of
-        the incidents they changed, from the days their old and new versions touch."""
+        the incidents they changed, moved by what those contribute after less before (projection.rollups)."""
         touched, self._incidents = list(self._incidents.values()), {}
-        before = [await rollups.days_before(self.conn, tables, ids) for tables, ids in touched]
+        before = [await rollups.contributions(self.conn, tables, ids) for tables, ids in touched]
         await self._send()
         for (tables, ids), days in zip(touched, before):
             await rollups.maintain(self.conn, tables, ids, days)

@@ -34,16 +34,26 @@ def midnight(day: date) -> datetime:
 
 
 async def _upsert(conn: AsyncConnection | FactBatch, table: sa.Table, key: str, values: dict[str, Any]) -> None:
-    if isinstance(conn, FactBatch) and conn.create("upsert", table, key, values):
+    if isinstance(conn, FactBatch):
+        await _gather(conn, "upsert", table, key, values)
         return
-    await (await _connection(conn)).execute(upsert_statement(table, key, tuple(values)), values)
+    await conn.execute(upsert_statement(table, key, tuple(values)), values)
 
 
 async def _insert(conn: AsyncConnection | FactBatch, table: sa.Table, values: dict[str, Any]) -> None:
     key = table.primary_key.columns.keys()[0]
-    if isinstance(conn, FactBatch) and conn.create("insert", table, key, values):
+    if isinstance(conn, FactBatch):
+        await _gather(conn, "insert", table, key, values)
         return
-    await (await _connection(conn)).execute(insert_statement(table, tuple(values)), values)
+    await conn.execute(insert_statement(table, tuple(values)), values)
+
+
+async def _gather(batch: FactBatch, kind: str, table: sa.Table, key: str, values: dict[str, Any]) -> None:
+    """Into the batch; when it must follow what the batch holds, after sending that — still gathered, so that the
+    rollups of an incident it writes follow it at the next flush."""
+    if not batch.create(kind, table, key, values):
+        await batch.flush()
+        batch.create(kind, table, key, values)
 
 
 async def _update(conn: AsyncConnection | FactBatch, table: sa.Table, key: str, key_value: Any, **values: Any) -> None:
@@ -51,14 +61,6 @@ async def _update(conn: AsyncConnection | FactBatch, table: sa.Table, key: str, 
         conn.update(table, key, key_value, values)
         return
     await conn.execute(update_statement(table, key, tuple(values)), update_parameters(key_value, values))
-
-
-async def _connection(conn: AsyncConnection | FactBatch) -> AsyncConnection:
-    """The connection itself; from a batch, after sending what it gathered (so this write follows them)."""
-    if isinstance(conn, FactBatch):
-        await conn.flush()
-        return conn.conn
-    return conn
 
 
 async def _incident_update(conn: AsyncConnection | FactBatch, t: FactTables, incident_id: Any, **values: Any) -> None:
@@ -73,7 +75,7 @@ async def _incident_write(conn: AsyncConnection | FactBatch, t: FactTables, inci
         await write
         conn.touch_incident(t, incident_id)  # again: the write may have flushed the batch (and its touches) first
         return
-    before = await rollups.days_before(conn, t, [incident_id])
+    before = await rollups.contributions(conn, t, [incident_id])
     await write
     await rollups.maintain(conn, t, [incident_id], before)
 

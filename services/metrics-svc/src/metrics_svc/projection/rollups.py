@@ -1,11 +1,13 @@
 """Daily rollups of the incident facts, maintained in the consumer's transaction: what every incident KPI sums, per
 service and UTC day, so that a window, a weekly series or any `as_of` reads a bounded number of rows.
 
-A rollup row is never incremented blindly. When an incident's fact changes (opened, acknowledged, resolved,
-reopened, breached, rated — in any order, late or twice), the days its old and its new version touch are marked
-and each marked day is recomputed from the facts of that day, in one statement per batch: the incident's old
-contribution leaves with its old day and its new one arrives with its new day, and a redelivery or a reopen
-changes nothing but what the facts say. Availability needs the union of outages, which does not add up: each
+A rollup row moves by what the facts say, never by what the event says. When incidents' facts change (opened,
+acknowledged, resolved, reopened, breached, rated — in any order, late or twice), their contributions to each day
+and hour are read by the same SQL before and after the batch's writes, and the difference is added to the rows
+(one statement per batch): the incident's old contribution leaves with its old day and its new one arrives with
+its new day, a redelivery or a reopen changes nothing but what the facts say, and a batch costs what its incidents
+touch, never the history of the days they fall on (a shuffled import touches every day). Additions commute, so two
+transactions adding to one day both count. Availability needs the union of outages, which does not add up: each
 resolved outage's span (domain.service_kpis.outage_span) is kept cut at every UTC midnight (`outage_pieces`), and a
 day's down time is the union of its pieces. Open outages stay in the incident facts (a partial index finds them).
 """
@@ -24,17 +26,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from metrics_svc.domain.facts import IncidentFact
 from metrics_svc.domain.service_kpis import outage_span, usable_incidents
-from metrics_svc.domain.windows import COMPUTE_ERRORS, usable_moment
+from metrics_svc.domain.windows import COMPUTE_ERRORS
 from metrics_svc.projection.reads import incident_facts
 from metrics_svc.projection.tables import FactTables, usable_sql
 
 DayKey = tuple[UUID, date]
-HourKey = tuple[UUID, datetime]
-MOMENTS = ("opened_at", "acknowledged_at", "resolved_at", "csat_at")
 MAX_OUTAGE_DAYS = 3660  # an outage span longer than ten years is not cut into days; its availability is null
 SUM_NAMES = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
              "csat_responses", "csat_positive")
-ROLLUP_COLUMNS = (*SUM_NAMES, "outages_started", "down_us")
 
 
 def midnight(day: date) -> datetime:
@@ -47,21 +46,6 @@ def utc_day(moment: datetime) -> date:
 
 def utc_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _moments(fact_or_row) -> list[datetime]:
-    # asyncpg gives ±infinity back naive: usable_moment leaves them out as outside the calendar
-    found = (getattr(fact_or_row, name) for name in MOMENTS)
-    return [m for m in found if m is not None and usable_moment(m)]
-
-
-def days_of(fact: IncidentFact) -> set[DayKey]:
-    """The days whose rollup the fact can contribute to (its moments within the business calendar)."""
-    return {(fact.service_id, utc_day(m)) for m in _moments(fact)}
-
-
-def hours_of(fact) -> set[HourKey]:
-    return {(fact.service_id, utc_hour(m)) for m in _moments(fact)}
 
 
 def pieces_of(fact: IncidentFact) -> list[dict[str, Any]]:
@@ -122,91 +106,114 @@ def lateral_sums(incidents: str) -> str:
 SUM_COLUMNS = "o.n, o.subject, o.met, a.n, a.us, r.n, r.us, c.n, c.positive"
 
 
-@cache
-def recompute_statement(t: FactTables) -> sa.TextClause:
-    """Each (service, day) of the arrays `ids`, `days` recomputed from the facts of that day."""
-    days, pieces = t.service_days.name, t.outage_pieces.name
-    columns = ", ".join(ROLLUP_COLUMNS)
-    return sa.text(f"""
-        INSERT INTO {days} (service_id, day, {columns})
-        SELECT d.service_id, d.day, {SUM_COLUMNS}, p.started,
-               coalesce((SELECT sum(extract(epoch FROM upper(m) - lower(m)) * 1000000) FROM unnest(p.down) m), 0)
-        FROM (SELECT x.service_id, x.day, x.day::timestamp AT TIME ZONE 'UTC' AS lo,
-                     (x.day + 1)::timestamp AT TIME ZONE 'UTC' AS hi
-              FROM unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS x(service_id, day)) d
-        {lateral_sums(t.incidents.name)}
-        CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE p.first AND p.fault IS NULL) AS started,
-                                   range_agg(tstzrange(p.piece_start, p.piece_end))
-                                     FILTER (WHERE p.piece_start < p.piece_end AND p.fault IS NULL) AS down
-                            FROM {pieces} p WHERE p.service_id = d.service_id AND p.day = d.day) p
-        ON CONFLICT (service_id, day) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in ROLLUP_COLUMNS)}
-    """)
-
-
-@cache
-def recompute_hours_statement(t: FactTables) -> sa.TextClause:
-    """Each (service, hour) of the arrays `ids`, `hours` recomputed from the facts of that hour."""
-    columns = ", ".join(SUM_NAMES)
-    return sa.text(f"""
-        INSERT INTO {t.service_hours.name} (service_id, hour, {columns})
-        SELECT d.service_id, d.lo, {SUM_COLUMNS}
-        FROM (SELECT x.service_id, x.lo, x.lo + interval '1 hour' AS hi
-              FROM unnest(CAST(:ids AS uuid[]), CAST(:hours AS timestamptz[])) AS x(service_id, lo)) d
-        {lateral_sums(t.incidents.name)}
-        ON CONFLICT (service_id, hour) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in SUM_NAMES)}
-    """)
-
-
-def moments_query(t: FactTables) -> sa.Select:
-    c = t.incidents.c
-    ids = sa.bindparam("ids", expanding=True)
-    return sa.select(c.service_id, *(c[m] for m in MOMENTS)).where(c.incident_id.in_(ids))
+Sums = dict[tuple[UUID, Any], list[Any]]
 
 
 @dataclass
 class Touched:
-    """The days and hours the stored versions of some incidents touch (read before they change)."""
+    """What some incidents contribute to the daily and hourly sums, as stored before they change."""
 
-    days: set[DayKey] = field(default_factory=set)
-    hours: set[HourKey] = field(default_factory=set)
-
-    def add(self, fact_or_row) -> None:
-        self.days |= days_of(fact_or_row)
-        self.hours |= hours_of(fact_or_row)
+    days: Sums = field(default_factory=dict)
+    hours: Sums = field(default_factory=dict)
 
 
-async def days_before(conn, t: FactTables, incident_ids: Collection[UUID]) -> Touched:
-    touched = Touched()
+async def contributions(conn, t: FactTables, incident_ids: Collection[UUID]) -> Touched:
+    """The incidents' sums per (service, day) and (service, hour), by the SQL that derives the rollups."""
+    found = Touched()
     if incident_ids:
-        for row in await conn.execute(moments_query(t), {"ids": list(incident_ids)}):
-            touched.add(row)
-    return touched
+        ids = list(incident_ids)
+        for sums, hourly in ((found.days, False), (found.hours, True)):
+            for row in await conn.execute(contribution_statement(t, hourly=hourly), {"ids": ids}):
+                sums[(row[0], row[1])] = list(row[2:])
+    return found
+
 
 
 async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: Touched) -> None:
-    """After some incidents' facts changed: their outage pieces replaced, and every day and hour their old
-    (`before`) or new versions touch recomputed."""
+    """After some incidents' facts changed: what they contribute now less what they did (`before`) added to every
+    day and hour, their outage pieces replaced, and the days whose pieces changed given their down time again."""
     if not incident_ids:
         return
     ids = list(incident_ids)
-    facts = await incident_facts(conn, t, t.incidents.c.incident_id.in_(ids))
-    for fact in facts:
-        before.add(fact)
-    await lock_services(conn, {service_id for service_id, _ in before.days | before.hours})
-    dirty = before.days
+    after = await contributions(conn, t, ids)
+    c = t.incidents.c
+    outages = await incident_facts(conn, t, sa.and_(c.incident_id.in_(ids), c.outage))
+    services = {s for s, _ in (*before.days, *after.days, *before.hours, *after.hours)}
+    await lock_services(conn, services)
+    await add(conn, t.service_days, "day", _difference(after.days, before.days))
+    await add(conn, t.service_hours, "hour", _difference(after.hours, before.hours))
     removed = await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.incident_id.in_(ids))
                                  .returning(t.outage_pieces.c.service_id, t.outage_pieces.c.day))
-    dirty |= {(row.service_id, row.day) for row in removed}
-    pieces = [piece for fact in facts for piece in pieces_of(fact)]
+    dirty = {(row.service_id, row.day) for row in removed}
+    pieces = [piece for fact in outages for piece in pieces_of(fact)]
     if pieces:
         await conn.execute(pg_insert(t.outage_pieces), pieces)
         dirty |= {(p["service_id"], p["day"]) for p in pieces}
-    await recompute(conn, t, dirty)
-    await recompute_hours(conn, t, before.hours)
-    services = sorted({f.service_id for f in facts})
-    if services:
-        await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(),
-                           [{"service_id": s} for s in services])
+    await recompute_outages(conn, t, dirty)
+    if after.days or after.hours:
+        known = sorted({s for s, _ in (*after.days, *after.hours)})
+        await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(), [{"service_id": s} for s in known])
+
+
+def _difference(after: Sums, before: Sums) -> Sums:
+    changed = {}
+    for key in after.keys() | before.keys():
+        new, old = after.get(key), before.get(key)
+        delta = [a - b for a, b in zip(new or [0] * len(SUM_NAMES), old or [0] * len(SUM_NAMES), strict=True)]
+        if any(delta):
+            changed[key] = delta
+    return changed
+
+
+async def add(conn, table: sa.Table, bucket: str, deltas: Sums) -> None:
+    """Each (service, bucket)'s sums moved by its delta, in one order for every writer (no deadlock between them)."""
+    if deltas:
+        keys = sorted(deltas)
+        columns = {f"v{n}": [deltas[k][n] for k in keys] for n in range(len(SUM_NAMES))}
+        await conn.execute(add_statement(table, bucket), {"ids": [s for s, _ in keys], "buckets": [b for _, b in keys],
+                                                          **columns})
+
+
+@cache
+def add_statement(table: sa.Table, bucket: str) -> sa.TextClause:
+    kind = "date" if bucket == "day" else "timestamptz"
+    arrays = ", ".join(f"CAST(:v{n} AS {'numeric' if name.endswith('_us') else 'bigint'}[])"
+                       for n, name in enumerate(SUM_NAMES))
+    return sa.text(f"""
+        INSERT INTO {table.name} (service_id, {bucket}, {", ".join(SUM_NAMES)})
+        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:buckets AS {kind}[]), {arrays})
+        ON CONFLICT (service_id, {bucket}) DO UPDATE
+        SET {", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in SUM_NAMES)}""")
+
+
+@cache
+def contribution_statement(t: FactTables, *, hourly: bool) -> sa.TextClause:
+    """The sums of the incidents `ids` per day (or hour): bulk_sums_statement's passes over just them."""
+    return sa.text(_sums_select(t, hourly=hourly, where="i.incident_id = ANY(:ids)"))
+
+
+@cache
+def recompute_outages_statement(t: FactTables) -> sa.TextClause:
+    """The outages started and down time of each (service, day) of the arrays `ids`, `days`, from its pieces."""
+    return sa.text(f"""
+        INSERT INTO {t.service_days.name} (service_id, day, outages_started, down_us)
+        SELECT d.service_id, d.day, p.started,
+               coalesce((SELECT sum(extract(epoch FROM upper(m) - lower(m)) * 1000000) FROM unnest(p.down) m), 0)
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS d(service_id, day)
+        CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE p.first AND p.fault IS NULL) AS started,
+                                   range_agg(tstzrange(p.piece_start, p.piece_end))
+                                     FILTER (WHERE p.piece_start < p.piece_end AND p.fault IS NULL) AS down
+                            FROM {t.outage_pieces.name} p WHERE p.service_id = d.service_id AND p.day = d.day) p
+        ON CONFLICT (service_id, day) DO UPDATE
+        SET outages_started = excluded.outages_started, down_us = excluded.down_us
+    """)
+
+
+async def recompute_outages(conn, t: FactTables, dirty: Collection[DayKey]) -> None:
+    if dirty:
+        ordered = sorted(dirty)
+        await conn.execute(recompute_outages_statement(t), {"ids": [s for s, _ in ordered],
+                                                           "days": [d for _, d in ordered]})
 
 
 LOCK_SERVICES = sa.text("SELECT pg_advisory_xact_lock(hashtextextended('rollups:' || id::text, 0)) "
@@ -220,19 +227,6 @@ async def lock_services(conn, service_ids: Collection[UUID]) -> None:
     reads what the other committed (read committed: each statement sees what was committed before it began)."""
     if service_ids:
         await conn.execute(LOCK_SERVICES, {"ids": sorted(service_ids)})
-
-
-async def recompute(conn, t: FactTables, dirty: Collection[DayKey]) -> None:
-    if dirty:
-        ordered = sorted(dirty)  # one order for every writer: concurrent batches never deadlock on a day
-        await conn.execute(recompute_statement(t), {"ids": [s for s, _ in ordered], "days": [d for _, d in ordered]})
-
-
-async def recompute_hours(conn, t: FactTables, dirty: Collection[HourKey]) -> None:
-    if dirty:
-        ordered = sorted(dirty)
-        await conn.execute(recompute_hours_statement(t), {"ids": [s for s, _ in ordered],
-                                                          "hours": [h for _, h in ordered]})
 
 
 async def refresh_services(conn, t: FactTables, service_ids: Collection[UUID], *, chunk: int = 5000) -> None:
@@ -258,13 +252,20 @@ async def refresh_services(conn, t: FactTables, service_ids: Collection[UUID], *
 @cache
 def bulk_sums_statement(t: FactTables, *, hourly: bool) -> sa.TextClause:
     """Every day's (or hour's) sums of the services `ids`, grouped in one pass per moment (see lateral_sums)."""
+    table, key = (t.service_hours.name, "hour") if hourly else (t.service_days.name, "day")
+    return sa.text(f"INSERT INTO {table} (service_id, {key}, {', '.join(SUM_NAMES)}) "
+                   + _sums_select(t, hourly=hourly, where="i.service_id = ANY(:ids)"))
+
+
+def _sums_select(t: FactTables, *, hourly: bool, where: str) -> str:
+    """(service_id, bucket, the SUM_NAMES sums) of the incidents `where` selects, per day or hour."""
     def bucket(moment: str) -> str:
         utc = f"(i.{moment} AT TIME ZONE 'UTC')"
         return f"date_trunc('hour', {utc}) AT TIME ZONE 'UTC'" if hourly else f"{utc}::date"
 
-    def part(moment: str, values: str, where: str = "") -> str:
+    def part(moment: str, values: str, extra: str = "") -> str:
         return (f"SELECT i.service_id, {bucket(moment)} AS b, {values} FROM {t.incidents.name} i"
-                f" WHERE i.service_id = ANY(:ids) AND i.{moment} IS NOT NULL AND {USABLE}{where}")
+                f" WHERE {where} AND i.{moment} IS NOT NULL AND {USABLE}{extra}")
 
     def micros(moment: str) -> str:
         return f"extract(epoch FROM i.{moment} - i.opened_at) * 1000000"
@@ -276,12 +277,10 @@ def bulk_sums_statement(t: FactTables, *, hourly: bool) -> sa.TextClause:
         part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0"),
         part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}", " AND i.csat IS NOT NULL"),
     ])
-    table, key = (t.service_hours.name, "hour") if hourly else (t.service_days.name, "day")
     sums = ", ".join(f"sum(x.v{n})" for n in range(len(SUM_NAMES)))
     names = ", ".join(f"v{n}" for n in range(len(SUM_NAMES)))
-    return sa.text(f"INSERT INTO {table} (service_id, {key}, {', '.join(SUM_NAMES)})"
-                   f" SELECT x.service_id, x.b, {sums} FROM ({parts}) AS x(service_id, b, {names})"
-                   " GROUP BY x.service_id, x.b")
+    return (f"SELECT x.service_id, x.b, {sums} FROM ({parts}) AS x(service_id, b, {names})"
+            " GROUP BY x.service_id, x.b")
 
 
 @cache
