@@ -66,7 +66,8 @@ async def test_if_match_compares_strongly_and_takes_a_list(client, pm):
     malformed = await client.post(url, json={"by": 1}, headers={**pm, "If-Match": "2"})
     assert weak.status_code == 412 and weak.headers["content-type"] == PROBLEM
     assert listed.status_code == 200 and listed.headers["ETag"] == '"2"'
-    assert malformed.status_code == 400 and malformed.headers["content-type"] == PROBLEM
+    assert malformed.status_code == 422 and malformed.headers["content-type"] == PROBLEM
+    assert malformed.json()["errors"][0]["field"].lower() == "header.if-match"
     final = await client.get(f"/counters/{counter['id']}", headers=pm)
     assert final.json()["value"] == 1  # the refused commands stored nothing
 

@@ -42,10 +42,10 @@ def test_if_match_that_can_match_no_version_is_a_412(header):
 
 
 @pytest.mark.parametrize("header", ["4", '"4', '"4" "5"', '"4",,', "W/4"])
-def test_if_match_that_is_no_list_of_entity_tags_is_a_400(header):
+def test_if_match_that_is_no_list_of_entity_tags_is_a_422_naming_the_header(header):
     with pytest.raises(ProblemError) as raised:
         parse_if_match(header)
-    assert raised.value.status == 400
+    assert raised.value.status == 422 and raised.value.extra["errors"][0]["field"] == "header.If-Match"
 
 
 @pytest.mark.parametrize(("header", "current", "matches"), [

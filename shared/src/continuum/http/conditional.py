@@ -39,13 +39,15 @@ def entity_tags(value: str) -> list[tuple[bool, str]] | None:
 
 def parse_if_match(value: str | None) -> frozenset[int] | None:
     """The versions an If-Match header accepts (strong comparison), None for no header or `*`; 412 when no
-    version can match (a weak tag, a tag that is no version) and 400 when the header is not a list of tags."""
+    version can match (a weak tag, a tag that is no version) and 422 when the header is not a list of tags."""
     if value is None or value.strip() == "*":
         return None
     tags = entity_tags(value)
     if tags is None:
-        raise ProblemError(400, "malformed-if-match", "Malformed If-Match",
-                           f'If-Match {value!r} is not a list of entity tags such as "3" (quotes included)')
+        raise ProblemError(422, "validation", "Invalid request",
+                           f'If-Match {value!r} is not a list of entity tags such as "3" (quotes included)',
+                           errors=[{"field": "header.If-Match", "message": "not a list of entity tags",
+                                    "type": "string_pattern_mismatch"}])
     versions = frozenset(int(tag) for weak, tag in tags if not weak and re.fullmatch(r"[0-9]{1,18}", tag))
     if not versions:
         raise ProblemError(412, "precondition-failed", "Precondition failed",
@@ -64,11 +66,13 @@ def none_match(if_none_match: str, current: str) -> bool:
     return current_tags[0][1] in {tag for _, tag in tags}
 
 
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)$'
+
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description='The ETag last read (e.g. `"3"`, or a list `"3", "4"`): the command '
-                                         "applies only if the resource is still at one of them (strong "
-                                         "comparison: a weak tag never matches)."),
+    Header(alias="If-Match", pattern=IF_MATCH_PATTERN, max_length=1024,
+           description='The ETag last read (e.g. `"3"`, or a list `"3", "4"`): the command applies only if the '
+                       "resource is still at one of them (strong comparison: a weak tag never matches)."),
 ]
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from continuum.asyncapi import asyncapi_document
 from continuum.contracts.base import ContractCatalog
-from continuum.http.problems import ProblemError
+from continuum.http.problems import Problem, ProblemError
 from continuum.relay import relay_lag
 
 CHECK_TIMEOUT_S = 2.0
@@ -43,7 +43,8 @@ def public_router() -> APIRouter:
                          response_class=Response)
     router.add_api_route("/asyncapi.json", asyncapi, methods=["GET"], summary="AsyncAPI 3 document of the topics")
     router.add_api_route("/events/schemas/{ce_type}", event_schema, methods=["GET"],
-                         summary="JSON Schema of one event type (`continuum.<context>.<Event>.v<N>`)")
+                         summary="JSON Schema of one event type (`continuum.<context>.<Event>.v<N>`)",
+                         responses={404: {"model": Problem, "description": "No such event type here"}})
     return router
 
 
