@@ -24,7 +24,7 @@ from metrics_svc import queries
 from metrics_svc.dashboard import read_model
 from metrics_svc.domain.service_kpis import service_kpis, usable_incidents
 from metrics_svc.domain.windows import Figure, Window
-from metrics_svc.projection import reads, rollups
+from metrics_svc.projection import reads, rollup_reads, rollups
 from metrics_svc.projection.batch import FactBatch
 from metrics_svc.projection.projector import WRITERS
 from metrics_svc.projection.tables import LIVE
@@ -143,12 +143,18 @@ async def test_rollup_reads_equal_the_pure_functions_over_the_whole_history(engi
         expected = service_kpis(Window.ending(as_of, days=days), incidents=history, changes=[], operating_costs=[],
                                 project_costs=[])
         report = (await queries.service_reports(conn, [service_id], days=days, as_of=as_of))[0]
+        grouped = (await rollup_reads.window_sums(conn, LIVE, [service_id], Window.ending(as_of, days=days)))
         weeks, _ = await read_model.service_weeks(conn, service_id, weeks=12, as_of=as_of) if history else ([], [])
     assert await rollup_rows(engine, service_id) == await rollup_rows(engine, service_id, refreshed=True)
     got = report.kpis
     for name in FIGURES:
         assert close(getattr(got, name), getattr(expected, name)), (name, getattr(got, name), getattr(expected, name))
     assert got.weekly_incidents == expected.weekly_incidents and got.problems == expected.problems
+    sums = grouped.get(service_id) or rollup_reads.Sums()  # the ranking's grouped sums: the same figures
+    for name, figure in (("mtta_minutes", sums.mtta()), ("mttr_minutes", sums.mttr()),
+                         ("incident_count", sums.incident_count()), ("sla_compliance_pct", sums.sla_compliance()),
+                         ("csat_pct", sums.csat())):
+        assert close(figure, getattr(expected, name)), (name, figure, getattr(expected, name))
     usable = usable_incidents(history, [])
     for week in weeks:
         pure = read_model.week_of(week.week, usable)
