@@ -9,7 +9,8 @@ What one fetch brought is applied in one transaction, across its partitions (one
 the subscriptions' handlers in partition order, or the consumer's batch handler); any failure there rolls it
 back, each partition is then tried in a transaction of its own, and a partition failing that too takes the
 one-by-one path, with its retries and its DLQ, so a batch never costs more than a message
-(`ConsumerSettings.batch_transactions=False`: one by one always). Offsets are committed at most every
+(`ConsumerSettings.batch_transactions=False`: one by one always). While fetches come full (a backlog), each next
+fetch asks for twice as many messages, up to 16 × `max_batch`; offsets are committed at most every
 `commit_interval_s` and when the consumer stops; the inbox makes what a crash leaves uncommitted harmless.
 """
 
@@ -152,8 +153,10 @@ class EventConsumer:
         handling = False  # positions run ahead of what is handled: committing them now could skip messages
         try:
             self.status.running = True
+            limit = self._settings.max_batch
             while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.max_batch)
+                batches = await consumer.getmany(timeout_ms=500, max_records=limit)
+                limit = _next_limit(limit, sum(len(records) for records in batches.values()), self._settings.max_batch)
                 handling = True
                 await self._take_fetch(list(batches.values()), producer)
                 handling = False
@@ -351,6 +354,16 @@ async def _record_in_inbox(conn: AsyncConnection, consumer: str, deliveries: Seq
             fresh.discard(delivery.event.id)
             new.append(delivery)
     return new
+
+
+BACKLOG_GROWTH = 16
+
+
+def _next_limit(limit: int, fetched: int, max_batch: int) -> int:
+    """The next fetch's size: doubled while fetches come full (a backlog: fewer, larger transactions, so what a
+    handler does once per batch is shared by more events), up to BACKLOG_GROWTH × `max_batch`; back to `max_batch`
+    once a fetch is not full (caught up: small batches keep the live lag low)."""
+    return min(limit * 2, max_batch * BACKLOG_GROWTH) if fetched >= limit else max_batch
 
 
 def _is_unknown_fault(error: Exception) -> bool:
