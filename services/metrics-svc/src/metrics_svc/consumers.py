@@ -72,7 +72,8 @@ class ImprovementLoop:
                 latest[payload.service_id] = max(at, latest.get(payload.service_id, at))
         if not self.config.detection.enabled:
             return
-        await loop_state.note_deliveries(conn, SERVICE_TOPIC, deliveries)
+        await loop_state.note_deliveries(conn, SERVICE_TOPIC, deliveries,
+                                         grace=_hours(self.config.detection.grace_hours))
         through = await self.business_time(conn)
         if through is not None:
             with deliveries[-1].handling():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -39,6 +39,7 @@ from metrics_svc.projection import loop_reads, loop_state, reads
 from metrics_svc.projection.tables import LIVE
 
 ACTIVE_READ_LIMIT = 10_000
+CHUNK_DAYS = 56  # day ends judged per read: a long backlog is judged in runs of this many
 log = logging.getLogger(__name__)
 
 
@@ -64,6 +65,62 @@ class ServiceDays:
     counts: DailyCounts | None = None
     incidents: list[IncidentFact] | None = None
     sla: SlaFact | None = None
+    recent: Recent | None = None
+
+    def chunks(self, size: int) -> list[ServiceDays]:
+        """The same judgement in runs of at most `size` day ends (each read and judged in turn: bounded memory and
+        reads however far behind the service is)."""
+        return [replace(self, ends=self.ends[start:start + size]) for start in range(0, len(self.ends), size)]
+
+
+def _measured_from(opportunities: list[dict]) -> list[datetime]:
+    """Where the measurements under way of the proportion rules start: their verdicts look at everything since."""
+    return [day_end(datetime.fromisoformat(item["measure_from"])) for item in opportunities
+            if item["state"] == "measuring" and item.get("measure_from") and item["rule"] != "recurring_incidents"]
+
+
+def _rate_measured_from(opportunities: list[dict], level: timedelta) -> list[datetime]:
+    """Where the incident-rate measurements under way read their counts from: the regressed level before the
+    acceptance, or back to the shift's start (domain.benefits.judge_incident_rate)."""
+    found = []
+    for item in opportunities:
+        if item["state"] == "measuring" and item.get("measure_from") and item["rule"] == "recurring_incidents":
+            found.append(day_end(datetime.fromisoformat(item["measure_from"])) - level)
+            if (item.get("signal") or {}).get("window_start"):
+                found.append(datetime.fromisoformat(item["signal"]["window_start"]) - DAY)
+    return found
+
+
+def _reach(incident: IncidentFact) -> datetime:
+    """The latest moment at which the proportion rules can see the incident: its opening, its rating, an outage's
+    resolution (an outage's span ends there; one still open is left out by those rules)."""
+    moments = [incident.opened_at, incident.csat_at, incident.resolved_at if incident.outage else None]
+    return max(m for m in moments if m is not None)
+
+
+@dataclass
+class Recent:
+    """The incidents the proportion rules may look at on each day end, as day ends advance in order: those opened
+    before it with anything they see within `lookback` of it, in their order. Each rule filters the incidents one
+    by one by its own window (no longer than `lookback`), and the availability union sorts them stably, so each
+    gives what it gives on the service's whole history — at the cost of a window, not of the history, per day end."""
+
+    incidents: list[IncidentFact]  # in opening order
+    lookback: timedelta
+    _next: int = 0
+    _kept: list[IncidentFact] = field(default_factory=list)
+    _end: datetime | None = None
+
+    def before(self, end: datetime) -> list[IncidentFact]:
+        if self._end is not None and end < self._end:
+            self._next, self._kept = 0, []
+        self._end = end
+        while self._next < len(self.incidents) and self.incidents[self._next].opened_at < end:
+            self._kept.append(self.incidents[self._next])
+            self._next += 1
+        since = end - self.lookback
+        self._kept = [incident for incident in self._kept if _reach(incident) >= since]
+        return self._kept
 
 
 @dataclass(frozen=True)
@@ -93,9 +150,13 @@ class Judge:
         plan = {service_id: days for service_id, days in plan.items() if days.ends}
         if not plan:
             return
-        await self._read(conn, plan)
-        for service_id in sorted(plan):
-            await self._judge_service(conn, service_id, plan[service_id], active.get(service_id, []))
+        runs = {service_id: days.chunks(CHUNK_DAYS) for service_id, days in plan.items()}
+        for turn in range(max(len(chunks) for chunks in runs.values())):
+            now = {service_id: chunks[turn] for service_id, chunks in runs.items() if turn < len(chunks)}
+            await self._read(conn, now, active)
+            for service_id in sorted(now):
+                active[service_id] = await self._judge_service(conn, service_id, now[service_id],
+                                                               active.get(service_id, []))
         await loop_state.note_judged(conn, {s: max(days.ends) for s, days in plan.items()})
 
     def _plan(self, judged: datetime | None, earliest_new: datetime | None, through: datetime,
@@ -116,20 +177,31 @@ class Judge:
             ends = sorted(set(again) | set(ends))
         return ServiceDays(ends=ends, detect_from=detect_from, judged=judged)
 
-    async def _read(self, conn: AsyncConnection, plan: dict[UUID, ServiceDays]) -> None:
+    async def _read(self, conn: AsyncConnection, plan: dict[UUID, ServiceDays],
+                    active: Mapping[UUID, list[dict]]) -> None:
+        """The facts of the planned day ends: counts per day over the incident test's span, and the incidents the
+        proportion rules and the verdicts under way look at (from a window before the first day end, or from the
+        start of a measurement)."""
         rules = self.config.detection.rules()
         span = timedelta(days=rules.span_days)
-        counts = await loop_reads.daily_counts(conn, LIVE, {s: min(d.ends) - span for s, d in plan.items()})
+        level = DAY * (self.config.benefits.rules().level_days + 2)
+        counts = await loop_reads.daily_counts(
+            conn, LIVE, {s: min([min(d.ends) - span, *_rate_measured_from(active.get(s, []), level)])
+                         for s, d in plan.items()}, until={s: max(d.ends) for s, d in plan.items()})
         slas = await reads.slas_of(conn, LIVE, list(plan))
-        with_sla = {s: min(d.ends) - lookback(rules) for s, d in plan.items() if s in slas}
+        with_sla = {s: min([min(d.ends) - lookback(rules), *_measured_from(active.get(s, []))])
+                    for s, d in plan.items() if s in slas}
         incidents = await reads.incidents_touching(conn, LIVE, with_sla)
         latest = await reads.latest_incident_moments(conn, LIVE, list(plan))
         for service_id, days in plan.items():
             days.counts, days.sla, days.latest = counts.get(service_id), slas.get(service_id), latest.get(service_id)
             days.incidents = incidents.get(service_id, [])
+            days.recent = Recent(days.incidents, lookback(rules))
 
     async def _judge_service(self, conn: AsyncConnection, service_id: UUID, days: ServiceDays,
-                             active: list[dict]) -> None:
+                             active: list[dict]) -> list[dict]:
+        """Each planned day end in order: lapses and verdicts due, then detections; the opportunities under way
+        after them."""
         opportunities = list(active)
         for end in days.ends:
             if self._completed(days, end):
@@ -145,6 +217,7 @@ class Judge:
                 if opened is not None:
                     opportunities.append(opened.summary())
                     kinds.add((detection.rule, detection.category))
+        return opportunities
 
     @staticmethod
     def _completed(days: ServiceDays, end: datetime) -> bool:
@@ -158,8 +231,9 @@ class Judge:
     def _detections(self, days: ServiceDays, end: datetime) -> list[Detection]:
         rules = self.config.detection.rules()
         found = [] if days.counts is None else recurring_incidents(days.counts, end, rules)
-        incidents = [i for i in days.incidents or [] if i.opened_at < end]
-        return found + detect_proportions(incidents, days.sla, end, rules)
+        if days.sla is None or days.recent is None:
+            return found
+        return found + detect_proportions(days.recent.before(end), days.sla, end, rules)
 
     async def _raise(self, conn: AsyncConnection, service_id: UUID, detection: Detection, end: datetime):
         if detection.category is not None:
@@ -192,7 +266,7 @@ class Judge:
         evidence = item.get("signal")
         if item["rule"] == "recurring_incidents":
             return evidence is not None and days.counts is not None and signal_cleared(evidence, days.counts, end, rules)
-        incidents = [i for i in days.incidents or [] if i.opened_at < end]
+        incidents = [] if days.recent is None else days.recent.before(end)
         return not any(d.rule == item["rule"] for d in detect_proportions(incidents, days.sla, end, rules))
 
     async def _verdict(self, conn: AsyncConnection, item: dict, days: ServiceDays, end: datetime):

@@ -12,33 +12,44 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metrics_svc.domain.detection import DailyCounts
-from metrics_svc.projection.reads import service_windows
 from metrics_svc.projection.tables import FactTables
 
 MAX_EVIDENCE_IDS = 200
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @cache
-def _per_day(incidents: sa.Table) -> sa.Select:
-    """Counts per (service, UTC day, category) from each service's own `since`: one statement for any number."""
-    c = incidents.c
-    window = service_windows(incidents)
-    day = sa.cast(sa.func.timezone("UTC", c.opened_at), sa.Date)
-    return (sa.select(c.service_id, day.label("day"), c.category, sa.func.count().label("n"))
-            .join(window, c.service_id == window.c.service_id).where(c.opened_at >= window.c.since)
-            .group_by(c.service_id, day, c.category))
+def _per_day(incidents: sa.Table) -> sa.TextClause:
+    """Counts per (service, UTC day, category) from each service's own `since` to its `until`: one statement for any
+    number, reading only those days (by the index on service and opening time)."""
+    return sa.text(f"""
+        SELECT i.service_id, (i.opened_at AT TIME ZONE 'UTC')::date AS day, i.category, count(*) AS n
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:sinces AS timestamptz[]), CAST(:untils AS timestamptz[]))
+             AS w(service_id, since, until)
+        JOIN {incidents.name} i ON i.service_id = w.service_id AND i.opened_at >= w.since AND i.opened_at < w.until
+        GROUP BY 1, 2, 3""")
 
 
-async def daily_counts(conn: AsyncConnection, t: FactTables, since: Mapping[UUID, datetime]) -> dict[UUID, DailyCounts]:
-    """Each service's incidents per day and category from its `since` on, with the first day it had any."""
+@cache
+def _firsts(incidents: sa.Table) -> sa.TextClause:
+    """Each service's first opening: one index probe a service, whatever its history."""
+    return sa.text(f"SELECT s.id, (SELECT min(i.opened_at) FROM {incidents.name} i WHERE i.service_id = s.id) "
+                   "FROM unnest(CAST(:ids AS uuid[])) AS s(id)")
+
+
+async def daily_counts(conn: AsyncConnection, t: FactTables, since: Mapping[UUID, datetime],
+                       until: Mapping[UUID, datetime] | None = None) -> dict[UUID, DailyCounts]:
+    """Each service's incidents per day and category from its `since` on (before its `until`, when given), with the
+    first day it had any."""
     if not since:
         return {}
+    ids = list(since)
+    untils = [(until or {}).get(s, LATEST) for s in ids]
     days: dict[UUID, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for row in await conn.execute(_per_day(t.incidents), {"ids": list(since), "sinces": list(since.values())}):
+    rows = await conn.execute(_per_day(t.incidents), {"ids": ids, "sinces": [since[s] for s in ids], "untils": untils})
+    for row in rows:
         days[row.service_id][row.day][row.category] = row.n
-    c = t.incidents.c
-    firsts = dict((await conn.execute(sa.select(c.service_id, sa.func.min(c.opened_at))
-                                      .where(c.service_id.in_(list(since))).group_by(c.service_id))).all())
+    firsts = dict((await conn.execute(_firsts(t.incidents), {"ids": ids})).all())
     return {service_id: DailyCounts(_utc_day(first), dict(days.get(service_id, {})))
             for service_id, first in firsts.items() if first is not None}
 
