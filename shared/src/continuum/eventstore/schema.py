@@ -96,6 +96,17 @@ idempotency_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
+import_keys = sa.Table(
+    "import_keys",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("stream_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+"""Bulk imports' external keys (docs/bulk-import.md): a record's key → its stream, and each applied line's key, so
+that a re-run of the same lines answers "already imported" and appends nothing (written in the lines' transaction)."""
+
 NOTIFY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION continuum_notify_events() RETURNS trigger AS $$
 BEGIN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service_svc.api.bulk import imports_router
 from service_svc.api.calendars import calendars_router
 from service_svc.api.incidents import incidents_router
 from service_svc.api.services import services_router
@@ -12,4 +13,4 @@ from service_svc.api.work import changes_router, problems_router, service_reques
 
 def routers() -> list[APIRouter]:
     return [services_router(), incidents_router(), problems_router(), changes_router(), service_requests_router(),
-            calendars_router()]
+            calendars_router(), imports_router()]

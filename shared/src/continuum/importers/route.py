@@ -1,0 +1,95 @@
+"""What every bulk import route does the same way: read the lines (NDJSON or a JSON array), name the importer
+in the events' actor, answer the per-line results as NDJSON, and document the lines in OpenAPI."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import Field, TypeAdapter
+
+from continuum.context import set_actor
+from continuum.http.auth import Principal, Role
+from continuum.http.commands import allowed
+from continuum.http.problems import ProblemError
+from continuum.importers.ndjson import MAX_LINE_BYTES, MAX_LINES, NDJSON, Framed, FramingError, frame, frame_array
+
+NDJSON_TYPES = frozenset({NDJSON, "application/jsonl", "application/x-jsonlines"})
+Ref = Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+            examples=["INC0010001"], description=(
+                "The record's external key (a ServiceNow number, a Jira issue key): the same key names the same "
+                "record on every run."))
+
+
+def importer_of(caller: Principal) -> str | None:
+    """Who must own what is imported into: the caller's subject, or None for admin (any). The events' actor
+    reads `integration:<sub>` or `admin:<sub>`."""
+    capacity = Role.admin if Role.admin in caller.roles else Role.integration
+    set_actor(f"{capacity.value}:{caller.subject}")
+    return None if capacity is Role.admin else caller.subject
+
+
+async def framed_body(request: Request, model: TypeAdapter) -> Framed:
+    """The request's lines, each validated by `model`: 415 for another media type, 422 for a body past framing."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in NDJSON_TYPES | {"application/json"}:
+        raise ProblemError(415, "unsupported-media-type", "Unsupported media type",
+                           f"send {NDJSON} (one JSON object a line) or application/json (an array of them)")
+    body = await request.body()
+    try:
+        return frame_array(body, model) if media_type == "application/json" else frame(body, model)
+    except FramingError as error:
+        raise ProblemError(422, "validation", "Invalid request", error.detail,
+                           errors=[{"field": "body", "message": error.detail, "type": "framing"}]) from None
+
+
+def ndjson_answer(body: bytes) -> Response:
+    return Response(body, media_type=NDJSON)
+
+
+def import_route(line_model: TypeAdapter, *, example: list[dict[str, Any]], description: str) -> dict[str, Any]:
+    """Route options of a bulk import: integration (and admin), the lines' schema for both media types, the
+    NDJSON answer and its problems."""
+    options = allowed(Role.integration, errors=(401, 403, 404, 413, 415, 422))
+    schema = _inlined(line_model.json_schema())
+    options["responses"] = {**options["responses"], 200: {
+        "description": "One result per line, in line order, then a summary line (NDJSON).",
+        "content": {NDJSON: {"schema": {"type": "string"}, "example": _example_answer()}}}}
+    options["openapi_extra"] = {**options["openapi_extra"], "requestBody": {"required": True, "content": {
+        NDJSON: {"schema": {"type": "string", "description": "One line object a line (the application/json schema's "
+                                                              "items)."},
+                 "example": "\n".join(json.dumps(line) for line in example) + "\n"},
+        "application/json": {"schema": {"type": "array", "maxItems": MAX_LINES, "items": schema},
+                             "example": example}}}}
+    options["description"] = (f"{description}\n\nAt most {MAX_LINES} lines of at most {MAX_LINE_BYTES} bytes a "
+                              "request (and the platform's body limit, 413 past it).")
+    options["response_class"] = Response
+    return options
+
+
+def _example_answer() -> str:
+    return ('{"line": 1, "status": "accepted", "ref": "INC0010001", "command": "open", "id": '
+            '"1a2b3c4d-0000-4000-8000-000000000002", "version": 2}\n'
+            '{"line": 2, "status": "rejected", "ref": "INC0010001", "command": "resolve", "problem": {"type": '
+            '"urn:continuum:problem:validation", "title": "Invalid line", "status": 422, "detail": "line 2: 1 field(s) '
+            'failed validation", "line": 2, "errors": [{"field": "resolution_code", "message": "Field required", '
+            '"type": "missing"}]}}\n{"summary": {"accepted": 1, "already_imported": 0, "rejected": 1}}\n')
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """The line schema with its `$defs` inlined (OpenAPI resolves `#/...` against its own document)."""
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"} and node["$ref"].startswith("#/$defs/"):
+                return inline(copy.deepcopy(definitions[node["$ref"].removeprefix("#/$defs/")]))
+            return {key: ({"propertyName": value["propertyName"]} if key == "discriminator" else inline(value))
+                    for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(schema)
