@@ -146,7 +146,8 @@ async def test_a_projects_success_scorecard_through_the_consumer_and_its_outcome
         assert states["scope"] == "not_yet_known" and not earlier["complete"]  # not closed by then
 
         stranger = await scorecard(client, issue_token("sponsor", subject="carol"), fresh)
-        assert stranger.status_code == 403 and stranger.json()["rule"] == "success-read-by-the-projects-sponsor-or-manager"
+        assert stranger.status_code == 403
+        assert stranger.json()["rule"] == "success-read-by-the-projects-sponsor-or-manager"
         assert (await scorecard(client, issue_token("admin"), fresh)).status_code == 200
         assert (await scorecard(client, sponsor, uuid4())).status_code == 404
         assert (await scorecard(client, sponsor, fresh, horizon_days=5)).status_code == 422

@@ -17,7 +17,7 @@ from continuum.eventstore.codec import EventCodec
 from metrics_svc.domain.events import EVENT_TYPES
 from metrics_svc.domain.facts import HandoverFact, IncidentFact, SlaFact
 from metrics_svc.domain.outcome import ProjectOutcome
-from metrics_svc.domain.success import (
+from metrics_svc.domain.scorecard import (
     KNOWN,
     NOT_APPLICABLE,
     NOT_YET_KNOWN,
@@ -28,8 +28,8 @@ from metrics_svc.domain.success import (
     TripleConstraint,
     WindowFigures,
     periods,
-    scorecard,
 )
+from metrics_svc.domain.success import scorecard
 from metrics_svc.domain.windows import Figure
 
 SERVICE = UUID("00000000-0000-0000-0000-0000000000aa")

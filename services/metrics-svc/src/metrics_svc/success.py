@@ -25,7 +25,7 @@ from metrics_svc.domain.benefits import BenefitsSettings
 from metrics_svc.domain.detection import DAY, day_end
 from metrics_svc.domain.facts import CostFact, HandoverFact, ProjectFact
 from metrics_svc.domain.outcome import EvaluateProjectOutcome, ProjectOutcome
-from metrics_svc.domain.success import (
+from metrics_svc.domain.scorecard import (
     HORIZON_DAYS,
     ChangeRequestFact,
     DeliveredService,
@@ -36,8 +36,8 @@ from metrics_svc.domain.success import (
     WindowFigures,
     cut,
     periods,
-    scorecard,
 )
+from metrics_svc.domain.success import scorecard
 from metrics_svc.domain.windows import COMPUTE_ERRORS, Window
 from metrics_svc.judgement import react
 from metrics_svc.projection import reads, rollup_reads

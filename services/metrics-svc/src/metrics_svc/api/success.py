@@ -14,7 +14,7 @@ from continuum.http.history import AsOf
 
 from metrics_svc import queries
 from metrics_svc.api.success_schemas import ScorecardView
-from metrics_svc.domain.success import HORIZON_DAYS
+from metrics_svc.domain.scorecard import HORIZON_DAYS
 from metrics_svc.success import Reader, readable_scorecard
 
 HorizonDays = Annotated[int, Query(ge=30, le=3650, description="The total cost of ownership's horizon in days from "

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from continuum.http.dates import UtcDateTime
 
-from metrics_svc.domain.success import DIMENSIONS, Dimension, Scorecard
+from metrics_svc.domain.scorecard import DIMENSIONS, Dimension, Scorecard
 from metrics_svc.domain.windows import Window
 
 State = Literal["known", "not_yet_known", "not_applicable"]
@@ -42,7 +42,8 @@ class DimensionView(BaseModel):
     traditional: dict[str, Any] = Field(description="The traditional measure's figures.",
                                         examples=[{"on_time": True, "schedule_slip_days": 0}])
     extended: dict[str, Any] = Field(description="The extended measure's figures.",
-                                     examples=[{"closing_to_acceptance_days": "3.00", "closing_to_value_days": "21.50"}])
+                                     examples=[{"closing_to_acceptance_days": "3.00",
+                                                "closing_to_value_days": "21.50"}])
     window: SpanView | None = Field(description="The business time the figure rests on.")
     events: list[str] = Field(description="The event types it rests on.", examples=[["HandoverCompleted"]])
     based_on: int = Field(description="How many events (incidents, ratings, costs, decisions) it counts.",

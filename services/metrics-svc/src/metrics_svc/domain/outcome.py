@@ -12,7 +12,7 @@ from uuid import UUID
 from continuum.domain import Aggregate, DomainError, DomainEvent
 
 from metrics_svc.domain.events import OutcomeDimension, ProjectOutcomeEvaluated
-from metrics_svc.domain.success import Dimension, Scorecard
+from metrics_svc.domain.scorecard import Dimension, Scorecard
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ def published_dimension(d: Dimension) -> OutcomeDimension:
     return OutcomeDimension(
         dimension=d.name, traditional_measure=d.traditional_measure, extended_measure=d.extended_measure,
         state=d.state, figure=d.figure, unit=d.unit, traditional=d.traditional, extended=d.extended,
-        window_start=None if d.window is None else d.window.start, window_end=None if d.window is None else d.window.end,
+        window_start=None if d.window is None else d.window.start,
+        window_end=None if d.window is None else d.window.end,
         events=list(d.events), based_on=d.based_on, reason=d.reason)
 
 
