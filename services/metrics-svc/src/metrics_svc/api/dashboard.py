@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -21,6 +21,7 @@ from metrics_svc.api.dashboard_schemas import (
     EarnedValueSeriesView,
     HandoverSummaryView,
     ProjectSummaryView,
+    ServiceRankingView,
     ServiceWeeklyView,
     ServiceWeekView,
 )
@@ -38,6 +39,9 @@ PAGE_HEADERS = {
     "Cache-Control": "no-cache",
 }
 Weeks = Annotated[int, Query(ge=1, le=52, description="How many whole weeks, ending at as_of.", examples=[12])]
+RankBy = Annotated[read_model.RankingKpi, Query(description="The KPI to rank by.", examples=["mttr"])]
+Order = Annotated[Literal["worst", "best"], Query(description="worst (default) or best first.")]
+Places = Annotated[int, Query(ge=1, le=50, description="How many places of the ranking.", examples=[10])]
 
 
 def _now(as_of: datetime | None) -> datetime:
@@ -46,6 +50,12 @@ def _now(as_of: datetime | None) -> datetime:
 
 def _after(cursor: str | None) -> str | None:
     return (decode_cursor(cursor) or {}).get("after")
+
+
+def _offset(cursor: str | None) -> int:
+    """The places a ranking's cursor has served (a position the ranking issued; anything else starts over)."""
+    after = (decode_cursor(cursor) or {}).get("after", 0)
+    return after if isinstance(after, int) else 0
 
 
 def _next(after: str | None) -> str | None:
@@ -74,6 +84,19 @@ def dashboard_router() -> APIRouter:
             reports = await queries.service_reports(conn, ids, days=window, as_of=moment)
         items = [ServiceKpisView.of(report, window) for report in reports]
         return Page[ServiceKpisView](items=items, next_cursor=_next(after))
+
+    @router.get("/top-services", **readable())
+    async def top_services(request: Request, by: RankBy = "incident_rate", order: Order = "worst",
+                           window: WindowDays = 30, as_of: AsOf = None, limit: Places = 10, cursor: Cursor = None
+                           ) -> ServiceRankingView:
+        """Every service ranked by one KPI over the window, and the full KPIs of the first `limit` places (the
+        dashboard's charts): a constant number of statements whatever the number of services."""
+        offset = _offset(cursor)
+        async with queries.snapshot(request.app.state.engine) as conn:
+            ranking = await read_model.ranked_services(conn, by=by, worst_first=order == "worst", offset=offset,
+                                                       limit=limit, days=window, as_of=_now(as_of))
+        following = None if ranking.next_offset is None else encode_cursor({"after": ranking.next_offset})
+        return ServiceRankingView.of(ranking, window, following)
 
     @router.get("/services/{service_id}/weekly", **readable())
     async def service_weekly(service_id: UUID, request: Request, weeks: Weeks = 12, as_of: AsOf = None

@@ -7,8 +7,24 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from continuum.http.dates import UtcDateTime
-from metrics_svc.api.schemas import FigureView, HandoverKpisView, ProblemView, ProjectKpisView, number, problems_field
-from metrics_svc.dashboard.read_model import EarnedValuePoint, HandoverEntry, ProjectEntry, ServiceWeek
+from metrics_svc.api.schemas import (
+    FigureView,
+    HandoverKpisView,
+    ProblemView,
+    ProjectKpisView,
+    ServiceKpisView,
+    WindowView,
+    number,
+    problems_field,
+)
+from metrics_svc.dashboard.read_model import (
+    EarnedValuePoint,
+    HandoverEntry,
+    ProjectEntry,
+    Ranking,
+    RankingKpi,
+    ServiceWeek,
+)
 
 
 class ServiceWeekView(BaseModel):
@@ -82,3 +98,30 @@ class HandoverSummaryView(HandoverKpisView):
         kpis = HandoverKpisView.of(f.handover_id, entry.kpis).model_dump()
         return cls(**kpis, service_id=f.service_id, project_id=f.project_id, opened_at=f.opened_at,
                    accepted_at=f.accepted_at, completed_at=f.completed_at)
+
+
+class RankedServiceView(ServiceKpisView):
+    rank: int = Field(description="1 for the first service of the ranking.", examples=[1])
+    ranked_by: FigureView = Field(description="The figure the ranking orders by (as in this item's KPIs).")
+
+
+class ServiceRankingView(BaseModel):
+    by: RankingKpi = Field(description="incident_rate: incidents opened in the window; mttr: minutes; "
+                           "sla_compliance, availability, csat: percentages.", examples=["mttr"])
+    order: str = Field(description="worst: most incidents, longest MTTR, lowest SLA compliance, availability or "
+                       "CSAT first; best: the opposite. Services without the figure come last either way.",
+                       examples=["worst"])
+    window: WindowView
+    ranked: int = Field(description="How many services were ranked (every service metrics knows of).",
+                        examples=[1000])
+    items: list[RankedServiceView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next places; null on the last page.")
+
+    @classmethod
+    def of(cls, ranking: Ranking, days: int, next_cursor: str | None) -> ServiceRankingView:
+        items = []
+        for n, (report, figure) in enumerate(zip(ranking.reports, ranking.figures, strict=True)):
+            view = ServiceKpisView.of(report, days).model_dump()
+            items.append(RankedServiceView(**view, rank=ranking.first_rank + n, ranked_by=FigureView.of(figure)))
+        return cls(by=ranking.by, order="worst" if ranking.worst_first else "best", ranked=ranking.ranked,
+                   window=WindowView.of(ranking.window, days), items=items, next_cursor=next_cursor)

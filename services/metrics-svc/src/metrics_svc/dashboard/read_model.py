@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +23,9 @@ from metrics_svc.projection.projector import midnight
 from metrics_svc.projection.tables import LIVE
 
 MAX_SERIES_POINTS = 60
+RankingKpi = Literal["incident_rate", "mttr", "sla_compliance", "availability", "csat"]
+WORST_IS_HIGHEST = {"incident_rate": True, "mttr": True, "sla_compliance": False, "availability": False,
+                    "csat": False}
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,62 @@ def week_from(week: Window, answer: rollup_reads.Answer) -> ServiceWeek:
     s = answer.sums
     return ServiceWeek(week, s.opened, s.mttr(), s.sla_compliance(), answer.availability,
                        () if answer.problem is None else (answer.problem,))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Services in order of one KPI over a window (worst or best first; those without the figure last), one page of
+    them with their full reports, and how many were ranked."""
+
+    by: RankingKpi
+    worst_first: bool
+    window: Window
+    ranked: int
+    reports: list[queries.ServiceReport]
+    figures: list[Figure]
+    first_rank: int
+    next_offset: int | None
+
+
+def ranking_figure(by: RankingKpi, answer: rollup_reads.Answer) -> Figure:
+    """The figure a ranking orders by, as the service's report computes it over the same window."""
+    s = answer.sums
+    figures = {"incident_rate": s.incident_count, "mttr": s.mttr, "sla_compliance": s.sla_compliance,
+               "csat": s.csat, "availability": lambda: answer.availability or Figure(None, 0)}
+    return computed(by, figures[by], [], Figure(None, 0))  # one that cannot be computed is ranked last
+
+
+async def _ranking_figures(conn: AsyncConnection, by: RankingKpi, ids: list[UUID], window: Window
+                           ) -> dict[UUID, Figure]:
+    """Each service's figure for the ranking, reading only what that figure needs: the incident rate as the
+    portfolio sums it, the other sums grouped by service, availability without the incident sums."""
+    if by == "incident_rate":
+        counts = await rollup_reads.opened_counts(conn, LIVE, ids, window)
+        return {s: Figure(Decimal(counts.get(s, 0)), counts.get(s, 0)) for s in ids}
+    if by == "availability":
+        answers = await rollup_reads.answer(conn, LIVE, [rollup_reads.Ask(s, window, availability=True, sums=False)
+                                                         for s in ids])
+    else:
+        sums = await rollup_reads.window_sums(conn, LIVE, ids, window)
+        answers = [rollup_reads.Answer(sums.get(s) or rollup_reads.Sums()) for s in ids]
+    return {s: ranking_figure(by, a) for s, a in zip(ids, answers)}
+
+
+async def ranked_services(conn: AsyncConnection, *, by: RankingKpi, worst_first: bool, offset: int, limit: int,
+                          days: int, as_of: datetime) -> Ranking:
+    """Every service's figure from the rollups in a constant number of statements (one ask a service), ordered,
+    then the full reports of one page of them."""
+    ids = await reads.service_ids(conn, LIVE)
+    window = Window.ending(as_of, days=days)
+    figures = await _ranking_figures(conn, by, ids, window)
+    highest_first = WORST_IS_HIGHEST[by] == worst_first
+    present = sorted((s for s in ids if figures[s].value is not None),
+                     key=lambda s: (-figures[s].value if highest_first else figures[s].value, str(s)))
+    order = present + sorted((s for s in ids if figures[s].value is None), key=str)
+    page = order[offset:offset + limit]
+    reports = await queries.service_reports(conn, page, days=days, as_of=as_of)
+    return Ranking(by, worst_first, window, len(order), reports, [figures[s] for s in page], offset + 1,
+                   offset + limit if offset + limit < len(order) else None)
 
 
 async def project_ids(conn: AsyncConnection, *, after: str | None, limit: int) -> tuple[list[UUID], str | None]:
