@@ -16,6 +16,8 @@ from continuum.contracts import metrics as mc
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
 from metrics_svc import success
+from metrics_svc.domain.outcome import EvaluateProjectOutcome
+from metrics_svc.judgement import react
 from tests.integration.metrics_svc.conftest import eventually
 from tests.support.kafka import read_topic
 
@@ -166,6 +168,8 @@ async def test_a_projects_success_scorecard_through_the_consumer_and_its_outcome
                                                                        "stakeholders", "value"]
         async with app.state.platform.engine.begin() as conn:  # a redelivered batch or another round: nothing more
             assert await success.publish_outcomes(conn, app.state.bus, as_of=NOW) == []
+            (_, card), = (await success.scorecards(conn, [fresh], as_of=NOW)).values()  # a replica that raced it
+            assert await react(app.state.bus, EvaluateProjectOutcome(card, at=NOW), conn) is None  # refused
             columns = await success.success_columns(conn, [fresh, improvement, uuid4()],
                                                     success.Reader("bob", admin=False), as_of=NOW)
         assert set(columns) == {fresh, improvement} and all(card.complete for card in columns.values())

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from continuum.bus import MessageBus
 from continuum.contracts import handover as ho
 from continuum.contracts import project as pr
-from continuum.domain import NotAllowed, NotFound
+from continuum.domain import DomainError, NotAllowed, NotFound
+from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.schema import events, summaries
 
 from metrics_svc.domain.benefits import BenefitsSettings
@@ -304,6 +305,15 @@ async def publish_outcomes(conn: AsyncConnection, bus: MessageBus, *, as_of: dat
 
 
 async def evaluate_outcome(command: EvaluateProjectOutcome, uow) -> ProjectOutcome:
+    """Once per project: under the project's lock, a second replica finds the first one's outcome and is refused."""
+    project_id = command.scorecard.project_id
+    await lock_until_commit(uow.connection, key=f"outcome:{project_id}")
+    try:
+        await uow.get(ProjectOutcome, project_id)
+    except NotFound:
+        pass
+    else:
+        raise DomainError("outcome-evaluated-once", f"project {project_id}'s outcome is already recorded")
     outcome = ProjectOutcome.evaluate(command.scorecard, at=command.at)
     uow.add(outcome)
     await uow.commit()
