@@ -22,6 +22,8 @@ from metrics_svc.domain.events import EVENT_TYPES
 from metrics_svc.handlers import HANDLERS
 from metrics_svc.success import HANDLERS as SUCCESS_HANDLERS
 from metrics_svc.success import outcome_time, publish_outcomes, with_outcomes
+from metrics_svc.webhooks.routes import webhook_router
+from metrics_svc.webhooks.runtime import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,8 @@ def service_parts(config: Config) -> ServiceParts:
         subscriptions=lambda platform: subscriptions(),
         batch_handler=lambda platform: _with_outcomes(platform, config),
         consumes=CONSUMES,
-        routers=[kpi_router(), success_router(), dashboard_router(), opportunity_router()],
+        routers=[kpi_router(), success_router(), dashboard_router(), opportunity_router(), webhook_router()],
         on_start=on_start,
         handlers={**HANDLERS, **SUCCESS_HANDLERS},
-        background=[partial(check_benefits_periodically, config=config)],
+        background=[partial(check_benefits_periodically, config=config), *Webhooks(config.webhooks).background()],
     )

@@ -10,6 +10,7 @@ from continuum.config import ServiceSettings
 
 from metrics_svc.domain.benefits import BenefitsSettings as BenefitsRules
 from metrics_svc.domain.detection import RuleSettings
+from metrics_svc.webhooks.settings import WebhookSettings
 
 
 class DetectionSettings(BaseModel):
@@ -86,3 +87,4 @@ class Config(ServiceSettings):
 
     detection: DetectionSettings = DetectionSettings()
     benefits: BenefitsSettings = BenefitsSettings()
+    webhooks: WebhookSettings = WebhookSettings()

@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions over every topic, signed CloudEvents over HTTP (docs/webhooks.md)."""
