@@ -198,3 +198,18 @@ def test_a_service_notes_new_revisions_of_the_calendars_its_sla_counts_on():
     assert [type(p.event) for p in service.pending] == [ev.SlaCalendarRevised]
     assert service.sla.known_revision(calendar_id) == 2 and service.sla.target_for("P3").calendar_revision == 2
     assert service.sla.known_revision(other) is None
+
+
+def test_acknowledgement_and_resolution_carry_the_business_minutes_of_their_clocks():
+    """Issue 16 item 5: MTTA/MTTR in business minutes come from the clocks themselves (on hold left out)."""
+    friday_afternoon = utc(2026, 4, 2, 14)  # Thursday 16:00 CEST; Good Friday, the weekend, Easter Monday off
+    incident = incident_on(office(), opened=friday_afternoon)
+    incident.acknowledge(at=utc(2026, 4, 7, 7))  # Tuesday 09:00 CEST: 1 h Thursday + 1 h Tuesday
+    incident.put_on_hold("customer", at=utc(2026, 4, 7, 8))
+    incident.resume(at=utc(2026, 4, 7, 12))  # 14:00 CEST: 3 working hours on hold (lunch is not working time)
+    incident.resolve("fixed", downtime_minutes=None, at=utc(2026, 4, 7, 13))
+    acknowledged, resolved = (e.event for e in incident.pending
+                              if isinstance(e.event, ev.IncidentAcknowledged | ev.IncidentResolved))
+    assert acknowledged.business_minutes == 120
+    assert resolved.business_minutes == (1 + 2 + 1) * 60  # Thu 16–17, Tue 08–10, 14–15 (hold 10–14 out)
+    assert (resolved.resolved_at - friday_afternoon) / timedelta(minutes=1) == 5 * 24 * 60 - 60  # the wall clock

@@ -188,6 +188,9 @@ class IncidentResumedV1(IncidentEvent):
 
 class IncidentAcknowledgedV1(IncidentEvent):
     acknowledged_at: datetime
+    business_minutes: Decimal | None = Field(None, description=(
+        "Business minutes the response clock ran from opening to acknowledgement, on the calendar of the "
+        "incident's SLA (wall-clock minutes on 24x7); absent in events recorded before they were measured."))
 
 
 class IncidentResolvedV1(IncidentEvent):
@@ -196,6 +199,9 @@ class IncidentResolvedV1(IncidentEvent):
     outage_minutes: Decimal = Decimal(0)
     response_sla_met: bool | None = None
     resolution_sla_met: bool | None = None
+    business_minutes: Decimal | None = Field(None, description=(
+        "Business minutes the resolution clock ran from opening to this resolution (time on hold left out, a reopen "
+        "continuing it), on the calendar of the incident's SLA; absent in events recorded before they were measured."))
 
 
 class IncidentReopenedV1(IncidentEvent):

@@ -177,6 +177,7 @@ class IncidentAcknowledged(DomainEvent):
     service_id: UUID
     incident_id: UUID
     acknowledged_at: datetime
+    business_minutes: Decimal | None = None  # the response clock's business minutes (None: recorded before them)
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class IncidentResolved(DomainEvent):
     outage_minutes: Decimal = Decimal(0)
     response_sla_met: bool | None = None
     resolution_sla_met: bool | None = None
+    business_minutes: Decimal | None = None  # the resolution clock's business minutes, on hold left out
 
 
 @dataclass(frozen=True)

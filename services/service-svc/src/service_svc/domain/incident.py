@@ -16,7 +16,7 @@ from service_svc.domain.business_hours import WALL_CLOCK
 from service_svc.domain.calendar import timeline_pieces
 from service_svc.domain.rules import PRIORITIES, require, require_in_order
 from service_svc.domain.sla_clock import (PAUSED, RUNNING, STOPPED, ClockFigures, Stopwatch, breach_instant,
-                                          clock_figures, due_at, is_breached)
+                                          clock_figures, due_at, is_breached, minutes)
 
 OPEN_STATUSES = ("open", "acknowledged", "on_hold")
 
@@ -96,7 +96,9 @@ class Incident(Aggregate):
     def acknowledge(self, *, at: datetime) -> None:
         self._check(at, "open", rule="acknowledge-open-incident")
         self.record_breaches(now=at)
-        self._record(ev.IncidentAcknowledged(**self._keys(), acknowledged_at=at), at=at)
+        self._record(ev.IncidentAcknowledged(**self._keys(), acknowledged_at=at,
+                                             business_minutes=minutes(self.response.elapsed(at, self.timeline))),
+                     at=at)
 
     def assign(self, assignee: str, *, at: datetime) -> None:
         self._check(at, *OPEN_STATUSES, rule="assign-open-incident")
@@ -122,7 +124,9 @@ class Incident(Aggregate):
         resolution_met = self._met(self.resolution, self.resolution_target, at)
         self._record(ev.IncidentResolved(**self._keys(), resolved_at=at, resolution_code=resolution_code,
                                          outage_minutes=downtime_minutes or Decimal(0), response_sla_met=response_met,
-                                         resolution_sla_met=resolution_met), at=at)
+                                         resolution_sla_met=resolution_met,
+                                         business_minutes=minutes(self.resolution.elapsed(at, self.timeline))),
+                     at=at)
 
     def _met(self, watch: Stopwatch, target: int | None, now: datetime) -> bool | None:
         return None if target is None else not is_breached(watch, target, now, self.timeline)
