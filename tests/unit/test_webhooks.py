@@ -99,3 +99,17 @@ def test_the_default_schedule_retries_for_at_least_a_day_and_leases_outlive_time
     assert WebhookSettings().retry_for_s >= 24 * 3600
     with pytest.raises(ValueError, match="lease_s"):
         WebhookSettings(timeout_s=30, lease_s=10)
+
+
+def test_the_relay_sends_the_actor_and_the_consumer_reads_it_back():
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    from continuum.kafka import cloudevents
+
+    stored = SimpleNamespace(event_id=uuid4(), stream_id=uuid4(), event_type="IncidentOpened", schema_version=1,
+                             version=1, occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+                             metadata={"actor": "glpi", "correlation_id": "c1"})
+    headers = cloudevents.encode_headers(stored, context="service", source="/continuum/service-svc")
+    assert dict(headers)["ce_actor"] == b"glpi"  # what skip_own_events compares with the subscriber
+    assert cloudevents.decode(headers, b"{}").actor == "glpi"
