@@ -55,6 +55,21 @@ def test_what_postgresql_would_store_as_infinity_or_later_windows_cannot_hold_is
     assert broken_rule(at, last=None, now=datetime(9999, 12, 31, tzinfo=UTC)) == "business-time-in-calendar"
 
 
+@pytest.mark.parametrize("value", ["0.5", "1700000000", 1700000000, 0.5, "now", "20260301T090000Z"])
+def test_only_rfc_3339_text_is_a_business_time_never_a_unix_time(value):
+    """pydantic alone reads `?as_of=0.5` as 1970-01-01T00:00:00.5Z (found by schemathesis' negative checks)."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(BusinessDateTime).validate_python(value)
+    assert TypeAdapter(BusinessDateTime).validate_python("2026-03-01T09:00:00Z") == datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["20260301", 20260301, "2026-03-01T00:00:00Z", "1.5"])
+def test_only_an_iso_date_is_a_business_date(value):
+    with pytest.raises(ValidationError):
+        TypeAdapter(BusinessDate).validate_python(value)
+    assert TypeAdapter(BusinessDate).validate_python("2026-03-01") == date(2026, 3, 1)
+
+
 def test_a_naive_business_time_is_refused():
     assert broken_rule(datetime(2026, 1, 1), last=None) == "business-time-aware"
 

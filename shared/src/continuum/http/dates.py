@@ -7,16 +7,38 @@ a naive date-time is a 422) and `OccurredAt` for a command's optional business t
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
 from continuum.domain import (EARLIEST_BUSINESS_DATE, EARLIEST_BUSINESS_TIME, FUTURE_SKEW, LATEST_BUSINESS_DATE,
                               LATEST_BUSINESS_TIME, as_utc)
 
 CALENDAR = f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
 _SKEW_MINUTES = int(FUTURE_SKEW.total_seconds() // 60)
+
+
+_RFC3339_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_time_text(value: Any) -> Any:
+    """Only RFC 3339 text (or a datetime from Python): pydantic would also read `0.5` as a Unix time."""
+    if isinstance(value, str) and not _RFC3339_DATE_TIME.match(value):
+        raise ValueError("must be an RFC 3339 date-time such as 2026-03-01T09:00:00Z")
+    if isinstance(value, (int, float)):
+        raise ValueError("must be an RFC 3339 date-time such as 2026-03-01T09:00:00Z, not a number")
+    return value
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date such as 2026-03-01")
+    if isinstance(value, (int, float)):
+        raise ValueError("must be a date such as 2026-03-01, not a number")
+    return value
 
 
 def _in_calendar_time(when: datetime) -> datetime:
@@ -39,6 +61,7 @@ def _schema(format_: str, earliest: str, latest: str, description: str) -> dict[
 
 BusinessDateTime = Annotated[
     AwareDatetime,
+    BeforeValidator(_date_time_text),
     AfterValidator(_in_calendar_time),
     WithJsonSchema(_schema(
         "date-time", EARLIEST_BUSINESS_TIME.isoformat(), LATEST_BUSINESS_TIME.isoformat(),
@@ -48,6 +71,7 @@ BusinessDateTime = Annotated[
 
 BusinessDate = Annotated[
     date,
+    BeforeValidator(_date_text),
     AfterValidator(_in_calendar_date),
     WithJsonSchema(_schema("date", EARLIEST_BUSINESS_DATE.isoformat(), LATEST_BUSINESS_DATE.isoformat(),
                            f"A calendar date within the business calendar ({CALENDAR}).")),

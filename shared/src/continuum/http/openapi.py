@@ -5,6 +5,7 @@
   `HTTPValidationError`, which it never sends either).
 - A request body can be unparsable: 400.
 - Every POST takes an optional `Idempotency-Key` (the middleware's rule: 1–255 visible ASCII characters).
+- An optional query or header parameter is documented as its value's type, not as nullable.
 - A creation (201) answers with `Location` and `ETag`; an answer about one aggregate carries its `ETag`, and a
   read that does takes `If-None-Match` (304).
 """
@@ -66,6 +67,8 @@ def corrected(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _correct_operation(path: str, method: str, operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        _not_nullable(parameter)
     responses = operation.setdefault("responses", {})
     for status, response in responses.items():
         if status.isdigit() and int(status) >= 400 and _is_problem(response):
@@ -91,6 +94,17 @@ def _correct_operation(path: str, method: str, operation: dict[str, Any]) -> Non
             parameters.append(dict(IF_NONE_MATCH))
         responses.setdefault("304", {"description": "Not Modified: the caller's `If-None-Match` lists the "
                                                     "current ETag", "headers": {"ETag": ETAG}})
+
+
+def _not_nullable(parameter: dict[str, Any]) -> None:
+    """An optional query or header parameter is absent or a value, never `null`: FastAPI documents `X | None`
+    as `anyOf: [X, null]`, which clients and fuzzers send as the text `null`."""
+    schema = parameter.get("schema", {})
+    branches = schema.get("anyOf")
+    if parameter.get("in") in ("query", "header") and branches and {"type": "null"} in branches:
+        kept = [branch for branch in branches if branch != {"type": "null"}]
+        rest = {key: value for key, value in schema.items() if key != "anyOf"}
+        parameter["schema"] = {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
 
 
 def _is_problem(response: dict[str, Any]) -> bool:
