@@ -46,11 +46,12 @@ class ImportLineModel(Protocol):
 class Line:
     number: int
     body: Any  # the line's validated model (an ImportLineModel)
+    key: str = field(init=False)
+    """The line's import key: its record, command and business time (the same line again is the same key)."""
 
-    @property
-    def key(self) -> str:
-        """The line's import key: its record, command and business time (the same line again is the same key)."""
-        return f"{self.body.ref}|{self.body.command}|{self.body.occurred_at.astimezone(UTC).isoformat()}"
+    def __post_init__(self) -> None:
+        body = self.body
+        object.__setattr__(self, "key", f"{body.ref}|{body.command}|{body.occurred_at.astimezone(UTC).isoformat()}")
 
 
 class Importer(Protocol, Generic[A, C]):
@@ -134,7 +135,7 @@ async def _try_chunk(run: ImportRun, importer: Importer, chunk: list[_Record]) -
     async with run.engine.connect() as conn:
         uow = UnitOfWork(store=run.store, connection=conn)
         context = await importer.begin(uow)
-        known = await bulk.find_import_keys(conn, scope=run.scope, keys=_keys_of(chunk))
+        known = await _known_keys(conn, run.scope, chunk)
         await _load(conn, run.store, importer.aggregate, chunk, known)
         results, claims = [], {}
         now = datetime.now(UTC)
@@ -150,8 +151,11 @@ async def _try_chunk(run: ImportRun, importer: Importer, chunk: list[_Record]) -
         return results
 
 
-def _keys_of(chunk: list[_Record]) -> list[str]:
-    return [record.ref for record in chunk] + [line.key for record in chunk for line in record.lines]
+async def _known_keys(conn, scope: str, chunk: list[_Record]) -> dict[str, UUID]:
+    """The records imported before, then the lines of those alone (a new record has no line imported)."""
+    known = await bulk.find_import_keys(conn, scope=scope, keys=[record.ref for record in chunk])
+    lines = [line.key for record in chunk if record.ref in known for line in record.lines]
+    return {**known, **await bulk.find_import_keys(conn, scope=scope, keys=lines)}
 
 
 async def _load(conn, store: EventStore, cls: type[Aggregate], chunk: list[_Record], known: dict[str, UUID]) -> None:

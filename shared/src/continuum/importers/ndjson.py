@@ -96,7 +96,7 @@ def _frame_line(framed: Framed, number: int, raw: str, model: TypeAdapter, max_l
         framed.refused.append(refused(number, line_problem(
             number, 400, "malformed-line", "Malformed line", f"not JSON ({error.msg} at column {error.colno})")))
         return
-    _frame_document(framed, number, document, model)
+    _frame_document(framed, number, document, model, scan="\\u" in raw or "\x00" in raw)
 
 
 def frame_array(body: bytes, model: TypeAdapter, *, max_lines: int = MAX_LINES) -> Framed:
@@ -115,12 +115,13 @@ def frame_array(body: bytes, model: TypeAdapter, *, max_lines: int = MAX_LINES) 
     return framed
 
 
-def _frame_document(framed: Framed, number: int, document: Any, model: TypeAdapter) -> None:
+def _frame_document(framed: Framed, number: int, document: Any, model: TypeAdapter, *, scan: bool = True) -> None:
+    """Validate one line's document; `scan` False when its text cannot hold an unstorable character."""
     if not isinstance(document, dict):
         framed.refused.append(refused(number, line_problem(
             number, 422, "validation", "Invalid line", "a line is one JSON object")))
         return
-    where = _unstorable(document, [])
+    where = _unstorable(document, []) if scan else None
     ref, command = _str_or_none(document.get("ref")), _str_or_none(document.get("command"))
     if where is not None:
         framed.refused.append(refused(number, line_problem(
