@@ -1,7 +1,7 @@
 """The KPI dashboard in headless Chromium against the four services, seeded by `make demo`'s own code.
 
 The charts must show what the seeding made (weekly incidents, MTTR, earned value, handover readiness, the loop)
-and exactly what the KPI APIs answered; the page must load nothing from elsewhere and never put the token in a
+and exactly what the KPI APIs answered, for the top services by the KPI chosen in the page's selector; the page must load nothing from elsewhere and never put the token in a
 URL it requests. A screenshot is left at tests/output/dashboard.png.
 """
 
@@ -105,10 +105,24 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOT), full_page=True)
 
+    # the first page charts the top 10 services by incident rate, as the ranking API orders them
+    shown = await rendered(page)
+    ranking = shown["data"]["ranking"]
+    assert (ranking["by"], ranking["order"], len(ranking["items"])) == ("incident_rate", "worst",
+                                                                        min(10, ranking["ranked"]))
+    assert ranking["ranked"] == shown["data"]["portfolio"]["services"]
+    counts = [item["incident_count"]["value"] for item in ranking["items"]]
+    assert counts == sorted(counts, reverse=True)
+    await assert_charts_show_the_ranking(page, shown)
+
+    # every seeded service once the page shows the top 50 (the selector reloads the board)
+    await page.select_option("#top-n", "50")
+    await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
     shown = await rendered(page)
     charts, data = shown["charts"], shown["data"]
     as_of = datetime.fromisoformat(data["portfolio"]["window"]["end"])
     services = organisation.services
+    assert len(data["ranking"]["items"]) == min(50, data["ranking"]["ranked"]) >= len(services)
 
     # incidents per week: exactly the seeded incidents, for every seeded service
     for key, service_id in services.items():
@@ -183,10 +197,41 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     assert tiles["Services"] == str(data["portfolio"]["services"]) and int(tiles["Services"]) >= len(services)
     assert tiles["Projects"] == str(data["portfolio"]["projects"])
 
+    # ranked by MTTR instead: longest first, the list, the charts and the API agree
+    await page.select_option("#rank-by", "mttr")
+    await page.locator("body[data-state='ready'][data-ranked-by^='mttr/']").wait_for(state="attached",
+                                                                                     timeout=30_000)
+    shown = await rendered(page)
+    by_mttr = shown["data"]["ranking"]
+    values = [item["ranked_by"]["value"] for item in by_mttr["items"]]
+    known = [v for v in values if v is not None]
+    assert by_mttr["by"] == "mttr" and known and known == sorted(known, reverse=True)
+    assert values == known + [None] * (len(values) - len(known))  # services without a resolution come last
+    assert [item["mttr_minutes"] for item in by_mttr["items"]] == [item["ranked_by"] for item in by_mttr["items"]]
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        api = (await client.get("/kpis/top-services", headers={"Authorization": f"Bearer {token}"},
+                                params={"by": "mttr", "limit": 50, "window": 30,
+                                        "as_of": by_mttr["window"]["end"]})).json()
+    assert [i["service_id"] for i in api["items"]] == [i["service_id"] for i in by_mttr["items"]]
+    await assert_charts_show_the_ranking(page, shown)
+
     # offline and discreet: only this origin, the token in no URL (the fragment is gone), no errors (CSP included)
     assert all(url.startswith(f"{base}/") for url in requested), requested
     assert not any(token in url for url in requested[1:]) and token not in page.url
     assert problems == []
+
+
+async def assert_charts_show_the_ranking(page, shown: dict) -> None:
+    """The ranked list and every service chart show the ranking's services, in its order, and no other."""
+    items = shown["data"]["ranking"]["items"]
+    names = [item["name"] or f"Service {item['service_id'][:8]}" for item in items]
+    listed = await page.locator("#ranking li").all()
+    assert [await item.get_attribute("data-service-id") for item in listed] == [i["service_id"] for i in items]
+    assert [await item.locator("span").first.inner_text() for item in listed] == names
+    charts = shown["charts"]
+    assert [d["label"] for d in charts["incidents"]["datasets"]] == names
+    assert [d["label"] for d in charts["mttr"]["datasets"]] == names
+    assert charts["sla"]["labels"] == names
 
 
 async def test_metrics_svc_exports_the_age_of_its_projections(running_system, organisation):

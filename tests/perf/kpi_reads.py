@@ -1,7 +1,8 @@
 """Scenario 9 (issue 15's scenario 8; 8 became issue 16's business-time deadline): KPI reads against history
 size — `GET /kpis/services/{id}?window=30` and `/kpis/services/{id}/weekly?weeks=12` over HTTP with a token, from
 metrics-svc as a uvicorn process, for one service with 1k / 10k / 100k / 1M incidents spread over two years, and
-`/kpis/portfolio` and the first page of `/kpis/services` with 10 / 100 / 1,000 services; beside the old
+`/kpis/portfolio`, the first page of `/kpis/services`, the dashboard's ranking (`/kpis/top-services`) and the
+dashboard fully drawn in headless Chromium (scenario 9b) with 10 / 100 / 1,000 services; beside the old
 computation (the pure KPI functions over the service's whole history, which is what every read did before the
 rollups), measured in-process in the same run.
 
@@ -14,6 +15,7 @@ tests/integration/metrics_svc/test_rollups.py, not here.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 import uuid
@@ -139,6 +141,38 @@ class MetricsProcess:
                 if n >= warmup:
                     samples.append(elapsed)
         return Latency(percentile(samples, 0.5), percentile(samples, 0.99))
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+async def dashboard_drawn(metrics: MetricsProcess, *, repeats: int, rank_by: str = "mttr") -> Latency | None:
+    """Milliseconds from navigating to /dashboard in headless Chromium to every chart drawn (the page's
+    data-state=ready, set after its last chart; reduced motion, so no animation is waited for), each time on a
+    fresh page; then the same page re-ranked by `rank_by` through its selector. None without Chromium."""
+    if not Path(CHROMIUM).exists():
+        return None
+    from playwright.async_api import async_playwright  # a test dependency; only this scenario needs it
+
+    samples = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            for _ in range(repeats):
+                page = await browser.new_page(viewport={"width": 1400, "height": 1000}, reduced_motion="reduce")
+                started = time.perf_counter()
+                await page.goto(f"{metrics.base}/dashboard#token={metrics.token}")
+                await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=60_000)
+                samples.append((time.perf_counter() - started) * 1000)
+                await page.select_option("#rank-by", rank_by)
+                await page.locator(f"body[data-state='ready'][data-ranked-by^='{rank_by}/']").wait_for(
+                    state="attached", timeout=60_000)
+                await page.close()
+        finally:
+            await browser.close()
+    return Latency(percentile(samples, 0.5), percentile(samples, 0.99))
 
 
 async def timed(compute: Callable[[], Awaitable[object]], *, repeats: int) -> Latency:

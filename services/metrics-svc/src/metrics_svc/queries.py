@@ -88,8 +88,8 @@ async def opportunity_states(conn: AsyncConnection, **contains: str) -> list[str
 
 async def service_report(conn: AsyncConnection, service_id: UUID, *, days: int, as_of: datetime) -> ServiceReport:
     reports = await service_reports(conn, [service_id], days=days, as_of=as_of)
-    if not await reads.services_with_facts(conn, LIVE, [service_id]) and reports[0].sla is None \
-            and reports[0].name is None:
+    if reports[0].sla is None and reports[0].name is None \
+            and not await reads.services_with_facts(conn, LIVE, [service_id]):
         raise NotFound("Service", service_id)  # nothing about it was ever consumed
     return reports[0]
 

@@ -15,7 +15,7 @@
   };
 
   // Tests and curious people read the rendered charts' data here (continuumDashboard.charts.<name>.data).
-  const dashboard = { charts: {}, data: {}, names: {}, window: 30, project: null };
+  const dashboard = { charts: {}, data: {}, names: {}, window: 30, project: null, rankBy: "incident_rate", top: 10 };
   window.continuumDashboard = dashboard;
 
   const $ = (id) => document.getElementById(id);
@@ -27,6 +27,14 @@
   const money = (n) => (n == null ? "—" : Math.round(n).toLocaleString("en-US"));
   const fixed = (n, digits = 2) => (n == null ? "—" : Number(n).toFixed(digits));
   const pct = (n, digits = 1) => (n == null ? "—" : `${Number(n).toFixed(digits)} %`);
+
+  const RANKED_BY = {
+    incident_rate: ["incident rate", (v) => `${v} incident(s)`],
+    mttr: ["MTTR", (v) => `${fixed(v / 60, 1)} h`],
+    sla_compliance: ["SLA compliance", (v) => pct(v)],
+    availability: ["availability", (v) => pct(v, 3)],
+    csat: ["CSAT", (v) => pct(v)],
+  };
 
   class SignedOut extends Error {}
 
@@ -170,6 +178,24 @@
       borderColor: PALETTE[index % PALETTE.length],
       backgroundColor: `${PALETTE[index % PALETTE.length]}33`,
       tension: 0.25, spanGaps: true, pointRadius: 3,
+    }));
+  }
+
+  // The services the charts show: the first places of the ranking by the chosen KPI, not a legend of every service.
+  function renderRanking(ranking) {
+    const [label, shown] = RANKED_BY[ranking.by];
+    $("ranking-caption").textContent = `top ${ranking.items.length} of ${ranking.ranked} by ${label} ` +
+      `(${ranking.order} first), last ${ranking.window.days} days`;
+    $("ranking").replaceChildren(...ranking.items.map((service) => {
+      const item = document.createElement("li");
+      item.dataset.serviceId = service.service_id;
+      const name = document.createElement("span");
+      name.textContent = serviceName(service.service_id);
+      const figure = document.createElement("span");
+      figure.className = "figure";
+      figure.textContent = service.ranked_by.value == null ? "—" : shown(service.ranked_by.value);
+      item.append(name, figure);
+      return item;
     }));
   }
 
@@ -341,28 +367,35 @@
     }
     document.body.dataset.state = "loading";
     const window_ = dashboard.window;
+    const turn = (dashboard.loads = (dashboard.loads || 0) + 1);  // a later load (a new choice) wins
     try {
-      const [portfolio, services, projects, handovers, opportunities] = await Promise.all([
-        api(`kpis/portfolio?window=${window_}`), everyItem(`kpis/services?window=${window_}`),
+      const ranked = `kpis/top-services?window=${window_}&by=${dashboard.rankBy}&limit=${dashboard.top}`;
+      const [portfolio, ranking, projects, handovers, opportunities] = await Promise.all([
+        api(`kpis/portfolio?window=${window_}`), api(ranked),
         everyItem("kpis/projects"), everyItem("kpis/handovers"), everyItem("opportunities"),
       ]);
+      const services = ranking.items;
       const weekly = await Promise.all(services.map(weeklyOf));
-      Object.assign(dashboard.data, { portfolio, services, weekly, projects, handovers, opportunities });
+      if (turn !== dashboard.loads) return;
+      Object.assign(dashboard.data, { portfolio, ranking, services, weekly, projects, handovers, opportunities });
       for (const service of services) if (service.name) dashboard.names[service.service_id] = service.name;
       for (const project of projects) if (project.title) dashboard.names[project.project_id] = project.title;
       show("board");
       $("error").hidden = true;
       renderTiles(portfolio);
       renderCaveats(portfolio);
+      renderRanking(ranking);
       renderServices(services, weekly);
       renderProjects(projects);
       await renderEarnedValue();
+      if (turn !== dashboard.loads) return;
       renderHandovers(handovers);
       renderLoop(portfolio.loop, opportunities);
       $("as-of").textContent = `as of ${new Date(portfolio.window.end).toLocaleString()}`;
+      document.body.dataset.rankedBy = `${ranking.by}/${ranking.items.length}`;
       document.body.dataset.state = "ready";
     } catch (error) {
-      showError(error);
+      if (turn === dashboard.loads) showError(error);
     }
   }
 
@@ -390,6 +423,14 @@
     $("refresh").addEventListener("click", load);
     $("window").addEventListener("change", (event) => {
       dashboard.window = Number(event.target.value);
+      load();
+    });
+    $("rank-by").addEventListener("change", (event) => {
+      dashboard.rankBy = event.target.value;
+      load();
+    });
+    $("top-n").addEventListener("change", (event) => {
+      dashboard.top = Number(event.target.value);
       load();
     });
     $("project").addEventListener("change", (event) => selectProject(event.target.value).catch(showError));
