@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="start the whole system until Ctrl-C")
     run.set_defaults(command=_run)
+
+    from continuum.importers import command as import_command  # `continuum import` (docs/bulk-import.md)
+
+    import_command.add_parser(commands)
     return parser
 
 

@@ -126,7 +126,7 @@ async def test_a_caller_who_does_not_own_the_service_is_refused_and_nothing_is_s
     assert decode_results(admin.content)[1]["accepted"] == 1  # admin imports into any service
 
 
-async def test_a_body_too_large_or_not_ndjson_is_refused_whole(client, owner, tokens):
+async def test_a_body_too_large_or_not_ndjson_is_refused_whole_and_a_dry_run_stores_nothing(client, owner, tokens):
     service = await new_service(client, owner)
     alice = tokens("integration", subject="alice")
     line = json.dumps(opening("INC000", at(1, 9), description="x" * 7000))
@@ -137,6 +137,10 @@ async def test_a_body_too_large_or_not_ndjson_is_refused_whole(client, owner, to
     assert wrong_type.status_code == 415
     not_array = await _import(client, service["id"], b'{"ref": "INC001"}', alice, {"Content-Type": "application/json"})
     assert not_array.status_code == 422 and not_array.json()["errors"][0]["field"] == "body"
+    dry = await client.post(f"/services/{service['id']}/import-incidents?dry_run=true",
+                            content=ndjson(*MIXED), headers={**alice, **NDJSON})
+    assert decode_results(dry.content)[1] == {"accepted": 6, "already_imported": 0, "rejected": 6}
+    assert (await client.get(f"/incidents?service_id={service['id']}", headers=owner)).json()["items"] == []
     as_array = await _import(client, service["id"], json.dumps([opening("INC001", at(1, 9))]).encode(), alice,
                              {"Content-Type": "application/json"})
     assert decode_results(as_array.content)[1] == {"accepted": 1, "already_imported": 0, "rejected": 0}

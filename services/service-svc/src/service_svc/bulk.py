@@ -79,7 +79,8 @@ async def owned_service(uow: UnitOfWork, service_id: UUID, *, acting: str | None
     return service
 
 
-async def import_incidents(platform: Any, service_id: UUID, lines: list[Line]) -> list[LineResult]:
-    """Apply incident lines to the service's history: one result per line."""
-    run = ImportRun(engine=platform.engine, store=platform.store, scope=incident_scope(service_id))
+async def import_incidents(platform: Any, service_id: UUID, lines: list[Line], *,
+                           dry_run: bool = False) -> list[LineResult]:
+    """Apply incident lines to the service's history (or only say what would happen): one result per line."""
+    run = ImportRun(engine=platform.engine, store=platform.store, scope=incident_scope(service_id), dry_run=dry_run)
     return await run_import(run, IncidentImporter(service_id), lines)

@@ -88,6 +88,7 @@ class ImportRun:
     store: EventStore
     scope: str  # the import keys' namespace, e.g. `incident:<service id>`
     chunk_lines: int = CHUNK_LINES
+    dry_run: bool = False  # every chunk rolled back: the answers say what a real run would do
     progress: Callable[[int], Awaitable[None]] | None = None
 
 
@@ -147,7 +148,7 @@ async def _try_chunk(run: ImportRun, importer: Importer, chunk: list[_Record]) -
         await bulk.append_streams(conn, codec=run.store.codec, appends=appends,
                                   metadata=current_context().event_metadata())
         await bulk.claim_import_keys(conn, scope=run.scope, keys=claims)
-        await conn.commit()
+        await (conn.rollback() if run.dry_run else conn.commit())
         return results
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 from pydantic import Field, TypeAdapter
 
 from continuum.context import set_actor
@@ -16,6 +16,8 @@ from continuum.http.commands import allowed
 from continuum.http.problems import ProblemError
 from continuum.importers.ndjson import MAX_LINE_BYTES, MAX_LINES, NDJSON, Framed, FramingError, frame, frame_array
 
+DryRun = Annotated[bool, Query(description=(
+    "Check every line as a real run would (rules, order, re-runs) and answer the same results, storing nothing."))]
 NDJSON_TYPES = frozenset({NDJSON, "application/jsonl", "application/x-jsonlines"})
 Ref = Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
             examples=["INC0010001"], description=(

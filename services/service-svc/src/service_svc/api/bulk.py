@@ -13,7 +13,7 @@ from continuum.http.commands import Caller
 from continuum.http.dates import BusinessDateTime
 from continuum.importers.batch import Line
 from continuum.importers.ndjson import encode_results
-from continuum.importers.route import Ref, framed_body, import_route, importer_of, ndjson_answer
+from continuum.importers.route import DryRun, Ref, framed_body, import_route, importer_of, ndjson_answer
 
 from service_svc import bulk
 from service_svc.api.schemas import MAX_MINUTES, Priority
@@ -103,14 +103,15 @@ def imports_router() -> APIRouter:
 
     @router.post("/{service_id}/import-incidents", **import_route(INCIDENT_LINE, example=EXAMPLE,
                                                                   description=DESCRIPTION))
-    async def import_incidents(service_id: UUID, caller: Caller, request: Request) -> Response:
+    async def import_incidents(service_id: UUID, caller: Caller, request: Request, dry_run: DryRun = False
+                               ) -> Response:
         platform = request.app.state.platform
         acting = importer_of(caller)
         async with platform.unit_of_work() as uow:  # refused before a line is read: 404, 403
             await bulk.owned_service(uow, service_id, acting=acting)
         framed = await framed_body(request, INCIDENT_LINE)
         lines = [Line(number, body) for number, body in framed.lines]
-        results = await bulk.import_incidents(platform, service_id, lines)
+        results = await bulk.import_incidents(platform, service_id, lines, dry_run=dry_run)
         return ndjson_answer(encode_results([*framed.refused, *results]))
 
     return router
