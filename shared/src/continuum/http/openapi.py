@@ -33,7 +33,7 @@ IF_NONE_MATCH = {
     "name": "If-None-Match", "in": "header", "required": False,
     "description": "ETags already held (e.g. `\"3\"`, a list, or `*`): when one matches the current ETag (weak "
                    "comparison), the answer is 304 with no body.",
-    "schema": {"type": "string", "maxLength": 1024},
+    "schema": {"type": "string"},
 }
 LOCATION = {"description": "The created resource.", "schema": {"type": "string"}}
 BODY_METHODS = {"post", "put", "patch"}
