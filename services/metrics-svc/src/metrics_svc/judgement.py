@@ -26,9 +26,10 @@ from metrics_svc.domain.detection import (
     DAY,
     DailyCounts,
     Detection,
+    ProportionCounts,
     day_end,
     day_ends,
-    detect_proportions,
+    detect_proportions_counted,
     lookback,
     recurring_incidents,
     signal_cleared,
@@ -65,7 +66,9 @@ class ServiceDays:
     counts: DailyCounts | None = None
     incidents: list[IncidentFact] | None = None
     sla: SlaFact | None = None
-    recent: Recent | None = None
+    recent: Recent | None = None  # the incidents the proportion rules look at, day end by day end
+    outages: Recent | None = None  # the same, its outage incidents only (all that availability looks at)
+    proportions: ProportionCounts | None = None
 
     def chunks(self, size: int) -> list[ServiceDays]:
         """The same judgement in runs of at most `size` day ends (each read and judged in turn: bounded memory and
@@ -197,6 +200,8 @@ class Judge:
             days.counts, days.sla, days.latest = counts.get(service_id), slas.get(service_id), latest.get(service_id)
             days.incidents = incidents.get(service_id, [])
             days.recent = Recent(days.incidents, lookback(rules))
+            days.outages = Recent([i for i in days.incidents if i.outage], lookback(rules))
+            days.proportions = ProportionCounts.of(days.incidents)
 
     async def _judge_service(self, conn: AsyncConnection, service_id: UUID, days: ServiceDays,
                              active: list[dict]) -> list[dict]:
@@ -231,9 +236,15 @@ class Judge:
     def _detections(self, days: ServiceDays, end: datetime) -> list[Detection]:
         rules = self.config.detection.rules()
         found = [] if days.counts is None else recurring_incidents(days.counts, end, rules)
-        if days.sla is None or days.recent is None:
-            return found
-        return found + detect_proportions(days.recent.before(end), days.sla, end, rules)
+        return found + self._proportions(days, end)
+
+    def _proportions(self, days: ServiceDays, end: datetime) -> list[Detection]:
+        """The SLA, availability and CSAT rules at `end` (domain.detection.detect_proportions, from their counts)."""
+        if days.sla is None or days.recent is None or days.outages is None or days.proportions is None:
+            return []
+        recent = days.recent
+        return detect_proportions_counted(days.proportions, lambda: recent.before(end), days.outages.before(end),
+                                          days.sla, end, self.config.detection.rules())
 
     async def _raise(self, conn: AsyncConnection, service_id: UUID, detection: Detection, end: datetime):
         if detection.category is not None:
@@ -266,8 +277,7 @@ class Judge:
         evidence = item.get("signal")
         if item["rule"] == "recurring_incidents":
             return evidence is not None and days.counts is not None and signal_cleared(evidence, days.counts, end, rules)
-        incidents = [] if days.recent is None else days.recent.before(end)
-        return not any(d.rule == item["rule"] for d in detect_proportions(incidents, days.sla, end, rules))
+        return not any(d.rule == item["rule"] for d in self._proportions(days, end))
 
     async def _verdict(self, conn: AsyncConnection, item: dict, days: ServiceDays, end: datetime):
         settings = self.config.benefits.rules()
