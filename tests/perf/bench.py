@@ -184,6 +184,8 @@ class Bench:
                                      "events/s", higher_is_better=True) for order in orders}
         judged = {order: self.measure(name, f"metrics-svc consumer, {order}", "to the last day judged", "s",
                                       higher_is_better=False) for order in orders}
+        per_cpu = {order: self.measure(name, f"metrics-svc consumer, {order}", "per second of its CPU", "events",
+                                       higher_is_better=True) for order in orders}
         rss = self.measure("7 memory", f"metrics-svc under scenario 8b ({size:,} incidents)", "peak RSS", "MB",
                            higher_is_better=False)
         bare = self.measure(name, "bare consumer (offset 0 → end)", "throughput", "events/s", higher_is_better=True)
@@ -200,7 +202,9 @@ class Bench:
                                                      ROOT / ".run" / "bench", events=events, service_id=service_id)
                 rates[order].values.append(results[order].rate)
                 judged[order].values.append(results[order].judged_s)
-                print(f"[bench] 8b {order}: {results[order].rate:,.0f} events/s, judged after "
+                per_cpu[order].values.append(results[order].per_cpu_s)
+                print(f"[bench] 8b {order}: {results[order].rate:,.0f} events/s "
+                      f"({results[order].per_cpu_s:,.0f} per CPU second), judged after "
                       f"{results[order].judged_s:.1f} s, RSS {results[order].peak_rss_mb:.0f} MB, projections "
                       f"{results[order].projections}, opportunities {results[order].outcome}", file=sys.stderr)
             rss.values.append(max(result.peak_rss_mb for result in results.values()))
