@@ -114,6 +114,10 @@ async def test_a_projects_success_scorecard_through_the_consumer_and_its_outcome
                *project_history(fresh, new_service, uuid4(), benefit=True),
                *project_history(improvement, changed_service, uuid4(), benefit=False),
                *operation(new_service, before=False), *operation(changed_service, before=True)]
+    others = [(uuid4(), uuid4()) for _ in range(5)]  # more projects, each on a service of its own, for a page
+    history += [e for project_id, service_id in others
+                for e in (*service_history(service_id, stage="design"),
+                          *project_history(project_id, service_id, uuid4(), benefit=True))]
     history.sort(key=lambda item: item[1])
     history += incident(new_service, NOW - timedelta(hours=2))  # business time reaches today
     sponsor, manager = issue_token("sponsor", subject="alice"), issue_token("project_manager", subject="bob")
@@ -173,11 +177,13 @@ async def test_a_projects_success_scorecard_through_the_consumer_and_its_outcome
             columns = await success.success_columns(conn, [fresh, improvement, uuid4()],
                                                     success.Reader("bob", admin=False), as_of=NOW)
         assert set(columns) == {fresh, improvement} and all(card.complete for card in columns.values())
-        assert await statements_for(app, [fresh]) == await statements_for(app, [fresh, improvement, uuid4()])
+        page = [fresh, improvement, *(project_id for project_id, _ in others), uuid4()]
+        one, seven = await statements_for(app, [fresh]), await statements_for(app, page)
+        assert seven <= one + 2, (one, seven)  # not per project: a few reads are skipped when they have nothing to do
 
 
 async def statements_for(app, ids) -> int:
-    """How many statements the scorecards of `ids` take (the same for a page of any size)."""
+    """How many statements the scorecards of `ids` take (about the same for a page of any size)."""
     engine, count = app.state.platform.engine, [0]
 
     def counted(*_):
@@ -186,7 +192,8 @@ async def statements_for(app, ids) -> int:
     sa.event.listen(engine.sync_engine, "before_cursor_execute", counted)
     try:
         async with engine.connect() as conn:
-            assert await success.scorecards(conn, ids, as_of=NOW)
+            found = await success.scorecards(conn, ids, as_of=NOW)
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", counted)
+    assert len(found) == len(ids) - (len(ids) > 1)  # a page's unknown id is left out
     return count[0]
