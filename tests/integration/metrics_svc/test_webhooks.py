@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -112,24 +112,33 @@ def webhooks_app(metrics_database, kafka_settings, auth_settings):
     return running
 
 
-@pytest.fixture
-async def producer(kafka_settings):
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
-    await producer.start()
-    yield producer
-    await producer.stop()
+def _headers(event, event_id: str, subject: uuid.UUID, actor: str) -> list[tuple[str, bytes]]:
+    return [("ce_specversion", b"1.0"), ("ce_id", event_id.encode()), ("ce_source", b"/continuum/service-svc"),
+               ("ce_type", event.ce_type().encode()), ("ce_subject", str(subject).encode()),
+               ("ce_time", b"2026-11-30T10:00:00+00:00"), ("ce_actor", actor.encode()),
+               ("content-type", b"application/json")]
 
 
 async def publish(producer, event, *, subject: uuid.UUID, actor: str = "someone") -> str:
     """One CloudEvent as service-svc's relay sends it (ce_actor included)."""
     event_id = str(uuid.uuid4())
-    headers = [("ce_specversion", b"1.0"), ("ce_id", event_id.encode()), ("ce_source", b"/continuum/service-svc"),
-               ("ce_type", event.ce_type().encode()), ("ce_subject", str(subject).encode()),
-               ("ce_time", b"2026-11-30T10:00:00+00:00"), ("ce_actor", actor.encode()),
-               ("content-type", b"application/json")]
     await producer.send_and_wait(event.topic(), event.model_dump_json().encode(), key=str(subject).encode(),
-                                 headers=headers)
+                                 headers=_headers(event, event_id, subject, actor))
     return event_id
+
+
+async def publish_many(producer, events: list, *, actor: str = "someone") -> dict[str, list[str]]:
+    """(event, subject) pairs sent in order (so in order per key) before waiting for the broker: each subject's
+    event ids in the order sent."""
+    sent: dict[str, list[str]] = defaultdict(list)
+    pending = []
+    for event, subject in events:
+        event_id = str(uuid.uuid4())
+        pending.append(await producer.send(event.topic(), event.model_dump_json().encode(),
+                                           key=str(subject).encode(), headers=_headers(event, event_id, subject, actor)))
+        sent[str(subject)].append(event_id)
+    await asyncio.gather(*pending)
+    return sent
 
 
 def owner_assigned(subject: uuid.UUID, n: int) -> sv.ServiceOwnerAssignedV1:
@@ -179,11 +188,8 @@ async def test_filters_skip_own_events_and_a_receiver_that_was_down_gets_everyth
             await subscribe(client, glpi, receiver, "stages", event_types=["continuum.service.ServiceStageChanged.v1"])
             late_subscription = await subscribe(client, glpi, late, "all", event_types=["continuum.service.*"])
             subjects = [uuid.uuid4() for _ in range(3)]
-            sent: dict[str, list[str]] = defaultdict(list)
+            sent = await publish_many(producer, [(owner_assigned(s, n), s) for n in range(6) for s in subjects])
             own, stage = [], []
-            for n in range(6):
-                for subject in subjects:
-                    sent[str(subject)].append(await publish(producer, owner_assigned(subject, n), subject=subject))
             for subject in subjects[:2]:  # the subscriber's own writes: not sent back to "owner"
                 own.append(await publish(producer, owner_assigned(subject, 99), subject=subject, actor="glpi"))
                 sent[str(subject)].append(own[-1])
