@@ -183,17 +183,14 @@ async def test_a_projects_success_scorecard_through_the_consumer_and_its_outcome
 
 
 async def statements_for(app, ids) -> int:
-    """How many statements the scorecards of `ids` take (about the same for a page of any size)."""
-    engine, count = app.state.platform.engine, [0]
+    """How many statements the scorecards of `ids` take on their connection (about the same for any page size)."""
+    count = [0]
 
     def counted(*_):
         count[0] += 1
 
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", counted)
-    try:
-        async with engine.connect() as conn:
-            found = await success.scorecards(conn, ids, as_of=NOW)
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", counted)
+    async with app.state.platform.engine.connect() as conn:
+        sa.event.listen(conn.sync_connection, "before_cursor_execute", counted)
+        found = await success.scorecards(conn, ids, as_of=NOW)
     assert len(found) == len(ids) - (len(ids) > 1)  # a page's unknown id is left out
     return count[0]
