@@ -113,3 +113,10 @@ def test_the_relay_sends_the_actor_and_the_consumer_reads_it_back():
     headers = cloudevents.encode_headers(stored, context="service", source="/continuum/service-svc")
     assert dict(headers)["ce_actor"] == b"glpi"  # what skip_own_events compares with the subscriber
     assert cloudevents.decode(headers, b"{}").actor == "glpi"
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://host:99999/x", "http://host:port/x", "https:///x",
+                                 "http://" + "a" * 70 + ".example/x", "http://a\x00b/x"])
+async def test_malformed_targets_are_refused_not_an_error(url):
+    with pytest.raises(TargetRefused):
+        await check_target(url, require_https=False, allow_loopback=True)

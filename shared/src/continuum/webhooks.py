@@ -63,19 +63,19 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def check_target_url(url: str, *, require_https: bool) -> tuple[str, int]:
     """The host and port of an acceptable URL (absolute http(s), no credentials); TargetRefused otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname, port = parts.hostname, parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range or not a number
+        raise TargetRefused("the target is not a valid URL (host or port)") from None
     allowed = ("https",) if require_https else ("https", "http")
     if parts.scheme not in allowed:
         raise TargetRefused(f"the target must be an {' or '.join(allowed)} URL")
-    if not parts.hostname:
+    if not hostname:
         raise TargetRefused("the target URL has no host")
     if parts.username or parts.password:
         raise TargetRefused("the target URL may not carry credentials (sign with the secret instead)")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise TargetRefused("the target URL's port is not a number from 0 to 65535") from None
-    return parts.hostname, port
+    return hostname, port or (443 if parts.scheme == "https" else 80)
 
 
 def refused_address(address: str, *, allow_loopback: bool, allowed: Sequence[Network]) -> str | None:
@@ -107,8 +107,8 @@ async def check_target(url: str, *, require_https: bool, allow_loopback: bool,
     host, port = check_target_url(url, require_https=require_https)
     try:
         addresses = await resolve(host, port)
-    except OSError:
-        raise TargetRefused(f"the target's host {host!r} does not resolve") from None
+    except (OSError, UnicodeError, ValueError):  # no such name, or not one (a label too long, a NUL)
+        raise TargetRefused(f"the target's host {host[:100]!r} does not resolve") from None
     for address in addresses:
         reason = refused_address(address, allow_loopback=allow_loopback, allowed=allowed)
         if reason is not None:

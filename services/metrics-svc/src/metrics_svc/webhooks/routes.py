@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request, Response
 
 from continuum.config import Environment
+from continuum.domain import as_utc
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version
 from continuum.http.history import AsOf, History, HistoryEntry, HistoryLimit
@@ -90,7 +91,7 @@ def _subscription_routes(router: APIRouter) -> None:
             query = query.where(subscriptions.c.owner == caller.subject)
         if after:
             try:
-                position = (datetime.fromisoformat(after["at"]), UUID(after["id"]))
+                position = (as_utc(datetime.fromisoformat(after["at"])), UUID(after["id"]))
             except (KeyError, ValueError, TypeError):
                 raise foreign_cursor() from None
             query = query.where(sa.tuple_(subscriptions.c.created_at, subscriptions.c.id) > position)
