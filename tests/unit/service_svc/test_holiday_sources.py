@@ -26,7 +26,8 @@ def test_all_day_and_timed_events_become_holidays():
 
 @pytest.mark.parametrize("text", [
     b"", b"not a calendar", ics("DTSTART;VALUE=DATE:18991231\r\n"), ics("SUMMARY:no start\r\n"),
-    ics("DTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=YEARLY\r\n"), ics("DTSTART:T120000\r\n"),
+    ics("DTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=SOMETIMES\r\n"), ics("DTSTART:T120000\r\n"),
+    ics("DTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=DAILY\r\n"),  # thousands of days: more than one file holds
     ics("DTSTART;VALUE=DATE:20260102\r\nDTEND;VALUE=DATE:20250101\r\n"),
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
 ])
@@ -34,6 +35,21 @@ def test_a_file_that_cannot_be_read_is_refused_naming_the_body(text):
     with pytest.raises(CalendarInvalid) as refused:
         ical_holidays(text)
     assert refused.value.field == "body"
+
+
+def test_a_recurring_event_is_each_of_its_occurrences_less_its_exceptions_up_to_its_end_or_the_bound():
+    found = ical_holidays(ics(
+        "DTSTART;VALUE=DATE:20261224\r\nDTEND;VALUE=DATE:20261227\r\nRRULE:FREQ=YEARLY\r\nSUMMARY:Christmas\r\n",
+        "DTSTART;VALUE=DATE:20260501\r\nRRULE:FREQ=YEARLY;COUNT=3\r\nEXDATE;VALUE=DATE:20270501\r\n"
+        "SUMMARY:May Day\r\n",
+        "DTSTART;TZID=Europe/Berlin:20260106T000000\r\nDURATION:P1D\r\nRRULE:FREQ=YEARLY;UNTIL=20270106T000000Z\r\n",
+        "DTSTART;VALUE=DATE:20261001\r\nSUMMARY:once\r\n"), recur_until=date(2028, 12, 31))
+    assert [(h.first_day, h.last_day, h.name) for h in found] == [
+        (date(2026, 12, 24), date(2026, 12, 26), "Christmas"), (date(2027, 12, 24), date(2027, 12, 26), "Christmas"),
+        (date(2028, 12, 24), date(2028, 12, 26), "Christmas"),
+        (date(2026, 5, 1), date(2026, 5, 1), "May Day"), (date(2028, 5, 1), date(2028, 5, 1), "May Day"),
+        (date(2026, 1, 6), date(2026, 1, 6), ""), (date(2027, 1, 6), date(2027, 1, 6), ""),
+        (date(2026, 10, 1), date(2026, 10, 1), "once")]
 
 
 def test_public_holidays_of_a_country_and_its_subdivision():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import holidays as holiday_tables
 import icalendar
+from dateutil.rrule import rrulestr
 
 from continuum.domain import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 
@@ -16,8 +17,11 @@ from service_svc.domain.events import Holiday
 MAX_EVENTS = 1_000
 
 
-def ical_holidays(text: bytes) -> list[Holiday]:
-    """Each VEVENT is a holiday: its days from DTSTART up to DTEND (exclusive) or DURATION, in its own zone."""
+def ical_holidays(text: bytes, *, recur_until: date | None = None) -> list[Holiday]:
+    """Each VEVENT is a holiday: its days from DTSTART up to DTEND (exclusive) or DURATION, in its own zone. A
+    recurring one (RRULE, with its EXDATEs left out) is each of its occurrences up to its own end or `recur_until`
+    (default: the end of the fifth year after this one), whichever comes first."""
+    until = recur_until or date(date.today().year + 5, 12, 31)
     try:
         parsed = icalendar.Calendar.from_ical(text)
     except (ValueError, TypeError, KeyError, IndexError) as error:  # icalendar's parser says it in several ways
@@ -27,22 +31,46 @@ def ical_holidays(text: bytes) -> list[Holiday]:
         raise CalendarInvalid("body", "the iCalendar file holds no VEVENT")
     if len(events) > MAX_EVENTS:
         raise CalendarInvalid("body", f"at most {MAX_EVENTS} events in one file")
-    return [_event_days(number, event) for number, event in enumerate(events, start=1)]
+    found = [day for number, event in enumerate(events, start=1) for day in _event_days(number, event, until)]
+    if len(found) > MAX_EVENTS:
+        raise CalendarInvalid("body", f"at most {MAX_EVENTS} holidays in one file (its recurring events expand to "
+                                      f"{len(found)} up to {until}; set recur_until earlier)")
+    return found
 
 
-def _event_days(number: int, event: icalendar.Event) -> Holiday:
+def _event_days(number: int, event: icalendar.Event, until: date) -> list[Holiday]:
     try:
-        return _days_of(number, event)
+        once = _days_of(number, event)
+        return [once] if event.get("RRULE") is None else _occurrences(number, event, once, until)
     except CalendarInvalid:
         raise
     except (TypeError, ValueError, AttributeError, OverflowError) as error:  # a value of the wrong kind
         raise CalendarInvalid("body", f"event {number}: its dates cannot be read ({error})") from None
 
 
+def _occurrences(number: int, event: icalendar.Event, first: Holiday, until: date) -> list[Holiday]:
+    """The days of each occurrence of a recurring event, as long as the first, up to `until` (RFC 5545 §3.8.5)."""
+    rule = event["RRULE"]
+    if isinstance(rule, list):
+        raise CalendarInvalid("body", f"event {number}: more than one RRULE")
+    recurrence = rrulestr(rule.to_ical().decode(), dtstart=datetime.combine(first.first_day, time()), ignoretz=True)
+    excluded = {_day(moment.dt) for exdate in _listed(event.get("EXDATE")) for moment in exdate.dts}
+    length, days = first.last_day - first.first_day, []
+    for start in recurrence:
+        day = start.date()
+        if day > until or len(days) > MAX_EVENTS:
+            break
+        if day not in excluded:
+            _require_in_calendar(number, day, day + length)
+            days.append(holiday(day, day + length, first.name))
+    return days
+
+
+def _listed(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
 def _days_of(number: int, event: icalendar.Event) -> Holiday:
-    if event.get("RRULE") is not None:
-        raise CalendarInvalid("body", f"event {number}: recurring events (RRULE) are not expanded; "
-                                      "list each occurrence as its own event")
     start = event.get("DTSTART")
     if start is None:
         raise CalendarInvalid("body", f"event {number} has no DTSTART")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
-from continuum.http.dates import BusinessDateTime
+from continuum.http.dates import BusinessDate, BusinessDateTime
 from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page
 from continuum.http.problems import ProblemError
@@ -88,18 +88,22 @@ def calendars_router() -> APIRouter:
 
     @router.post("/{calendar_id}/holidays/ical", **ical_options, description=(
                      "Add the events of an iCalendar file (`Content-Type: text/calendar`) as holidays, each from "
-                     "DTSTART up to DTEND (exclusive); a file that does not parse is a 422 naming `body`."
+                     "DTSTART up to DTEND (exclusive), a recurring event (RRULE, less its EXDATEs) each occurrence "
+                     "up to `recur_until`; a file that does not parse is a 422 naming `body`."
                      + OWNER_NOTE))
     async def import_ical(calendar_id: UUID, caller: Caller, request: Request, response: Response,
                           effective_from: Annotated[BusinessDateTime | None, Query()] = None,
                           reason: Annotated[str, Query(min_length=1, max_length=2000)] = "holidays imported",
+                          recur_until: Annotated[BusinessDate | None, Query(description=(
+                              "The last day a recurring event's occurrences are added for (default: 31 December "
+                              "of the fifth year after this one)."))] = None,
                           if_match: IfMatch = None) -> HolidaysAdded:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "text/calendar":
             raise ProblemError(415, "unsupported-media-type", "Unsupported Media Type",
                                f"send the file as text/calendar, not {media_type or 'nothing'}")
         text = await request.body()
-        holidays = _parsed(lambda: holiday_sources.ical_holidays(text))
+        holidays = _parsed(lambda: holiday_sources.ical_holidays(text, recur_until=recur_until))
         command = c.AddHolidays(calendar_id, holidays, effective_from, reason, business_time(caller, None),
                                 acting_owner=acting_owner(caller))
         return await _holidays_added(request, response, command, if_match)
