@@ -81,6 +81,10 @@ UPDATE webhook_subscriptions s SET consecutive_failures = s.consecutive_failures
 FROM failed WHERE s.id = failed.subscription_id
 RETURNING s.consecutive_failures, s.state AS subscription_state, failed.state
 """)
+FORGET_DELIVERED = sa.text("""
+DELETE FROM webhook_deliveries
+WHERE state = 'delivered' AND delivered_at < now() - make_interval(secs => :keep_s)
+""")
 BACKLOG = sa.text("""
 SELECT s.id, count(d.id) AS pending, coalesce(extract(epoch FROM now() - min(d.created_at)), 0) AS oldest_s
 FROM webhook_subscriptions s LEFT JOIN webhook_deliveries d ON d.subscription_id = s.id AND d.state = 'pending'
@@ -163,7 +167,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Claim and send until cancelled; a database outage only delays (leases make the work safe to redo)."""
-        measured_at = 0.0
+        measured_at = forgot_at = 0.0
         try:
             while True:
                 try:
@@ -171,6 +175,9 @@ class Dispatcher:
                     if time.monotonic() - measured_at > 5:
                         await self.measure_backlog()
                         measured_at = time.monotonic()
+                    if time.monotonic() - forgot_at > 3600:  # hourly: a scan of the delivered rows
+                        await self.forget_delivered()
+                        forgot_at = time.monotonic()
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:
@@ -242,6 +249,10 @@ class Dispatcher:
             log.warning("webhook subscription %s %s", subscription_id, reason)
         except (DomainError, ConcurrencyError, NotFound):
             pass  # paused already (by its owner or another replica's failure)
+
+    async def forget_delivered(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(FORGET_DELIVERED, {"keep_s": self.settings.keep_delivered_days * 86400})
 
     async def measure_backlog(self) -> None:
         async with self.engine.connect() as conn:

@@ -170,6 +170,22 @@ def _replayed(subscriber: Subscriber, record: Any) -> list[dict[str, Any]]:
     return [delivery_row(replayed, event, **position)] if replayed.wants(event, **position) else []
 
 
+_TRY_LOCK = sa.text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
+_UNLOCK = sa.text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
+
+
+async def _replay_alone(engine: AsyncEngine, kafka: KafkaSettings, subscription_id: UUID, *, batch: int) -> None:
+    """One replica replays a subscription; the others skip it (a session lock, released if the replica dies)."""
+    key = {"key": f"continuum:webhook-replay:{subscription_id}"}
+    async with engine.connect() as lock:
+        if not await lock.scalar(_TRY_LOCK, key):
+            return
+        try:
+            await replay(engine, kafka, subscription_id, batch=batch)
+        finally:
+            await lock.execute(_UNLOCK, key)
+
+
 async def replay_pending_subscriptions(engine: AsyncEngine, kafka: KafkaSettings, *, batch: int,
                                        interval_s: float = 1.0) -> None:
     """Background loop: replay each subscription created with `start: beginning` (again after a restart:
@@ -180,7 +196,7 @@ async def replay_pending_subscriptions(engine: AsyncEngine, kafka: KafkaSettings
                 pending = (await conn.execute(sa.select(subscriptions.c.id)
                                               .where(subscriptions.c.replay_pending))).scalars().all()
             for subscription_id in pending:
-                await replay(engine, kafka, subscription_id, batch=batch)
+                await _replay_alone(engine, kafka, subscription_id, batch=batch)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # Kafka or the database away: the next round starts the replay again

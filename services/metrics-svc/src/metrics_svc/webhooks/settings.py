@@ -25,6 +25,8 @@ class WebhookSettings(BaseModel):
     response_excerpt_bytes: int = Field(1024, ge=0, le=65536, description="How much of a failed answer is kept.")
     allowed_networks: list[str] = Field(default_factory=list, description="Networks (CIDR) targets may resolve "
                                         "to although private, loopback or link-local (production).")
+    keep_delivered_days: float = Field(7, ge=0, description="Delivered rows are listed (state=delivered) this "
+                                       "long, then forgotten.")
     backfill_batch: int = Field(500, ge=1, description="Records per transaction when a subscription replays "
                                 "the topics from the beginning.")
 
