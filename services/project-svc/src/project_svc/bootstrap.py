@@ -8,6 +8,7 @@ from continuum.contracts import project as contracts
 from continuum.eventstore.codec import EventCodec
 from continuum.service import ServiceEntry, ServiceParts, ServiceSpec
 
+from project_svc.api.bulk import imports_router
 from project_svc.api.routes import router
 from project_svc.config import Config
 from project_svc.consumers import CONSUMES, subscriptions
@@ -27,4 +28,4 @@ SERVICE = ServiceEntry(spec=SPEC, app_factory="project_svc.main:app", migrations
 
 def service_parts(config: Config) -> ServiceParts:
     return ServiceParts(codec=EventCodec(EVENT_TYPES), publishes=contracts.PUBLISHED, subscriptions=subscriptions,
-                        consumes=CONSUMES, routers=[router()], handlers=HANDLERS)
+                        consumes=CONSUMES, routers=[router(), imports_router()], handlers=HANDLERS)

@@ -26,6 +26,7 @@ from continuum.domain import Aggregate, DomainError, NotAllowed, NotFound, requi
 from continuum.eventstore import bulk
 from continuum.eventstore.store import ConcurrencyError, EventStore, RecordedEvent
 from continuum.eventstore.uow import UnitOfWork
+from continuum.http.problems import ProblemError
 from continuum.importers.ndjson import LineResult, line_problem, refused
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ class Line:
 
     def __post_init__(self) -> None:
         body = self.body
-        object.__setattr__(self, "key", f"{body.ref}|{body.command}|{body.occurred_at.astimezone(UTC).isoformat()}")
+        key = f"{body.ref}|{body.command}|{body.occurred_at.astimezone(UTC).isoformat()}"
+        own = getattr(body, "line_key", None)  # a line kind that may repeat at one time says what else tells it apart
+        object.__setattr__(self, "key", f"{key}|{own()}" if own is not None else key)
 
 
 class Importer(Protocol, Generic[A, C]):
@@ -222,7 +225,7 @@ async def _apply_line(store: EventStore, importer: Importer, record: _Record, li
             require_business_time(body.occurred_at, last=max(times, default=None), now=now)
             await importer.apply(aggregate, body, context)
         return None
-    except (DomainError, NotFound) as error:
+    except (DomainError, NotFound, ProblemError) as error:
         if aggregate is not None and len(aggregate.pending) != len(kept):  # a rule broken after an event
             record.aggregate = _fold(store, importer.aggregate, aggregate.id, record.stored, kept)
         elif aggregate is None:
@@ -238,6 +241,10 @@ def _already_created(line: Line, record: _Record) -> dict[str, Any]:
 
 
 def _problem_of(number: int, error: Exception) -> dict[str, Any]:
+    if isinstance(error, ProblemError):  # a check the service shares with its single-call route (a reference)
+        errors = [{**item, "field": item["field"].removeprefix("body.")} for item in error.extra.get("errors", ())]
+        return line_problem(number, error.status, error.slug, error.title, error.detail or error.title,
+                            rule=error.extra.get("rule"), errors=errors)
     if isinstance(error, NotFound):
         return line_problem(number, 404, "not-found", "Not found", str(error))
     field_name = getattr(error, "field", None)
