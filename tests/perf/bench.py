@@ -22,6 +22,7 @@ from continuum.infra.kafka import KAFKA_VERSION
 from continuum.stack import Infrastructure, discover_services
 from continuum.testing.plugin import create_database, free_port
 from tests.perf import (
+    bulk_import,
     business_time,
     command_path,
     end_to_end,
@@ -51,6 +52,7 @@ class Bench:
         self.kpi_services: Sequence[int] = (10, 100, 1_000)
         self.kpi_portfolio_incidents = 100
         self.ingest_sizes: Sequence[int] = (100_000,)
+        self.bulk_incidents, self.bulk_sampled = 100_000, 1_000
         self.measures: list[Measure] = []
         self.ratios: list[Ratio] = []
 
@@ -369,6 +371,29 @@ class Bench:
             fresh.values.append(fresh_ms)
         self.ratios.append(ratio(name, long_, fresh, goal=2.0, at_least=False))
 
+    async def bulk_import(self) -> None:
+        """Scenario 10 (issue 21 part 2): tests/perf/bulk_import.py; the single-call path sampled, extrapolated."""
+        name = f"10 bulk import {self.bulk_incidents:,} incidents"
+        subjects = {"bulk": f"POST /services/{{id}}/import-incidents ({self.bulk_incidents:,} incidents)",
+                    "single": f"one call per command (sample of {self.bulk_sampled:,} incidents, 24 in flight)"}
+        stored = {k: self.measure(name, v, "stored", "events/s", higher_is_better=True) for k, v in subjects.items()}
+        published = {k: self.measure(name, v, "published", "events/s", higher_is_better=True)
+                     for k, v in subjects.items()}
+        projected = self.measure(name, "metrics-svc consuming the imported backlog", "projected", "events/s",
+                                 higher_is_better=True)
+        for run in range(self.runs):
+            _progress(name, run)
+            result = await bulk_import.bulk_vs_single(self.infra.database_url, self.kafka, ROOT / ".run" / "bench",
+                                                      incidents=self.bulk_incidents, sampled=self.bulk_sampled)
+            for key, path in (("bulk", result.bulk), ("single", result.single)):
+                stored[key].values.append(path.stored_rate)
+                published[key].values.append(path.published_rate)
+            projected.values.append(result.metrics_rate)
+        await end_to_end.clean_kafka(self.kafka)  # the next invocation's services must not consume these
+        self.ratios.append(ratio(name, published["bulk"], published["single"], goal=20, at_least=True))
+        self.ratios.append(Ratio(name, "bulk published events/s vs the 10k/s goal", published["bulk"].median / 10_000,
+                                 "≥ 1.0×", published["bulk"].median >= 10_000))
+
 
 def _progress(scenario: str, run: int) -> None:
     print(f"[bench] {scenario}: run {run + 1}", file=sys.stderr, flush=True)
@@ -397,6 +422,7 @@ async def run(args: argparse.Namespace) -> str:
         bench = Bench(infra, args.runs, rate=args.rate, lower_rates=args.lower_rates, seconds=args.seconds)
         bench.kpi_sizes, bench.kpi_services = args.kpi_sizes, args.kpi_services
         bench.ingest_sizes = args.ingest_sizes
+        bench.bulk_incidents, bench.bulk_sampled = args.bulk_incidents, args.bulk_sampled
         for scenario in args.scenarios:
             await getattr(bench, scenario)()
         return render(bench.measures, bench.ratios)
@@ -409,11 +435,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scenarios", nargs="*",
                         default=["command_path", "store_vs_library", "relay", "end_to_end", "rebuild",
-                                 "long_streams", "business_time", "kpi_reads", "ingest"])
+                                 "long_streams", "business_time", "kpi_reads", "ingest", "bulk_import"])
     parser.add_argument("--kpi-sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000, 1_000_000],
                         help="scenario 9: incidents of the one service read")
     parser.add_argument("--kpi-services", type=int, nargs="*", default=[10, 100, 1_000],
                         help="scenario 9: services of the portfolio read")
+    parser.add_argument("--bulk-incidents", type=int, default=100_000, help="scenario 10: incidents imported")
+    parser.add_argument("--bulk-sampled", type=int, default=1_000,
+                        help="scenario 10: incidents of the single-call sample (its rate is extrapolated)")
     parser.add_argument("--ingest-sizes", type=int, nargs="*", default=[100_000],
                         help="scenario 8b: incidents of the one service's history sent onto the topic")
     parser.add_argument("--rate", type=float, default=300, help="scenario 4: commands per second")

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from continuum.context import current_context
@@ -132,6 +133,8 @@ async def _run_chunk(run: ImportRun, importer: Importer, chunk: list[_Record]) -
             if attempt == ATTEMPTS:
                 raise
             log.info("import chunk of %s lost a race (%s): attempt %d", run.scope, error, attempt + 1)
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as error:
+            raise _unavailable(error) from None  # the driver's own errors, outside SQLAlchemy's (a 503 as theirs)
     raise AssertionError("unreachable")
 
 
@@ -231,6 +234,14 @@ async def _apply_line(store: EventStore, importer: Importer, record: _Record, li
         elif aggregate is None:
             record.aggregate = None
         return _problem_of(line.number, error)
+
+
+def _unavailable(error: Exception) -> ProblemError:
+    log.warning("import chunk lost the database: %s: %s", type(error).__name__, error)
+    problem = ProblemError(503, "unavailable", "Service unavailable", "the database is unavailable; the chunks applied before "
+                           "this one were committed: re-run the import (their lines answer already_imported)")
+    problem.headers = {"Retry-After": "2"}
+    return problem
 
 
 def _already_created(line: Line, record: _Record) -> dict[str, Any]:
