@@ -278,30 +278,39 @@ def _verdict(state: str, data: dict[str, Any] | None) -> OpportunityVerdict:
 # Publication
 
 
-async def unevaluated_projects(conn: AsyncConnection, *, limit: int = CANDIDATES_PER_ROUND) -> list[UUID]:
-    """Closed projects (ProjectSuccessEvaluated) whose outcome is not recorded yet, oldest close first."""
+async def unevaluated_projects(conn: AsyncConnection, *, among: Collection[UUID] | None = None,
+                               after: UUID | None = None, limit: int = CANDIDATES_PER_ROUND) -> list[UUID]:
+    """Closed projects (ProjectSuccessEvaluated) whose outcome is not recorded yet, in id order after `after`
+    (`among`: only those)."""
     o = LIVE.project_outcomes.c
     recorded = sa.select(events.c.stream_id).where(events.c.stream_id == o.project_id,
                                                    events.c.stream_type == ProjectOutcome.stream_type)
-    query = (sa.select(o.project_id).where(o.success_at.is_not(None), ~sa.exists(recorded))
-             .order_by(o.success_at, o.project_id).limit(limit))
-    return list((await conn.execute(query)).scalars())
+    query = sa.select(o.project_id).where(o.success_at.is_not(None), ~sa.exists(recorded))
+    if among is not None:
+        query = query.where(any_of(o.project_id, list(among)))
+    if after is not None:
+        query = query.where(o.project_id > after)
+    return list((await conn.execute(query.order_by(o.project_id).limit(limit))).scalars())
 
 
 async def publish_outcomes(conn: AsyncConnection, bus: MessageBus, *, as_of: datetime,
-                           benefits: BenefitsSettings | None = None) -> list[UUID]:
-    """Record ProjectOutcomeEvaluated for every closed project whose scorecard is complete as of `as_of` (the
-    service topic's business time), on `conn` in its transaction. Once per project: a project with an outcome
-    stream is no candidate (redelivery, a replica's race, a rebuild of the facts), and the stream's first version
-    is unique in the event store."""
-    candidates = await unevaluated_projects(conn)
-    if not candidates:
-        return []
-    complete = [card for _, card in (await scorecards(conn, candidates, as_of=as_of, benefits=benefits)).values()
-                if card.complete]
-    for card in complete:
-        await react(bus, EvaluateProjectOutcome(card, at=as_of), conn)
-    return [card.project_id for card in complete]
+                           benefits: BenefitsSettings | None = None, among: Collection[UUID] | None = None
+                           ) -> list[UUID]:
+    """Record ProjectOutcomeEvaluated for every closed project (of `among`, if given) whose scorecard is complete
+    as of `as_of` (the service topic's business time), on `conn` in its transaction, a page of candidates at a time
+    (so projects still waiting — a TCO horizon runs a year — never starve the others). Once per project: a project
+    with an outcome stream is no candidate, and evaluate_outcome refuses a second one under the project's lock."""
+    published: list[UUID] = []
+    after: UUID | None = None
+    while candidates := await unevaluated_projects(conn, among=among, after=after):
+        cards = await scorecards(conn, candidates, as_of=as_of, benefits=benefits)
+        for card in (card for _, card in cards.values() if card.complete):
+            if await react(bus, EvaluateProjectOutcome(card, at=as_of), conn) is not None:
+                published.append(card.project_id)
+        if len(candidates) < CANDIDATES_PER_ROUND:
+            break
+        after = candidates[-1]
+    return published
 
 
 async def evaluate_outcome(command: EvaluateProjectOutcome, uow) -> ProjectOutcome:
@@ -327,12 +336,15 @@ OUTCOME_TRIGGERS = (pr.ProjectEvent, ho.HandoverEvent)
 
 def with_outcomes(handle: Callable, bus: MessageBus, business_time: BusinessTime,
                   benefits: BenefitsSettings | None = None) -> Callable:
-    """The consumer's batch handler followed, for a batch with a project or handover event, by the publication of
-    the outcomes that became complete (the periodic check publishes those that time completes)."""
+    """The consumer's batch handler followed by the publication of the outcomes of the projects its project and
+    handover events name (the periodic check publishes every other one that time or a verdict completes)."""
     async def handle_then_publish(deliveries: Sequence, conn: AsyncConnection) -> None:
         await handle(deliveries, conn)
-        if any(isinstance(d.payload, OUTCOME_TRIGGERS) for d in deliveries):
-            await publish_outcomes(conn, bus, as_of=await outcome_time(conn, business_time), benefits=benefits)
+        touched = {d.payload.project_id for d in deliveries
+                   if isinstance(d.payload, OUTCOME_TRIGGERS) and d.payload.project_id is not None}
+        if touched:
+            await publish_outcomes(conn, bus, as_of=await outcome_time(conn, business_time), benefits=benefits,
+                                   among=touched)
 
     return handle_then_publish
 
