@@ -96,11 +96,11 @@ async def readable_scorecard(conn: AsyncConnection, project_id: UUID, reader: Re
     return card
 
 
-async def success_columns(conn: AsyncConnection, ids: Sequence[UUID], reader: Reader, *, as_of: datetime
-                          ) -> dict[UUID, Scorecard]:
+async def success_columns(conn: AsyncConnection, ids: Sequence[UUID], reader: Reader, *, as_of: datetime,
+                          benefits: BenefitsSettings | None = None) -> dict[UUID, Scorecard]:
     """The scorecards of a page of projects for the /kpis/projects columns: only those `reader` may read (the
     others are absent), in a constant number of statements whatever the page's size."""
-    found = await scorecards(conn, ids, as_of=as_of)
+    found = await scorecards(conn, ids, as_of=as_of, benefits=benefits)
     return {i: card for i, (record, card) in found.items() if reader.may_read(record)}
 
 
