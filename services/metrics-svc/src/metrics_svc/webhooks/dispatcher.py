@@ -33,7 +33,10 @@ from metrics_svc.webhooks.settings import WebhookSettings
 log = logging.getLogger(__name__)
 
 CANDIDATES = sa.text("""
-SELECT c.id FROM (
+WITH busy AS (
+    SELECT subscription_id, count(*) AS leased FROM webhook_deliveries
+    WHERE state = 'pending' AND leased_until >= now() GROUP BY subscription_id
+), due AS (
     SELECT d.id, d.subscription_id, d.next_attempt_at,
            row_number() OVER (PARTITION BY d.subscription_id ORDER BY d.next_attempt_at, d.id) AS rank
     FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
@@ -43,11 +46,10 @@ SELECT c.id FROM (
       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                       WHERE e.subscription_id = d.subscription_id AND e.subject = d.subject AND e.state = 'pending'
                         AND (e.partition, e."offset") < (d.partition, d."offset"))
-) c
-WHERE c.rank + (SELECT count(*) FROM webhook_deliveries l
-                WHERE l.subscription_id = c.subscription_id AND l.state = 'pending'
-                  AND l.leased_until >= now()) <= :per_subscription
-ORDER BY c.next_attempt_at, c.id
+)
+SELECT due.id FROM due LEFT JOIN busy USING (subscription_id)
+WHERE due.rank + coalesce(busy.leased, 0) <= :per_subscription
+ORDER BY due.next_attempt_at, due.id
 LIMIT :limit
 """)
 CLAIM = sa.text("""
@@ -164,6 +166,7 @@ class Dispatcher:
         self.sender = sender
         self.metrics = metrics
         self.in_flight: set[asyncio.Task] = set()
+        self.woken = asyncio.Event()  # a delivery finished: its slot, and maybe its subject's next event, are free
 
     async def run(self) -> None:
         """Claim and send until cancelled; a database outage only delays (leases make the work safe to redo)."""
@@ -182,10 +185,18 @@ class Dispatcher:
                     raise
                 except Exception as error:
                     log.warning("webhook dispatcher round failed: %r", error)
-                await asyncio.sleep(self.settings.poll_interval_s)
+                await self.next_round()
         finally:
             for task in self.in_flight:
                 task.cancel()
+
+    async def next_round(self) -> None:
+        """After the poll interval, or as soon as a delivery finishes."""
+        try:
+            await asyncio.wait_for(self.woken.wait(), timeout=self.settings.poll_interval_s)
+        except TimeoutError:
+            pass
+        self.woken.clear()
 
     async def claim_and_send(self) -> int:
         free = self.settings.max_in_flight - len(self.in_flight)
@@ -218,6 +229,8 @@ class Dispatcher:
             await self.record(row, outcome)
         except Exception as error:  # not recorded: its lease ends and it is sent again (at least once)
             log.warning("webhook delivery %s not recorded: %r", row["id"], error)
+        finally:
+            self.woken.set()
 
     async def record(self, row: dict[str, Any], outcome: Outcome) -> None:
         label = str(row["subscription_id"])
