@@ -150,7 +150,9 @@ async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> l
             partials |= {(ask.service_id, lo, hi) for lo, hi in parts.partials}
         days.add((ask.service_id, parts.first, parts.last))
         if ask.availability:
-            edges |= _edges_of(ask, fetched.opens)
+            tails, edge_days = _edges_of(ask, fetched.opens)
+            edges |= tails
+            days |= edge_days
             down = split(ask.window.start, _open_from(ask, fetched.opens))
             days.add((ask.service_id, down.first, down.last))
     fetched.days = await _days(conn, t, sorted(d for d in days if d[1] <= d[2]))
@@ -159,13 +161,41 @@ async def answer(conn: AsyncConnection, t: FactTables, asks: Sequence[Ask]) -> l
     return [_answer(ask, fetched) for ask in asks]
 
 
-def _edges_of(ask: Ask, opens: dict[UUID, list[datetime]]) -> set[tuple[UUID, datetime, datetime]]:
-    """The edge ranges _availability reads: the partial days of [start, down_from) (down time) and of
-    [start, end) (outages started), and the empty range at the start (outages crossing it)."""
+def _edges_of(ask: Ask, opens: dict[UUID, list[datetime]]) -> tuple[set[tuple[UUID, datetime, datetime]],
+                                                                      set[tuple[UUID, date, date]]]:
+    """The tails _availability reads — from each edge of a partial day of [start, down_from) (down time) and of
+    [start, end) (outages started), and from the start (outages crossing it), to the next midnight — and the days
+    whose totals a partial day starting at midnight is taken from (see _edge)."""
     service, window = ask.service_id, ask.window
-    ranges = {*split(window.start, _open_from(ask, opens)).partials, *split(window.start, window.end).partials,
-              (window.start, window.start)}
-    return {(service, lo, hi) for lo, hi in ranges}
+    parts = (*split(window.start, _open_from(ask, opens)).partials, *split(window.start, window.end).partials)
+    tails = {_tail(service, window.start)}
+    days = set()
+    for lo, hi in parts:
+        day = utc_day(lo)
+        if hi != midnight(day + ONE_DAY):
+            tails.add(_tail(service, hi))
+        if lo == midnight(day):
+            days.add((service, day, day))
+        else:
+            tails.add(_tail(service, lo))
+    return tails, days
+
+
+def _tail(service: UUID, moment: datetime) -> tuple[UUID, datetime, datetime]:
+    """[moment, the next midnight): the edge range the pieces are read for (one per week boundary of a series)."""
+    return service, moment, midnight(utc_day(moment) + ONE_DAY)
+
+
+def _edge(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> tuple[Decimal, int]:
+    """Down time and outages started in [lo, hi), a partial UTC day: both add up over disjoint parts of a day, so
+    it is its tail less the tail from hi, or (from midnight) the day's total less the tail from hi."""
+    day = utc_day(lo)
+    end = Edge() if hi == midnight(day + ONE_DAY) else fetched.edges[_tail(service, hi)]
+    if lo == midnight(day):
+        total = fetched.days[(service, day, day)]
+        return Decimal(total[10]) - end.down_us, total[9] - end.started
+    start = fetched.edges[_tail(service, lo)]
+    return start.down_us - end.down_us, start.started - end.started
 
 
 def _open_from(ask: Ask, opens: dict[UUID, list[datetime]]) -> datetime:
@@ -205,10 +235,10 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
     window, service = ask.window, ask.service_id
     down_from = _open_from(ask, fetched.opens)
     down_us = _resolved_down(service, window.start, down_from, fetched) + _micros(window.end - down_from)
-    at_start = fetched.edges[(service, window.start, window.start)]
+    at_start = fetched.edges[_tail(service, window.start)]
     parts = split(window.start, window.end)
     started = _whole_days(service, parts, fetched)[9]
-    started += sum(fetched.edges[(service, lo, hi)].started for lo, hi in parts.partials)
+    started += sum(_edge(service, lo, hi, fetched)[1] for lo, hi in parts.partials)
     still_open = bisect_left(fetched.opens.get(service, []), window.end)
     down = Decimal(down_us) / US_PER_MINUTE
     return Figure(ratio_pct(window.minutes - down, window.minutes),
@@ -218,7 +248,7 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
 def _resolved_down(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> Decimal:
     parts = split(lo, hi)
     total = Decimal(_whole_days(service, parts, fetched)[10])
-    return total + sum((fetched.edges[(service, start, end)].down_us for start, end in parts.partials), Decimal(0))
+    return total + sum((_edge(service, start, end, fetched)[0] for start, end in parts.partials), Decimal(0))
 
 
 def _micros(delta: timedelta) -> int:
@@ -379,21 +409,36 @@ ONE_HOUR = timedelta(hours=1)
 async def _partial_days(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUID, datetime, datetime]]
                         ) -> dict[tuple, tuple]:
     """Each partial day's sums: its whole hours summed from the hourly rollups, the minutes at its edges from the
-    facts (each a row per range, however busy the day)."""
+    facts (each a row per range, however busy the day). An edge that is the head or the tail of its hour is read
+    as the shorter of the two, the other being the hour's total less it: a week boundary of a series reads at
+    most half an hour of incidents, once for both weeks it divides."""
     plans = {r: split_hours(r[1].astimezone(UTC), r[2].astimezone(UTC)) for r in ranges}
-    whole = sorted({(r[0], *hours) for r, (hours, _) in plans.items() if hours is not None})
-    raw = sorted({(r[0], lo, hi) for r, (_, edges) in plans.items() for lo, hi in edges})
-    hourly = await _hours(conn, t, whole)
-    edges = await _partials(conn, t, raw)
+    whole = {(r[0], *hours) for r, (hours, _) in plans.items() if hours is not None}
+    reads_of = {(r[0], lo, hi): _edge_read(lo, hi) for r, (_, edges) in plans.items() for lo, hi in edges}
+    whole |= {(key[0], *hour) for key, (_, hour) in reads_of.items() if hour is not None}
+    hourly = await _hours(conn, t, sorted(whole))
+    edges = await _partials(conn, t, sorted({(key[0], *read) for key, (read, _) in reads_of.items()}))
     found = {}
     for r, (hours, parts) in plans.items():
         sums = Sums()
         if hours is not None:
             sums.add(hourly[(r[0], *hours)])
         for lo, hi in parts:
-            sums.add(edges[(r[0], lo, hi)])
+            read, hour = reads_of[(r[0], lo, hi)]
+            sums.add(edges[(r[0], *read)] if hour is None else
+                     tuple(a - b for a, b in zip(hourly[(r[0], *hour)], edges[(r[0], *read)])))
         found[r] = tuple(getattr(sums, name) for name in SUM_FIELDS)
     return found
+
+
+def _edge_read(lo: datetime, hi: datetime) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime] | None]:
+    """What to read for the edge [lo, hi) within one hour: itself (and None), or the rest of its hour when that is
+    shorter (and the hour, whose total less the rest is the edge)."""
+    hour = lo.replace(minute=0, second=0, microsecond=0)
+    end = hour + ONE_HOUR
+    if hi - lo <= ONE_HOUR / 2 or not (lo == hour or hi == end):
+        return (lo, hi), None
+    return ((hi, end) if lo == hour else (hour, lo)), (hour, end)
 
 
 @cache
@@ -438,7 +483,9 @@ async def _partials(conn: AsyncConnection, t: FactTables, ranges: list[tuple[UUI
 @cache
 def _edges_statement(t: FactTables) -> sa.TextClause:
     """Per (key, service, lo, hi): the Edge of [lo, hi) from the outage pieces of lo's day (where every outage
-    overlapping the range, or crossing lo, has a piece), aggregated here so that a busy day returns one row."""
+    overlapping the range, or crossing lo, has a piece), aggregated here so that a busy day returns one row. Every
+    piece an Edge counts ends at or after lo (a piece ends at or after its start), which the index on
+    (service_id, day, piece_end) finds without the day's earlier pieces."""
     return sa.text(f"""
         SELECT d.key, coalesce((SELECT sum(extract(epoch FROM upper(m) - lower(m)) * 1000000)
                                 FROM unnest(x.down) m), 0), x.started, x.crossing, x.empty_at
@@ -452,7 +499,8 @@ def _edges_statement(t: FactTables) -> sa.TextClause:
                    count(*) FILTER (WHERE p.span_start < d.lo AND d.lo < p.span_end) AS crossing,
                    count(*) FILTER (WHERE p.first AND p.span_start = d.lo AND p.span_end = d.lo) AS empty_at
             FROM {t.outage_pieces.name} p
-            WHERE p.service_id = d.service_id AND p.day = (d.lo AT TIME ZONE 'UTC')::date AND p.fault IS NULL) x
+            WHERE p.service_id = d.service_id AND p.day = (d.lo AT TIME ZONE 'UTC')::date AND p.piece_end >= d.lo
+              AND p.fault IS NULL) x
     """)
 
 

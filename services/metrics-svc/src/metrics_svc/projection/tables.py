@@ -116,6 +116,7 @@ def _rollups(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
             _ts("span_start", False), _ts("span_end", False), sa.Column("first", sa.Boolean, nullable=False),
             sa.Column("fault", sa.Text),  # why its span cannot be computed (availability is then null)
             sa.Index(f"ix_{prefix}outage_pieces_service_day", "service_id", "day"),
+            sa.Index(f"ix_{prefix}outage_pieces_day_ends", "service_id", "day", "piece_end"),  # a window's edges
             sa.Index(f"ix_{prefix}outage_pieces_faults", "service_id", postgresql_where=sa.text("fault IS NOT NULL")),
         ),
         "known_services": sa.Table(  # every service with an incident fact: the lists page over it
