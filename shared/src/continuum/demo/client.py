@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -77,6 +78,18 @@ class Stack:
                 response = await self.clients[service].post(path, json=body or {}, headers=who.headers)
             return _checked(response, expect)
         return _checked(response, expect)
+
+    async def post_lines(self, service: str, path: str, who: Persona, lines: list[dict[str, Any]]) -> None:
+        """POST NDJSON to a bulk import; every line must be accepted (or already imported, on a re-run)."""
+        body = "".join(json.dumps(line) + "\n" for line in lines)
+        response = await self.clients[service].post(path, content=body.encode(), headers={
+            **who.headers, "Content-Type": "application/x-ndjson"})
+        if response.status_code != 200:
+            _checked(response, 200)
+        answers = [json.loads(raw) for raw in response.text.splitlines() if raw.strip()]
+        refused = [answer for answer in answers if answer.get("status") == "rejected"]
+        if refused:
+            raise DemoError(f"POST {path}: {len(refused)} line(s) refused, the first: {refused[0]}")
 
     async def get(self, service: str, path: str, who: Persona, **params: Any) -> dict[str, Any]:
         response = await self.clients[service].get(path, headers=who.headers, params=params)

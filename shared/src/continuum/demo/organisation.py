@@ -21,7 +21,7 @@ from continuum.demo.history import (
 )
 from continuum.demo.projects import ProjectSeeder
 
-CHUNK = 16  # incidents imported at once, in business-time order
+WEEK = timedelta(days=7)  # incidents imported at once, in business-time order
 
 @dataclass
 class Seeded:
@@ -56,7 +56,9 @@ class Personas:
 class Organisation:
     def __init__(self, stack: Stack, issue: TokenIssuer, *, progress: Progress, now: datetime | None = None,
                  seed: int = 7) -> None:
-        self.stack, self.who, self.progress = stack, Personas.of(issue), progress
+        self.stack, self.who, self.progress, self.issue = stack, Personas.of(issue), progress, issue
+        self.owners: dict[str, str] = {}  # service id → its owner's subject
+        self.importers: dict[str, Persona] = {}
         self.seeded = Seeded(now=(now or datetime.now(UTC)).replace(microsecond=0))
         self.rng = random.Random(seed)
         self.held: list[tuple[str, IncidentPlan]] = []  # incidents imported as the email relay's loop unfolds
@@ -84,6 +86,7 @@ class Organisation:
                 "expected_volume": plan.expected_volume, **self.at(200)}
         service = await self.stack.post("service-svc", "/services", self.who.owner, body, expect=201)
         self.seeded.names[service["id"]] = plan.name
+        self.owners[service["id"]] = plan.owner
         url = f"/services/{service['id']}"
         await self.stack.post("service-svc", f"{url}/assign-owner", self.who.owner,
                               {"owner": plan.owner, **self.at(199)})
@@ -122,35 +125,49 @@ class Organisation:
         await self.send(rows)
 
     async def send(self, rows: list[tuple[str, IncidentPlan]]) -> None:
-        """In business-time order, CHUNK at a time."""
-        done = 0
-
-        async def one(service_id: str, incident: IncidentPlan) -> None:
-            nonlocal done
-            await self.incident(service_id, incident)
-            done += 1
+        """In business-time order, a week of incidents at a time: each service's through its bulk import
+        (`POST /services/{id}/import-incidents`, as its owner), the services of a week side by side."""
+        done, start = 0, 0
+        while start < len(rows):
+            week_end = rows[start][1].opened_at + WEEK
+            end = next((n for n in range(start, len(rows)) if rows[n][1].opened_at >= week_end), len(rows))
+            by_service: dict[str, list[IncidentPlan]] = {}
+            for service_id, plan in rows[start:end]:
+                by_service.setdefault(service_id, []).append(plan)
+            await asyncio.gather(*(self.import_lines(service_id, plans) for service_id, plans in by_service.items()))
+            done, start = done + end - start, end
             self.progress.count("incidents", done, len(rows))
 
-        for start in range(0, len(rows), CHUNK):
-            await asyncio.gather(*(one(*row) for row in rows[start:start + CHUNK]))
+    async def import_lines(self, service_id: str, plans: list[IncidentPlan]) -> None:
+        lines = [line for plan in plans for line in self.incident_lines(service_id, plan)]
+        await self.stack.post_lines("service-svc", f"/services/{service_id}/import-incidents",
+                                    self.importer(service_id), lines)
 
-    async def incident(self, service_id: str, plan: IncidentPlan) -> None:
+    def importer(self, service_id: str) -> Persona:
+        """The service's own owner (a bulk import is the owner's), with the integration role for `occurred_at`."""
+        owner = self.owners[service_id]
+        if owner not in self.importers:
+            self.importers[owner] = Persona.of(self.issue, "service_owner", "integration", subject=owner)
+        return self.importers[owner]
+
+    def incident_lines(self, service_id: str, plan: IncidentPlan) -> list[dict[str, Any]]:
+        """open, acknowledge, resolve (and rate) of one planned incident, keyed by a reference of its own."""
+        ref = f"DEMO-{service_id[:8]}-{plan.opened_at:%Y%m%dT%H%M%S}-{plan.title[:24]}"
         opened = plan.opened_at.isoformat()
-        body = {"service_id": service_id, "priority": plan.priority, "category": plan.category, "title": plan.title,
-                "outage": plan.outage, "detected_at": opened, "occurred_at": opened}
-        incident = await self.stack.post("service-svc", "/incidents", self.who.agent, body, expect=201)
-        url = f"/incidents/{incident['id']}"
-        acknowledged = plan.opened_at + timedelta(minutes=plan.ack_minutes)
-        await self.stack.post("service-svc", f"{url}/acknowledge", self.who.agent,
-                              {"occurred_at": acknowledged.isoformat()})
-        resolution: dict[str, Any] = {"resolution_code": "fixed", "occurred_at": plan.resolved_at.isoformat()}
+        lines: list[dict[str, Any]] = [
+            {"ref": ref, "command": "open", "occurred_at": opened, "priority": plan.priority,
+             "category": plan.category, "title": plan.title, "outage": plan.outage, "detected_at": opened},
+            {"ref": ref, "command": "acknowledge",
+             "occurred_at": (plan.opened_at + timedelta(minutes=plan.ack_minutes)).isoformat()}]
+        resolution: dict[str, Any] = {"ref": ref, "command": "resolve", "resolution_code": "fixed",
+                                      "occurred_at": plan.resolved_at.isoformat()}
         if plan.outage:
             resolution["downtime_minutes"] = f"{plan.resolve_minutes:.2f}"
-        await self.stack.post("service-svc", f"{url}/resolve", self.who.agent, resolution)
+        lines.append(resolution)
         if plan.csat is not None:
-            rated = plan.resolved_at + timedelta(hours=2)
-            await self.stack.post("service-svc", f"{url}/rate", self.who.agent,
-                                  {"score": plan.csat, "occurred_at": min(rated, self.seeded.now).isoformat()})
+            rated = min(plan.resolved_at + timedelta(hours=2), self.seeded.now)
+            lines.append({"ref": ref, "command": "rate", "score": plan.csat, "occurred_at": rated.isoformat()})
+        return lines
 
     async def wait_until_projected(self) -> None:
         """metrics-svc has every incident, project and handover: the dashboard shows the whole organisation."""
