@@ -258,6 +258,9 @@ async def test_slow_receiver_rotation_ownership_parking_and_replay(webhooks_app,
             ping = await client.post(f"/webhook-subscriptions/{fast['id']}/test", headers=auth(glpi))
             assert ping.json()["delivered"] is True, ping.text
             assert len(receiver.signatures["fast"][-1].split(" ")) == 2
+            stale = await client.post(f"/webhook-subscriptions/{fast['id']}/pause",
+                                      headers={**auth(glpi), "If-Match": '"1"'})  # version 2 since the rotation
+            assert stale.status_code == 412, stale.text
 
             assert (await client.get(f"/webhook-subscriptions/{fast['id']}", headers=auth(other))).status_code == 404
             assert (await client.post(f"/webhook-subscriptions/{fast['id']}/pause",

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from continuum import idempotency
 from continuum.context import current_context
 from continuum.domain import NotFound
+from continuum.eventstore.uow import PreconditionFailed
 from continuum.http.auth import Principal, Role
 from continuum.webhooks import new_secret
 
@@ -67,24 +68,30 @@ def owned(subscription: WebhookSubscription, caller: Principal) -> WebhookSubscr
 
 
 async def load_owned(conn: AsyncConnection, subscription_id: UUID, caller: Principal, *,
-                     as_of: datetime | None = None, deleted_too: bool = False) -> WebhookSubscription:
-    return owned(await store.load(conn, subscription_id, as_of=as_of, deleted_too=deleted_too), caller)
+                     as_of: datetime | None = None, deleted_too: bool = False,
+                     expected: frozenset[int] | None = None) -> WebhookSubscription:
+    """The caller's subscription (404 otherwise), still at an `expected` version (If-Match; 412 otherwise)."""
+    subscription = owned(await store.load(conn, subscription_id, as_of=as_of, deleted_too=deleted_too), caller)
+    if expected is not None and subscription.version not in expected:
+        raise PreconditionFailed(subscription_id, expected, subscription.version)
+    return subscription
 
 
-async def pause(engine: AsyncEngine, subscription_id: UUID, caller: Principal, *, reason: str
-                ) -> WebhookSubscription:
+async def pause(engine: AsyncEngine, subscription_id: UUID, caller: Principal, *, reason: str,
+                expected: frozenset[int] | None = None) -> WebhookSubscription:
     async with engine.begin() as conn:
-        subscription = await load_owned(conn, subscription_id, caller)
+        subscription = await load_owned(conn, subscription_id, caller, expected=expected)
         subscription.pause(reason, by=caller.subject, at=_now())
         await store.save(conn, subscription)
         await _claim_key(conn, subscription_id)
     return subscription
 
 
-async def resume(engine: AsyncEngine, subscription_id: UUID, caller: Principal) -> WebhookSubscription:
+async def resume(engine: AsyncEngine, subscription_id: UUID, caller: Principal, *,
+                 expected: frozenset[int] | None = None) -> WebhookSubscription:
     """Active again, and what waited is due now (not at the end of its backoff)."""
     async with engine.begin() as conn:
-        subscription = await load_owned(conn, subscription_id, caller)
+        subscription = await load_owned(conn, subscription_id, caller, expected=expected)
         subscription.resume(by=caller.subject, at=_now())
         await store.save(conn, subscription)
         await conn.execute(deliveries.update().where(deliveries.c.subscription_id == subscription_id,
@@ -94,12 +101,12 @@ async def resume(engine: AsyncEngine, subscription_id: UUID, caller: Principal) 
     return subscription
 
 
-async def rotate_secret(engine: AsyncEngine, subscription_id: UUID, caller: Principal, *, overlap: timedelta
-                        ) -> Created:
+async def rotate_secret(engine: AsyncEngine, subscription_id: UUID, caller: Principal, *, overlap: timedelta,
+                        expected: frozenset[int] | None = None) -> Created:
     """A new secret signs from now; the previous one also signs until the overlap ends."""
     secret = new_secret()
     async with engine.begin() as conn:
-        subscription = await load_owned(conn, subscription_id, caller)
+        subscription = await load_owned(conn, subscription_id, caller, expected=expected)
         now = _now()
         subscription.rotate_secret(overlap_until=now + overlap, by=caller.subject, at=now)
         await store.save(conn, subscription)
@@ -109,9 +116,10 @@ async def rotate_secret(engine: AsyncEngine, subscription_id: UUID, caller: Prin
     return Created(subscription, secret)
 
 
-async def delete(engine: AsyncEngine, subscription_id: UUID, caller: Principal) -> WebhookSubscription:
+async def delete(engine: AsyncEngine, subscription_id: UUID, caller: Principal, *,
+                 expected: frozenset[int] | None = None) -> WebhookSubscription:
     async with engine.begin() as conn:
-        subscription = await load_owned(conn, subscription_id, caller)
+        subscription = await load_owned(conn, subscription_id, caller, expected=expected)
         subscription.delete(by=caller.subject, at=_now())
         await store.save(conn, subscription)
     return subscription

@@ -15,6 +15,7 @@ from continuum.config import Environment
 from continuum.domain import as_utc
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version
+from continuum.http.conditional import IfMatch, parse_if_match
 from continuum.http.history import AsOf, History, HistoryEntry, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, foreign_cursor
 from continuum.http.problems import ProblemError
@@ -129,31 +130,33 @@ def _subscription_routes(router: APIRouter) -> None:
                        next_cursor=encode_cursor({"after_version": page[-1].version}) if more else None)
 
     @router.delete("/{subscription_id}", status_code=204, **allowed(*SUBSCRIBERS))
-    async def delete(subscription_id: UUID, caller: Caller, request: Request) -> Response:
-        await commands.delete(request.app.state.engine, subscription_id, caller)
+    async def delete(subscription_id: UUID, caller: Caller, request: Request, if_match: IfMatch = None) -> Response:
+        await commands.delete(request.app.state.engine, subscription_id, caller, expected=parse_if_match(if_match))
         return Response(status_code=204)
 
 
 def _state_routes(router: APIRouter) -> None:
     @router.post("/{subscription_id}/pause", **allowed(*SUBSCRIBERS))
     async def pause(subscription_id: UUID, caller: Caller, request: Request, response: Response,
-                    body: Pause | None = None) -> SubscriptionView:
-        await commands.pause(request.app.state.engine, subscription_id, caller, reason=(body or Pause()).reason)
+                    body: Pause | None = None, if_match: IfMatch = None) -> SubscriptionView:
+        await commands.pause(request.app.state.engine, subscription_id, caller, reason=(body or Pause()).reason,
+                             expected=parse_if_match(if_match))
         return await _view(request, response, subscription_id, caller)
 
     @router.post("/{subscription_id}/resume", **allowed(*SUBSCRIBERS), description=(
         "Active again; what waited (also while paused after repeated failures) is due at once."))
-    async def resume(subscription_id: UUID, caller: Caller, request: Request, response: Response
-                     ) -> SubscriptionView:
-        await commands.resume(request.app.state.engine, subscription_id, caller)
+    async def resume(subscription_id: UUID, caller: Caller, request: Request, response: Response,
+                     if_match: IfMatch = None) -> SubscriptionView:
+        await commands.resume(request.app.state.engine, subscription_id, caller, expected=parse_if_match(if_match))
         return await _view(request, response, subscription_id, caller)
 
     @router.post("/{subscription_id}/rotate-secret", **allowed(*SUBSCRIBERS), description=(
         "A new secret, shown only here; the previous one also signs every delivery until the overlap ends."))
     async def rotate(subscription_id: UUID, caller: Caller, request: Request, response: Response,
-                     body: RotateSecret | None = None) -> RotatedSecret:
+                     body: RotateSecret | None = None, if_match: IfMatch = None) -> RotatedSecret:
         overlap = timedelta(hours=(body or RotateSecret()).overlap_hours)
-        created = await commands.rotate_secret(request.app.state.engine, subscription_id, caller, overlap=overlap)
+        created = await commands.rotate_secret(request.app.state.engine, subscription_id, caller, overlap=overlap,
+                                               expected=parse_if_match(if_match))
         answer_with_version(response, created.subscription.version)
         return RotatedSecret(secret=created.secret, previous_signs_until=created.subscription.previous_signs_until)
 
