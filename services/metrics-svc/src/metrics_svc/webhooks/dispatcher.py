@@ -173,6 +173,7 @@ class Dispatcher:
         measured_at = forgot_at = 0.0
         try:
             while True:
+                started = time.monotonic()
                 try:
                     await self.claim_and_send()
                     if time.monotonic() - measured_at > 5:
@@ -185,13 +186,16 @@ class Dispatcher:
                     raise
                 except Exception as error:
                     log.warning("webhook dispatcher round failed: %r", error)
-                await self.next_round()
+                await self.next_round(claim_s=time.monotonic() - started)
         finally:
             for task in self.in_flight:
                 task.cancel()
 
-    async def next_round(self) -> None:
-        """After the poll interval, or as soon as a delivery finishes."""
+    async def next_round(self, *, claim_s: float = 0) -> None:
+        """After the poll interval, or as soon as a delivery finishes — but never sooner than twice the last
+        round took: a claim's cost grows with the pending backlog (docs/webhooks.md), so a large one is polled
+        less often instead of keeping the database busy."""
+        await asyncio.sleep(2 * claim_s)
         try:
             await asyncio.wait_for(self.woken.wait(), timeout=self.settings.poll_interval_s)
         except TimeoutError:
