@@ -33,19 +33,18 @@ from metrics_svc.webhooks.settings import WebhookSettings
 log = logging.getLogger(__name__)
 
 CANDIDATES = sa.text("""
-WITH busy AS (
-    SELECT subscription_id, count(*) AS leased FROM webhook_deliveries
-    WHERE state = 'pending' AND leased_until >= now() GROUP BY subscription_id
+WITH heads AS (  -- each subject's earliest pending delivery: one ordered pass over the pending index
+    SELECT DISTINCT ON (subscription_id, subject) id, subscription_id, next_attempt_at, leased_until
+    FROM webhook_deliveries WHERE state = 'pending'
+    ORDER BY subscription_id, subject, partition, "offset"
+), busy AS (
+    SELECT subscription_id, count(*) AS leased FROM heads WHERE leased_until >= now() GROUP BY subscription_id
 ), due AS (
-    SELECT d.id, d.subscription_id, d.next_attempt_at,
-           row_number() OVER (PARTITION BY d.subscription_id ORDER BY d.next_attempt_at, d.id) AS rank
-    FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-    WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-      AND (d.leased_until IS NULL OR d.leased_until < now())
+    SELECT h.id, h.subscription_id, h.next_attempt_at,
+           row_number() OVER (PARTITION BY h.subscription_id ORDER BY h.next_attempt_at, h.id) AS rank
+    FROM heads h JOIN webhook_subscriptions s ON s.id = h.subscription_id
+    WHERE h.next_attempt_at <= now() AND (h.leased_until IS NULL OR h.leased_until < now())
       AND s.state = 'active' AND NOT s.replay_pending
-      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-                      WHERE e.subscription_id = d.subscription_id AND e.subject = d.subject AND e.state = 'pending'
-                        AND (e.partition, e."offset") < (d.partition, d."offset"))
 )
 SELECT due.id FROM due LEFT JOIN busy USING (subscription_id)
 WHERE due.rank + coalesce(busy.leased, 0) <= :per_subscription
