@@ -27,7 +27,7 @@ from metrics_svc.webhooks.settings import WebhookSettings
 from tests.support.apps import serving, settings_for
 
 TOPICS = sorted(events_topic(context) for context in CONTEXTS)
-FAST = dict(poll_interval_s=0.05, timeout_s=1.0, lease_s=5, backoff_base_s=0.05, backoff_max_s=0.3)
+FAST = {"poll_interval_s": 0.05, "timeout_s": 1.0, "lease_s": 5, "backoff_base_s": 0.05, "backoff_max_s": 0.3}
 
 
 @dataclass
@@ -295,8 +295,8 @@ async def test_slow_receiver_rotation_ownership_parking_and_replay(webhooks_app,
                                       headers=auth(glpi))).json()["redelivered"] == 1
             await until(lambda: receiver.ids("broken") == failing, what="redelivered")
 
-            replayed = await subscribe(client, glpi, receiver, "replayed", subjects=[str(subject)], start="beginning")
-            later = await subscribe(client, glpi, receiver, "later", subjects=[str(subject)])
+            await subscribe(client, glpi, receiver, "replayed", subjects=[str(subject)], start="beginning")
+            await subscribe(client, glpi, receiver, "later", subjects=[str(subject)])
             last = await publish(producer, owner_assigned(subject, 9), subject=subject)
             await until(lambda: receiver.ids("replayed")[-1:] == [last] and receiver.ids("later"), what="replay")
             assert receiver.ids("replayed") == ids + failing + [last]  # the history first, in order

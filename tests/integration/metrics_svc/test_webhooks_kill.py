@@ -67,7 +67,8 @@ async def test_kill_9_of_the_delivering_process_loses_nothing_and_keeps_order_pe
                                              for n in range(EVENTS_PER_SUBJECT) for subject in subjects])
         total = SUBJECTS * EVENTS_PER_SUBJECT
         for kill in range(1, KILLS + 1):  # kill -9 while it delivers, start it again
-            await until(lambda: len(receiver.ids("load")) >= total * kill // (KILLS + 1), timeout_s=60,
+            before_kill = total * kill // (KILLS + 1)
+            await until(lambda: len(receiver.ids("load")) >= before_kill, timeout_s=60,  # noqa: B023 (awaited here)
                         what=f"deliveries before kill {kill}")
             await asyncio.to_thread(service.kill)
             await asyncio.to_thread(service.start)

@@ -22,6 +22,7 @@ from continuum.http.problems import ProblemError
 from continuum.webhooks import TargetRefused, check_target
 
 from metrics_svc.webhooks import commands, store
+from metrics_svc.webhooks.runtime import sender_for
 from metrics_svc.webhooks.schemas import (
     CreatedSubscription,
     CreateSubscription,
@@ -33,7 +34,6 @@ from metrics_svc.webhooks.schemas import (
     SubscriptionView,
     TestResult,
 )
-from metrics_svc.webhooks.runtime import sender_for
 from metrics_svc.webhooks.tables import deliveries, subscriptions
 
 SUBSCRIBERS = (Role.integration,)

@@ -70,8 +70,8 @@ class SubscriptionView(BaseModel):
     skip_own_events: bool
     start: str = Field(examples=["now"])
     state: Literal["active", "paused"] = Field(examples=["active"])
-    paused_reason: str | None = Field(None, examples=["paused after 100 failed delivery attempts in a row "
-                                                      "(last: HTTP 503)"])
+    paused_reason: str | None = Field(None, examples=[("paused after 100 failed delivery attempts in a row "
+                                                       "(last: HTTP 503)")])
     created_at: UtcDateTime | None
     version: int = Field(examples=[1])
     previous_secret_signs_until: UtcDateTime | None = None
