@@ -3,6 +3,7 @@ ownership and the body's bounds."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from continuum.importers.ndjson import decode_results
@@ -146,3 +147,15 @@ async def test_a_body_too_large_or_not_ndjson_is_refused_whole_and_a_dry_run_sto
     assert decode_results(as_array.content)[1] == {"accepted": 1, "already_imported": 0, "rejected": 0}
     listed = (await client.get(f"/incidents?service_id={service['id']}", headers=owner)).json()["items"]
     assert len(listed) == 1
+
+
+async def test_two_runs_of_the_same_file_at_once_import_each_line_once(client, owner, tokens):
+    service = await new_service(client, owner)
+    alice = tokens("integration", subject="alice")
+    lines = [line for n in range(40) for line in (
+        opening(f"INC{n:03d}", at(1, 9)), {"ref": f"INC{n:03d}", "command": "acknowledge", "occurred_at": at(1, 9, 5)})]
+    first, second = await asyncio.gather(*(_import(client, service["id"], ndjson(*lines), alice) for _ in range(2)))
+    counts = [decode_results(response.content)[1] for response in (first, second)]
+    assert sum(c["accepted"] for c in counts) == 80 and sum(c["already_imported"] for c in counts) == 80
+    listed = (await client.get(f"/incidents?service_id={service['id']}&limit=100", headers=owner)).json()["items"]
+    assert len(listed) == 40 and all(item["status"] == "acknowledged" for item in listed)
