@@ -207,7 +207,7 @@ async def _lags(server_url: str, kafka: KafkaSettings, services, base: dict[str,
         applied: dict[str, float] = {}
         while time.monotonic() < deadline:
             rows = await conn.fetch("SELECT event_id, pg_xact_commit_timestamp(xmin) AS committed FROM inbox "
-                                    "WHERE event_id = ANY($1::text[])", wanted)
+                                    "WHERE event_id = ANY($1::text[]) AND consumer = 'metrics-svc'", wanted)
             applied = {row["event_id"]: row["committed"].timestamp() for row in rows}
             if all(any(e in applied for e in events) for events in events_of.values()):
                 break
