@@ -56,6 +56,13 @@ class DeclaredBenefit(BaseModel):
                             examples=["99.9"])
 
 
+class DeclaredBenefitView(BaseModel):
+    """The benefit declared at charter, as answered (the target a decimal string, as every amount here)."""
+
+    kpi: Literal["sla_compliance_pct", "csat_pct", "availability_pct"] = Field(examples=["availability_pct"])
+    target: str = Field(examples=["99.9"], description="The level (0-100) the KPI should reach: at least this.")
+
+
 class Charter(BaseModel):
     goal: Text = Field(min_length=1, examples=["Cut gateway outages by 80%"])
     scope_statement: Text = Field(examples=["Redundant gateway, failover runbook, monitoring"])
@@ -245,7 +252,7 @@ class ProjectView(ProjectSummary):
     business_case: str = Field(examples=["Each outage costs about 12k EUR in lost sales"])
     goal: str = Field(examples=["Cut gateway outages by 80%"])
     scope_statement: str = Field(examples=["Redundant gateway, failover runbook, monitoring"])
-    benefit: DeclaredBenefit | None = Field(None, description="The benefit declared at charter, if any.")
+    benefit: DeclaredBenefitView | None = Field(None, description="The benefit declared at charter, if any.")
     planned_start: date | None = Field(examples=["2026-03-01"])
     baselines: int = Field(description="How many times the plan was baselined", examples=[1])
     team: TeamView

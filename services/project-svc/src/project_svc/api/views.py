@@ -64,8 +64,8 @@ def project_view(project: Project, on: date) -> s.ProjectView:
     return s.ProjectView(
         **project.summary(), version=project.version, problem_statement=project.problem_statement,
         business_case=project.business_case, goal=project.goal, scope_statement=project.scope_statement,
-        benefit=None if project.benefit_kpi is None else s.DeclaredBenefit(kpi=project.benefit_kpi,
-                                                                         target=project.benefit_target),
+        benefit=None if project.benefit_kpi is None else s.DeclaredBenefitView(kpi=project.benefit_kpi,
+                                                                             target=str(project.benefit_target)),
         planned_start=project.planned_start, baselines=project.baselines,
         team=s.TeamView(sponsor=team.sponsor or None, project_manager=team.project_manager or None,
                         members=[s.Member(name=m.name, role=m.role) for m in team.members],
