@@ -16,6 +16,9 @@ from continuum.contracts import metrics as mc
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
 from metrics_svc import success
+from metrics_svc.domain.benefits import Verdict
+from metrics_svc.domain.commands import DetectOpportunity, RecordBenefits
+from metrics_svc.domain.detection import Detection
 from metrics_svc.domain.outcome import EvaluateProjectOutcome
 from metrics_svc.judgement import react
 from tests.integration.metrics_svc.conftest import eventually
@@ -194,3 +197,57 @@ async def statements_for(app, ids) -> int:
         found = await success.scorecards(conn, ids, as_of=NOW)
     assert len(found) == len(ids) - (len(ids) > 1)  # a page's unknown id is left out
     return count[0]
+
+
+async def test_an_opportunity_projects_value_is_the_loops_verdict_on_its_opportunity(metrics_app, publish, issue_token):
+    service_id, project_id, handover_id = uuid4(), uuid4(), uuid4()
+    detected_at, accepted = NOW - 60 * DAY, NOW - 50 * DAY
+    detection = Detection("recurring_incidents", "'db' incidents at 3.0× their usual rate for 5 days",
+                          "incidents_in_category_per_day", Decimal(1), Decimal(3), 5, category="db",
+                          evidence={"category": "db"})
+    sponsor = issue_token("sponsor", subject="alice")
+    async with metrics_app(from_end=True) as app:
+        client, bus = app.state.test_client, app.state.bus
+        async with app.state.platform.engine.begin() as conn:
+            opportunity = await bus.handle(DetectOpportunity(service_id=service_id, detection=detection,
+                                                             cooldown_days=14, at=detected_at), connection=conn)
+        ids = {"project_id": project_id}
+        await publish.many([
+            (pr.ProjectProposedV1(**ids, title="Fix db", problem_statement="p", business_case="b",
+                                  origin="improvement_opportunity", opportunity_id=opportunity.id,
+                                  target_service_ids=[service_id]), detected_at + DAY, project_id),
+            (pr.CharterApprovedV1(**ids, goal="g", scope_statement="s", budget_at_completion=Decimal(10),
+                                  planned_start=detected_at.date(), planned_end=accepted.date(), sponsor="alice"),
+             detected_at + 2 * DAY, project_id)])
+        async with app.state.platform.engine.connect() as conn:  # converted first: topics are not read in order
+            await eventually(lambda: _in_state(conn, opportunity.id, "converted"), app=app)
+        await publish.many([
+            (ho.HandoverOpenedV1(handover_id=handover_id, service_id=service_id, project_id=project_id,
+                                 opened_at=accepted - DAY), accepted - DAY, handover_id),
+            (ho.HandoverAcceptedV1(handover_id=handover_id, service_id=service_id, project_id=project_id,
+                                   accepted_by="olga", accepted_at=accepted, readiness_score=Decimal(1),
+                                   early_life_support_days=14), accepted, handover_id)])
+
+        async def value():
+            response = await scorecard(client, sponsor, project_id)
+            return response.status_code == 200 and {d["dimension"]: d for d in response.json()["dimensions"]}["value"]
+
+        measuring = await eventually(value, app=app)
+        assert measuring["state"] == "not_yet_known" and "not judged" in measuring["reason"]
+        async with app.state.platform.engine.connect() as conn:
+            await eventually(lambda: _in_state(conn, opportunity.id, "measuring"), app=app)
+        async with app.state.platform.engine.begin() as conn:  # the verdict, as the loop records it when due
+            verdict = Verdict("realized", Decimal("0.2000"), {"gap_closed_pct": 80.0})
+            await bus.handle(RecordBenefits(opportunity_id=opportunity.id, verdict=verdict, at=accepted + 30 * DAY),
+                             connection=conn)
+        judged = await value()
+        assert judged["state"] == "known" and judged["figure"] == "0.2000"
+        assert judged["extended"]["outcome"] == "realized" and judged["extended"]["effect"] == {"gap_closed_pct": 80.0}
+        assert judged["traditional"] == {"opportunity_id": str(opportunity.id)}
+
+
+async def _in_state(conn, opportunity_id, state: str) -> bool:
+    found = (await conn.execute(sa.text("SELECT data->>'state' FROM summaries WHERE stream_id = :id"),
+                                {"id": opportunity_id})).scalar()
+    await conn.rollback()  # the next look sees what committed since
+    return found == state
