@@ -258,3 +258,31 @@ async def test_without_a_token_the_page_asks_for_one_and_takes_a_pasted_one(runn
     await page.click("#token-form button")
     await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
     assert await page.locator("#board").is_visible()
+
+
+async def test_the_sponsor_sees_the_success_scorecard_of_their_projects_and_a_viewer_none(
+        running_system, organisation, browser, issue_token):
+    """The expanded view's columns (issue #18): the demo's sponsor sees a row per project, each of the six cells
+    the state (or figure) the scorecard API gives; a viewer, who sponsors nothing, sees no row."""
+    base = urls(running_system)["metrics-svc"]
+    sponsor = issue_token("sponsor", subject="alice")
+    page, _, problems = await open_dashboard(browser, base, sponsor)
+    await page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
+    closed = organisation.projects["closed"]
+    row = await page.locator(f"#success tr[data-project-id='{closed}'] td").all_inner_texts()
+    states = await page.locator(f"#success tr[data-project-id='{closed}'] td[data-state]").evaluate_all(
+        "cells => cells.map(cell => cell.dataset.state)")
+    async with httpx.AsyncClient(base_url=base) as client:
+        card = (await client.get(f"/kpis/projects/{closed}/success",
+                                 headers={"Authorization": f"Bearer {sponsor}"})).json()
+    by_name = {d["dimension"]: d for d in card["dimensions"]}
+    order = ["scope", "time", "cost", "quality", "stakeholders", "value"]
+    assert states == [by_name[name]["state"] for name in order]
+    assert by_name["scope"]["state"] == "known" and row[1] not in ("not yet known", "n/a")  # its milestones
+    known = sum(1 for name in order if by_name[name]["state"] != "not_yet_known")
+    assert row[0] == organisation.names[closed] and row[-1] == f"{known}/6"
+    assert not problems
+
+    viewer_page, _, _ = await open_dashboard(browser, base, issue_token("viewer", subject="dashboard-test"))
+    await viewer_page.locator("body[data-state='ready']").wait_for(state="attached", timeout=30_000)
+    assert await viewer_page.locator("#success tbody tr").count() == 0

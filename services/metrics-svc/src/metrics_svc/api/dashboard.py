@@ -11,11 +11,11 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from continuum.http.commands import readable
+from continuum.http.commands import Caller, readable
 from continuum.http.history import AsOf
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
-from metrics_svc import queries
+from metrics_svc import queries, success
 from metrics_svc.api.dashboard_schemas import (
     EarnedValuePointView,
     EarnedValueSeriesView,
@@ -27,6 +27,8 @@ from metrics_svc.api.dashboard_schemas import (
 )
 from metrics_svc.api.routes import WindowDays
 from metrics_svc.api.schemas import ServiceKpisView, number, problems_of
+from metrics_svc.api.success import reader
+from metrics_svc.api.success_schemas import SuccessColumnsView
 from metrics_svc.dashboard import read_model
 
 STATIC = Path(__file__).parents[1] / "dashboard" / "static"
@@ -109,14 +111,18 @@ def dashboard_router() -> APIRouter:
                                  problems=problems_of(problems))
 
     @router.get("/projects", **readable())
-    async def projects(request: Request, as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None
-                       ) -> Page[ProjectSummaryView]:
-        """Every project metrics knows of, with its earned value as of `as_of`."""
+    async def projects(request: Request, caller: Caller, as_of: AsOf = None, limit: Limit = 50,
+                       cursor: Cursor = None) -> Page[ProjectSummaryView]:
+        """Every project metrics knows of, with its earned value as of `as_of` and, for the projects the caller
+        sponsors or manages (any, for admin), the success scorecard's columns (docs/project-success.md)."""
         moment = _now(as_of)
         async with queries.snapshot(request.app.state.engine) as conn:
             ids, after = await read_model.project_ids(conn, after=_after(cursor), limit=limit)
             entries = await read_model.project_entries(conn, ids, as_of=moment)
-        items = [ProjectSummaryView.of_entry(entry) for entry in entries]
+            cards = await success.success_columns(conn, ids, reader(caller), as_of=moment,
+                                                  benefits=request.app.state.config.benefits.rules())
+        items = [ProjectSummaryView.of_entry(entry, success=SuccessColumnsView.of(cards.get(entry.fact.project_id)))
+                 for entry in entries]
         return Page[ProjectSummaryView](items=items, next_cursor=_next(after))
 
     @router.get("/projects/{project_id}/earned-value", **readable())

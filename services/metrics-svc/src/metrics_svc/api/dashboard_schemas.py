@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from continuum.http.dates import UtcDateTime
+
 from metrics_svc.api.schemas import (
     FigureView,
     HandoverKpisView,
@@ -17,6 +18,7 @@ from metrics_svc.api.schemas import (
     number,
     problems_field,
 )
+from metrics_svc.api.success_schemas import SuccessColumnsView
 from metrics_svc.dashboard.read_model import (
     EarnedValuePoint,
     HandoverEntry,
@@ -56,13 +58,16 @@ class ProjectSummaryView(ProjectKpisView):
     opportunity_id: UUID | None = None
     target_service_ids: list[UUID]
     baselined: bool
+    success: SuccessColumnsView | None = Field(None, description=(
+        "The success scorecard's columns (GET /kpis/projects/{id}/success gives the whole): null for a project "
+        "the caller neither sponsors nor manages (admin reads every one)."))
 
     @classmethod
-    def of_entry(cls, entry: ProjectEntry) -> ProjectSummaryView:
+    def of_entry(cls, entry: ProjectEntry, *, success: SuccessColumnsView | None = None) -> ProjectSummaryView:
         f = entry.fact
         kpis = ProjectKpisView.of(f.project_id, entry.earned).model_dump()
         return cls(**kpis, title=entry.title, origin=f.origin, opportunity_id=f.opportunity_id,
-                   target_service_ids=list(f.target_service_ids), baselined=f.baselined)
+                   target_service_ids=list(f.target_service_ids), baselined=f.baselined, success=success)
 
 
 class EarnedValuePointView(BaseModel):

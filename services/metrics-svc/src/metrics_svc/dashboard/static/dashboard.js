@@ -254,6 +254,36 @@
     $("projects").tBodies[0].replaceChildren(...rows);
   }
 
+  const DIMENSIONS = ["scope", "time", "cost", "quality", "stakeholders", "value"];
+  const UNITS = { days: " days", currency: "", pct_milestones_completed: " % delivered", pct_sla_compliance: " % SLA",
+    pct_csat: " % CSAT" };
+
+  function successCell(cell) {
+    if (cell.state === "not_yet_known") return "not yet known";
+    if (cell.state === "not_applicable") return "n/a";
+    if (cell.figure == null) return "known";
+    const unit = cell.unit in UNITS ? UNITS[cell.unit] : ` ${String(cell.unit || "").replaceAll("_", " ")}`;
+    return cell.unit === "currency" ? money(Number(cell.figure)) : `${fixed(Number(cell.figure))}${unit}`;
+  }
+
+  function renderSuccess(projects) {
+    const readable = projects.filter((project) => project.success);
+    const rows = readable.map((project) => {
+      const row = document.createElement("tr");
+      row.dataset.projectId = project.project_id;
+      const cells = [projectName(project.project_id),
+        ...DIMENSIONS.map((name) => successCell(project.success[name])), `${project.success.known}/6`];
+      cells.forEach((text, index) => {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        if (index > 0 && index <= DIMENSIONS.length) cell.dataset.state = project.success[DIMENSIONS[index - 1]].state;
+        row.append(cell);
+      });
+      return row;
+    });
+    $("success").tBodies[0].replaceChildren(...rows);
+  }
+
   function renderProjects(projects) {
     const options = projects.map((project) => {
       const option = document.createElement("option");
@@ -269,6 +299,7 @@
     }
     $("project").value = dashboard.project || "";
     renderProjectTable(projects);
+    renderSuccess(projects);
   }
 
   async function renderEarnedValue() {
