@@ -194,7 +194,8 @@ class Judge:
         slas = await reads.slas_of(conn, LIVE, list(plan))
         with_sla = {s: min([min(d.ends) - lookback(rules), *_measured_from(active.get(s, []))])
                     for s, d in plan.items() if s in slas}
-        incidents = await reads.incidents_touching(conn, LIVE, with_sla)
+        until = {s: max(d.ends) for s, d in plan.items()}  # the rules see incidents opened before their day end
+        incidents = await reads.incidents_touching(conn, LIVE, with_sla, until=until)
         latest = await reads.latest_incident_moments(conn, LIVE, list(plan))
         for service_id, days in plan.items():
             days.counts, days.sla, days.latest = counts.get(service_id), slas.get(service_id), latest.get(service_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from uuid import UUID
@@ -62,12 +62,20 @@ async def incident_facts(conn: AsyncConnection, t: FactTables, where: sa.ColumnE
     return [IncidentFact(**_fields(row)) for row in await _rows(conn, query)]
 
 
-async def incidents_touching(conn: AsyncConnection, t: FactTables,
-                             since: Mapping[UUID, datetime]) -> dict[UUID, list[IncidentFact]]:
+async def incidents_touching(conn: AsyncConnection, t: FactTables, since: Mapping[UUID, datetime],
+                             until: Mapping[UUID, datetime] | None = None) -> dict[UUID, list[IncidentFact]]:
     """Each service's incidents with anything (opening, acknowledgement, resolution, rating) at or after that
-    service's own `since`: one statement for any number of services."""
+    service's own `since` (and opened before its `until`, when given): one statement for any number of services."""
     if not since:
         return {}
+    if until is not None:
+        ids = list(since)
+        rows = await conn.execute(_touching_until(t.incidents), {
+            "ids": ids, "sinces": [since[s] for s in ids], "untils": [until.get(s, LATEST) for s in ids]})
+        found: dict[UUID, list[IncidentFact]] = defaultdict(list)
+        for row in rows:
+            found[row.service_id].append(IncidentFact(**_fields(row)))
+        return found
     rows = await conn.execute(_touching(t.incidents), {"ids": list(since), "sinces": list(since.values())})
     found: dict[UUID, list[IncidentFact]] = defaultdict(list)
     for row in rows:
@@ -94,6 +102,21 @@ def _touching(incidents: sa.Table) -> sa.Select:
         sa.or_(c.opened_at >= window.c.since, c.acknowledged_at >= window.c.since, c.resolved_at >= window.c.since,
                c.csat_at >= window.c.since),
     ).order_by(c.opened_at)
+
+
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+@cache
+def _touching_until(incidents: sa.Table) -> sa.TextClause:
+    """As _touching, each service's incidents also opened before its `until`: a run of day ends reads its own
+    stretch of the history, not everything after it."""
+    moments = " OR ".join(f"i.{m} >= w.since" for m in ("opened_at", "acknowledged_at", "resolved_at", "csat_at"))
+    return sa.text(f"""
+        SELECT i.* FROM unnest(CAST(:ids AS uuid[]), CAST(:sinces AS timestamptz[]), CAST(:untils AS timestamptz[]))
+             AS w(service_id, since, until)
+        JOIN {incidents.name} i ON i.service_id = w.service_id AND i.opened_at < w.until AND ({moments})
+        ORDER BY i.opened_at""")
 
 
 async def latest_incident_moments(conn: AsyncConnection, t: FactTables,
