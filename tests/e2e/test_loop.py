@@ -155,6 +155,17 @@ async def test_the_loop_from_a_sustained_rise_to_a_verdict_judged_on_enough_busi
     view = await ok(await story.metrics.get(f"/opportunities/{judged['id']}", headers=story.viewer))
     assert view["effect"]["post_days"] >= 28 and view["measured"] is not None
 
+    # the project's success scorecard (issue #18): its value dimension is the loop's verdict, the same figure
+    async def valued():
+        response = await story.metrics.get(f"/kpis/projects/{project['id']}/success", headers=story.sponsor)
+        card = response.json() if response.status_code == 200 else None
+        dimensions = {d["dimension"]: d for d in card["dimensions"]} if card else {}
+        return dimensions if dimensions.get("value", {}).get("state") == "known" else None
+
+    dimensions = await eventually(valued, what="the scorecard's value to follow the verdict")
+    assert dimensions["value"]["extended"]["outcome"] == expected.removeprefix("benefits_")
+    assert float(dimensions["value"]["figure"]) == pytest.approx(float(view["measured"]))
+
 
 async def test_a_rise_that_clears_before_any_charter_lapses_and_its_project_is_cancelled(system, issue_token):
     story = Importer(system, issue_token)
