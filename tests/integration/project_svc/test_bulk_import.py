@@ -1,4 +1,4 @@
-"""POST /projects/import on the real PostgreSQL and Kafka: projects and their costs in one file, a bad line named
+"""POST /imports/projects on the real PostgreSQL and Kafka: projects and their costs in one file, a bad line named
 and undone alone, a re-run that doubles nothing, and an importer who is neither sponsor nor project manager."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ async def test_projects_and_costs_are_imported_each_line_answered_and_a_re_run_d
     lines = project("PRJ-1", costs=("12500.00", "-5.00", "800.00")) + project("PRJ-2", sponsor="carol")
     lines.append({"ref": "PRJ-3", "command": "propose", "occurred_at": "2025-01-06T09:00:00Z", "title": "Unknown",
                   "target_service_ids": [str(uuid.uuid4())]})
-    response = await client.post("/projects/import", content=ndjson(*lines), headers=alice)
+    response = await client.post("/imports/projects", content=ndjson(*lines), headers=alice)
     assert response.status_code == 200, response.text
     results, counts = decode_results(response.content)
     by_line = {result["line"]: result for result in results}
@@ -59,7 +59,7 @@ async def test_projects_and_costs_are_imported_each_line_answered_and_a_re_run_d
     history = (await client.get(f"/projects/{first}/history", headers=alice)).json()["items"]
     assert sum(e["event_type"] == "ActualCostRecorded" for e in history) == 2
 
-    again, counts = decode_results((await client.post("/projects/import", content=ndjson(*lines),
+    again, counts = decode_results((await client.post("/imports/projects", content=ndjson(*lines),
                                                       headers=alice)).content)
     assert counts["already_imported"] == 8 and counts["accepted"] == 0
     assert len((await client.get(f"/projects/{first}/history", headers=alice)).json()["items"]) == len(history)

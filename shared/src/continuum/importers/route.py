@@ -59,14 +59,22 @@ def import_route(line_model: TypeAdapter, *, example: list[dict[str, Any]], desc
     options["responses"] = {**options["responses"], 200: {
         "description": "One result per line, in line order, then a summary line (NDJSON).",
         "content": {NDJSON: {"schema": {"type": "string"}, "example": _example_answer()}}}}
-    options["openapi_extra"] = {**options["openapi_extra"], "requestBody": {"required": True, "content": {
-        NDJSON: {"schema": {"type": "string", "description": "One line object a line (the application/json schema's "
-                                                              "items)."},
-                 "example": "\n".join(json.dumps(line) for line in example) + "\n"},
-        "application/json": {"schema": {"type": "array", "maxItems": MAX_LINES, "items": schema},
-                             "example": example}}}}
-    options["description"] = (f"{description}\n\nAt most {MAX_LINES} lines of at most {MAX_LINE_BYTES} bytes a "
-                              "request (and the platform's body limit, 413 past it).")
+    # NDJSON is the import's own media type; OpenAPI documents the same lines as a JSON array, which generic
+    # clients and fuzzers can send (an NDJSON body is text they cannot build from a schema)
+    # Items are any JSON value at the request's level: each line is validated on its own and a bad one answered in
+    # the 200's results (never the whole request refused); `x-line-schema` is what a line must be to be accepted.
+    options["openapi_extra"] = {**options["openapi_extra"], "x-request-media-types": [NDJSON, "application/json"],
+                                "x-line-schema": schema,
+                                "requestBody": {"required": True, "content": {"application/json": {
+                                    "schema": {"type": "array", "maxItems": MAX_LINES, "items": {
+                                        "description": "One line: an object as `x-line-schema` describes it (a line "
+                                                       "that is not is answered `rejected`, naming its fields)."}},
+                                    "example": example}}}}
+    ndjson_example = "\n".join(json.dumps(line) for line in example)
+    options["description"] = (
+        f"{description}\n\nSend `{NDJSON}` (one line object a line, as below) or `application/json` (an array of "
+        f"them, the schema below). At most {MAX_LINES} lines of at most {MAX_LINE_BYTES} bytes a request (and the "
+        f"platform's body limit, 413 past it).\n\n```\n{ndjson_example}\n```")
     options["response_class"] = Response
     return options
 

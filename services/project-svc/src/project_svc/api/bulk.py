@@ -1,4 +1,4 @@
-"""POST /projects/import: projects and their costs in bulk, one command a line."""
+"""POST /imports/projects: projects and their costs in bulk, one command a line."""
 
 from __future__ import annotations
 
@@ -124,9 +124,9 @@ DESCRIPTION = (
 
 
 def imports_router() -> APIRouter:
-    router = APIRouter(prefix="/projects", tags=["imports"])
+    router = APIRouter(prefix="/imports", tags=["imports"])
 
-    @router.post("/import", **import_route(PROJECT_LINE, example=EXAMPLE, description=DESCRIPTION))
+    @router.post("/projects", **import_route(PROJECT_LINE, example=EXAMPLE, description=DESCRIPTION))
     async def import_projects(caller: Caller, request: Request, dry_run: DryRun = False) -> Response:
         importer = importer_of(caller)
         framed = await framed_body(request, PROJECT_LINE)
