@@ -40,7 +40,7 @@ def test_earned_value_figures_as_of_a_date():
     assert ev.spi == Decimal(490) / 600 and ev.cpi == Decimal(490) / 600
     assert ev.eac == Decimal(1000) / (Decimal(490) / 600) and ev.vac == 1000 - ev.eac
     assert ev.milestones_missed_pct == 100  # M1 completed late, M2 overdue; M3 not yet due
-    assert [m.schedule_variance_days for m in ev.milestones] == [3, 9, None]
+    assert [m.schedule_variance_days for m in ev.milestones] == [-3, -9, None]  # late: negative, as in project-svc
     assert ev.budget_deviation_pct == (ev.eac - 1000) * 100 / 1000
 
 

@@ -125,7 +125,9 @@ class ServiceKpisView(BaseModel):
 
 class MilestoneVarianceView(BaseModel):
     milestone_id: UUID
-    schedule_variance_days: int | None = Field(description="Positive: late; null: not yet due.", examples=[3])
+    schedule_variance_days: int | None = Field(
+        description="Planned − actual date in days: negative = late, as in earned value and project-svc; null: not "
+                    "yet due.", examples=[-3])
 
 
 class ProjectKpisView(BaseModel):

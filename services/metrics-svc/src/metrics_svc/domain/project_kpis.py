@@ -24,7 +24,7 @@ from metrics_svc.domain.windows import (
 @dataclass(frozen=True)
 class MilestoneVariance:
     milestone_id: UUID
-    schedule_variance_days: int | None  # positive: late; None: not due and not done
+    schedule_variance_days: int | None  # negative: late (earned value's sign); None: not due and not done
 
 
 @dataclass(frozen=True)
@@ -69,15 +69,17 @@ def actual_cost(project: ProjectFact, as_of: datetime) -> Decimal:
 
 
 def schedule_variance_days(milestone: MilestoneFact, on: date) -> int | None:
+    """planned − actual date in days, negative = late as in earned value and in project-svc (for an open milestone
+    past its date, planned − `on`); None for an open milestone not yet due."""
     if milestone.actual_date is not None and milestone.actual_date <= on:
-        return (milestone.actual_date - milestone.planned_date).days
-    return (on - milestone.planned_date).days if milestone.planned_date < on else None
+        return (milestone.planned_date - milestone.actual_date).days
+    return (milestone.planned_date - on).days if milestone.planned_date < on else None
 
 
 def milestones_missed(project: ProjectFact, on: date) -> Decimal | None:
     """Milestones completed late or overdue / milestones due by `on`."""
     due = [m for m in project.milestones if m.planned_date <= on]
-    missed = [m for m in due if (schedule_variance_days(m, on) or 0) > 0]
+    missed = [m for m in due if (schedule_variance_days(m, on) or 0) < 0]
     return ratio_pct(len(missed), len(due))
 
 
