@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -113,6 +114,9 @@ class PendingEvent:
     occurred_at: datetime
 
 
+_BRANCHES: dict[type, dict[type, Any]] = {}  # Aggregate._apply's cache
+
+
 class Aggregate:
     """An aggregate changes only by applying events: a command checks its rule, then `_record`s an event.
 
@@ -135,15 +139,30 @@ class Aggregate:
 
     def _record(self, event: DomainEvent, *, at: datetime) -> None:
         require_in_calendar(at)  # whatever the path (caller, consumer, watcher), no ±infinity is ever stored
-        self.apply(event)
+        self._apply(event)
         self.pending.append(PendingEvent(event, at))
 
     def replay(self, event: DomainEvent, *, version: int, occurred_at: datetime | None = None) -> None:
         """Fold one stored event into the state (used when loading)."""
-        self.apply(event)
+        self._apply(event)
         self.version = version
         if occurred_at is not None:
             self.saw_business_time(occurred_at)
+
+    def _apply(self, event: DomainEvent) -> None:
+        """`apply`'s branch for the event's type, looked up once per (aggregate class, event type): Python 3.11's
+        `singledispatchmethod` builds a new bound wrapper on every access, which was a third of the cost of
+        recording an event (bulk import's profile)."""
+        branches = _BRANCHES.setdefault(type(self), {})
+        branch = branches.get(type(event))
+        if branch is None:
+            descriptor = inspect.getattr_static(type(self), "apply")
+            if isinstance(descriptor, singledispatchmethod):
+                branch = descriptor.dispatcher.dispatch(type(event))
+            else:
+                branch = type(self).apply
+            branches[type(event)] = branch
+        branch(self, event)
 
     def saw_business_time(self, at: datetime) -> None:
         """Remember `at` if it is the latest business time of the aggregate's stored events."""

@@ -180,7 +180,7 @@ def _fold(store: EventStore, cls: type[Aggregate], stream_id: UUID, recorded: li
     for event in recorded:
         aggregate.replay(store.decode(event), version=event.version, occurred_at=event.occurred_at)
     for kept in pending:
-        aggregate.apply(kept.event)
+        aggregate._apply(kept.event)
     aggregate.pending = list(pending)
     return aggregate
 
