@@ -1,6 +1,6 @@
 """Case-insensitive title search on every list (`q`): a trigram index on the summaries' lowercased titles.
 
-A branch off 0002 in every service (migrations upgrade to all heads).
+The platform branch off 0002 in every service, which 0002i continues (migrations upgrade to all heads).
 
 Revision ID: 0002a
 Revises: 0002

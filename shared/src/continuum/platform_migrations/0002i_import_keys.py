@@ -1,9 +1,9 @@
 """Bulk history import (docs/bulk-import.md): the `import_keys` table of external keys and applied lines.
 
-A branch off 0002 in every service (migrations upgrade to all heads).
+After 0002a, on the platform branch of every service (migrations upgrade to all heads).
 
 Revision ID: 0002i
-Revises: 0002
+Revises: 0002a
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 from continuum.eventstore import schema
 
 revision = "0002i"
-down_revision = "0002"
+down_revision = "0002a"
 branch_labels = None
 depends_on = None
 

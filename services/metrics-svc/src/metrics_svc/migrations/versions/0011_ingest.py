@@ -2,13 +2,13 @@
 has a backlog, and whether that backlog came in order (projection.loop_state).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ since when a service is in operation. Events consumed before this revision are n
 fills them from the topics (they are rebuilt like every fact table).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 from metrics_svc.projection.tables import LIVE
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Outbound webhooks (issue #21): subscriptions, their events and secrets, deliveries, intake positions.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from metrics_svc.webhooks.tables import TABLES
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
