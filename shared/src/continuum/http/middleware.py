@@ -10,12 +10,13 @@ import time
 from typing import Any
 from uuid import uuid4
 
-from opentelemetry.trace import SpanKind
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from continuum import idempotency
-from continuum.context import CausationContext, IdempotencyClaim, causation, with_idempotency
+from continuum.context import (
+    CausationContext,
+    IdempotencyClaim,
+    causation,
+    with_idempotency,
+)
 from continuum.http import failpoints
 from continuum.http.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -25,7 +26,11 @@ from continuum.http.problems import (
     unavailable_response,
 )
 from continuum.observability import span
+from continuum.storable import unstorable_at
 from continuum.telemetry import Telemetry
+from opentelemetry.trace import SpanKind
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -158,28 +163,7 @@ def _unstorable_text(body: bytes) -> list[str] | None:
         document = json.loads(body)
     except ValueError:
         return None  # not JSON: the route's own validation answers
-    return _find_unstorable(document, [])
-
-
-def _find_unstorable(value: Any, path: list[str]) -> list[str] | None:
-    if isinstance(value, str):
-        return path if "\x00" in value or not _encodable(value) else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        if isinstance(key, str) and (("\x00" in key) or not _encodable(key)):
-            return [*path, "<key>"]
-        found = _find_unstorable(item, [*path, str(key)])
-        if found is not None:
-            return found
-    return None
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return unstorable_at(document, [])
 
 
 def _replay(body: bytes) -> Receive:

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from continuum.storable import unstorable_at
+
 NDJSON = "application/x-ndjson"
 PROBLEM_BASE = "urn:continuum:problem:"
 MAX_LINE_BYTES = 16_384
@@ -121,7 +123,7 @@ def _frame_document(framed: Framed, number: int, document: Any, model: TypeAdapt
         framed.refused.append(refused(number, line_problem(
             number, 422, "validation", "Invalid line", "a line is one JSON object")))
         return
-    where = _unstorable(document, []) if scan else None
+    where = unstorable_at(document, []) if scan else None
     ref, command = _str_or_none(document.get("ref")), _str_or_none(document.get("command"))
     if where is not None:
         framed.refused.append(refused(number, line_problem(
@@ -145,26 +147,6 @@ def invalid_line(number: int, error: ValidationError) -> dict[str, Any]:
 
 def _str_or_none(value: Any) -> str | None:
     return value[:255] if isinstance(value, str) else None
-
-
-def _unstorable(value: Any, path: list[str]) -> list[str] | None:
-    """Where a document holds text PostgreSQL cannot store (NUL, lone UTF-16 surrogates); None if nowhere."""
-    if isinstance(value, str):
-        return path if "\x00" in value or not _encodable(value) else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _unstorable(item, [*path, str(key)])
-        if found is not None:
-            return found
-    return None
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def summary(results: Iterable[LineResult]) -> dict[str, int]:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metrics_svc.domain.windows import Figure, Problem, Window, ratio_pct
 from metrics_svc.projection.reads import any_of, aware
-from metrics_svc.projection.rollups import BREACHED, SUBJECT, SUM_COLUMNS, USABLE, lateral_sums, midnight, utc_day
+from metrics_svc.projection.rollups import SUM_COLUMNS, USABLE, lateral_sums, midnight, sum_parts, utc_day
 from metrics_svc.projection.tables import FactTables
 
 US_PER_MINUTE = Decimal(60_000_000)
@@ -346,16 +346,7 @@ def _grouped_incidents_statement(t: FactTables) -> sa.TextClause:
         return (f"SELECT i.service_id, {values} FROM {t.incidents.name} i WHERE i.service_id = ANY(:ids)"
                 f" AND i.{moment} >= :lo AND i.{moment} < :hi AND {USABLE}{where}")
 
-    def micros(moment: str) -> str:
-        return f"extract(epoch FROM i.{moment} - i.opened_at) * 1000000"
-
-    flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
-    parts = " UNION ALL ".join([
-        part("opened_at", f"1, {flag(SUBJECT)}, {flag(f'{SUBJECT} AND NOT {BREACHED}')}, 0, 0, 0, 0, 0, 0"),
-        part("acknowledged_at", f"0, 0, 0, 1, {micros('acknowledged_at')}, 0, 0, 0, 0"),
-        part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0"),
-        part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}", " AND i.csat IS NOT NULL"),
-    ])
+    parts = sum_parts(part)
     names = ", ".join(f"v{n}" for n in range(len(SUM_FIELDS)))
     sums = ", ".join(f"sum(x.v{n})" for n in range(len(SUM_FIELDS)))
     return sa.text(f"SELECT x.service_id, {sums} FROM ({parts}) AS x(service_id, {names}) GROUP BY x.service_id")

@@ -14,7 +14,7 @@ day's down time is the union of its pieces. Open outages stay in the incident fa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -257,6 +257,21 @@ def bulk_sums_statement(t: FactTables, *, hourly: bool) -> sa.TextClause:
                    + _sums_select(t, hourly=hourly, where="i.service_id = ANY(:ids)"))
 
 
+def sum_parts(part: Callable[..., str]) -> str:
+    """The incident sums in SUM_NAMES' order as a UNION ALL of one SELECT per moment (opened, acknowledged,
+    resolved, rated): `part(moment, values, extra="")` is the caller's SELECT of the incidents of one moment."""
+    def micros(moment: str) -> str:
+        return f"extract(epoch FROM i.{moment} - i.opened_at) * 1000000"
+
+    flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
+    return " UNION ALL ".join([
+        part("opened_at", f"1, {flag(SUBJECT)}, {flag(f'{SUBJECT} AND NOT {BREACHED}')}, 0, 0, 0, 0, 0, 0"),
+        part("acknowledged_at", f"0, 0, 0, 1, {micros('acknowledged_at')}, 0, 0, 0, 0"),
+        part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0"),
+        part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}", " AND i.csat IS NOT NULL"),
+    ])
+
+
 def _sums_select(t: FactTables, *, hourly: bool, where: str) -> str:
     """(service_id, bucket, the SUM_NAMES sums) of the incidents `where` selects, per day or hour."""
     def bucket(moment: str) -> str:
@@ -267,16 +282,7 @@ def _sums_select(t: FactTables, *, hourly: bool, where: str) -> str:
         return (f"SELECT i.service_id, {bucket(moment)} AS b, {values} FROM {t.incidents.name} i"
                 f" WHERE {where} AND i.{moment} IS NOT NULL AND {USABLE}{extra}")
 
-    def micros(moment: str) -> str:
-        return f"extract(epoch FROM i.{moment} - i.opened_at) * 1000000"
-
-    flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
-    parts = " UNION ALL ".join([
-        part("opened_at", f"1, {flag(SUBJECT)}, {flag(f'{SUBJECT} AND NOT {BREACHED}')}, 0, 0, 0, 0, 0, 0"),
-        part("acknowledged_at", f"0, 0, 0, 1, {micros('acknowledged_at')}, 0, 0, 0, 0"),
-        part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0"),
-        part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}", " AND i.csat IS NOT NULL"),
-    ])
+    parts = sum_parts(part)
     sums = ", ".join(f"sum(x.v{n})" for n in range(len(SUM_NAMES)))
     names = ", ".join(f"v{n}" for n in range(len(SUM_NAMES)))
     return (f"SELECT x.service_id, x.b, {sums} FROM ({parts}) AS x(service_id, b, {names})"
