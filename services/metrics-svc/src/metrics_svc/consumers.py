@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from continuum.bus import MessageBus
@@ -109,6 +110,13 @@ class ImprovementLoop:
             log.warning("project %s names opportunity %s, which is not open here", project_id, opportunity_id)
             return
         await self._react(ConvertOpportunity(opportunity_id=opportunity_id, project_id=project_id, at=at), conn)
+        accepted = await self._accepted_handover_of(conn, project_id)
+        if accepted is not None:  # read before the charter (another topic: no order between them)
+            handover_id, accepted_at = accepted
+            command = ScheduleBenefitsMeasurement(opportunity_id=opportunity_id, handover_id=handover_id,
+                                                  accepted_at=accepted_at, max_days=self.config.benefits.max_days,
+                                                  at=at)
+            await self._react(command, conn)
 
     async def abandon(self, cancelled: pr.ProjectCancelledV1, at: datetime, conn: AsyncConnection) -> None:
         """A cancelled project abandons the opportunity it was proposed for (so a new detection may follow); one
@@ -133,6 +141,14 @@ class ImprovementLoop:
                                               accepted_at=accepted.accepted_at,
                                               max_days=self.config.benefits.max_days, at=at)
         await self._react(command, conn)
+
+    async def _accepted_handover_of(self, conn: AsyncConnection, project_id: UUID) -> tuple[UUID, datetime] | None:
+        """The project's first accepted handover that metrics has read, if any: (its id, when it was accepted)."""
+        h = LIVE.handovers.c
+        query = (sa.select(h.handover_id, h.accepted_at).where(h.project_id == project_id, h.accepted_at.is_not(None))
+                 .order_by(h.accepted_at).limit(1))
+        row = (await conn.execute(query)).first()
+        return None if row is None else (row.handover_id, reads.aware(row.accepted_at))
 
     async def _opportunity_of(self, conn: AsyncConnection, project_id: UUID) -> UUID | None:
         project = await reads.project(conn, LIVE, project_id)
