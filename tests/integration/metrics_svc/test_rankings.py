@@ -56,19 +56,29 @@ async def test_services_are_ranked_by_the_chosen_kpi_worst_first(metrics_app, me
             assert response.status_code == 200, response.text
             return response.json()
 
-        # ties (slow and fine both met every SLA) go by id; a lower figure is worse but for incidents and MTTR
+        # ties (slow and fine both met every SLA) go by id; a lower figure is worse but for incidents and MTTR.
+        # Only this test's services are compared: the consumer may also have read another test's services (with
+        # figures of their own, which may tie with these and come first by id)
+        ours = {str(busy), str(slow), str(fine)}
+
+        def mine(body: dict) -> list[str]:
+            return [item["service_id"] for item in body["items"] if item["service_id"] in ours]
+
         expected = {"incident_rate": [busy, slow, fine], "mttr": [slow, busy, fine], "sla_compliance": [busy],
                     "availability": [busy], "csat": [busy]}
         for by, order in expected.items():
-            body = await ranking(by=by)
-            assert [item["service_id"] for item in body["items"]][:len(order)] == [str(s) for s in order], by
-            assert [item["rank"] for item in body["items"]] == [1, 2, 3] and body["by"] == by
+            body = await ranking(by=by, limit=50)
+            assert mine(body)[:len(order)] == [str(s) for s in order], by
+            assert [item["rank"] for item in body["items"]] == list(range(1, len(body["items"]) + 1))
+            assert body["by"] == by
             values = [item["ranked_by"]["value"] for item in body["items"] if item["ranked_by"]["value"] is not None]
             assert values == sorted(values, reverse=by in ("incident_rate", "mttr")), (by, values)
-        best = await ranking(by="mttr", order="best", limit=1)
-        assert best["items"][0]["service_id"] == str(fine) and best["items"][0]["ranked_by"]["value"] == 10
+        best = await ranking(by="mttr", order="best", limit=50)
+        [first_of_ours] = [item for item in best["items"] if item["service_id"] == mine(best)[0]]
+        assert first_of_ours["service_id"] == str(fine) and first_of_ours["ranked_by"]["value"] == 10
         # the places' KPIs are the service's own report; the ranked figure is the one it shows
-        first = (await ranking(by="mttr"))["items"][0]
+        by_mttr = await ranking(by="mttr", limit=50)
+        [first] = [item for item in by_mttr["items"] if item["service_id"] == str(slow)]
         own = (await client.get(f"/kpis/services/{slow}", headers=reader,
                                 params={"as_of": AS_OF.isoformat()})).json()
         assert {k: v for k, v in first.items() if k not in ("rank", "ranked_by")} == own
@@ -82,7 +92,8 @@ async def test_services_are_ranked_by_the_chosen_kpi_worst_first(metrics_app, me
                                                                          len(seen) + 1))
             if (cursor := page["next_cursor"]) is None:
                 break
-        assert seen[:3] == [str(busy), str(slow), str(fine)] and len(seen) == len(set(seen)) == page["ranked"]
+        assert [s for s in seen if s in ours] == [str(busy), str(slow), str(fine)]
+        assert len(seen) == len(set(seen)) == page["ranked"]
         for params, field in (({"by": "speed"}, "by"), ({"limit": 51}, "limit"), ({"order": "up"}, "order"),
                               ({"window": 5}, "window")):
             response = await client.get("/kpis/top-services", headers=reader, params=params)
