@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -111,7 +112,7 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     assert (ranking["by"], ranking["order"], len(ranking["items"])) == ("incident_rate", "worst",
                                                                         min(10, ranking["ranked"]))
     assert ranking["ranked"] == shown["data"]["portfolio"]["services"]
-    counts = [item["incident_count"]["value"] for item in ranking["items"]]
+    counts = [Decimal(item["incident_count"]["value"]) for item in ranking["items"]]
     assert counts == sorted(counts, reverse=True)
     await assert_charts_show_the_ranking(page, shown)
 
@@ -147,7 +148,7 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     for service_id, service in by_service.items():
         value = service["sla_compliance_pct"]["value"]
         label = service["name"] or f"Service {service_id[:8]}"  # services of other tests may have no name here
-        assert sla_bars[label] == (None if value is None else pytest.approx(value, abs=0.051))
+        assert sla_bars[label] == (None if value is None else pytest.approx(float(value), abs=0.051))
 
     # earned value: the executing project's table row and its chart
     executing = organisation.projects["executing"]
@@ -157,13 +158,16 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
     assert data["earnedValue"]["project_id"] == executing
     series = data["earnedValue"]["points"]
     evm = charts["evm"]
-    assert dataset(evm, "PV (planned value)") == [p["pv"] for p in series]
-    assert dataset(evm, "EV (earned value)") == [p["ev"] for p in series]
-    assert dataset(evm, "AC (actual cost)") == [p["ac"] for p in series]
-    assert series[-1]["pv"] == 240000 and set(dataset(evm, "BAC")) == {240000}
+    def figures(key: str) -> list[float | None]:  # the API's decimal text, as the chart plots it
+        return [None if p[key] is None else float(p[key]) for p in series]
+
+    assert dataset(evm, "PV (planned value)") == figures("pv")
+    assert dataset(evm, "EV (earned value)") == figures("ev")
+    assert dataset(evm, "AC (actual cost)") == figures("ac")
+    assert series[-1]["pv"] == "240000" and set(dataset(evm, "BAC")) == {240000}
     past = [p for p in series if p["ac"] is not None]
-    assert (past[-1]["pv"], past[-1]["ev"], past[-1]["ac"]) == (180000, 143000, 155000)  # today's, as seeded
-    assert past[0]["ac"] < past[len(past) // 2]["ac"] < past[-1]["ac"]  # costs accrue over the months
+    assert (past[-1]["pv"], past[-1]["ev"], past[-1]["ac"]) == ("180000", "143000", "155000")  # today's, as seeded
+    assert Decimal(past[0]["ac"]) < Decimal(past[len(past) // 2]["ac"]) < Decimal(past[-1]["ac"])  # costs accrue
 
     # handover readiness: HR accepted after one rejection (one criterion waived), the warehouse in transition
     bars = dict(zip(charts["handovers"]["labels"], charts["handovers"]["datasets"][0]["data"], strict=True))
@@ -176,8 +180,8 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
         response = await client.get(f"/handovers/{organisation.handovers['in-transition']}",
                                     headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
-    in_transition = float(response.json()["readiness"]["score"])
-    assert 0 < in_transition < 1 and bars[warehouse_label] == math.floor(in_transition * 1000 + 0.5) / 10
+    in_transition = float(response.json()["readiness"]["score_pct"])
+    assert 0 < in_transition < 100 and bars[warehouse_label] == math.floor(in_transition * 10 + 0.5) / 10
     handover_list = await page.locator("#handovers li").all_inner_texts()
     assert any(hr_label in item and "1 rejection(s)" in item for item in handover_list)
     assert any(warehouse_label in item and "in transition" in item for item in handover_list)
@@ -203,7 +207,7 @@ async def test_the_dashboard_charts_the_seeded_organisation(running_system, orga
                                                                                      timeout=30_000)
     shown = await rendered(page)
     by_mttr = shown["data"]["ranking"]
-    values = [item["ranked_by"]["value"] for item in by_mttr["items"]]
+    values = [item["ranked_by"]["value"] and Decimal(item["ranked_by"]["value"]) for item in by_mttr["items"]]
     known = [v for v in values if v is not None]
     assert by_mttr["by"] == "mttr" and known and known == sorted(known, reverse=True)
     assert values == known + [None] * (len(values) - len(known))  # services without a resolution come last

@@ -144,8 +144,8 @@ class Story:
             ours = await ok(await self.handover.get(f"/handovers/{handover_id}", headers=self.viewer))
             theirs = await ok(await self.metrics.get(f"/kpis/handovers/{handover_id}", headers=self.viewer))
             figures = (ours["early_life"]["incidents"], Decimal(ours["early_life"]["incident_rate_per_week"]),
-                       theirs["early_life_incidents"]["value"],
-                       Decimal(str(theirs["early_life_incident_rate_per_week"]["value"])))
+                       Decimal(theirs["early_life_incidents"]["value"]),
+                       Decimal(theirs["early_life_incident_rate_per_week"]["value"]))
             return figures if figures[0] == 2 and figures[2] == 2 else None
 
         figures = await eventually(both, what="both services to count the two early-life incidents")

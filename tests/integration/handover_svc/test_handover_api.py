@@ -62,7 +62,7 @@ async def test_open_by_hand_starts_with_nine_pending_mandatory_criteria(client, 
     assert response.headers["Location"] == f"/handovers/{body['id']}" and response.headers["ETag"] == '"10"'
     assert [c["key"] for c in body["criteria"]] == DEFAULT_KEYS
     assert all(c["status"] == "pending" and c["mandatory"] for c in body["criteria"])
-    assert body["readiness"] == {"score": "0.0000", "settled": 0, "total": 9, "pending": DEFAULT_KEYS,
+    assert body["readiness"] == {"score_pct": "0", "settled": 0, "total": 9, "pending": DEFAULT_KEYS,
                                  "pending_mandatory": DEFAULT_KEYS}
     read = await client.get(response.headers["Location"], headers=role("viewer"))
     assert read.status_code == 200 and read.json()["state"] == "open"
@@ -104,7 +104,7 @@ async def test_waiving_needs_the_service_owner_and_a_justification(client, role,
     assert waived.status_code == 200
     criterion = next(c for c in waived.json()["criteria"] if c["key"] == "monitoring-in-place")
     assert criterion["status"] == "waived" and criterion["confirmed_by"] == "owner@example.com"
-    assert waived.json()["readiness"]["score"] == "0.2222"  # and the service owner named, from service events
+    assert waived.json()["readiness"]["score_pct"] == "22.22"  # and the service owner named, from service events
 
 
 async def test_score_pending_list_and_an_extra_optional_criterion(client, role, known):
@@ -119,8 +119,11 @@ async def test_score_pending_list_and_an_extra_optional_criterion(client, role, 
     listed = (await client.get(f"/handovers/{handover['id']}/criteria", headers=role("viewer"))).json()
     assert [c["key"] for c in listed][-1] == "security-review" and len(listed) == 10
     body = await meet_all(client, role, handover["id"])
-    assert body["readiness"]["score"] == "0.9000" and body["readiness"]["pending"] == ["security-review"]
+    assert body["readiness"]["score_pct"] == "90" and body["readiness"]["pending"] == ["security-review"]
     assert body["readiness"]["pending_mandatory"] == []
+    summaries = (await client.get("/handovers", params={"service_id": handover["service_id"]},
+                                  headers=role("viewer"))).json()["items"]
+    assert [(item["id"], item["readiness_pct"]) for item in summaries] == [(handover["id"], "90")]
     accepted = await client.post(f"/handovers/{handover['id']}/accept", json={}, headers=owner(role))
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
 

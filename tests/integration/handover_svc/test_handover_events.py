@@ -117,7 +117,7 @@ async def test_service_facts_learned_before_the_handover_apply_when_it_opens(cli
     body = (await client.get(f"/handovers/{summary['id']}", headers=role("viewer"))).json()
     statuses = {c["key"]: c["status"] for c in body["criteria"]}
     assert statuses["sla-defined"] == "met" and statuses["service-owner-named"] == "met"
-    assert body["readiness"]["score"] == "0.2222"
+    assert body["readiness"]["score_pct"] == "22.22"
 
 
 async def test_accept_publishes_handover_accepted_on_the_handover_topic(client, role, known, kafka_settings):

@@ -63,16 +63,16 @@ async def test_service_kpis_are_projected_from_the_service_topic(metrics, publis
                    sla_met=False, csat=2)
     as_of = (day + timedelta(days=6)).isoformat()
     body = await eventually(lambda: _complete(client, reader, service_id, as_of))
-    assert body["window"]["days"] == 7 and body["incident_count"] == {"value": 2.0, "based_on": 2}
-    assert body["mtta_minutes"] == {"value": 20.0, "based_on": 2}
-    assert body["mttr_minutes"] == {"value": 150.0, "based_on": 2}
-    assert body["sla_compliance_pct"] == {"value": 50.0, "based_on": 2}
-    assert body["availability_pct"] == {"value": round(100 * (10080 - 144) / 10080, 4), "based_on": 1}
-    assert body["csat_pct"] == {"value": 50.0, "based_on": 2}
+    assert body["window"]["days"] == 7 and body["incident_count"] == {"value": "2", "based_on": 2}
+    assert body["mtta_minutes"] == {"value": "20", "based_on": 2}
+    assert body["mttr_minutes"] == {"value": "150", "based_on": 2}
+    assert body["sla_compliance_pct"] == {"value": "50", "based_on": 2}
+    assert body["availability_pct"] == {"value": "98.5714", "based_on": 1}  # 100 × (10080 − 144) / 10080
+    assert body["csat_pct"] == {"value": "50", "based_on": 2}
     assert body["change_success_rate_pct"] == {"value": None, "based_on": 0}
-    assert body["availability_target_pct"] == 99.5
+    assert body["availability_target_pct"] == "99.5"
     earlier = await kpis(client, reader, service_id, window=7, as_of=(day - timedelta(days=1)).isoformat())
-    assert earlier["incident_count"]["value"] == 0 and earlier["mtta_minutes"]["value"] is None
+    assert earlier["incident_count"]["value"] == "0" and earlier["mtta_minutes"]["value"] is None
     unknown = await client.get(f"/kpis/services/{uuid4()}", headers=reader)
     assert unknown.status_code == 404
     bad = await client.get(f"/kpis/services/{service_id}", params={"window": 5}, headers=reader)
@@ -152,13 +152,13 @@ async def test_a_handovers_readiness_is_known_while_in_transition(metrics, publi
     await publish(ho.CriterionResetV1(**ids, key="sla", reason="SLA withdrawn", reset_by="service-svc",
                                       reset_at=T0 + 3 * day), at=T0 + 3 * day, subject=handover_id)
 
-    async def readiness(as_of) -> float | None:
+    async def readiness(as_of) -> str | None:
         body = (await client.get(f"/kpis/handovers/{handover_id}", params={"as_of": as_of.isoformat()},
                                  headers=reader)).json()
-        return body.get("readiness_score")
+        return body.get("readiness_pct")
 
-    await eventually(lambda: _readiness_is(readiness, T0 + 4 * day, 0.5), app=app)  # runbook met, training waived
-    assert await readiness(T0 + day) == 0.25
+    await eventually(lambda: _readiness_is(readiness, T0 + 4 * day, "50"), app=app)  # runbook met, training waived
+    assert await readiness(T0 + day) == "25"
     assert await readiness(T0 - day) is None  # before any criterion was added
     listed, cursor = [], None  # other tests' handovers are on the topic too: read every page
     while True:
@@ -168,10 +168,10 @@ async def test_a_handovers_readiness_is_known_while_in_transition(metrics, publi
         if not (cursor := page["next_cursor"]):
             break
     mine = next(h for h in listed if h["handover_id"] == str(handover_id))
-    assert mine["readiness_score"] == 0.5 and mine["accepted"] is False
+    assert mine["readiness_pct"] == "50" and mine["accepted"] is False
 
 
-async def _readiness_is(readiness, as_of, expected: float) -> bool:
+async def _readiness_is(readiness, as_of, expected: str) -> bool:
     return await readiness(as_of) == expected
 
 
@@ -213,15 +213,15 @@ async def test_an_extension_lengthens_the_early_life_period_its_rate_is_judged_o
     for day in (2, 9, 17):  # the third only inside the extension
         await incident(publish, service_id, accepted + timedelta(days=day), category="network")
 
-    async def rate() -> float | None:
+    async def rate() -> str | None:
         body = (await client.get(f"/kpis/handovers/{handover_id}", headers=reader)).json()
         figure = body.get("early_life_incident_rate_per_week") or {}
-        return figure.get("value") if (body.get("early_life_incidents") or {}).get("value") == expected else None
+        return figure.get("value") if (body.get("early_life_incidents") or {}).get("value") == str(expected) else None
 
     expected = 2
-    assert await eventually(rate, app=app) == 1.0  # 2 × 7 / 14
+    assert await eventually(rate, app=app) == "1"  # 2 × 7 / 14
     await publish(ho.EarlyLifeSupportExtendedV1(**ids, days=7, reason="P2 under analysis", extended_by="owner",
                                                 extended_at=accepted + timedelta(days=13)),
                   at=accepted + timedelta(days=13), subject=handover_id)
     expected = 3
-    assert await eventually(rate, app=app) == 1.0  # 3 × 7 / 21
+    assert await eventually(rate, app=app) == "1"  # 3 × 7 / 21

@@ -71,18 +71,18 @@ async def test_services_are_ranked_by_the_chosen_kpi_worst_first(metrics_app, me
             assert mine(body)[:len(order)] == [str(s) for s in order], by
             assert [item["rank"] for item in body["items"]] == list(range(1, len(body["items"]) + 1))
             assert body["by"] == by
-            values = [item["ranked_by"]["value"] for item in body["items"] if item["ranked_by"]["value"] is not None]
+            values = [Decimal(item["ranked_by"]["value"]) for item in body["items"] if item["ranked_by"]["value"] is not None]
             assert values == sorted(values, reverse=by in ("incident_rate", "mttr")), (by, values)
         best = await ranking(by="mttr", order="best", limit=50)
         [first_of_ours] = [item for item in best["items"] if item["service_id"] == mine(best)[0]]
-        assert first_of_ours["service_id"] == str(fine) and first_of_ours["ranked_by"]["value"] == 10
+        assert first_of_ours["service_id"] == str(fine) and first_of_ours["ranked_by"]["value"] == "10"
         # the places' KPIs are the service's own report; the ranked figure is the one it shows
         by_mttr = await ranking(by="mttr", limit=50)
         [first] = [item for item in by_mttr["items"] if item["service_id"] == str(slow)]
         own = (await client.get(f"/kpis/services/{slow}", headers=reader,
                                 params={"as_of": AS_OF.isoformat()})).json()
         assert {k: v for k, v in first.items() if k not in ("rank", "ranked_by")} == own
-        assert first["ranked_by"] == own["mttr_minutes"] == {"value": 600, "based_on": 2}
+        assert first["ranked_by"] == own["mttr_minutes"] == {"value": "600", "based_on": 2}
         # the next places by cursor: every service once, in order, the last page without a cursor
         seen, cursor = [], None
         while True:

@@ -125,22 +125,22 @@ async def test_bad_facts_are_flagged_on_their_own_items_and_every_list_answers(m
     services = by_id(await get(client, reader, "/kpis/services", window=7), "service_id")
     assert set(services) >= {str(good), str(minus), str(plus)} and str(withdrawn) not in services
     assert services[str(good)]["problems"] == [] and services[str(good)]["mttr_minutes"] == {
-        "value": 60.0, "based_on": 1}
-    assert services[str(good)]["availability_target_pct"] == 99.5 and services[str(good)]["name"] == "Good"
+        "value": "60", "based_on": 1}
+    assert services[str(good)]["availability_target_pct"] == "99.5" and services[str(good)]["name"] == "Good"
     opened, cost = services[str(minus)]["problems"]  # its own incident, and its delivering project's cost
     assert opened["fact"].endswith("opened_at") and "-infinity" in opened["reason"] and opened["figure"] is None
     assert cost["fact"] == f"project {year_one_project} cost incurred_at"
-    assert services[str(minus)]["incident_count"] == {"value": 1.0, "based_on": 1}
-    assert services[str(minus)]["mttr_minutes"] == {"value": 30.0, "based_on": 1}
-    assert services[str(minus)]["tco"] == {"value": 80.0, "based_on": 1}  # the year-1 cost left out, and named
+    assert services[str(minus)]["incident_count"] == {"value": "1", "based_on": 1}
+    assert services[str(minus)]["mttr_minutes"] == {"value": "30", "based_on": 1}
+    assert services[str(minus)]["tco"] == {"value": "80", "based_on": 1}  # the year-1 cost left out, and named
     assert (await get(client, reader, f"/kpis/services/{minus}", window=7))["problems"] == [opened, cost]
     assert {p["fact"].rsplit(" ", 1)[1] for p in services[str(plus)]["problems"]} == {"acknowledged_at", "resolved_at"}
-    assert (await get(client, reader, f"/kpis/services/{withdrawn}"))["incident_count"]["value"] == 0
+    assert (await get(client, reader, f"/kpis/services/{withdrawn}"))["incident_count"]["value"] == "0"
     for service in (good, minus, plus):
         assert len((await get(client, reader, f"/kpis/services/{service}/weekly", weeks=4))["weeks"]) == 4
 
     projects = by_id(await get(client, reader, "/kpis/projects"), "project_id")
-    assert projects[str(good_project)]["problems"] == [] and projects[str(good_project)]["ac"] == 80
+    assert projects[str(good_project)]["problems"] == [] and projects[str(good_project)]["ac"] == "80"
     flagged = projects[str(year_one_project)]
     assert (flagged["pv"], flagged["ev"], flagged["ac"], flagged["title"]) == (100, 100, 80, "Year one")
     assert [p["fact"] for p in flagged["problems"]] == [f"project {year_one_project} cost incurred_at"]
@@ -149,8 +149,8 @@ async def test_bad_facts_are_flagged_on_their_own_items_and_every_list_answers(m
     assert series["points"] and series["problems"] == flagged["problems"]
 
     handovers = by_id(await get(client, reader, "/kpis/handovers"), "handover_id")
-    assert handovers[str(good_handover)]["problems"] == [] and handovers[str(good_handover)]["days_in_transition"] == 10
-    assert handovers[str(bad_handover)]["accepted"] and handovers[str(bad_handover)]["readiness_score"] == 0.8
+    assert handovers[str(good_handover)]["problems"] == [] and handovers[str(good_handover)]["days_in_transition"] == "10"
+    assert handovers[str(bad_handover)]["accepted"] and handovers[str(bad_handover)]["readiness_pct"] == "80"
     assert handovers[str(bad_handover)]["days_in_transition"] is None
     assert (await get(client, reader, f"/kpis/handovers/{bad_handover}"))["problems"]
 

@@ -80,7 +80,8 @@ def _opening_and_reads(router: APIRouter) -> None:
         page = await summary_page(request.app.state.engine, stream_type=Handover.stream_type, filters=filters,
                                   after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
         next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
-        return Page[s.HandoverSummary](items=page.items, next_cursor=next_cursor)
+        return Page[s.HandoverSummary](items=[s.HandoverSummary.of_stored(item) for item in page.items],
+                                        next_cursor=next_cursor)
 
     @router.get("/{handover_id}", **readable())
     async def read_handover(handover_id: UUID, request: Request, response: Response,

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from continuum.http.dates import OccurredAt, UtcDateTime
+from continuum.http.decimals import DecimalText, decimal_text
 from handover_svc.domain.criteria import Criterion, Readiness
 from handover_svc.domain.early_life import ExitAssessment
 from handover_svc.domain.handover import Handover
@@ -99,8 +100,14 @@ class CriterionView(BaseModel):
                    confirmed_at=criterion.confirmed_at, automatic=criterion.automatic)
 
 
+def percent(share: Decimal) -> str:
+    """A share from 0 to 1 (as the domain and the events keep it) as a percentage (api-conventions: 0–100)."""
+    return decimal_text(share * 100, 2) or "0"
+
+
 class ReadinessView(BaseModel):
-    score: Decimal = Field(description="Share of criteria met or waived, a fraction from 0 to 1.", examples=["0.7778"])
+    score_pct: DecimalText = Field(description="Percentage (0–100) of criteria met or waived, to 0.01.",
+                                   examples=["77.78"])
     settled: int = Field(examples=[7])
     total: int = Field(examples=[9])
     pending: list[str] = Field(examples=[["support-team-trained", "known-errors-documented"]])
@@ -108,7 +115,7 @@ class ReadinessView(BaseModel):
 
     @classmethod
     def of(cls, ready: Readiness) -> ReadinessView:
-        return cls(score=ready.score, settled=ready.settled, total=ready.total, pending=ready.pending,
+        return cls(score_pct=percent(ready.score), settled=ready.settled, total=ready.total, pending=ready.pending,
                    pending_mandatory=ready.pending_mandatory)
 
 
@@ -199,6 +206,13 @@ class HandoverSummary(BaseModel):
     service_id: UUID = Field(examples=[SERVICE_ID])
     state: str = Field(examples=["open"])
     awaiting_acceptance: bool = Field(examples=[True])
-    readiness_score: Decimal = Field(examples=["0.2222"])
+    readiness_pct: DecimalText = Field(description="Percentage (0–100) of criteria met or waived, to 0.01.",
+                                       examples=["22.22"])
     pending: list[str] = Field(examples=[["documentation-complete"]])
     opened_at: UtcDateTime = Field(examples=[WHEN])
+
+    @classmethod
+    def of_stored(cls, summary: dict) -> HandoverSummary:
+        """A stored summary (the domain's shape, its readiness a share) as the list shows it."""
+        fields = {key: value for key, value in summary.items() if key != "readiness_score"}
+        return cls(**fields, readiness_pct=percent(Decimal(summary["readiness_score"])))

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from continuum.http.dates import UtcDateTime
+from continuum.http.decimals import DecimalText
 
 from metrics_svc.api.schemas import (
     FigureView,
@@ -72,9 +73,10 @@ class ProjectSummaryView(ProjectKpisView):
 
 class EarnedValuePointView(BaseModel):
     at: UtcDateTime = Field(examples=["2026-02-01T00:00:00Z"])
-    pv: float | None = Field(description="Null only for a value JSON cannot carry.", examples=[40000])
-    ev: float | None = Field(description="Null after as_of.", examples=[35000])
-    ac: float | None = Field(description="Null after as_of.", examples=[38000])
+    pv: DecimalText | None = Field(description="Null only when the stored facts make it fail.",
+                                   examples=["40000"])
+    ev: DecimalText | None = Field(description="Null after as_of.", examples=["35000"])
+    ac: DecimalText | None = Field(description="Null after as_of.", examples=["38000"])
 
     @classmethod
     def of(cls, point: EarnedValuePoint) -> EarnedValuePointView:
@@ -84,7 +86,7 @@ class EarnedValuePointView(BaseModel):
 class EarnedValueSeriesView(BaseModel):
     project_id: UUID
     as_of: UtcDateTime
-    bac: float | None = Field(examples=[100000])
+    bac: DecimalText | None = Field(examples=["100000"])
     points: list[EarnedValuePointView] = Field(
         description="From the project's first fact to its last planned milestone (or as_of), weekly or coarser.")
     problems: list[ProblemView] = problems_field()

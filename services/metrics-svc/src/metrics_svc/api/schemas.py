@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -10,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from continuum.http.dates import OccurredAt, UtcDateTime
+from continuum.http.decimals import DecimalText, decimal_text
 from metrics_svc.domain.handover_kpis import HandoverKpis, LoopKpis
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 from metrics_svc.domain.project_kpis import EarnedValue
@@ -17,12 +17,9 @@ from metrics_svc.domain.windows import Figure, Problem, Window
 from metrics_svc.queries import ItemProblem, PortfolioReport, ServiceReport
 
 
-def number(value: Decimal | None) -> float | None:
-    """A decimal as a JSON number; None for none, and for what JSON cannot carry (NaN, ±infinity, overflow)."""
-    if value is None or not Decimal(value).is_finite():
-        return None
-    shown = round(float(value), 4)
-    return shown if math.isfinite(shown) else None
+def number(value: Decimal | None) -> str | None:
+    """A figure as decimal text, to 4 places (api-conventions: decimals as strings); None for none and NaN."""
+    return decimal_text(value)
 
 
 class ProblemView(BaseModel):
@@ -50,7 +47,7 @@ def problems_field():  # a Field of its own per model
 
 
 class FigureView(BaseModel):
-    value: float | None = Field(description="Null when undefined (a ratio over nothing).", examples=[42.5])
+    value: DecimalText | None = Field(description="Null when undefined (a ratio over nothing).", examples=["42.5"])
     based_on: int = Field(description="How many events (incidents, ratings, changes, costs) it rests on.",
                           examples=[12])
 
@@ -76,11 +73,6 @@ class WeekView(BaseModel):
     incidents: int = Field(examples=[3])
 
 
-class SlaView(BaseModel):
-    availability_target_pct: float = Field(examples=[99.9])
-    csat_target_pct: float = Field(examples=[80])
-
-
 class ServiceKpisView(BaseModel):
     service_id: UUID
     name: str | None = Field(None, description="The service's catalog name (null until its registration is seen).",
@@ -92,9 +84,9 @@ class ServiceKpisView(BaseModel):
     weekly_incidents: list[WeekView] = Field(description="Whole weeks ending at as_of, oldest first.")
     sla_compliance_pct: FigureView
     availability_pct: FigureView
-    availability_target_pct: float | None = Field(examples=[99.9])
+    availability_target_pct: DecimalText | None = Field(examples=["99.9"])
     csat_pct: FigureView
-    csat_target_pct: float | None = Field(examples=[80])
+    csat_target_pct: DecimalText | None = Field(examples=["80"])
     change_success_rate_pct: FigureView
     tco: FigureView = Field(description="Operating costs + actual costs of the delivering projects, in the window.")
     incident_reduction_pct: FigureView = Field(description="Against the window of the same length just before.")
@@ -134,19 +126,19 @@ class ProjectKpisView(BaseModel):
     project_id: UUID
     as_of: UtcDateTime
     based_on: int = Field(description="Milestones, progress records and costs it rests on.", examples=[9])
-    bac: float | None = Field(examples=[100000])
-    pv: float | None = Field(description="Null only when the stored facts make it fail (see problems).",
-                             examples=[40000])
-    ev: float | None = Field(examples=[35000])
-    ac: float | None = Field(examples=[38000])
-    sv: float | None = Field(examples=[-5000])
-    cv: float | None = Field(examples=[-3000])
-    spi: float | None = Field(examples=[0.875])
-    cpi: float | None = Field(examples=[0.921])
-    eac: float | None = Field(examples=[108571.43])
-    vac: float | None = Field(examples=[-8571.43])
-    milestones_missed_pct: float | None = Field(examples=[50])
-    budget_deviation_pct: float | None = Field(description="(EAC − BAC) / BAC.", examples=[8.57])
+    bac: DecimalText | None = Field(examples=["100000"])
+    pv: DecimalText | None = Field(description="Null only when the stored facts make it fail (see problems).",
+                             examples=["40000"])
+    ev: DecimalText | None = Field(examples=["35000"])
+    ac: DecimalText | None = Field(examples=["38000"])
+    sv: DecimalText | None = Field(examples=["-5000"])
+    cv: DecimalText | None = Field(examples=["-3000"])
+    spi: DecimalText | None = Field(examples=["0.875"])
+    cpi: DecimalText | None = Field(examples=["0.921"])
+    eac: DecimalText | None = Field(examples=["108571.43"])
+    vac: DecimalText | None = Field(examples=["-8571.43"])
+    milestones_missed_pct: DecimalText | None = Field(examples=["50"])
+    budget_deviation_pct: DecimalText | None = Field(description="(EAC − BAC) / BAC.", examples=["8.57"])
     milestones: list[MilestoneVarianceView]
     problems: list[ProblemView] = problems_field()
 
@@ -166,10 +158,10 @@ class HandoverKpisView(BaseModel):
     handover_id: UUID
     as_of: UtcDateTime
     accepted: bool = Field(description="Accepted by the service owner as of `as_of`.")
-    readiness_score: float | None = Field(
-        description="Share of criteria met or waived: at acceptance once accepted, as of `as_of` while in "
-        "transition (null until a criterion is known).", examples=[0.9])
-    days_in_transition: float | None = Field(examples=[12.5])
+    readiness_pct: DecimalText | None = Field(
+        description="Percentage (0–100) of criteria met or waived: at acceptance once accepted, as of `as_of` while "
+        "in transition (null until a criterion is known).", examples=["90"])
+    days_in_transition: DecimalText | None = Field(examples=["12.5"])
     early_life_incidents: FigureView
     early_life_incident_rate_per_week: FigureView
     rejections: int = Field(examples=[1])
@@ -178,7 +170,8 @@ class HandoverKpisView(BaseModel):
     @classmethod
     def of(cls, handover_id: UUID, k: HandoverKpis) -> HandoverKpisView:
         return cls(handover_id=handover_id, as_of=k.as_of, accepted=k.accepted,
-                   readiness_score=number(k.readiness_score), days_in_transition=number(k.days_in_transition),
+                   readiness_pct=number(None if k.readiness_score is None else k.readiness_score * 100),
+                   days_in_transition=number(k.days_in_transition),
                    early_life_incidents=FigureView.of(k.early_life_incidents),
                    early_life_incident_rate_per_week=FigureView.of(k.early_life_incident_rate_per_week),
                    rejections=k.rejections, problems=problems_of(k.problems))
@@ -189,7 +182,7 @@ class LoopView(BaseModel):
     converted_to_projects: int = Field(examples=[2])
     benefits_measured: int = Field(examples=[1])
     benefits_realized: int = Field(examples=[1])
-    benefits_realized_pct: float | None = Field(examples=[100])
+    benefits_realized_pct: DecimalText | None = Field(examples=["100"])
 
     @classmethod
     def of(cls, loop: LoopKpis) -> LoopView:
@@ -210,9 +203,9 @@ class PortfolioView(BaseModel):
     services: int = Field(examples=[12])
     incidents: int = Field(examples=[57])
     projects: int = Field(examples=[5])
-    pv: float = Field(examples=[400000])
-    ev: float = Field(examples=[380000])
-    ac: float = Field(examples=[390000])
+    pv: DecimalText = Field(examples=["400000"])
+    ev: DecimalText = Field(examples=["380000"])
+    ac: DecimalText = Field(examples=["390000"])
     handovers: int = Field(examples=[3])
     handovers_accepted: int = Field(examples=[2])
     handovers_rejected: int = Field(description="Rejections counted over all handovers.", examples=[1])
@@ -223,8 +216,8 @@ class PortfolioView(BaseModel):
 
     @classmethod
     def of(cls, report: PortfolioReport, days: int) -> PortfolioView:
-        def total(values) -> float:
-            return number(sum((v for v in values if v is not None), Decimal(0))) or 0.0
+        def total(values) -> str:
+            return number(sum((v for v in values if v is not None), Decimal(0))) or "0"
 
         return cls(
             window=WindowView.of(report.window, days), services=len(report.services),
@@ -261,8 +254,9 @@ class OpportunityView(BaseModel):
     state: str = Field(examples=["open"])
     title: str = Field(examples=["'disk-full' incidents at 3.2× their usual rate for 5 days"])
     kpi: str = Field(examples=["incidents_in_category_per_day"])
-    baseline: float = Field(examples=[0.4], description="The level before the shift (per day for incident rates).")
-    observed: float = Field(examples=[1.3], description="The level in the window that fired.")
+    baseline: DecimalText = Field(examples=["0.4"],
+                                  description="The level before the shift (per day for incident rates).")
+    observed: DecimalText = Field(examples=["1.3"], description="The level in the window that fired.")
     window_days: int = Field(examples=[5])
     evidence: dict[str, Any] = Field(
         description="Which test fired, expected against observed, its statistic and level, the category, the "
@@ -277,7 +271,7 @@ class OpportunityView(BaseModel):
                                            description="Why the project it was converted into was cancelled.")
     measure_from: UtcDateTime | None = None
     measure_until: UtcDateTime | None = None
-    measured: float | None = Field(default=None, examples=[0.5])
+    measured: DecimalText | None = Field(default=None, examples=["0.5"])
     effect: dict[str, Any] | None = Field(default=None, description="The benefits verdict's figures: rates or "
                                           "shares compared, their ratios and confidence intervals.")
     closed_at: UtcDateTime | None = Field(default=None, description="When it lapsed or was dismissed.")
@@ -289,7 +283,7 @@ class OpportunityView(BaseModel):
         assert d is not None
         return cls(id=o.id, service_id=d.service_id, rule=d.rule, category=d.category, state=o.state,
                    title=d.title, kpi=d.kpi, effect=o.effect, closed_at=o.closed_at,
-                   baseline=float(d.baseline), observed=float(d.observed), window_days=d.window_days,
+                   baseline=number(d.baseline), observed=number(d.observed), window_days=d.window_days,
                    evidence=d.evidence, detected_at=d.detected_at, project_id=o.project_id,
                    dismissal_reason=o.dismissal_reason, abandonment_reason=o.abandonment_reason,
                    measure_from=o.measure_from, measure_until=o.measure_until, measured=number(o.measured),

@@ -16,6 +16,7 @@ from continuum.domain import as_utc
 from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version
 from continuum.http.conditional import IfMatch, parse_if_match
+from continuum.http.decimals import decimal_text
 from continuum.http.history import AsOf, History, HistoryEntry, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, foreign_cursor
 from continuum.http.problems import ProblemError
@@ -179,7 +180,7 @@ def _state_routes(router: APIRouter) -> None:
         finally:
             await sender.close()
         return TestResult(delivered=outcome.delivered, status=outcome.status, error=outcome.error,
-                          response=outcome.response, duration_ms=outcome.duration_ms, event_id=event_id, sent_at=now)
+                          response=outcome.response, duration_ms=decimal_text(outcome.duration_ms, 1), event_id=event_id, sent_at=now)
 
 
 def _delivery_routes(router: APIRouter) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from continuum.http.dates import UtcDateTime
+from continuum.http.decimals import DecimalText
 
 from metrics_svc.webhooks.subscription import Filters, WebhookSubscription
 
@@ -140,6 +141,6 @@ class TestResult(BaseModel):
     status: int | None = Field(examples=[204])
     error: str | None = None
     response: str | None = None
-    duration_ms: float = Field(examples=[12.5])
+    duration_ms: DecimalText = Field(examples=["12.5"])
     event_id: str
     sent_at: datetime

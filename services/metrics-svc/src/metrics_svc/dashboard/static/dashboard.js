@@ -24,13 +24,15 @@
   const serviceName = (id) => dashboard.names[id] || `Service ${short(id)}`;
   const projectName = (id) => dashboard.names[id] || `Project ${short(id)}`;
   const day = (iso) => new Date(iso).toISOString().slice(0, 10);
-  const money = (n) => (n == null ? "—" : Math.round(n).toLocaleString("en-US"));
+  // figures arrive as decimal text (api-conventions: decimals as strings): num() reads one, null stays null
+  const num = (text) => (text == null ? null : Number(text));
+  const money = (n) => (n == null ? "—" : Math.round(Number(n)).toLocaleString("en-US"));
   const fixed = (n, digits = 2) => (n == null ? "—" : Number(n).toFixed(digits));
   const pct = (n, digits = 1) => (n == null ? "—" : `${Number(n).toFixed(digits)} %`);
 
   const RANKED_BY = {
     incident_rate: ["incident rate", (v) => `${v} incident(s)`],
-    mttr: ["MTTR", (v) => `${fixed(v / 60, 1)} h`],
+    mttr: ["MTTR", (v) => `${fixed(num(v) / 60, 1)} h`],
     sla_compliance: ["SLA compliance", (v) => pct(v)],
     availability: ["availability", (v) => pct(v, 3)],
     csat: ["CSAT", (v) => pct(v)],
@@ -129,8 +131,9 @@
   }
 
   function renderTiles(portfolio) {
-    const spi = portfolio.pv ? portfolio.ev / portfolio.pv : null;
-    const cpi = portfolio.ac ? portfolio.ev / portfolio.ac : null;
+    const [pv, ev, ac] = [num(portfolio.pv), num(portfolio.ev), num(portfolio.ac)];
+    const spi = pv ? ev / pv : null;
+    const cpi = ac ? ev / ac : null;
     const loop = portfolio.loop;
     $("tiles").replaceChildren(
       tile("Services", String(portfolio.services), "with incidents or an SLA"),
@@ -143,7 +146,7 @@
       tile("Opportunities", String(loop.opportunities_detected), `${loop.converted_to_projects} turned into projects`),
       tile("Benefits realised", pct(loop.benefits_realized_pct, 0),
         `${loop.benefits_realized} of ${loop.benefits_measured} measured`,
-        tone(loop.benefits_realized_pct, 75, 50)),
+        tone(num(loop.benefits_realized_pct), 75, 50)),
     );
   }
 
@@ -214,10 +217,10 @@
     chart("mttr", {
       type: "line",
       data: { labels, datasets: serviceDatasets(services, weekly,
-        (week) => (week.mttr_minutes.value == null ? null : Math.round(week.mttr_minutes.value / 6) / 10)) },
+        (week) => (week.mttr_minutes.value == null ? null : Math.round(num(week.mttr_minutes.value) / 6) / 10)) },
       options: lineOptions("hours to resolve"),
     });
-    const compliance = services.map((service) => service.sla_compliance_pct.value);
+    const compliance = services.map((service) => num(service.sla_compliance_pct.value));
     $("sla-window").textContent = `incidents opened in the last ${dashboard.window} days that met their SLA`;
     chart("sla", {
       type: "bar",
@@ -315,11 +318,11 @@
       pointRadius: 2, spanGaps: false,
     });
     const datasets = [
-      line("PV (planned value)", "#3556d4", series.points.map((point) => point.pv)),
-      line("EV (earned value)", "#1f9d63", series.points.map((point) => point.ev)),
-      line("AC (actual cost)", "#d23c3c", series.points.map((point) => point.ac)),
+      line("PV (planned value)", "#3556d4", series.points.map((point) => num(point.pv))),
+      line("EV (earned value)", "#1f9d63", series.points.map((point) => num(point.ev))),
+      line("AC (actual cost)", "#d23c3c", series.points.map((point) => num(point.ac))),
     ];
-    if (series.bac != null) datasets.push(line("BAC", "#8a8fa3", series.points.map(() => series.bac), [6, 4]));
+    if (series.bac != null) datasets.push(line("BAC", "#8a8fa3", series.points.map(() => num(series.bac)), [6, 4]));
     chart("evm", { type: "line", data: { labels, datasets }, options: lineOptions("value") });
   }
 
@@ -350,8 +353,8 @@
         labels: handovers.map(name),
         datasets: [{
           label: "Readiness %",
-          data: handovers.map((handover) => (handover.readiness_score == null ? null
-            : Math.round(handover.readiness_score * 1000) / 10)),
+          data: handovers.map((handover) => (handover.readiness_pct == null ? null
+            : Math.round(num(handover.readiness_pct) * 10) / 10)),
           backgroundColor: handovers.map((handover) => (handover.accepted ? "#1f9d63" : "#d98b00")),
           borderRadius: 6,
         }],
