@@ -48,7 +48,7 @@ class ServiceSpec:
     database: str
     title: str
     description: str
-    version: str = "0.2.0"  # of the OpenAPI and AsyncAPI documents; README "API changes" says what changed
+    version: str = "0.3.0"  # of the OpenAPI and AsyncAPI documents; README "API changes" says what changed
 
     @property
     def source(self) -> str:
