@@ -1,10 +1,12 @@
 # Continuum: `make run` brings the whole system up, `make test` runs every test. Both set themselves up.
+# The venv has the runtime (shared/), the services and the development tools (shared-dev/, continuum-dev);
+# a service image has only the first two (deploy/Dockerfile).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICES := services/project-svc services/service-svc services/handover-svc services/metrics-svc
-PACKAGE_FILES := shared/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
+PACKAGE_FILES := shared/pyproject.toml shared-dev/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES)) constraints.txt requirements-dev.txt
 
 .PHONY: help run test soak bench loopbench migrate token infra lint clean demo chromium
 
@@ -27,7 +29,7 @@ $(STAMP): $(PACKAGE_FILES)
 	@echo "[continuum] installing Python packages into $(VENV) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -c constraints.txt -e 'shared[local]' $(addprefix -e ,$(SERVICES)) -r requirements-dev.txt
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e shared -e shared-dev $(addprefix -e ,$(SERVICES)) -r requirements-dev.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -41,7 +43,7 @@ chromium:
 	@./tools/ensure-chromium.sh
 
 demo: $(STAMP)
-	@$(BIN)/python -m continuum.demo $(DEMO_ARGS)
+	@$(BIN)/python -m continuum_dev.demo $(DEMO_ARGS)
 
 soak: $(STAMP)
 	@RELIABILITY_SOAK=1 $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)

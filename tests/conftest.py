@@ -1,1 +1,1 @@
-pytest_plugins = ["continuum.testing.plugin"]
+pytest_plugins = ["continuum_dev.testing.plugin"]

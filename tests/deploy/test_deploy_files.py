@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from continuum.stack import discover_services
+from continuum.operations import discover_services
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -195,7 +195,7 @@ def test_compose_runs_postgres_16_and_kafka_kraft(compose: dict) -> None:
 
 
 def test_compose_kafka_image_is_the_release_the_launcher_pins(compose: dict) -> None:
-    from continuum.infra.kafka import KAFKA_VERSION
+    from continuum_dev.infra.kafka import KAFKA_VERSION
 
     assert compose["services"]["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
 

@@ -9,8 +9,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from continuum.stack import Infrastructure, ServiceProcesses, discover_services, prepare_databases
-from continuum.testing.plugin import free_port
+from continuum.operations import discover_services, prepare_databases
+from continuum_dev.stack import Infrastructure, ServiceProcesses
+from continuum_dev.testing.plugin import free_port
 
 
 @pytest.fixture(scope="package")  # stopped after tests/e2e: its consumer groups are the services' real ones

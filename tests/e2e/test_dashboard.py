@@ -21,9 +21,9 @@ import pytest_asyncio
 from playwright.async_api import async_playwright
 from prometheus_client.parser import text_string_to_metric_families
 
-from continuum.demo.client import Persona, Progress, Stack
-from continuum.demo.organisation import Seeded, seed_organisation
-from continuum.stack import ServiceProcesses
+from continuum_dev.demo.client import Persona, Progress, Stack
+from continuum_dev.demo.organisation import Seeded, seed_organisation
+from continuum_dev.stack import ServiceProcesses
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

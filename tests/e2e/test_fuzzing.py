@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from continuum.stack import discover_services
+from continuum.operations import discover_services
 
 SEED = 20261125
 EXAMPLES = 10

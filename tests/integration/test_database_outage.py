@@ -5,7 +5,7 @@ from __future__ import annotations
 from continuum.config import ServiceSettings
 from continuum.http.problems import PROBLEM_MEDIA_TYPE
 from continuum.service import build_service_app
-from continuum.testing.plugin import free_port
+from continuum_dev.testing.plugin import free_port
 from tests.support.apps import serving, settings_for
 from tests.support.counter import counter_parts, counter_spec
 

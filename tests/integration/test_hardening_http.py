@@ -166,7 +166,7 @@ def served():
     import uvicorn
 
     from continuum.http.server import LimitedHttpToolsProtocol
-    from continuum.testing.plugin import free_port
+    from continuum_dev.testing.plugin import free_port
 
     app, port = RecordingApp(), free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=LimitedHttpToolsProtocol,
@@ -259,7 +259,7 @@ def test_the_local_stack_serves_the_services_with_the_limited_protocol():
     from uvicorn.importer import import_from_string
 
     from continuum.http.server import LimitedHttpToolsProtocol
-    from continuum.stack import HTTP_PROTOCOL
+    from continuum_dev.stack import HTTP_PROTOCOL
 
     assert import_from_string(HTTP_PROTOCOL) is LimitedHttpToolsProtocol
 
@@ -271,7 +271,7 @@ async def test_an_unreachable_jwks_is_a_503_to_retry_not_a_401():
     from continuum.config import AuthSettings
     from continuum.http.auth import Principal, TokenVerifier, authenticate
     from continuum.http.problems import install_problem_handlers
-    from continuum.testing.plugin import free_port
+    from continuum_dev.testing.plugin import free_port
 
     app = FastAPI()
     install_problem_handlers(app)

@@ -20,7 +20,7 @@ from continuum.eventstore.store import EventStore
 from continuum.http.auth import TokenVerifier
 from continuum.kafka.topics import ensure_topics, events_topic
 from continuum.service import build_service_app
-from continuum.testing.plugin import free_port
+from continuum_dev.testing.plugin import free_port
 from tests.integration.test_relay import append, running_relay
 from tests.support.apps import serving, settings_for
 from tests.support.counter import CODEC, counter_parts, counter_spec

@@ -158,8 +158,8 @@ async def until(condition, timeout_s: float = 60) -> None:
 @pytest.fixture
 def private_kafka(tmp_path):
     """A broker of this test's own, to stop and start without disturbing the others."""
-    from continuum.infra.kafka import LocalKafka
-    from continuum.testing.plugin import free_port
+    from continuum_dev.infra.kafka import LocalKafka
+    from continuum_dev.testing.plugin import free_port
 
     broker = LocalKafka(state_dir=tmp_path / "kafka", port=free_port(), controller_port=free_port())
     broker.start()

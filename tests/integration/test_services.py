@@ -16,8 +16,8 @@ import pytest
 
 from continuum import migrations
 from continuum.http.auth import ALGORITHM
-from continuum.stack import discover_services
-from continuum.testing.plugin import create_database
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import create_database
 from tests.support.apps import serving, settings_for
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.json", "/events/schemas/{ce_type}", "/docs", "/openapi.json"}

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum import migrations
 from continuum.config import KafkaSettings
-from continuum.infra.kafka import KAFKA_VERSION
-from continuum.stack import Infrastructure, discover_services
-from continuum.testing.plugin import create_database, free_port
+from continuum.operations import discover_services
+from continuum_dev.infra.kafka import KAFKA_VERSION
+from continuum_dev.stack import Infrastructure
+from continuum_dev.testing.plugin import create_database, free_port
 from tests.perf import (
     bulk_import,
     business_time,

@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum.config import AuthSettings, DatabaseSettings, KafkaSettings
 from continuum.http.auth import issue_dev_token
+from continuum.operations import discover_services, prepare_databases
 from continuum.relay import relay_lag
-from continuum.stack import ServiceProcesses, discover_services, prepare_databases
-from continuum.testing.plugin import free_port
+from continuum_dev.stack import ServiceProcesses
+from continuum_dev.testing.plugin import free_port
 from tests.perf.command_path import SLA, SUBJECT
 from tests.perf.end_to_end import _drop_databases, clean_kafka
 
@@ -277,7 +278,7 @@ async def _committed(admin: AIOKafkaAdminClient, topic: str) -> int:
 
 
 async def _main(incidents: int, sampled: int, state_dir: Path) -> None:
-    from continuum.stack import Infrastructure
+    from continuum_dev.stack import Infrastructure
 
     infra = Infrastructure(state_dir=state_dir, postgres_port=free_port(), kafka_port=free_port(),
                            controller_port=free_port(), durable=True)

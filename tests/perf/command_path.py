@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 
 from continuum.config import AuthSettings
 from continuum.http.auth import issue_dev_token
-from continuum.stack import HTTP_PROTOCOL, discover_services, prepare_databases
-from continuum.testing.plugin import free_port
+from continuum.operations import discover_services, prepare_databases
+from continuum_dev.stack import HTTP_PROTOCOL
+from continuum_dev.testing.plugin import free_port
 
 ROOT = Path(__file__).parents[2]
 SUBJECT = "bench"  # the token's sub: the owner it registers its services with (docs/security.md, service-svc)

@@ -24,9 +24,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from continuum.config import AuthSettings, DatabaseSettings, KafkaSettings
 from continuum.http.auth import issue_dev_token
 from continuum.kafka.topics import ensure_topics
+from continuum.operations import discover_services, prepare_databases
 from continuum.relay import asyncpg_dsn
-from continuum.stack import ServiceProcesses, discover_services, prepare_databases
-from continuum.testing.plugin import free_port
+from continuum_dev.stack import ServiceProcesses
+from continuum_dev.testing.plugin import free_port
 from tests.perf.command_path import SLA, SUBJECT, _peak_rss_mb
 from tests.perf.stats import percentile
 

@@ -35,8 +35,8 @@ from continuum.config import AuthSettings, KafkaSettings
 from continuum.contracts import service as sv
 from continuum.contracts.base import EventContract
 from continuum.kafka.topics import ensure_topics
-from continuum.stack import discover_services
-from continuum.testing.plugin import free_port
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import free_port
 from tests.perf.command_path import _peak_rss_mb, _serve, _wait
 from tests.perf.end_to_end import clean_kafka
 

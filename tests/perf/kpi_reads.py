@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from continuum.config import AuthSettings
 from continuum.http.auth import issue_dev_token
-from continuum.stack import discover_services
-from continuum.testing.plugin import free_port
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import free_port
 from metrics_svc.dashboard.read_model import week_of
 from metrics_svc.domain.service_kpis import service_kpis, usable_incidents
 from metrics_svc.domain.windows import Window

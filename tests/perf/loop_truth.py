@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from scipy.stats import poisson
 
-from continuum.demo.history import _poisson as demo_poisson
+from continuum_dev.demo.history import _poisson as demo_poisson
 from metrics_svc.domain.detection import DailyCounts, RuleSettings, recurring_incidents, signal_cleared
 
 CATEGORIES = ["network", "disk", "database", "login", "batch-job", "certificate", "queue"]

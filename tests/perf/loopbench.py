@@ -34,8 +34,9 @@ import httpx
 
 from continuum.config import AuthSettings, KafkaSettings
 from continuum.http.auth import issue_dev_token
-from continuum.stack import Infrastructure, ServiceProcesses, discover_services, prepare_databases
-from continuum.testing.plugin import free_port
+from continuum.operations import discover_services, prepare_databases
+from continuum_dev.stack import Infrastructure, ServiceProcesses
+from continuum_dev.testing.plugin import free_port
 from tests.perf.end_to_end import _drop_databases, clean_kafka
 from tests.perf.loop_truth import Truth, generate, method_offline, oracle_cusum, plain_reference, poisson_copy
 

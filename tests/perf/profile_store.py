@@ -14,9 +14,9 @@ import uuid
 from pathlib import Path
 
 from continuum import migrations
-from continuum.infra.postgres import LocalPostgres
-from continuum.stack import discover_services
-from continuum.testing.plugin import create_database, free_port
+from continuum.operations import discover_services
+from continuum_dev.infra.postgres import LocalPostgres
+from continuum_dev.testing.plugin import create_database, free_port
 from tests.perf import store_vs_library
 
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from continuum.testing.plugin import TEST_STATE_DIR
+from continuum_dev.testing.plugin import TEST_STATE_DIR
 from tests.reliability.ledger import Clients
 from tests.reliability.profile import PROFILE, Profile
 from tests.reliability.stack import FaultyStack

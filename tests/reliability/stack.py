@@ -18,11 +18,12 @@ from pathlib import Path
 import httpx
 
 from continuum.config import DatabaseSettings
-from continuum.infra.kafka import LocalKafka
-from continuum.infra.postgres import LocalPostgres
+from continuum.operations import discover_services, prepare_databases
 from continuum.service import ServiceEntry
-from continuum.stack import HTTP_PROTOCOL, discover_services, prepare_databases
-from continuum.testing.plugin import free_port
+from continuum_dev.infra.kafka import LocalKafka
+from continuum_dev.infra.postgres import LocalPostgres
+from continuum_dev.stack import HTTP_PROTOCOL
+from continuum_dev.testing.plugin import free_port
 
 
 @dataclass
@@ -45,8 +46,9 @@ class ServiceProcess:
 
     def start(self, **extra_environment: str) -> None:
         """Start the process and wait until it answers /healthz (blocking: call it in a thread from async code)."""
-        command = [sys.executable, "-m", "uvicorn", "--factory", self.entry.app_factory, "--http", HTTP_PROTOCOL,
-                   "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
+        # uvicorn through the failpoints' launcher: CONTINUUM_FAILPOINT (start_service's extra environment) can fire
+        command = [sys.executable, "-m", "continuum_dev.failpoints", "--factory", self.entry.app_factory,
+                   "--http", HTTP_PROTOCOL, "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(command, env={**os.environ, **self.environment, **extra_environment},
                                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

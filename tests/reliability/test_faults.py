@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
-from continuum.http.failpoints import KILL_AFTER_COMMIT, VARIABLE
+from continuum_dev.failpoints import KILL_AFTER_COMMIT, VARIABLE
 from tests.reliability.checks import PUBLISHERS, Figures, verify
 from tests.reliability.ledger import Acknowledged, Clients, Ledger, Load, LoadDriver
 from tests.reliability.profile import PROFILE

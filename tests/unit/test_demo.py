@@ -10,8 +10,8 @@ import pytest
 from metrics_svc.domain.benefits import BenefitsSettings, due, judge_incident_rate
 from metrics_svc.domain.detection import DailyCounts, RuleSettings, day_ends, recurring_incidents, signal_cleared
 
-from continuum.demo.__main__ import main
-from continuum.demo.history import (
+from continuum_dev.demo.__main__ import main
+from continuum_dev.demo.history import (
     EMAIL_ACCEPTED,
     EMAIL_DETECTED_BY,
     EMAIL_RISE,
@@ -21,7 +21,7 @@ from continuum.demo.history import (
     service_incidents,
     weekly_incidents,
 )
-from continuum.testing.plugin import free_port
+from continuum_dev.testing.plugin import free_port
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from continuum.config import Environment
-from continuum.http import failpoints
+from continuum_dev import failpoints
 
-KILL = "from continuum.config import Environment; from continuum.http import failpoints; " \
+KILL = "from continuum.config import Environment; from continuum_dev import failpoints; " \
        "failpoints.kill_here('kill-after-commit', environment=Environment.{env}); print('survived')"
 
 
@@ -37,5 +37,19 @@ def test_unset_it_never_fires(monkeypatch):
 def test_it_kills_the_process_outside_production(environment, returncode, output):
     env = {failpoints.VARIABLE: failpoints.KILL_AFTER_COMMIT}
     result = subprocess.run([sys.executable, "-c", KILL.format(env=environment)], capture_output=True, text=True,
+                            env={**os.environ, **env}, timeout=60)
+    assert (result.returncode, result.stdout.strip()) == (returncode, output)
+
+
+HOOK = "from continuum.config import Environment; from continuum.http import hooks; " \
+       "from continuum_dev import failpoints; {install}" \
+       "hooks.command_committed(Environment.test); print('survived')"
+
+
+@pytest.mark.parametrize(("install", "returncode", "output"), [(True, -9, ""), (False, 0, "survived")])
+def test_the_runtime_hook_fires_only_once_the_launcher_installed_the_failpoints(install, returncode, output):
+    env = {failpoints.VARIABLE: failpoints.KILL_AFTER_COMMIT}
+    code = HOOK.format(install="failpoints.install(); " if install else "")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, **env}, timeout=60)
     assert (result.returncode, result.stdout.strip()) == (returncode, output)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import TypeAdapter
 
-from continuum.importers import jira, servicenow
-from continuum.importers.client import bodies
 from continuum.importers.ndjson import FramingError, decode_results, encode_results, frame, frame_array
-from continuum.importers.records import Mapped
+from continuum_dev.importers import jira, servicenow
+from continuum_dev.importers.client import bodies
+from continuum_dev.importers.records import Mapped
 from service_svc.api.bulk import INCIDENT_LINE
 
 SERVICENOW_CSV = """\ufeffnumber,opened_at,short_description,description,priority,state,category,subcategory,\

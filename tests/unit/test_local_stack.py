@@ -11,9 +11,10 @@ from continuum import cli
 from continuum.config import AuthSettings
 from continuum.consumer import ConsumerStatus
 from continuum.http.auth import TokenVerifier
-from continuum.infra import kafka
-from continuum.infra.kafka import LocalKafka
-from continuum.infra.progress import Prerequisite
+from continuum.progress import Prerequisite
+from continuum_dev import cli as dev_cli
+from continuum_dev.infra import kafka
+from continuum_dev.infra.kafka import LocalKafka
 
 
 def test_without_java_the_kafka_launcher_names_it_and_the_alternative(monkeypatch, tmp_path):
@@ -36,7 +37,7 @@ def test_the_cli_reports_a_missing_prerequisite_instead_of_a_traceback(monkeypat
     def missing(args):
         raise Prerequisite("Java 17 or newer is not installed", "or set KAFKA_BOOTSTRAP_SERVERS")
 
-    monkeypatch.setattr(cli, "_infra", missing)
+    monkeypatch.setattr(dev_cli, "_infra", missing)  # `continuum infra`: continuum-dev's, through the entry point
     assert cli.main(["infra"]) == 2
     assert "Java 17" in capsys.readouterr().err
 

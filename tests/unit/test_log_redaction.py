@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from continuum.observability import ObservabilitySettings, configure_logging, redact_url_secrets
-from continuum.testing.plugin import free_port
+from continuum_dev.testing.plugin import free_port
 
 SECRET = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln"
 

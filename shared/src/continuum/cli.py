@@ -1,18 +1,21 @@
-"""The `continuum` command: run the local stack, migrate, issue development tokens."""
+"""The `continuum` command: migrate, rebuild projections, issue development tokens.
+
+These are what the images run (deploy/). The development tools (continuum-dev, shared-dev/) add their own commands
+(`run`, `infra`, `import`) through the entry point group `continuum.commands`: a function given the subparsers."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
-from continuum.config import AuthSettings, ServiceSettings
+from continuum.config import ServiceSettings
 from continuum.http.auth import Role, issue_dev_token
-from continuum.infra.progress import Prerequisite, say
+from continuum.progress import Prerequisite
 
-STATE_DIR = Path(".run")
+COMMANDS = "continuum.commands"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="continuum", description=__doc__)
+    parser = argparse.ArgumentParser(prog="continuum", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     token = commands.add_parser("token", help="print a development token")
@@ -47,15 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("service", help="e.g. metrics (or metrics-svc); stop that service's consumer first")
     rebuild.set_defaults(command=_rebuild)
 
-    infra = commands.add_parser("infra", help="start PostgreSQL and Kafka only, until Ctrl-C")
-    infra.set_defaults(command=_infra)
-
-    run = commands.add_parser("run", help="start the whole system until Ctrl-C")
-    run.set_defaults(command=_run)
-
-    from continuum.importers import command as import_command  # `continuum import` (docs/bulk-import.md)
-
-    import_command.add_parser(commands)
+    for extension in entry_points(group=COMMANDS):  # continuum-dev: run, infra, import
+        extension.load()(commands)
     return parser
 
 
@@ -102,7 +98,7 @@ def _package_checkout() -> Path:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from continuum.stack import discover_services, prepare_databases
+    from continuum.operations import discover_services, prepare_databases
 
     services = [s for s in discover_services() if not args.services or s.spec.name in args.services]
     prepare_databases(ServiceSettings().database.url, services)
@@ -113,7 +109,7 @@ def _rebuild(args: argparse.Namespace) -> int:
     import asyncio
     from importlib import import_module
 
-    from continuum.stack import discover_services
+    from continuum.operations import discover_services
 
     wanted = args.service if args.service.endswith("-svc") else f"{args.service}-svc"
     entry = next((s for s in discover_services() if s.spec.name == wanted), None)
@@ -125,60 +121,6 @@ def _rebuild(args: argparse.Namespace) -> int:
     module, _, function = entry.rebuild.partition(":")
     asyncio.run(getattr(import_module(module), function)())
     return 0
-
-
-def _infra(args: argparse.Namespace) -> int:
-    from continuum.stack import Infrastructure
-
-    infrastructure = Infrastructure(state_dir=STATE_DIR)
-    try:
-        infrastructure.start()
-        say(f"PostgreSQL: {infrastructure.database_url}  Kafka: {infrastructure.kafka_bootstrap_servers}")
-        say("press Ctrl-C to stop")
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    finally:
-        infrastructure.stop()
-    return 0
-
-
-def _run(args: argparse.Namespace) -> int:
-    from continuum.stack import Infrastructure, ServiceProcesses, discover_services, prepare_databases
-
-    services = discover_services()
-    infrastructure = Infrastructure(state_dir=STATE_DIR)
-    processes: ServiceProcesses | None = None
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        infrastructure.start()
-        prepare_databases(infrastructure.database_url, services)
-        processes = ServiceProcesses(services=services, environment=_service_environment(infrastructure))
-        processes.start()
-        _print_welcome(services)
-        processes.wait()
-    except KeyboardInterrupt:
-        say("stopping")
-    finally:
-        if processes is not None:
-            processes.stop()
-        infrastructure.stop()
-    return 0
-
-
-def _service_environment(infrastructure) -> dict[str, str]:
-    return {
-        "DATABASE_URL": infrastructure.database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
-        "AUTH__DEV_SIGNING_KEY_PATH": str(AuthSettings().dev_signing_key_path.resolve()),
-    }
-
-
-def _print_welcome(services) -> None:
-    token = issue_dev_token(AuthSettings(), subject="dev-admin", roles=[Role.admin.value])
-    lines = ["", "Continuum is up:"]
-    lines += [f"  {s.spec.name:<13} http://127.0.0.1:{s.spec.port}/docs" for s in services]
-    lines += ["", "A development token (role admin, 8 hours; `continuum token --role ROLE` for others):",
-              f"  {token}", "", "Press Ctrl-C to stop everything.", ""]
-    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum import migrations
 from continuum.contracts.base import EventContract
-from continuum.testing.plugin import create_database
+from continuum_dev.testing.plugin import create_database
 
 from handover_svc import read_models
 from handover_svc.bootstrap import SERVICE

@@ -16,8 +16,8 @@ from continuum import migrations
 from continuum.config import KafkaSettings
 from continuum.contracts.base import EventContract
 from continuum.kafka.topics import ensure_topics
-from continuum.stack import discover_services
-from continuum.testing.plugin import create_database
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import create_database
 from metrics_svc.config import BenefitsSettings, Config
 from metrics_svc.bootstrap import SPEC
 from metrics_svc.consumers import CONSUMES

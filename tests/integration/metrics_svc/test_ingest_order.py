@@ -19,8 +19,8 @@ from continuum.config import ConsumerSettings
 from continuum.consumer import Delivery
 from continuum.contracts import service as sv
 from continuum.kafka import cloudevents
-from continuum.stack import discover_services
-from continuum.testing.plugin import create_database
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import create_database
 from metrics_svc.config import Config
 from metrics_svc.consumers import ImprovementLoop
 from metrics_svc.main import create_app

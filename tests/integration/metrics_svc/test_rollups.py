@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum import migrations
 from continuum.contracts import service as sv
-from continuum.stack import discover_services
-from continuum.testing.plugin import create_database
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import create_database
 from metrics_svc import queries
 from metrics_svc.dashboard import read_model
 from metrics_svc.domain.service_kpis import service_kpis, usable_incidents

@@ -19,7 +19,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from continuum.contracts import service as sv
 from continuum.kafka.topics import CONTEXTS, ensure_topics, events_topic
-from continuum.testing.plugin import free_port
+from continuum_dev.testing.plugin import free_port
 from metrics_svc.bootstrap import SPEC
 from metrics_svc.config import Config
 from metrics_svc.main import create_app

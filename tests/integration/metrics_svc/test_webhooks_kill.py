@@ -14,8 +14,8 @@ from itertools import groupby
 import httpx
 import pytest
 
-from continuum.stack import discover_services
-from continuum.testing.plugin import free_port
+from continuum.operations import discover_services
+from continuum_dev.testing.plugin import free_port
 from tests.integration.metrics_svc.test_webhooks import (
     Receiver,
     auth,

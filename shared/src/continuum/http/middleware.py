@@ -17,7 +17,7 @@ from continuum.context import (
     causation,
     with_idempotency,
 )
-from continuum.http import failpoints
+from continuum.http import hooks
 from continuum.http.problems import (
     PROBLEM_MEDIA_TYPE,
     TYPE_BASE,
@@ -222,7 +222,7 @@ class IdempotencyMiddleware:
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 if 200 <= message["status"] < 300:  # the command committed; its answer is neither sent nor stored
-                    failpoints.kill_here(failpoints.KILL_AFTER_COMMIT, environment=environment)
+                    hooks.command_committed(environment)
                 captured["status"] = message["status"]
                 captured["headers"] = {k.decode(): v.decode() for k, v in message.get("headers", [])}
             elif message["type"] == "http.response.body":

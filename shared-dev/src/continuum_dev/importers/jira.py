@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from continuum.importers.records import Mapped, Refusal, RowRefused, bounded, incident_lines, not_before, score
+from continuum_dev.importers.records import Mapped, Refusal, RowRefused, bounded, incident_lines, not_before, score
 
 PRIORITIES = {"highest": "P1", "critical": "P1", "blocker": "P1", "high": "P2", "major": "P2", "medium": "P3",
               "low": "P4", "minor": "P4", "lowest": "P4", "trivial": "P4"}

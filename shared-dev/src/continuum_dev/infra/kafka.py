@@ -16,7 +16,7 @@ import base64
 import uuid
 from pathlib import Path
 
-from continuum.infra.progress import Prerequisite, say, step
+from continuum.progress import Prerequisite, say, step
 
 KAFKA_VERSION = "4.4.0"
 _HERE = Path(__file__).parent

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from continuum.demo.client import DemoError, Persona, Progress, Stack, TokenIssuer
-from continuum.demo.history import (
+from continuum_dev.demo.client import DemoError, Persona, Progress, Stack, TokenIssuer
+from continuum_dev.demo.history import (
     EMAIL_DETECTED_BY,
     SERVICES,
     SLA,
@@ -19,7 +19,7 @@ from continuum.demo.history import (
     ServicePlan,
     service_incidents,
 )
-from continuum.demo.projects import ProjectSeeder
+from continuum_dev.demo.projects import ProjectSeeder
 
 WEEK = timedelta(days=7)  # incidents imported at once, in business-time order
 

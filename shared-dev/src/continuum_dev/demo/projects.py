@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from continuum.demo.history import EMAIL_ACCEPTED, EMAIL_DETECTED_BY
+from continuum_dev.demo.history import EMAIL_ACCEPTED, EMAIL_DETECTED_BY
 
 if TYPE_CHECKING:
-    from continuum.demo.organisation import Organisation
+    from continuum_dev.demo.organisation import Organisation
 
 Step = tuple[float, Callable[[], Awaitable[None]]]  # (days ago, the call)
 CRITERIA = ("documentation-complete", "support-team-trained", "knowledge-base-populated", "monitoring-in-place",

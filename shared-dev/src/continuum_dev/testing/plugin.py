@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 from continuum import migrations
 from continuum.config import AuthSettings, KafkaSettings
 from continuum.http.auth import issue_dev_token
-from continuum.stack import Infrastructure, discover_services
+from continuum.operations import discover_services
+from continuum_dev.stack import Infrastructure
 
 TEST_STATE_DIR = Path(".run/test")
 

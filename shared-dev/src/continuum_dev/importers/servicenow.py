@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from continuum.importers.records import (Mapped, Refusal, RowRefused, bounded, incident_lines, not_before, score,
+from continuum_dev.importers.records import (Mapped, Refusal, RowRefused, bounded, incident_lines, not_before, score,
                                          truthy)
 
 PRIORITIES = {"1": "P1", "2": "P2", "3": "P3", "4": "P4", "5": "P4"}

@@ -1,4 +1,4 @@
-"""`python -m continuum.demo` (`make demo`): seed a living organisation into a running stack (`make run`)."""
+"""`python -m continuum_dev.demo` (`make demo`): seed a living organisation into a running stack (`make run`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import asyncio
 import sys
 
 from continuum.config import ServiceSettings
-from continuum.demo.client import DemoError, Progress
-from continuum.demo.organisation import Seeded, seed_organisation
 from continuum.http.auth import issue_dev_token
+from continuum_dev.demo.client import DemoError, Progress
+from continuum_dev.demo.organisation import Seeded, seed_organisation
 
 PORTS = {"project-svc": 8001, "service-svc": 8002, "handover-svc": 8003, "metrics-svc": 8004}  # DESIGN §1
 
@@ -41,7 +41,7 @@ def _print_summary(seeded: Seeded, metrics_url: str, token: str, hours: int) -> 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m continuum.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m continuum_dev.demo", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="where `make run` serves (default 127.0.0.1)")
     parser.add_argument("--url", action="append", default=[], metavar="NAME=URL",
                         help="another base URL for a service, e.g. metrics-svc=http://metrics:8004 (repeatable)")

@@ -1,6 +1,6 @@
 """`continuum import servicenow|jira FILE --service ID`: a source system's incident export into a service's history.
 
-The export is mapped (continuum.importers.servicenow / .jira, docs/bulk-import.md), rows that cannot be mapped
+The export is mapped (continuum_dev.importers.servicenow / .jira, docs/bulk-import.md), rows that cannot be mapped
 are listed, and the lines go to service-svc's `POST /services/{id}/import-incidents` in bodies under the request
 limit, with a progress bar. `--dry-run` asks the service to check every line and store nothing (`--offline`: the
 mapping alone). A re-run is safe: lines imported before are answered `already_imported`.
@@ -39,7 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from continuum.importers.client import ImportRefused, ProgressBar, Report, send
+    from continuum_dev.importers.client import ImportRefused, ProgressBar, Report, send
 
     mapped = _mapped(args)
     print(f"{args.file}: {len(mapped.records):,} incidents, {mapped.lines:,} lines mapped, "
@@ -69,11 +69,11 @@ def run(args: argparse.Namespace) -> int:
 def _mapped(args: argparse.Namespace):
     text = args.file.read_text(encoding="utf-8-sig")
     if args.source == "servicenow":
-        from continuum.importers.records import zone
-        from continuum.importers.servicenow import read_csv
+        from continuum_dev.importers.records import zone
+        from continuum_dev.importers.servicenow import read_csv
 
         return read_csv(text, time_zone=zone(args.time_zone))
-    from continuum.importers.jira import read_json
+    from continuum_dev.importers.jira import read_json
 
     return read_json(text, csat_field=args.csat_field)
 

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import httpx
 
 from continuum.importers.ndjson import MAX_LINES, NDJSON, decode_results
-from continuum.importers.records import Mapped
+from continuum_dev.importers.records import Mapped
 
 BODY_BYTES = 1_000_000  # under the platform's default 1 MiB request limit (HTTP__MAX_BODY_BYTES)
 

@@ -1,34 +1,26 @@
-"""The local stack: PostgreSQL and Kafka (given or started here), databases, migrations, the four services."""
+"""The local stack: PostgreSQL and Kafka (given or started here) and the services as processes.
+
+The databases and migrations are the runtime's (`continuum.operations`, `continuum migrate`)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
-from sqlalchemy.engine import make_url
 
-from continuum import migrations
-from continuum.config import LOCAL_KAFKA_PORT, LOCAL_POSTGRES_PORT, DatabaseSettings
-from continuum.infra.kafka import LocalKafka
-from continuum.infra.postgres import LocalPostgres, create_databases
-from continuum.infra.progress import say, step
+from continuum.config import LOCAL_KAFKA_PORT, LOCAL_POSTGRES_PORT
+from continuum.progress import say, step
 from continuum.service import ServiceEntry
+from continuum_dev.infra.kafka import LocalKafka
+from continuum_dev.infra.postgres import LocalPostgres
 
 HTTP_PROTOCOL = "continuum.http.server:LimitedHttpToolsProtocol"  # httptools with header limits (HTTP__MAX_HEADER*)
-
-
-def discover_services() -> list[ServiceEntry]:
-    """The installed services (entry point group `continuum.services`), in port order."""
-    found = [entry.load() for entry in entry_points(group="continuum.services")]
-    return sorted(found, key=lambda service: service.spec.port)
 
 
 @dataclass
@@ -63,16 +55,6 @@ class Infrastructure:
             self.kafka.stop()
         if self.postgres is not None:
             self.postgres.stop()
-
-
-def prepare_databases(database_url: str, services: list[ServiceEntry]) -> None:
-    """Create each service's database if missing and apply its migrations."""
-    settings = DatabaseSettings(url=database_url)
-    if make_url(database_url).database in (None, "", "postgres"):  # a server URL: one database per service
-        asyncio.run(create_databases(database_url, [service.spec.database for service in services]))
-    for service in services:
-        with step(f"migrating {service.spec.database}"):
-            migrations.upgrade(migrations_dir=service.migrations, database_url=settings.url_for(service.spec.database))
 
 
 @dataclass

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 import warnings
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
-from continuum.infra.progress import Prerequisite, say, step
+from continuum.progress import Prerequisite, say, step
 
 SYSTEM_USER = "continuum_pg"
 
@@ -118,26 +114,3 @@ def _system_user() -> str | None:
     ensure_folder_permissions(bin_dir, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
     ensure_folder_permissions(bin_dir.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
     return SYSTEM_USER
-
-
-async def create_databases(server_url: str, names: list[str]) -> None:
-    """Create each database that does not exist yet."""
-    url = make_url(server_url).set(drivername="postgresql", database="postgres")
-    dsn = url.render_as_string(hide_password=False)
-    conn = await _connect(dsn)
-    try:
-        existing = {row[0] for row in await conn.fetch("SELECT datname FROM pg_database")}
-        for name in names:
-            if name not in existing:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _connect(dsn: str, attempts: int = 40) -> asyncpg.Connection:
-    for _ in range(attempts - 1):
-        try:
-            return await asyncpg.connect(dsn)
-        except (OSError, asyncpg.CannotConnectNowError):
-            await asyncio.sleep(0.25)
-    return await asyncpg.connect(dsn)
