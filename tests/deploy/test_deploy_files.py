@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -107,9 +108,22 @@ def test_dockerfile_builds_wheels_with_the_constraints_and_installs_only_those()
     copied = [a.split()[0] for k, a in builder if k == "COPY"]
     for source in copied:
         assert (REPO / source).exists(), f"COPY {source}: not in the build context (the repository root)"
+    assert "pip wheel --wheel-dir /wheels -c constraints.txt ${deps}" in build
     install = " ".join(a for k, a in runtime if k == "RUN")
     assert "pip install --no-index --find-links /wheels /wheels/*.whl" in install
     assert not any(k == "COPY" and "/src" in a for k, a in runtime), "the runtime must not copy sources"
+
+
+def test_dockerfile_builds_the_services_own_dependencies_and_never_continuum() -> None:
+    """The runtime installs with --no-index: every third-party dependency a service declares must be a wheel."""
+    build = " ".join(a for k, a in _stages()[0] if k == "RUN")
+    [program] = re.findall(r"python -c '([^']*)'", build)
+    folders = [f"services/{name}" for name in ("project-svc", "service-svc", "handover-svc", "metrics-svc")]
+    listed = subprocess.run([sys.executable, "-c", program, *folders], cwd=REPO, capture_output=True, text=True,
+                            check=True).stdout.split()
+    declared = {d for f in folders for d in tomllib.loads((REPO / f / "pyproject.toml").read_text())["project"][
+        "dependencies"]}
+    assert set(listed) == declared - {"continuum"} and "icalendar" in listed
 
 
 def test_dockerfile_runtime_runs_as_a_non_root_numeric_user() -> None:
