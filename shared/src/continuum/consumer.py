@@ -104,6 +104,7 @@ class ConsumerStatus:
     lag: int = 0
 
     def stuck(self, after_s: float) -> bool:
+        """Whether the consumer has been retrying one batch for longer than `after_s` seconds."""
         return self.retrying_since is not None and time.monotonic() - self.retrying_since > after_s
 
 

@@ -21,6 +21,7 @@ class DomainEvent:
 
     @classmethod
     def event_type(cls) -> str:
+        """The event's name as stored and published: its class name."""
         return cls.__name__
 
 
@@ -135,6 +136,7 @@ class Aggregate:
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:
+        """Change the state by one event; each aggregate registers one branch per event type it knows."""
         raise NotImplementedError(f"{type(self).__name__} cannot apply {type(event).__name__}")
 
     def _record(self, event: DomainEvent, *, at: datetime) -> None:
@@ -171,6 +173,7 @@ class Aggregate:
 
     @property
     def exists(self) -> bool:
+        """Whether the aggregate has any event, stored or pending (a new one has neither)."""
         return self.version > 0 or bool(self.pending)
 
     def summary(self) -> dict[str, Any] | None:
@@ -178,7 +181,9 @@ class Aggregate:
         return None
 
     def snapshot_state(self) -> dict[str, Any]:
+        """The state as JSON, for a snapshot; only aggregates that take snapshots define it."""
         raise NotImplementedError(f"{type(self).__name__} does not take snapshots")
 
     def restore_state(self, state: dict[str, Any]) -> None:
+        """Take back the state of `snapshot_state`, before the events after the snapshot are applied."""
         raise NotImplementedError(f"{type(self).__name__} does not take snapshots")

@@ -73,6 +73,7 @@ async def claim(conn: AsyncConnection, claim: IdempotencyClaim, *, stream_id: UU
 
 
 async def find(conn: AsyncConnection, *, principal: str, key: str) -> StoredRequest | None:
+    """The request stored under this caller's Idempotency-Key, or None when the key is new (or expired)."""
     row = (
         await conn.execute(
             sa.select(

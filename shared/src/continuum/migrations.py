@@ -25,6 +25,7 @@ def upgrade_platform() -> None:
 
 
 def downgrade_platform() -> None:
+    """Drop the platform's tables (events, outbox, inbox, idempotency keys) and the notify trigger."""
     op.execute(sa.text("DROP TRIGGER IF EXISTS events_notify ON events"))
     op.execute(sa.text("DROP FUNCTION IF EXISTS continuum_notify_events()"))
     _drop(*PLATFORM_TABLES)
@@ -36,6 +37,7 @@ def upgrade_summaries() -> None:
 
 
 def downgrade_summaries() -> None:
+    """Drop the aggregates' list views (`summaries`)."""
     _drop("summaries")
 
 

@@ -97,6 +97,7 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        """One log record as a JSON line, with the active request's or event's context."""
         context = active_context()
         line = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
@@ -134,6 +135,7 @@ class RedactUrlSecrets(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, with passwords in URLs among its message and arguments replaced by `***`."""
         if isinstance(record.args, tuple):
             record.args = tuple(redact_url_secrets(a) if isinstance(a, str) else a for a in record.args)
         try:

@@ -18,6 +18,7 @@ class Prerequisite(Exception):
 
 
 def say(text: str) -> None:
+    """One progress line on standard error, prefixed `[continuum]`."""
     print(f"[continuum] {text}", file=sys.stderr, flush=True)
 
 

@@ -78,6 +78,7 @@ class RelayStatus:
 
     @property
     def last_error(self) -> str | None:
+        """The relay's latest error, Kafka's or its restart's; None while it is well."""
         return self.kafka_error or self.restart_error
 
 

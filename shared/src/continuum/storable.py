@@ -20,6 +20,7 @@ def unstorable_at(value: Any, path: list[str]) -> list[str] | None:
 
 
 def storable(text: str) -> bool:
+    """Whether PostgreSQL can store the text: no NUL character and no lone surrogate."""
     if "\x00" in text:
         return False
     try:

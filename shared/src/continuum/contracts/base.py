@@ -42,6 +42,7 @@ class EventContract(BaseModel):
 
     @classmethod
     def topic(cls) -> str:
+        """The Kafka topic the contract's events are published on: its bounded context's events topic."""
         return events_topic(cls.context)
 
 
@@ -58,12 +59,15 @@ class ContractCatalog:
         return len(self._by_type)
 
     def get(self, ce_type: str) -> type[EventContract] | None:
+        """The contract of a CloudEvents type (e.g. `continuum.service.IncidentOpened.v1`), or None."""
         return self._by_type.get(ce_type)
 
     def knows_event(self, context: str, event_name: str) -> bool:
+        """Whether some version of the event `event_name` of `context` is in the catalog."""
         return any(c.context == context and c.event_name == event_name for c in self._by_type.values())
 
     def json_schema(self, ce_type: str) -> dict[str, Any] | None:
+        """The JSON Schema of a CloudEvents type's payload, with a stable `$id`; None for an unknown type."""
         contract = self.get(ce_type)
         if contract is None:
             return None

@@ -34,6 +34,7 @@ class EventCodec:
         return register
 
     def encode(self, event: DomainEvent) -> dict[str, Any]:
+        """An event as the JSON-ready dict stored in `events.data`."""
         return self._adapters[event.event_type()].dump_python(event, mode="json")
 
     def encode_json(self, event: DomainEvent) -> str:
@@ -41,6 +42,7 @@ class EventCodec:
         return self._adapters[event.event_type()].dump_json(event).decode()
 
     def decode(self, event_type: str, schema_version: int, data: dict[str, Any]) -> DomainEvent:
+        """A stored event back as its domain dataclass, upcast first from the schema version it was stored with."""
         cls = self._types.get(event_type)
         if cls is None:
             raise UnknownEventType(event_type)
@@ -48,6 +50,7 @@ class EventCodec:
         return self._adapters[event_type].validate_python(data)
 
     def upcast(self, event_type: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+        """The stored data raised step by step from `schema_version` to the event's current one."""
         current = self._types[event_type].schema_version
         while schema_version < current:
             data = self._upcasters[(event_type, schema_version)](data)

@@ -15,6 +15,7 @@ class Xid8(UserDefinedType):
     cache_ok = True
 
     def get_col_spec(self, **kw) -> str:
+        """The column's SQL type: PostgreSQL's 64-bit transaction id."""
         return "xid8"
 
 

@@ -185,9 +185,11 @@ class EventStore:
         return snapshot, recorded
 
     def decode(self, recorded: RecordedEvent) -> DomainEvent:
+        """A recorded event as its domain dataclass (upcast to the current schema version)."""
         return self.codec.decode(recorded.event_type, recorded.schema_version, recorded.data)
 
     async def load_snapshot(self, conn: AsyncConnection, stream_id: UUID) -> Snapshot | None:
+        """The stream's latest snapshot (version and state), or None when it has none."""
         row = (
             await conn.execute(
                 sa.select(snapshots.c.version, snapshots.c.state).where(snapshots.c.stream_id == stream_id)
@@ -198,6 +200,7 @@ class EventStore:
     async def save_snapshot(
         self, conn: AsyncConnection, *, stream_id: UUID, stream_type: str, version: int, state: dict[str, Any]
     ) -> None:
+        """Keep the stream's state at `version`, replacing an older snapshot (a newer one is kept)."""
         statement = pg_insert(snapshots).values(
             stream_id=stream_id, stream_type=stream_type, version=version, state=state
         )

@@ -56,6 +56,7 @@ class UnitOfWork:
 
     @property
     def connection(self) -> AsyncConnection:
+        """The unit of work's connection (its transaction); only inside `async with`."""
         assert self._connection is not None, "use the unit of work inside `async with`"
         return self._connection
 
@@ -100,6 +101,7 @@ class UnitOfWork:
                 raise PreconditionFailed(aggregate.id, expected, aggregate.version)
 
     async def history(self, stream_type: str, stream_id: UUID) -> list[RecordedEvent]:
+        """Every stored event of one aggregate, oldest first; NotFound when it has none or is of another type."""
         recorded = await self.store.load(self.connection, stream_id)
         if not recorded or recorded[0].stream_type != stream_type:
             raise NotFound(stream_type, stream_id)

@@ -53,6 +53,7 @@ class Principal:
     roles: frozenset[Role]
 
     def has_any(self, roles: frozenset[Role]) -> bool:
+        """Whether the caller holds one of `roles`; admin holds every role."""
         return Role.admin in self.roles or bool(self.roles & roles)
 
 
@@ -114,6 +115,8 @@ class TokenVerifier:
         self._verified: dict[str, tuple[Principal, float]] = {}  # token → (principal, remembered until; monotonic)
 
     async def verify(self, token: str) -> Principal:
+        """The caller a bearer token names, once its signature, issuer, audience and expiry check out; a verified token
+        is remembered for `verified_cache_s`, never past its expiry."""
         remembered = self._verified.get(token)
         if remembered is not None:
             principal, until = remembered

@@ -22,6 +22,7 @@ _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 
 def etag(version: int) -> str:
+    """The strong entity tag of an aggregate at `version`, e.g. `"3"`."""
     return f'"{version}"'
 
 

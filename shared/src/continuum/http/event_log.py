@@ -23,11 +23,13 @@ class LoggedEvent(HistoryEntry):
 
     @classmethod
     def of(cls, recorded: RecordedEvent) -> LoggedEvent:
+        """A recorded event as the event log lists it, with its global position and stream."""
         return cls(**HistoryEntry.of(recorded).model_dump(), global_position=recorded.global_position,
                    stream_id=recorded.stream_id, stream_type=recorded.stream_type)
 
 
 def event_log_router() -> APIRouter:
+    """GET /events: every event this service recorded, in commit order, for any role."""
     router = APIRouter(tags=["event log"], dependencies=[Depends(ANY_ROLE)], responses=error_responses(401, 403, 422))
     router.add_api_route("/events", list_events, methods=["GET"], response_model=Page[LoggedEvent],
                          summary="The events this service recorded, oldest first")
@@ -41,6 +43,7 @@ async def list_events(
     stream_id: Annotated[UUID | None, Query(description="Only this aggregate's events.")] = None,
     event_type: Annotated[str | None, Query(max_length=200, examples=["ProjectProposed"])] = None,
 ) -> Page[LoggedEvent]:
+    """A cursor page of the events this service recorded, oldest first, optionally one stream's or one type's."""
     after = (decode_cursor(cursor) or {}).get("after", 0)
     after = after if isinstance(after, int) else 0
     query = sa.select(*[c for c in events.c if c.name != "transaction_id"]).where(events.c.global_position > after)

@@ -31,6 +31,7 @@ class HistoryEntry(BaseModel):
 
     @classmethod
     def of(cls, recorded: RecordedEvent) -> HistoryEntry:
+        """A recorded event as a history page shows it."""
         return cls(
             version=recorded.version,
             event_id=recorded.event_id,

@@ -81,6 +81,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """An RFC 9457 problem document answer (`application/problem+json`); `extra` adds members such as `rule` or `errors`."""
     body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, "instance": instance}
     body.update(extra)
     body = {key: value for key, value in body.items() if value is not None}

@@ -33,6 +33,8 @@ class Readiness(BaseModel):
 
 
 def public_router() -> APIRouter:
+    """The operations routes every service answers without a token: /healthz, /readyz, /metrics, /asyncapi.json and the
+    event schemas."""
     router = APIRouter(tags=["operations"])
     router.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, summary="Liveness")
     router.add_api_route(
@@ -49,10 +51,14 @@ def public_router() -> APIRouter:
 
 
 async def healthz() -> Health:
+    """Liveness: the process answers. It checks nothing else, so an orchestrator never restarts a service for a database
+    outage."""
     return Health(status="alive")
 
 
 async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database, Kafka and (where the service publishes) the outbox relay, each with its state; 503 while
+    the database is unavailable."""
     platform = request.app.state.platform
     database = await _check_database(platform)
     kafka = await _check_kafka(platform.config.kafka.bootstrap_servers)
@@ -117,10 +123,12 @@ def _check_consumer(platform) -> dict[str, Any]:
 
 
 async def metrics(request: Request) -> Response:
+    """The Prometheus text exposition of this process's registry."""
     return Response(generate_latest(request.app.state.platform.telemetry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 async def asyncapi(request: Request) -> JSONResponse:
+    """This service's AsyncAPI 3 document: the topics it publishes and consumes, each event's payload from its contract."""
     spec, parts, config = request.app.state.spec, request.app.state.parts, request.app.state.config
     consumed_topics = sorted({contract.topic() for contract in parts.consumes})
     document = asyncapi_document(
@@ -132,6 +140,7 @@ async def asyncapi(request: Request) -> JSONResponse:
 
 
 async def event_schema(ce_type: str, request: Request) -> JSONResponse:
+    """The JSON Schema of one CloudEvents type this service publishes or consumes; 404 for a type it does not know."""
     parts = request.app.state.parts
     schema = ContractCatalog(list(parts.publishes) + list(parts.consumes)).json_schema(ce_type)
     if schema is None:

@@ -38,6 +38,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._refused = False
 
     def data_received(self, data: bytes) -> None:
+        """Count the bytes of the request head as they arrive and answer 431 as soon as it is over the limit."""
         if self._refused:
             return  # drained: the 431 is on its way and the connection closes shortly
         if self._in_head:
@@ -47,15 +48,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse()
 
     def on_message_begin(self) -> None:
+        """A new request: its head is counted from zero."""
         super().on_message_begin()
         self._in_head, self._head_bytes, self._header_count = True, 0, 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        """Keep a header only while the count is within the limit (the rest would be refused with 431)."""
         self._header_count += 1
         if self._header_count <= self.max_headers:
             super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        """Hand the request to the application, or to the 431 answer when its head broke a limit."""
         self._in_head = False
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if self._header_count <= self.max_headers and size <= self.max_head_bytes:
@@ -67,6 +71,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.app = app
 
     def on_message_complete(self) -> None:
+        """The request is read: a pipelined or keep-alive request may start a new head."""
         super().on_message_complete()
         self._in_head, self._head_bytes = True, 0  # pipelined or keep-alive: a new head may follow
 

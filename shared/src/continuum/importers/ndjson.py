@@ -43,6 +43,7 @@ class LineResult:
     problem: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The line's answer as JSON, without the fields it does not use."""
         return {name: value for name, value in self.__dict__.items() if value is not None}
 
 
@@ -67,6 +68,7 @@ def line_problem(line: int, status: int, slug: str, title: str, detail: str, *,
 
 
 def refused(line: int, problem: dict[str, Any], *, ref: str | None = None, command: str | None = None) -> LineResult:
+    """The answer to a line that was refused, with its problem document."""
     return LineResult(line=line, status="rejected", ref=ref, command=command, problem=problem)
 
 
@@ -150,6 +152,7 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def summary(results: Iterable[LineResult]) -> dict[str, int]:
+    """How many lines were accepted, already imported and rejected."""
     counts = {"accepted": 0, "already_imported": 0, "rejected": 0}
     for result in results:
         counts[result.status] += 1

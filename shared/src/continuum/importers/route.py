@@ -48,6 +48,7 @@ async def framed_body(request: Request, model: TypeAdapter) -> Framed:
 
 
 def ndjson_answer(body: bytes) -> Response:
+    """An NDJSON answer (`application/x-ndjson`): one result per line, then the summary."""
     return Response(body, media_type=NDJSON)
 
 
