@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from continuum_dev.importers.records import Mapped, Refusal, RowRefused, bounded, incident_lines, not_before, score
+from continuum_dev.importers.records import Mapped, RowRefused, bounded, incident_lines, not_before, score
 
 PRIORITIES = {"highest": "P1", "critical": "P1", "blocker": "P1", "high": "P2", "major": "P2", "medium": "P3",
               "low": "P4", "minor": "P4", "lowest": "P4", "trivial": "P4"}
@@ -30,17 +30,8 @@ def read_json(text: str, *, csat_field: str | None = None) -> Mapped:
     issues = document.get("issues") if isinstance(document, dict) else document
     if not isinstance(issues, list):
         raise ValueError("a Jira export is the search answer ({\"issues\": [...]}) or a list of issues")
-    mapped = Mapped()
-    for number, issue in enumerate(issues, start=1):
-        ref = issue.get("key") if isinstance(issue, dict) else None
-        try:
-            lines = incident_of(issue, csat_field=csat_field)
-        except RowRefused as refused:
-            mapped.refused.append(Refusal(number, ref, refused.column, refused.message))
-            continue
-        if lines:
-            mapped.records.append(lines)
-    return mapped
+    return Mapped.of(issues, lines_of=lambda issue: incident_of(issue, csat_field=csat_field),
+                     ref_of=lambda issue: issue.get("key") if isinstance(issue, dict) else None)
 
 
 def incident_of(issue: Any, *, csat_field: str | None = None) -> list[dict[str, Any]]:

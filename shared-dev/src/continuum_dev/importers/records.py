@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -40,7 +41,23 @@ class Mapped:
 
     @property
     def lines(self) -> int:
+        """How many NDJSON lines the mapped records make."""
         return sum(map(len, self.records))
+
+    @classmethod
+    def of(cls, items: Iterable[Any], *, lines_of: Callable[[Any], list[dict[str, Any]]],
+           ref_of: Callable[[Any], str | None]) -> Mapped:
+        """Each exported item (numbered from 1) mapped to its lines by `lines_of`, or refused with its reason."""
+        mapped = cls()
+        for number, item in enumerate(items, start=1):
+            try:
+                lines = lines_of(item)
+            except RowRefused as refused:
+                mapped.refused.append(Refusal(number, ref_of(item), refused.column, refused.message))
+                continue
+            if lines:
+                mapped.records.append(lines)
+        return mapped
 
 
 def zone(name: str) -> tzinfo:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from continuum_dev.importers.records import (Mapped, Refusal, RowRefused, bounded, incident_lines, not_before, score,
+from continuum_dev.importers.records import (Mapped, RowRefused, bounded, incident_lines, not_before, score,
                                          truthy)
 
 PRIORITIES = {"1": "P1", "2": "P2", "3": "P3", "4": "P4", "5": "P4"}
@@ -34,17 +34,9 @@ def read_csv(text: str, *, time_zone: tzinfo) -> Mapped:
 
 
 def map_rows(rows: Iterable[dict[str, str]], *, time_zone: tzinfo) -> Mapped:
-    mapped = Mapped()
-    for number, row in enumerate(rows, start=1):
-        ref = row.get("number") or None
-        try:
-            lines = incident_of(row, time_zone=time_zone)
-        except RowRefused as refused:
-            mapped.refused.append(Refusal(number, ref, refused.column, refused.message))
-            continue
-        if lines:
-            mapped.records.append(lines)
-    return mapped
+    """Each row of a ServiceNow incident export mapped to its lines, or refused naming its column."""
+    return Mapped.of(rows, lines_of=lambda row: incident_of(row, time_zone=time_zone),
+                     ref_of=lambda row: row.get("number") or None)
 
 
 def incident_of(row: dict[str, str], *, time_zone: tzinfo) -> list[dict[str, Any]]:
