@@ -41,6 +41,9 @@ async def engine(metrics_database):
 
 
 offsets = st.integers(0, 60 * 24 * 60 * 60 * 1_000_000).map(lambda us: timedelta(microseconds=us))  # 60 days
+# business minutes as service-svc's clocks carry them, or none (an event recorded before calendars: absent, not 0)
+business = st.none() | st.just(Decimal(0)) | st.integers(1, 5 * 24 * 60).map(Decimal) \
+    | st.decimals(0, 10**6, places=6, allow_nan=False, allow_infinity=False)
 durations = st.one_of(st.just(timedelta(0)), st.integers(1, 5 * 24 * 60).map(lambda m: timedelta(minutes=m)),
                       st.integers(1, 10**11).map(lambda us: timedelta(microseconds=us)))
 
@@ -57,7 +60,7 @@ def incident_history(draw, service_id: UUID) -> list[tuple[sv.ServiceEvent, date
     if draw(st.booleans()):
         moment += draw(durations)
         events.append((sv.IncidentAcknowledgedV1(service_id=service_id, incident_id=incident_id,
-                                                 acknowledged_at=moment), moment))
+                                                 acknowledged_at=moment, business_minutes=draw(business)), moment))
     for kind in draw(st.lists(st.sampled_from(["response", "resolution"]), max_size=2)):
         contract = sv.IncidentResponseSlaBreachedV1 if kind == "response" else sv.IncidentResolutionSlaBreachedV1
         events.append((contract(service_id=service_id, incident_id=incident_id, priority="P2", target_minutes=30,
@@ -72,7 +75,7 @@ def incident_history(draw, service_id: UUID) -> list[tuple[sv.ServiceEvent, date
         events.append((sv.IncidentResolvedV1(
             service_id=service_id, incident_id=incident_id, resolved_at=moment, resolution_code="fixed",
             outage_minutes=minutes, response_sla_met=draw(st.none() | st.booleans()),
-            resolution_sla_met=draw(st.none() | st.booleans())), moment))
+            resolution_sla_met=draw(st.none() | st.booleans()), business_minutes=draw(business)), moment))
     if draw(st.booleans()):
         moment += draw(durations)
         events.append((sv.IncidentCsatRatedV1(service_id=service_id, incident_id=incident_id,
@@ -120,7 +123,7 @@ async def rollup_rows(engine, service_id: UUID, *, refreshed: bool = False) -> l
 
 
 FIGURES = ("mtta_minutes", "mttr_minutes", "incident_count", "sla_compliance_pct", "availability_pct", "csat_pct",
-           "incident_reduction_pct")
+           "incident_reduction_pct", "business_mtta_minutes", "business_mttr_minutes")
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
@@ -153,7 +156,8 @@ async def test_rollup_reads_equal_the_pure_functions_over_the_whole_history(engi
     sums = grouped.get(service_id) or rollup_reads.Sums()  # the ranking's grouped sums: the same figures
     for name, figure in (("mtta_minutes", sums.mtta()), ("mttr_minutes", sums.mttr()),
                          ("incident_count", sums.incident_count()), ("sla_compliance_pct", sums.sla_compliance()),
-                         ("csat_pct", sums.csat())):
+                         ("csat_pct", sums.csat()), ("business_mtta_minutes", sums.business_mtta()),
+                         ("business_mttr_minutes", sums.business_mttr())):
         assert close(figure, getattr(expected, name)), (name, figure, getattr(expected, name))
     usable = usable_incidents(history, [])
     for week in weeks:
@@ -250,3 +254,57 @@ async def test_two_replicas_adding_incidents_to_one_day_at_once_both_count(engin
     async with engine.connect() as conn:
         report = (await queries.service_reports(conn, [service_id], days=7, as_of=T0 + timedelta(days=7)))[0]
     assert report.kpis.incident_count.value == 2
+
+
+async def test_business_minutes_count_only_where_the_events_carried_them(engine):
+    """Business MTTA/MTTR rest on the incidents whose events carried business minutes, beside the wall-clock ones
+    over all: one measured on a Mon–Fri 08:00–18:00 calendar (opened Friday 17:00, acknowledged Monday 08:30 and
+    resolved 09:00: 90 and 120 business minutes, 3810 and 3840 wall-clock), one recorded before calendars (none:
+    left out of the business figures, kept in the wall-clock ones), one reopened (its business minutes leave with
+    its resolution, and the next resolution's count instead)."""
+    service_id = uuid4()
+    friday = datetime(2026, 1, 2, 17, tzinfo=UTC)
+    monday = datetime(2026, 1, 5, tzinfo=UTC)
+    ids = {"measured": uuid4(), "before calendars": uuid4(), "reopened": uuid4()}
+
+    def opened(which: str, at: datetime) -> tuple:
+        return (sv.IncidentOpenedV1(service_id=service_id, incident_id=ids[which], priority="P3", category="db",
+                                    title="t", outage=False, detected_at=at), at)
+
+    def acknowledged(which: str, at: datetime, minutes: int | None) -> tuple:
+        return (sv.IncidentAcknowledgedV1(service_id=service_id, incident_id=ids[which], acknowledged_at=at,
+                                          business_minutes=None if minutes is None else Decimal(minutes)), at)
+
+    def resolved(which: str, at: datetime, minutes: int | None) -> tuple:
+        return (sv.IncidentResolvedV1(service_id=service_id, incident_id=ids[which], resolved_at=at,
+                                      resolution_code="fixed", response_sla_met=True, resolution_sla_met=True,
+                                      business_minutes=None if minutes is None else Decimal(minutes)), at)
+
+    at = monday.replace(hour=14)
+    await apply(engine, [[opened("measured", friday), acknowledged("measured", monday.replace(hour=8, minute=30), 90),
+                          resolved("measured", monday.replace(hour=9), 120)],
+                         [opened("before calendars", monday.replace(hour=10)),
+                          acknowledged("before calendars", monday.replace(hour=10, minute=10), None),
+                          resolved("before calendars", monday.replace(hour=11), None)],
+                         [opened("reopened", monday.replace(hour=12)),
+                          acknowledged("reopened", monday.replace(hour=12, minute=20), 20),
+                          resolved("reopened", monday.replace(hour=13), 60),
+                          (sv.IncidentReopenedV1(service_id=service_id, incident_id=ids["reopened"], reason="again",
+                                                 reopened_at=at), at)]])
+    as_of = datetime(2026, 1, 8, tzinfo=UTC)
+
+    async def figures() -> tuple:
+        async with engine.connect() as conn:
+            got = (await queries.service_reports(conn, [service_id], days=7, as_of=as_of))[0].kpis
+            pure = service_kpis(Window.ending(as_of, days=7), incidents=await reads.incidents_of(conn, LIVE, service_id),
+                                changes=[], operating_costs=[], project_costs=[])
+        names = ("mtta_minutes", "business_mtta_minutes", "mttr_minutes", "business_mttr_minutes")
+        assert [getattr(got, n) for n in names] == [getattr(pure, n) for n in names]
+        return tuple(getattr(got, n) for n in names)
+
+    assert await figures() == (Figure(Decimal(3810 + 10 + 20) / 3, 3), Figure(Decimal(90 + 20) / 2, 2),
+                               Figure(Decimal(3840 + 60) / 2, 2), Figure(Decimal(120), 1))
+    await apply(engine, [[resolved("reopened", monday.replace(hour=15), 150)]])  # 30 minutes on hold, say
+    assert await figures() == (Figure(Decimal(3810 + 10 + 20) / 3, 3), Figure(Decimal(90 + 20) / 2, 2),
+                               Figure(Decimal(3840 + 60 + 180) / 3, 3), Figure(Decimal(120 + 150) / 2, 2))
+    assert await rollup_rows(engine, service_id) == await rollup_rows(engine, service_id, refreshed=True)

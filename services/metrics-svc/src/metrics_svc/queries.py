@@ -172,6 +172,7 @@ def _service_kpis(window: Window, now: rollup_reads.Answer, before: rollup_reads
                                          problems, Figure(None, 0)),
         tco=computed("tco", lambda: tco(window, *costs), problems, Figure(None, 0)),
         incident_reduction_pct=Figure(ratio_pct(baseline - s.opened, baseline), s.opened + baseline),
+        business_mtta_minutes=s.business_mtta(), business_mttr_minutes=s.business_mttr(),
         problems=tuple(problems),
     )
 

@@ -78,8 +78,22 @@ class ServiceKpisView(BaseModel):
     name: str | None = Field(None, description="The service's catalog name (null until its registration is seen).",
                              examples=["Payroll"])
     window: WindowView
-    mtta_minutes: FigureView
-    mttr_minutes: FigureView
+    mtta_minutes: FigureView = Field(description=(
+        "Mean time to acknowledge in wall-clock minutes (opening to acknowledgement), over incidents acknowledged "
+        "in the window."))
+    mttr_minutes: FigureView = Field(description=(
+        "Mean time to resolve in wall-clock minutes (opening to resolution, time on hold included), over incidents "
+        "resolved in the window."))
+    business_mtta_minutes: FigureView = Field(description=(
+        "Mean time to acknowledge in business minutes of the SLA's calendar for the incident's priority, as "
+        "service-svc's clocks measured them (time on hold left out), over incidents acknowledged in the window; "
+        "based_on counts only those whose acknowledgement carried business minutes (events recorded before SLA "
+        "calendars carry none and count in mtta_minutes only). On a 24x7 calendar they equal wall-clock minutes."))
+    business_mttr_minutes: FigureView = Field(description=(
+        "Mean time to resolve in business minutes of the SLA's calendar for the incident's priority, as "
+        "service-svc's clocks measured them (time on hold left out), over incidents resolved in the window; "
+        "based_on counts only those whose resolution carried business minutes (events recorded before SLA "
+        "calendars carry none and count in mttr_minutes only)."))
     incident_count: FigureView
     weekly_incidents: list[WeekView] = Field(description="Whole weeks ending at as_of, oldest first.")
     sla_compliance_pct: FigureView
@@ -102,6 +116,8 @@ class ServiceKpisView(BaseModel):
         return cls(
             service_id=report.service_id, window=WindowView.of(k.window, days),
             mtta_minutes=FigureView.of(k.mtta_minutes), mttr_minutes=FigureView.of(k.mttr_minutes),
+            business_mtta_minutes=FigureView.of(k.business_mtta_minutes),
+            business_mttr_minutes=FigureView.of(k.business_mttr_minutes),
             incident_count=FigureView.of(k.incident_count),
             weekly_incidents=[WeekView(start=w.week.start, end=w.week.end, incidents=w.incidents)
                               for w in k.weekly_incidents],

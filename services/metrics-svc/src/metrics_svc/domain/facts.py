@@ -25,6 +25,11 @@ class IncidentFact:
     resolution_breached: bool = False
     csat: int | None = None
     csat_at: datetime | None = None
+    # business minutes of the response / resolution clock as service-svc measured them (IncidentAcknowledged's and
+    # IncidentResolved's business_minutes, on the SLA's calendar, time on hold left out); None where the event
+    # carried none (recorded before calendars), never 0
+    ack_business_minutes: Decimal | None = None
+    resolve_business_minutes: Decimal | None = None
 
     @property
     def subject_to_sla(self) -> bool:

@@ -35,7 +35,7 @@ class WeekCount:
 @dataclass(frozen=True)
 class ServiceKpis:
     window: Window
-    mtta_minutes: Figure
+    mtta_minutes: Figure  # wall-clock minutes
     mttr_minutes: Figure
     incident_count: Figure
     weekly_incidents: list[WeekCount]
@@ -45,6 +45,8 @@ class ServiceKpis:
     change_success_rate_pct: Figure
     tco: Figure
     incident_reduction_pct: Figure
+    business_mtta_minutes: Figure  # business minutes of the SLA's calendar, as service-svc's clocks measured them
+    business_mttr_minutes: Figure
     problems: tuple[Problem, ...] = ()
 
     @classmethod
@@ -88,6 +90,28 @@ def mtta(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
 def mttr(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
     """Mean minutes from opening to resolution, over incidents resolved in the window."""
     times = [minutes_between(i.opened_at, i.resolved_at) for i in incidents if window.holds(i.resolved_at)]
+    return Figure(mean(times), len(times))
+
+
+def measured(minutes: Decimal | None) -> bool:
+    """Business minutes an event carried: absent in events recorded before calendars (and a value that is not a
+    finite number, which no valid event carries, counts as absent), never read as 0."""
+    return minutes is not None and usable_amount(minutes)
+
+
+def business_mtta(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """Mean business minutes from opening to acknowledgement, over incidents acknowledged in the window whose
+    acknowledgement carried them (the others count in the wall-clock MTTA only)."""
+    times = [i.ack_business_minutes for i in incidents
+             if window.holds(i.acknowledged_at) and measured(i.ack_business_minutes)]
+    return Figure(mean(times), len(times))
+
+
+def business_mttr(window: Window, incidents: Sequence[IncidentFact]) -> Figure:
+    """Mean business minutes the resolution clock ran (time on hold left out, a reopen continuing it), over
+    incidents resolved in the window whose resolution carried them (the others count in the wall-clock MTTR only)."""
+    times = [i.resolve_business_minutes for i in incidents
+             if window.holds(i.resolved_at) and measured(i.resolve_business_minutes)]
     return Figure(mean(times), len(times))
 
 
@@ -204,5 +228,7 @@ def service_kpis(window: Window, *, incidents: Sequence[IncidentFact], changes: 
         change_success_rate_pct=figure("change_success_rate_pct", lambda: change_success_rate(window, changes)),
         tco=figure("tco", lambda: tco(window, *costs)),
         incident_reduction_pct=figure("incident_reduction_pct", lambda: incident_reduction(window, incidents)),
+        business_mtta_minutes=figure("business_mtta_minutes", lambda: business_mtta(window, incidents)),
+        business_mttr_minutes=figure("business_mttr_minutes", lambda: business_mttr(window, incidents)),
         problems=tuple(problems),
     )

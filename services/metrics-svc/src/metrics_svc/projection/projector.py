@@ -87,16 +87,18 @@ async def incident_opened(conn, t: FactTables, e: sv.IncidentOpenedV1, event_id:
 
 
 async def incident_acknowledged(conn, t, e: sv.IncidentAcknowledgedV1, event_id: str, at: datetime) -> None:
-    await _incident_update(conn, t, e.incident_id, acknowledged_at=e.acknowledged_at)
+    await _incident_update(conn, t, e.incident_id, acknowledged_at=e.acknowledged_at,
+                           ack_business_minutes=e.business_minutes)
 
 
 async def incident_resolved(conn, t, e: sv.IncidentResolvedV1, event_id: str, at: datetime) -> None:
     await _incident_update(conn, t, e.incident_id, resolved_at=e.resolved_at, outage_minutes=e.outage_minutes,
-                           response_sla_met=e.response_sla_met, resolution_sla_met=e.resolution_sla_met)
+                           response_sla_met=e.response_sla_met, resolution_sla_met=e.resolution_sla_met,
+                           resolve_business_minutes=e.business_minutes)
 
 
 async def incident_reopened(conn, t, e: sv.IncidentReopenedV1, event_id: str, at: datetime) -> None:
-    await _incident_update(conn, t, e.incident_id, resolved_at=None)
+    await _incident_update(conn, t, e.incident_id, resolved_at=None, resolve_business_minutes=None)
 
 
 async def response_breached(conn, t, e: sv.IncidentResponseSlaBreachedV1, event_id: str, at: datetime) -> None:

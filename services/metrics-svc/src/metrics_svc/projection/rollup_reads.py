@@ -25,7 +25,9 @@ from metrics_svc.projection.tables import FactTables
 US_PER_MINUTE = Decimal(60_000_000)
 ONE_DAY = timedelta(days=1)
 SUM_FIELDS = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
-              "csat_responses", "csat_positive")
+              "csat_responses", "csat_positive", "ack_business", "ack_business_us", "resolved_business",
+              "resolve_business_us")
+STARTED, DOWN = len(SUM_FIELDS), len(SUM_FIELDS) + 1  # a range of whole days' outages started and down time
 
 
 @dataclass
@@ -41,9 +43,18 @@ class Sums:
     resolve_us: Decimal = Decimal(0)
     csat_responses: int = 0
     csat_positive: int = 0
+    ack_business: int = 0  # of the acknowledged, those whose event carried business minutes
+    ack_business_us: Decimal = Decimal(0)  # their business minutes, in microseconds
+    resolved_business: int = 0
+    resolve_business_us: Decimal = Decimal(0)
 
     def add(self, values: Sequence) -> None:
-        (opened, subject, met, acknowledged, ack_us, resolved, resolve_us, responses, positive) = values[:9]
+        (opened, subject, met, acknowledged, ack_us, resolved, resolve_us, responses, positive, ack_business,
+         ack_business_us, resolved_business, resolve_business_us) = values[:len(SUM_FIELDS)]
+        self.ack_business += ack_business
+        self.ack_business_us += ack_business_us
+        self.resolved_business += resolved_business
+        self.resolve_business_us += resolve_business_us
         self.opened += opened
         self.sla_subject += subject
         self.sla_met += met
@@ -59,6 +70,12 @@ class Sums:
 
     def mttr(self) -> Figure:
         return _mean_minutes(self.resolve_us, self.resolved)
+
+    def business_mtta(self) -> Figure:
+        return _mean_minutes(self.ack_business_us, self.ack_business)
+
+    def business_mttr(self) -> Figure:
+        return _mean_minutes(self.resolve_business_us, self.resolved_business)
 
     def incident_count(self) -> Figure:
         return Figure(Decimal(self.opened), self.opened)
@@ -193,7 +210,7 @@ def _edge(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> tuple
     end = Edge() if hi == midnight(day + ONE_DAY) else fetched.edges[_tail(service, hi)]
     if lo == midnight(day):
         total = fetched.days[(service, day, day)]
-        return Decimal(total[10]) - end.down_us, total[9] - end.started
+        return Decimal(total[DOWN]) - end.down_us, total[STARTED] - end.started
     start = fetched.edges[_tail(service, lo)]
     return start.down_us - end.down_us, start.started - end.started
 
@@ -221,7 +238,7 @@ def _answer(ask: Ask, fetched: _Fetched) -> Answer:
     return Answer(sums, _availability(ask, fetched))
 
 
-_ZERO = (0,) * 11
+_ZERO = (0,) * (len(SUM_FIELDS) + 2)
 
 
 def _whole_days(service: UUID, parts: Split, fetched: _Fetched) -> tuple:
@@ -237,7 +254,7 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
     down_us = _resolved_down(service, window.start, down_from, fetched) + _micros(window.end - down_from)
     at_start = fetched.edges[_tail(service, window.start)]
     parts = split(window.start, window.end)
-    started = _whole_days(service, parts, fetched)[9]
+    started = _whole_days(service, parts, fetched)[STARTED]
     started += sum(_edge(service, lo, hi, fetched)[1] for lo, hi in parts.partials)
     still_open = bisect_left(fetched.opens.get(service, []), window.end)
     down = Decimal(down_us) / US_PER_MINUTE
@@ -247,7 +264,7 @@ def _availability(ask: Ask, fetched: _Fetched) -> Figure:
 
 def _resolved_down(service: UUID, lo: datetime, hi: datetime, fetched: _Fetched) -> Decimal:
     parts = split(lo, hi)
-    total = Decimal(_whole_days(service, parts, fetched)[10])
+    total = Decimal(_whole_days(service, parts, fetched)[DOWN])
     return total + sum((_edge(service, start, end, fetched)[0] for start, end in parts.partials), Decimal(0))
 
 

@@ -28,12 +28,13 @@ from metrics_svc.domain.facts import IncidentFact
 from metrics_svc.domain.service_kpis import outage_span, usable_incidents
 from metrics_svc.domain.windows import COMPUTE_ERRORS
 from metrics_svc.projection.reads import incident_facts
-from metrics_svc.projection.tables import FactTables, usable_sql
+from metrics_svc.projection.tables import NOT_FINITE, FactTables, usable_sql
 
 DayKey = tuple[UUID, date]
 MAX_OUTAGE_DAYS = 3660  # an outage span longer than ten years is not cut into days; its availability is null
 SUM_NAMES = ("opened", "sla_subject", "sla_met", "acknowledged", "ack_us", "resolved", "resolve_us",
-             "csat_responses", "csat_positive")
+             "csat_responses", "csat_positive", "ack_business", "ack_business_us", "resolved_business",
+             "resolve_business_us")
 
 
 def midnight(day: date) -> datetime:
@@ -84,6 +85,16 @@ BREACHED = ("(i.response_breached OR i.resolution_breached OR i.response_sla_met
 SUBJECT = f"(i.response_sla_met IS NOT NULL OR i.resolution_sla_met IS NOT NULL OR {BREACHED})"
 
 
+def measured(column: str) -> str:
+    """SQL: the event carried business minutes (domain.service_kpis.measured: null, or not finite, is absent)."""
+    return f"(i.{column} IS NOT NULL AND i.{column} NOT IN {NOT_FINITE})"
+
+
+def business_us(column: str) -> str:
+    """SQL: the business minutes in microseconds where measured, else 0 (exact: numeric)."""
+    return f"CASE WHEN {measured(column)} THEN i.{column} * 60000000 ELSE 0 END"
+
+
 def lateral_sums(incidents: str) -> str:
     """Per row of `d` (service_id, lo, hi): the incident sums of [lo, hi), as IncidentFact's KPIs define them."""
     def over(moment: str, columns: str) -> str:
@@ -93,17 +104,23 @@ def lateral_sums(incidents: str) -> str:
     def micros(moment: str) -> str:
         return f"coalesce(sum(extract(epoch FROM i.{moment} - i.opened_at) * 1000000), 0) AS us"
 
+    def business(column: str) -> str:
+        return (f"count(*) FILTER (WHERE {measured(column)}) AS bn,"
+                f" coalesce(sum({business_us(column)}), 0) AS bus")
+
     return "\n".join([
         over("opened_at", f"count(*) AS n, count(*) FILTER (WHERE {SUBJECT}) AS subject, "
                           f"count(*) FILTER (WHERE {SUBJECT} AND NOT {BREACHED}) AS met") + " o",
-        over("acknowledged_at", f"count(*) AS n, {micros('acknowledged_at')}") + " a",
-        over("resolved_at", f"count(*) AS n, {micros('resolved_at')}") + " r",
+        over("acknowledged_at", f"count(*) AS n, {micros('acknowledged_at')}, {business('ack_business_minutes')}")
+        + " a",
+        over("resolved_at", f"count(*) AS n, {micros('resolved_at')}, {business('resolve_business_minutes')}")
+        + " r",
         over("csat_at", "count(*) FILTER (WHERE i.csat IS NOT NULL) AS n, "
                         "count(*) FILTER (WHERE i.csat >= 4) AS positive") + " c",
     ])
 
 
-SUM_COLUMNS = "o.n, o.subject, o.met, a.n, a.us, r.n, r.us, c.n, c.positive"
+SUM_COLUMNS = "o.n, o.subject, o.met, a.n, a.us, r.n, r.us, c.n, c.positive, a.bn, a.bus, r.bn, r.bus"
 
 
 Sums = dict[tuple[UUID, Any], list[Any]]
@@ -264,11 +281,13 @@ def sum_parts(part: Callable[..., str]) -> str:
         return f"extract(epoch FROM i.{moment} - i.opened_at) * 1000000"
 
     flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
+    ack = f"{flag(measured('ack_business_minutes'))}, {business_us('ack_business_minutes')}"
+    resolve = f"{flag(measured('resolve_business_minutes'))}, {business_us('resolve_business_minutes')}"
     return " UNION ALL ".join([
-        part("opened_at", f"1, {flag(SUBJECT)}, {flag(f'{SUBJECT} AND NOT {BREACHED}')}, 0, 0, 0, 0, 0, 0"),
-        part("acknowledged_at", f"0, 0, 0, 1, {micros('acknowledged_at')}, 0, 0, 0, 0"),
-        part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0"),
-        part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}", " AND i.csat IS NOT NULL"),
+        part("opened_at", f"1, {flag(SUBJECT)}, {flag(f'{SUBJECT} AND NOT {BREACHED}')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"),
+        part("acknowledged_at", f"0, 0, 0, 1, {micros('acknowledged_at')}, 0, 0, 0, 0, {ack}, 0, 0"),
+        part("resolved_at", f"0, 0, 0, 0, 0, 1, {micros('resolved_at')}, 0, 0, 0, 0, {resolve}"),
+        part("csat_at", f"0, 0, 0, 0, 0, 0, 0, 1, {flag('i.csat >= 4')}, 0, 0, 0, 0", " AND i.csat IS NOT NULL"),
     ])
 
 

@@ -87,6 +87,14 @@ def _count(name: str) -> sa.Column:
     return sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
 
 
+def _business_sums() -> list[sa.Column]:
+    """Of the incidents acknowledged (resolved) in the bucket, those whose event carried business minutes, and the
+    sum of those minutes in microseconds (migration 0014)."""
+    return [_count("ack_business"), sa.Column("ack_business_us", sa.Numeric, nullable=False, server_default="0"),
+            _count("resolved_business"),
+            sa.Column("resolve_business_us", sa.Numeric, nullable=False, server_default="0")]
+
+
 def _rollups(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
     """The maintained rollups (projection.rollups): per service and UTC day, what the incident KPIs sum."""
     return {
@@ -99,6 +107,7 @@ def _rollups(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
             _count("csat_responses"), _count("csat_positive"),  # by rating day
             _count("outages_started"),  # resolved outages whose span starts that day
             sa.Column("down_us", sa.Numeric, nullable=False, server_default="0"),  # their union within the day
+            *_business_sums(),
         ),
         "service_hours": sa.Table(  # the same sums per UTC hour: a window's partial days are whole hours and less
             f"{prefix}service_hours", md,
@@ -107,7 +116,7 @@ def _rollups(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
             _count("opened"), _count("sla_subject"), _count("sla_met"), _count("acknowledged"),
             sa.Column("ack_us", sa.Numeric, nullable=False, server_default="0"), _count("resolved"),
             sa.Column("resolve_us", sa.Numeric, nullable=False, server_default="0"),
-            _count("csat_responses"), _count("csat_positive"),
+            _count("csat_responses"), _count("csat_positive"), *_business_sums(),
         ),
         "outage_pieces": sa.Table(  # a resolved outage's span cut at each UTC midnight (one piece a day)
             f"{prefix}outage_pieces", md,
@@ -140,6 +149,8 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("response_breached", sa.Boolean, nullable=False, server_default=sa.false()),
             sa.Column("resolution_breached", sa.Boolean, nullable=False, server_default=sa.false()),
             sa.Column("csat", sa.Integer), _ts("csat_at"),
+            # the events' business minutes (absent before calendars: null, never 0), migration 0014
+            sa.Column("ack_business_minutes", sa.Numeric), sa.Column("resolve_business_minutes", sa.Numeric),
             sa.Index(f"ix_{prefix}incidents_service_opened", "service_id", "opened_at"),
             sa.Index(f"ix_{prefix}incidents_service_acknowledged", "service_id", "acknowledged_at"),
             sa.Index(f"ix_{prefix}incidents_service_resolved", "service_id", "resolved_at"),
