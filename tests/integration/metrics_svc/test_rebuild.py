@@ -15,6 +15,7 @@ from continuum.contracts import service as sv
 from continuum.kafka.topics import ensure_topics
 from metrics_svc import queries
 from metrics_svc.consumers import CONSUMES
+from metrics_svc.domain.windows import Figure
 from metrics_svc.projection.tables import LIVE
 from metrics_svc.rebuild import RebuildReport, _replay_topic, rebuild
 from tests.integration.metrics_svc.conftest import eventually
@@ -53,6 +54,7 @@ async def publish_history(publish, service_id, project_id, handover_id, mileston
                   at=T0 + timedelta(days=3), subject=service_id)
     for day in (5, 12, 30):
         await incident(publish, service_id, T0 + timedelta(days=day), category="db", outage=30, csat=4)
+    await business_incident(publish, service_id, T0 + timedelta(days=20))
     await publish(pr.ProjectProposedV1(project_id=project_id, title="t", problem_statement="p", business_case="b",
                                        origin="manual", target_service_ids=[service_id]), at=T0, subject=project_id)
     await publish(pr.PlanBaselinedV1(project_id=project_id, budget_at_completion=Decimal(800), planned_start=T0.date(),
@@ -81,6 +83,19 @@ async def publish_history(publish, service_id, project_id, handover_id, mileston
                          at=T0 + timedelta(days=28), subject=handover_id)
 
 
+async def business_incident(publish, service_id, opened) -> None:
+    """An incident whose events carry business minutes (issue 16): 90 to acknowledge, 120 to resolve."""
+    ids = {"service_id": service_id, "incident_id": uuid4()}
+    acknowledged, resolved = opened + timedelta(days=2, minutes=30), opened + timedelta(days=2, hours=1)
+    await publish(sv.IncidentOpenedV1(**ids, priority="P3", category="db", title="weekend", outage=False,
+                                      detected_at=opened), at=opened, subject=ids["incident_id"])
+    await publish(sv.IncidentAcknowledgedV1(**ids, acknowledged_at=acknowledged, business_minutes=Decimal(90)),
+                  at=acknowledged, subject=ids["incident_id"])
+    await publish(sv.IncidentResolvedV1(**ids, resolved_at=resolved, resolution_code="fixed", response_sla_met=True,
+                                        resolution_sla_met=True, business_minutes=Decimal(120)),
+                  at=resolved, subject=ids["incident_id"])
+
+
 async def test_rebuilt_tables_equal_the_live_ones(metrics_database, metrics_app, publish, kafka_settings):
     service_id, project_id, handover_id, milestone = uuid4(), uuid4(), uuid4(), uuid4()
     engine = create_async_engine(metrics_database)
@@ -91,9 +106,12 @@ async def test_rebuilt_tables_equal_the_live_ones(metrics_database, metrics_app,
         ids = {"service_id": service_id, "project_id": project_id, "handover_id": handover_id}
         live_rows, live_figures = await rows_of(engine, ids), await figures(engine, service_id, project_id, handover_id)
         assert live_rows["handovers"][0][-2] == 1  # one rejection, although it was delivered twice
-        assert len(live_rows["incidents"]) == 3 and len(live_rows["progress"]) == 1
+        assert len(live_rows["incidents"]) == 4 and len(live_rows["progress"]) == 1
         assert len(live_rows["known_services"]) == 1 and len(live_rows["outage_pieces"]) >= 3  # 30-minute outages
-        assert sum(row[2] for row in live_rows["service_days"]) == 3  # opened, each on its own day
+        assert sum(row[2] for row in live_rows["service_days"]) == 4  # opened, each on its own day
+        kpis = live_figures[0].kpis  # the incidents of days 12, 20 and 30; only day 20's carried business minutes
+        assert kpis.mttr_minutes.based_on == 3 and kpis.business_mttr_minutes == Figure(Decimal(120), 1)
+        assert kpis.business_mtta_minutes == Figure(Decimal(90), 1)
         lines: list[str] = []
         report = await rebuild(engine=engine, kafka=kafka_settings, consumer="metrics-svc", progress=lines.append)
         assert report.applied >= 16 and report.duplicates >= 2 and lines[-1].startswith("rebuild done")
