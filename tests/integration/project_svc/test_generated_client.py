@@ -60,33 +60,33 @@ async def test_a_generated_client_drives_a_story_and_parses_every_problem(genera
 
     proposal = models.Proposal.from_dict({"title": "Stabilise the gateway", "problem_statement": "Outages",
                                           "business_case": "Lost sales", "target_service_ids": []})
-    created = await api("propose_projects_post").asyncio_detailed(client=pm, body=proposal,
+    created = await api("propose_project").asyncio_detailed(client=pm, body=proposal,
                                                                   idempotency_key=f"propose-{uuid4()}")
     assert created.status_code == 201 and isinstance(created.parsed, models.ProjectView)
     project_id = created.parsed.id
     assert created.headers["Location"] == f"/projects/{project_id}" and created.headers["ETag"] == '"1"'
 
-    missing = await api("read_projects_project_id_get").asyncio_detailed(uuid4(), client=pm)
+    missing = await api("get_project").asyncio_detailed(uuid4(), client=pm)
     assert missing.status_code == 404 and isinstance(missing.parsed, models.Problem)
     assert missing.parsed.status == 404 and missing.parsed.type_ == "urn:continuum:problem:not-found"
 
-    early = await api("baseline_projects_project_id_baseline_post").asyncio_detailed(project_id, client=pm)
+    early = await api("baseline_project").asyncio_detailed(project_id, client=pm)
     assert early.status_code == 409 and isinstance(early.parsed, models.Problem)
     assert isinstance(early.parsed.rule, str) and early.parsed.rule
 
     too_late = charter(end=datetime.now(UTC).date().replace(year=3100))
-    refused = await api("approve_charter_projects_project_id_approve_charter_post").asyncio_detailed(
+    refused = await api("approve_project_charter").asyncio_detailed(
         project_id, client=sponsor, body=models.Charter.from_dict(too_late))
     assert refused.status_code == 422 and isinstance(refused.parsed, models.Problem)
     assert any(error.field.endswith("planned_end") for error in refused.parsed.errors)
 
-    stale = await api("approve_charter_projects_project_id_approve_charter_post").asyncio_detailed(
+    stale = await api("approve_project_charter").asyncio_detailed(
         project_id, client=sponsor, body=models.Charter.from_dict(charter()), if_match='"7"')
     assert stale.status_code == 412 and isinstance(stale.parsed, models.Problem)
-    approved = await api("approve_charter_projects_project_id_approve_charter_post").asyncio_detailed(
+    approved = await api("approve_project_charter").asyncio_detailed(
         project_id, client=sponsor, body=models.Charter.from_dict(charter()), if_match=created.headers["ETag"])
     assert approved.status_code == 200 and approved.parsed.state == "chartered"
-    read = await api("read_projects_project_id_get").asyncio_detailed(project_id, client=pm)
+    read = await api("get_project").asyncio_detailed(project_id, client=pm)
     assert read.parsed.state == "chartered" and read.headers["ETag"] == approved.headers["ETag"] != '"1"'
     assert read.parsed.planned_start == date.fromisoformat(charter()["planned_start"])
 

@@ -8,14 +8,20 @@
 - An optional query or header parameter is documented as its value's type, not as nullable.
 - A creation (201) answers with `Location` and `ETag`; an answer about one aggregate carries its `ETag`, and a
   read that does takes `If-None-Match` (304).
+- Every operation is named by one rule (`operation_id`, FastAPI's `generate_unique_id_function`), and its summary
+  is that name read as a sentence (`summary_of`): `list_incidents` "List incidents", `get_incident` "Get an
+  incident", `acknowledge_incident` "Acknowledge an incident", `get_incident_history` "Get incident history".
 """
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from continuum.http.problems import _TITLES, PROBLEM_MEDIA_TYPE, Problem
 
@@ -37,6 +43,81 @@ IF_NONE_MATCH = {
 }
 LOCATION = {"description": "The created resource.", "schema": {"type": "string"}}
 BODY_METHODS = {"post", "put", "patch"}
+OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+"""`<verb>_<object>` in snake_case: what every operationId matches (tests/integration/test_openapi_names.py)."""
+_IRREGULAR = {"criteria": "criterion", "kpis": "kpis", "history": "history", "success": "success"}
+
+
+def singular(segment: str) -> str:
+    """`incidents` → `incident`, `opportunities` → `opportunity`, `criteria` → `criterion` (path segments)."""
+    if segment in _IRREGULAR:
+        return _IRREGULAR[segment]
+    if segment.endswith("ies"):
+        return segment[:-3] + "y"
+    return segment[:-1] if segment.endswith("s") and not segment.endswith("ss") else segment
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in re.split(r"[^a-z0-9]+", text.lower()) if word]
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operationId of a route, `<verb>_<object>`: stable (from the path, the method and the verb the
+    function's name starts with) and unique in a service's document.
+
+    - The object is the path's resources: a segment followed by a parameter is one of them (singular,
+      `/incidents/{id}` → `incident`), a segment after the last parameter is named as it is (`history`).
+    - A GET is `get_` an item or a document, `list_` a collection (a plural last segment):
+      `list_incidents`, `get_incident`, `get_incident_history`, `list_project_milestones`.
+    - Another method's verb is the first word of the function's name (`acknowledge`, `open`, `add`); an action
+      segment starting with it is not repeated (`/incidents/{id}/acknowledge` → `acknowledge_incident`,
+      `/projects/{id}/approve-charter` → `approve_project_charter`) and a collection is created one item at a
+      time (`POST /incidents` → `open_incident`, `POST /projects/{id}/milestones` → `add_project_milestone`).
+    """
+    if route.operation_id:
+        return route.operation_id
+    parts = [part for part in route.path_format.split("/") if part]
+    method = min(route.methods or {"GET"}).lower()
+    owners: list[str] = []
+    tail: list[str] = []
+    for index, part in enumerate(parts):
+        if part.startswith("{"):
+            continue
+        followed_by_parameter = index + 1 < len(parts) and parts[index + 1].startswith("{")
+        if followed_by_parameter:
+            owners += [*(word for static in tail for word in _words(static)), *_words(singular(part))]
+            tail = []
+        else:
+            tail.append(part)
+    tail_words = [word for part in tail for word in _words(part)]
+    if method == "get":
+        last = parts[-1]
+        plural = not last.startswith("{") and singular(last) != last
+        verb = "list" if plural else "get"
+        words = [*owners, *tail_words]
+    else:
+        named = _words(route.name) or [method]
+        action = _words(tail[-1]) if tail else []
+        if action and action[-len(named):] == named:  # `root_cause` for `record-root-cause`: the path's verb
+            named = action
+        verb = named[0]
+        middle = [w for part in tail[:-1] for w in _words(part) if w not in (verb, f"{verb}s")]  # `/imports/…`
+        if action and action[0] == verb:
+            words = [*owners, *middle, *action[1:]]
+        elif tail:
+            words = [*owners, *middle, *(named[1:] or _words(singular(tail[-1])))]
+        else:
+            words = owners
+    return "_".join([verb, *words]) if words else f"{verb}_{method}"
+
+
+def summary_of(operation_id: str, *, one: bool) -> str:
+    """The operationId as a sentence: `list_incidents` "List incidents"; of one item (`one`), with its article:
+    `get_incident` "Get an incident", `add_project_milestone` "Add a project milestone"."""
+    verb, *words = operation_id.split("_")
+    if one and words:
+        words.insert(0, "an" if words[0][0] in "aeiou" else "a")
+    return " ".join([verb.capitalize(), *words])
 
 
 def install_openapi_contract(app: FastAPI) -> None:
@@ -44,9 +125,10 @@ def install_openapi_contract(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = corrected(get_openapi(
+            app.openapi_schema = named(corrected(get_openapi(
                 title=app.title, version=app.version, openapi_version=app.openapi_version,
-                description=app.description, routes=app.routes, tags=app.openapi_tags, servers=app.servers))
+                description=app.description, routes=app.routes, tags=app.openapi_tags, servers=app.servers)),
+                app.routes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -64,6 +146,32 @@ def corrected(document: dict[str, Any]) -> dict[str, Any]:
     for ref in FASTAPI_VALIDATION:
         schemas.pop(ref.rsplit("/", 1)[1], None)
     return document
+
+
+def named(document: dict[str, Any], routes: Any) -> dict[str, Any]:
+    """Every operation's summary read from its operationId; a route's own summary (project-svc's, which says
+    who may act) opens its description instead."""
+    written = {(route.path_format, method.lower()): route.summary
+               for route in routes if isinstance(route, APIRoute) and route.summary
+               for method in route.methods}
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            own = written.get((path, method))
+            if own and own not in operation.get("description", ""):
+                operation["description"] = f"{own}.\n\n{operation.get('description', '')}".rstrip()
+            one = "{" in path.rsplit("/", 1)[-1] or _acts_on_one(path, method, operation["operationId"])
+            operation["summary"] = summary_of(operation["operationId"], one=one)
+    return document
+
+
+def _acts_on_one(path: str, method: str, operation_id: str) -> bool:
+    """An action on one item whose name is only the item (`acknowledge_incident`), or the creation of one
+    (`open_incident`, `add_project_milestone`; not `import_projects`)."""
+    parts = [part for part in path.split("/") if part]
+    items = [singular(part) for part, following in pairwise(parts) if following.startswith("{")]
+    rest = operation_id.split("_", 1)[1] if "_" in operation_id else ""
+    return method != "get" and rest.replace("_", "-") in (
+        "-".join(items), "-".join([*items, singular(parts[-1])]))
 
 
 def _correct_operation(path: str, method: str, operation: dict[str, Any]) -> None:
