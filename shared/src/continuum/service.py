@@ -118,7 +118,7 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     from continuum.http.docs import install_docs
     from continuum.http.methods import AllowMiddleware
     from continuum.http.event_log import event_log_router
-    from continuum.http.openapi import install_openapi_contract
+    from continuum.http.openapi import install_openapi_contract, operation_id
     from continuum.http.public import public_router
     from continuum.http.query import known_query_parameters
 
@@ -137,6 +137,7 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
         openapi_tags=[{"name": "operations", "description": "Health, readiness, metrics and API descriptions."}],
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,  # one naming rule (continuum.http.openapi)
     )
     app.state.spec = spec
     app.state.parts = parts
