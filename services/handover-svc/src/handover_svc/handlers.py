@@ -9,13 +9,14 @@ from uuid import UUID, uuid4, uuid5
 from continuum.domain import DomainError, NotFound
 from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.uow import UnitOfWork
+from continuum.handling import decide_on
 from continuum.http.problems import ProblemError
 
 from handover_svc import read_models
 from handover_svc.domain import commands as c
 from handover_svc.domain import rules
-from handover_svc.domain.criteria import SERVICE_OWNER_NAMED, SLA_DEFINED
 from handover_svc.domain.handover import Handover
+from handover_svc.domain.service_facts import apply_service_fact, apply_service_incident
 from handover_svc.read_models import ServiceFacts
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
@@ -66,10 +67,8 @@ async def open_handovers_for_closing_project(command: c.OpenHandoversForClosingP
 
 
 async def add_criterion(command: c.AddCriterion, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.add_criterion(key=command.key, title=command.title, mandatory=command.mandatory, at=command.at)
-    await uow.commit()
-    return handover
+    return await decide_on(uow, Handover, command.handover_id, lambda handover: handover.add_criterion(
+        key=command.key, title=command.title, mandatory=command.mandatory, at=command.at))
 
 
 def by_the_services_owner(act: Callable[[Handover, Any, ServiceFacts], Any]) -> Handler:
@@ -77,12 +76,12 @@ def by_the_services_owner(act: Callable[[Handover, Any, ServiceFacts], Any]) -> 
     service-svc's events last said (the one place handover-svc checks ownership)."""
 
     async def handle(command: c.ByTheServicesOwner, uow: UnitOfWork) -> Handover:
-        handover = await uow.get(Handover, command.handover_id)
-        service = await read_models.facts_of(uow.connection, handover.service_id)
-        rules.require_services_owner(service.owner, command.acting_owner, service_id=handover.service_id)
-        act(handover, command, service)
-        await uow.commit()
-        return handover
+        async def decide(handover: Handover) -> None:
+            service = await read_models.facts_of(uow.connection, handover.service_id)
+            rules.require_services_owner(service.owner, command.acting_owner, service_id=handover.service_id)
+            act(handover, command, service)
+
+        return await decide_on(uow, Handover, command.handover_id, decide)
 
     return handle
 
@@ -106,10 +105,8 @@ end_early_life_support_early = by_the_services_owner(lambda handover, cmd, _: ha
 
 
 async def resubmit_handover(command: c.ResubmitHandover, uow: UnitOfWork) -> Handover:
-    handover = await uow.get(Handover, command.handover_id)
-    handover.resubmit(by=command.by, note=command.note, at=command.at)
-    await uow.commit()
-    return handover
+    return await decide_on(uow, Handover, command.handover_id, lambda handover: handover.resubmit(
+        by=command.by, note=command.note, at=command.at))
 
 
 async def record_service_fact(command: c.RecordServiceFact, uow: UnitOfWork) -> None:
@@ -122,7 +119,8 @@ async def record_service_fact(command: c.RecordServiceFact, uow: UnitOfWork) -> 
     contains = {"service_id": str(command.service_id), "awaiting_acceptance": True}
     for handover_id in await read_models.handover_ids(uow.connection, contains):
         handover = await uow.get(Handover, handover_id)
-        _apply_fact(handover, command)
+        apply_service_fact(handover, sla_defined=command.sla_defined, owner=command.owner,
+                           evidence=command.evidence, at=command.at)
     await uow.commit()
 
 
@@ -135,38 +133,17 @@ async def record_service_incident(command: c.RecordServiceIncident, uow: UnitOfW
     contains = {"service_id": str(command.service_id), "state": "accepted"}
     for handover_id in await read_models.handover_ids(uow.connection, contains):
         handover = await uow.get(Handover, handover_id)
-        _apply_incident(handover, command)
+        apply_service_incident(handover, kind=command.kind, incident_id=command.incident_id,
+                               priority=command.priority, at=command.at)
     await uow.commit()
-
-
-def _apply_fact(handover: Handover, command: c.RecordServiceFact) -> None:
-    if command.sla_defined is True:
-        handover.meet_automatically(key=SLA_DEFINED, evidence=command.evidence, at=command.at)
-    elif command.sla_defined is False:
-        handover.reset_automatically(key=SLA_DEFINED, reason=command.evidence, at=command.at)
-    if command.owner:
-        handover.meet_automatically(key=SERVICE_OWNER_NAMED, evidence=f"service owner: {command.owner}", at=command.at)
-
-
-def _apply_incident(handover: Handover, command: c.RecordServiceIncident) -> None:
-    if command.kind == "opened":
-        handover.record_incident_opened(incident_id=command.incident_id, priority=command.priority or "P4",
-                                        opened_at=command.at)
-    elif command.kind == "resolved":
-        handover.record_incident_resolved(incident_id=command.incident_id, resolved_at=command.at)
-    else:
-        kind = command.kind.removesuffix("-breach")
-        handover.record_sla_breach(incident_id=command.incident_id, kind=kind, breached_at=command.at)
 
 
 async def _opened(uow: UnitOfWork, handover_id: UUID, service_id: UUID, project_id: UUID | None, at) -> Handover:
     """A new handover, with what service events already said about its service applied."""
     handover = Handover.open(handover_id=handover_id, service_id=service_id, project_id=project_id, at=at)
     facts = await read_models.facts_of(uow.connection, service_id)
-    if facts.sla_defined:
-        handover.meet_automatically(key=SLA_DEFINED, evidence=facts.sla_evidence or "SLA defined", at=at)
-    if facts.owner:
-        handover.meet_automatically(key=SERVICE_OWNER_NAMED, evidence=f"service owner: {facts.owner}", at=at)
+    apply_service_fact(handover, sla_defined=True if facts.sla_defined else None, owner=facts.owner,
+                       evidence=facts.sla_evidence or "SLA defined", at=at)
     uow.add(handover)
     return handover
 

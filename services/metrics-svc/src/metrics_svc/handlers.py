@@ -8,6 +8,7 @@ from uuid import UUID
 from continuum.eventstore.locks import lock_until_commit
 from continuum.eventstore.summaries import list_summaries
 from continuum.eventstore.uow import UnitOfWork
+from continuum.handling import decide_on
 
 from metrics_svc.domain.commands import (
     AbandonOpportunity,
@@ -50,49 +51,39 @@ async def detect_opportunity(command: DetectOpportunity, uow: UnitOfWork) -> Imp
 
 
 async def dismiss_opportunity(command: DismissOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
-    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    owner = await service_owner(uow.connection, LIVE, opportunity.service_id)
-    opportunity.dismiss(command.reason, by=command.by, owner=owner, authority=command.authority, at=command.at)
-    await uow.commit()
-    return opportunity
+    async def decide(opportunity: ImprovementOpportunity) -> None:
+        owner = await service_owner(uow.connection, LIVE, opportunity.service_id)
+        opportunity.dismiss(command.reason, by=command.by, owner=owner, authority=command.authority, at=command.at)
+
+    return await decide_on(uow, ImprovementOpportunity, command.opportunity_id, decide)
 
 
 async def lapse_opportunity(command: LapseOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
-    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    opportunity.lapse(command.reason, at=command.at)
-    await uow.commit()
-    return opportunity
+    return await decide_on(uow, ImprovementOpportunity, command.opportunity_id, lambda opportunity: (
+        opportunity.lapse(command.reason, at=command.at)))
 
 
 async def convert_opportunity(command: ConvertOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
-    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    opportunity.convert(command.project_id, at=command.at)
-    await uow.commit()
-    return opportunity
+    return await decide_on(uow, ImprovementOpportunity, command.opportunity_id, lambda opportunity: (
+        opportunity.convert(command.project_id, at=command.at)))
 
 
 async def abandon_opportunity(command: AbandonOpportunity, uow: UnitOfWork) -> ImprovementOpportunity:
-    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    opportunity.abandon(command.project_id, command.reason, at=command.at)
-    await uow.commit()
-    return opportunity
+    return await decide_on(uow, ImprovementOpportunity, command.opportunity_id, lambda opportunity: (
+        opportunity.abandon(command.project_id, command.reason, at=command.at)))
 
 
 async def schedule_measurement(command: ScheduleBenefitsMeasurement, uow: UnitOfWork) -> ImprovementOpportunity:
-    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
-    opportunity.schedule_measurement(handover_id=command.handover_id, accepted_at=command.accepted_at,
-                                     max_days=command.max_days, at=command.at)
-    await uow.commit()
-    return opportunity
+    return await decide_on(uow, ImprovementOpportunity, command.opportunity_id, lambda opportunity: (
+        opportunity.schedule_measurement(handover_id=command.handover_id, accepted_at=command.accepted_at,
+                                         max_days=command.max_days, at=command.at)))
 
 
 async def record_benefits(command: RecordBenefits, uow: UnitOfWork) -> ImprovementOpportunity:
-    opportunity = await uow.get(ImprovementOpportunity, command.opportunity_id)
     verdict = command.verdict
-    opportunity.record_benefits(outcome=verdict.outcome, measured=verdict.measured, effect=verdict.effect,
-                                at=command.at)
-    await uow.commit()
-    return opportunity
+    return await decide_on(uow, ImprovementOpportunity, command.opportunity_id, lambda opportunity: (
+        opportunity.record_benefits(outcome=verdict.outcome, measured=verdict.measured, effect=verdict.effect,
+                                    at=command.at)))
 
 
 HANDLERS = {

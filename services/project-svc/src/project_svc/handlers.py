@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from continuum.domain import NotFound
 from continuum.eventstore.summaries import list_summaries
 from continuum.eventstore.uow import UnitOfWork
+from continuum.handling import decide_on
 from continuum.http.problems import ProblemError
 
 from project_svc import service_catalog
@@ -117,12 +118,12 @@ async def learn_service(command: c.LearnService, uow: UnitOfWork) -> None:
 def on_project(decide: Callable[[Project, Any], None]):
     """A handler that loads the command's project, checks who acts (ownership), lets it decide, and commits."""
 
-    async def handle(command: Any, uow: UnitOfWork) -> Project:
-        project = await uow.get(Project, command.project_id)
+    def authorized(project: Project, command: Any) -> None:
         authorize(project, command)
         decide(project, command)
-        await uow.commit()
-        return project
+
+    async def handle(command: Any, uow: UnitOfWork) -> Project:
+        return await decide_on(uow, Project, command.project_id, lambda project: authorized(project, command))
 
     return handle
 

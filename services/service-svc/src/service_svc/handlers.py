@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from continuum.eventstore.uow import UnitOfWork
+from continuum.handling import decide_on
 
 from service_svc import read_model
 from service_svc.calendar_handlers import CALENDAR_HANDLERS, applied_sla, lock_calendars_of, with_calendar_revisions
@@ -37,18 +38,17 @@ async def _owned_service(uow: UnitOfWork, command: c.ByTheServicesOwner, service
     return service
 
 
-async def _on_service(uow: UnitOfWork, command: c.ByTheServicesOwner, change: Any) -> Service:
-    service = await _owned_service(uow, command, command.service_id)
-    change(service)
-    await uow.commit()
-    return service
+async def _on_service(uow: UnitOfWork, command: c.ByTheServicesOwner, act: Any) -> Service:
+    """The command's service decides, once its owner is the one acting."""
+    def decide(service: Service) -> None:
+        service.require_owner(command.acting_owner)
+        act(service)
+    return await decide_on(uow, Service, command.service_id, decide)
 
 
 async def assign_owner(command: c.AssignOwner, uow: UnitOfWork) -> Service:
-    service = await uow.get(Service, command.service_id)
-    service.assign_owner(command.owner, by=command.acting_owner, at=command.at)
-    await uow.commit()
-    return service
+    return await decide_on(uow, Service, command.service_id, lambda s: s.assign_owner(
+        command.owner, by=command.acting_owner, at=command.at))
 
 
 async def change_stage(command: c.ChangeStage, uow: UnitOfWork) -> Service:
@@ -58,10 +58,8 @@ async def change_stage(command: c.ChangeStage, uow: UnitOfWork) -> Service:
 
 async def accept_handover(command: c.AcceptHandover, uow: UnitOfWork) -> Service:
     """From handover-svc's HandoverAccepted: its owner's decision was taken (and checked) there."""
-    service = await uow.get(Service, command.service_id)
-    service.accept_handover(command.handover_id, at=command.at)
-    await uow.commit()
-    return service
+    return await decide_on(uow, Service, command.service_id, lambda s: s.accept_handover(
+        command.handover_id, at=command.at))
 
 
 async def define_sla(command: c.DefineSla, uow: UnitOfWork) -> Service:
@@ -126,49 +124,42 @@ async def open_incident(command: c.OpenIncident, uow: UnitOfWork) -> Incident:
     return incident
 
 
-async def _on_incident(uow: UnitOfWork, incident_id: UUID, change: Any) -> Incident:
-    incident = await uow.get(Incident, incident_id)
-    change(incident)
-    await uow.commit()
-    return incident
-
-
 async def acknowledge_incident(command: c.AcknowledgeIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.acknowledge(at=command.at))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.acknowledge(at=command.at))
 
 
 async def assign_incident(command: c.AssignIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.assign(command.assignee, at=command.at))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.assign(command.assignee, at=command.at))
 
 
 async def hold_incident(command: c.HoldIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.put_on_hold(command.reason, at=command.at))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.put_on_hold(command.reason, at=command.at))
 
 
 async def resume_incident(command: c.ResumeIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.resume(at=command.at))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.resume(at=command.at))
 
 
 async def resolve_incident(command: c.ResolveIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.resolve(
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.resolve(
         command.resolution_code, downtime_minutes=command.downtime_minutes, at=command.at))
 
 
 async def close_incident(command: c.CloseIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.close(at=command.at))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.close(at=command.at))
 
 
 async def reopen_incident(command: c.ReopenIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.reopen(command.reason, at=command.at))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.reopen(command.reason, at=command.at))
 
 
 async def rate_incident(command: c.RateIncident, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.rate(command.score, command.comment,
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.rate(command.score, command.comment,
                                                                          at=command.at))
 
 
 async def record_sla_breaches(command: c.RecordSlaBreaches, uow: UnitOfWork) -> Incident:
-    return await _on_incident(uow, command.incident_id, lambda i: i.record_breaches(now=command.now))
+    return await decide_on(uow, Incident, command.incident_id, lambda i: i.record_breaches(now=command.now))
 
 
 # Problem
@@ -248,11 +239,11 @@ async def request_change(command: c.RequestChange, uow: UnitOfWork) -> Change:
 
 
 async def _on_change(uow: UnitOfWork, command: c.ByTheServicesOwner, change_id: UUID, act: Any) -> Change:
-    change = await uow.get(Change, change_id)
-    await _owned_service(uow, command, change.service_id)
-    act(change)
-    await uow.commit()
-    return change
+    """The change decides, once the owner of its service is the one acting."""
+    async def decide(change: Change) -> None:
+        await _owned_service(uow, command, change.service_id)
+        act(change)
+    return await decide_on(uow, Change, change_id, decide)
 
 
 async def approve_change(command: c.ApproveChange, uow: UnitOfWork) -> Change:
@@ -282,17 +273,11 @@ async def submit_request(command: c.SubmitRequest, uow: UnitOfWork) -> ServiceRe
 
 
 async def fulfil_request(command: c.FulfilRequest, uow: UnitOfWork) -> ServiceRequest:
-    request = await uow.get(ServiceRequest, command.request_id)
-    request.fulfil(at=command.at)
-    await uow.commit()
-    return request
+    return await decide_on(uow, ServiceRequest, command.request_id, lambda request: request.fulfil(at=command.at))
 
 
 async def cancel_request(command: c.CancelRequest, uow: UnitOfWork) -> ServiceRequest:
-    request = await uow.get(ServiceRequest, command.request_id)
-    request.cancel(command.reason, at=command.at)
-    await uow.commit()
-    return request
+    return await decide_on(uow, ServiceRequest, command.request_id, lambda request: request.cancel(command.reason, at=command.at))
 
 
 HANDLERS = {
