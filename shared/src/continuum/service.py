@@ -33,6 +33,7 @@ from continuum.http.problems import install_problem_handlers
 from continuum.kafka.topics import CONTEXTS, dlq_topic, ensure_topics, events_topic
 from continuum.observability import configure_logging, configure_tracing
 from continuum.relay import OutboxRelay
+from continuum.sweeper import run_periodically
 from continuum.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -242,13 +243,12 @@ def _background_tasks(platform: Platform, parts: ServiceParts) -> list[asyncio.T
 async def _expire_idempotency_keys(platform: Platform, interval_s: float = 3600) -> None:
     """Forget Idempotency-Keys (and their stored responses) past the retention window, hourly."""
     retention = timedelta(hours=platform.config.http.idempotency_ttl_hours)
-    while True:
-        try:
-            async with platform.engine.begin() as conn:
-                await idempotency.expire(conn, older_than=retention)
-        except Exception as error:  # the database is away: next round
-            log.warning("%s: idempotency key expiry failed: %s", platform.spec.name, error)
-        await asyncio.sleep(interval_s)
+
+    async def expire() -> None:
+        async with platform.engine.begin() as conn:
+            await idempotency.expire(conn, older_than=retention)
+
+    await run_periodically(expire, interval_s=interval_s, name=f"{platform.spec.name}: idempotency key expiry")
 
 
 async def _prepare_kafka(platform: Platform) -> None:

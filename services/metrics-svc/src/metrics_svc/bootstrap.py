@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from fastapi import FastAPI
 from continuum.contracts import metrics as contracts
 from continuum.eventstore.codec import EventCodec
 from continuum.service import Platform, ServiceEntry, ServiceParts, ServiceSpec
+from continuum.sweeper import run_periodically
 
 from metrics_svc.api.dashboard import dashboard_router
 from metrics_svc.api.routes import kpi_router, opportunity_router
@@ -24,8 +23,6 @@ from metrics_svc.success import HANDLERS as SUCCESS_HANDLERS
 from metrics_svc.success import outcome_time, publish_outcomes, with_outcomes
 from metrics_svc.webhooks.routes import webhook_router
 from metrics_svc.webhooks.runtime import Webhooks
-
-log = logging.getLogger(__name__)
 
 SPEC = ServiceSpec(
     name="metrics-svc",
@@ -47,15 +44,15 @@ async def check_benefits_periodically(platform: Platform, *, config: Config) -> 
     """Lapses and verdicts fall due as business time passes, not only when a batch arrives (each check is its own
     transaction; business time is the service topic's watermark, the clock only for a live, caught-up system)."""
     loop = improvement_loop(platform, config)
-    while True:
-        await asyncio.sleep(config.benefits.check_interval_s)
-        try:
-            async with platform.engine.begin() as conn:
-                await loop.check(conn)
-                await publish_outcomes(conn, platform.bus, as_of=await outcome_time(conn, loop.business_time),
-                                       benefits=config.benefits.rules())
-        except Exception as error:  # the next round tries again; a verdict is never lost, only later
-            log.warning("the loop's periodic check failed: %r", error)
+
+    async def check() -> None:
+        async with platform.engine.begin() as conn:
+            await loop.check(conn)
+            await publish_outcomes(conn, platform.bus, as_of=await outcome_time(conn, loop.business_time),
+                                   benefits=config.benefits.rules())
+
+    await run_periodically(check, interval_s=config.benefits.check_interval_s, name="benefits check",
+                           wait_first=True)
 
 
 def _with_outcomes(platform: Platform, config: Config):

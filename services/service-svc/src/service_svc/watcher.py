@@ -9,21 +9,17 @@ calendar changes); the breach is recorded at that instant, whenever the sweep fi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from continuum.bus import MessageBus
-from continuum.domain import DomainError
-from continuum.eventstore.store import ConcurrencyError
+from continuum.sweeper import run_periodically, send_each
 
 from service_svc.config import DeadlineWatchSettings
 from service_svc.domain.commands import RecordSlaBreaches
 from service_svc.read_model import overdue_incident_ids
-
-log = logging.getLogger(__name__)
 
 
 class DeadlineWatcher:
@@ -39,22 +35,11 @@ class DeadlineWatcher:
         async with self._engine.connect() as conn:
             overdue = await overdue_incident_ids(conn, now, limit=self._settings.batch,
                                                  settle_s=self._settings.settle_s)
-        for incident_id in overdue:
-            try:
-                await self._bus.handle(RecordSlaBreaches(incident_id, now))
-            except ConcurrencyError:  # someone else changed the incident; the next sweep looks again
-                log.info("incident %s changed during the sweep; retrying next time", incident_id)
-            except DomainError as refused:  # this incident cannot take a breach now: the others still get theirs
-                log.warning("incident %s: no breach recorded (%s: %s)", incident_id, refused.rule, refused.detail)
+        await send_each(bus=self._bus, due=overdue, name="deadline watcher", refusal_level=logging.WARNING,
+                        command_for=lambda incident_id: RecordSlaBreaches(incident_id, now))
         self.sweeps += 1
         return len(overdue)
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the database is away: keep watching, nothing is lost
-                log.warning("deadline watcher sweep failed: %r", error)
-            await asyncio.sleep(self._settings.interval_s)
+        """Sweep every interval until cancelled."""
+        await run_periodically(self.sweep, interval_s=self._settings.interval_s, name="deadline watcher")
