@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 from uuid import UUID
 
@@ -172,10 +173,13 @@ async def _incident_of(uow: UnitOfWork, incident_id: UUID, service_id: UUID) -> 
     return incident
 
 
-async def _owned_problem(uow: UnitOfWork, command: c.ByTheServicesOwner, problem_id: UUID) -> Problem:
-    problem = await uow.get(Problem, problem_id)
-    await _owned_service(uow, command, problem.service_id)
-    return problem
+async def _on_problem(uow: UnitOfWork, command: c.ByTheServicesOwner, problem_id: UUID, act: Any) -> Problem:
+    """The problem decides (`act`, plain or async), once the owner of its service is the one acting."""
+    async def decide(problem: Problem) -> None:
+        await _owned_service(uow, command, problem.service_id)
+        if inspect.isawaitable(acted := act(problem)):
+            await acted
+    return await decide_on(uow, Problem, problem_id, decide)
 
 
 async def open_problem(command: c.OpenProblem, uow: UnitOfWork) -> Problem:
@@ -190,39 +194,32 @@ async def open_problem(command: c.OpenProblem, uow: UnitOfWork) -> Problem:
 
 
 async def link_incident(command: c.LinkIncident, uow: UnitOfWork) -> Problem:
-    problem = await _owned_problem(uow, command, command.problem_id)
-    await _incident_of(uow, command.incident_id, problem.service_id)
-    problem.link_incident(command.incident_id, at=command.at)
-    await uow.commit()
-    return problem
+    async def link(problem: Problem) -> None:
+        await _incident_of(uow, command.incident_id, problem.service_id)
+        problem.link_incident(command.incident_id, at=command.at)
+    return await _on_problem(uow, command, command.problem_id, link)
 
 
 async def record_root_cause(command: c.RecordRootCause, uow: UnitOfWork) -> Problem:
-    problem = await _owned_problem(uow, command, command.problem_id)
-    problem.record_root_cause(command.root_cause, at=command.at)
-    await uow.commit()
-    return problem
+    return await _on_problem(uow, command, command.problem_id, lambda problem: problem.record_root_cause(
+        command.root_cause, at=command.at))
 
 
 async def record_known_error(command: c.RecordKnownError, uow: UnitOfWork) -> Problem:
-    problem = await _owned_problem(uow, command, command.problem_id)
-    problem.record_known_error(command.workaround, at=command.at)
-    await uow.commit()
-    return problem
+    return await _on_problem(uow, command, command.problem_id, lambda problem: problem.record_known_error(
+        command.workaround, at=command.at))
 
 
 async def resolve_problem(command: c.ResolveProblem, uow: UnitOfWork) -> Problem:
     """Resolving the problem may resolve its open incidents too, in the same transaction."""
-    problem = await _owned_problem(uow, command, command.problem_id)
-    problem.resolve(command.resolution, resolve_incidents=command.resolve_incidents, at=command.at)
-    if command.resolve_incidents:
-        for incident_id in problem.incident_ids:
+    async def resolve(problem: Problem) -> None:
+        problem.resolve(command.resolution, resolve_incidents=command.resolve_incidents, at=command.at)
+        for incident_id in problem.incident_ids if command.resolve_incidents else ():
             incident = await uow.get(Incident, incident_id)
             if incident.is_open:
                 downtime = minutes(command.at - incident.detected_at) if incident.outage else None
                 incident.resolve("resolved-by-problem", downtime_minutes=downtime, at=command.at)
-    await uow.commit()
-    return problem
+    return await _on_problem(uow, command, command.problem_id, resolve)
 
 
 # Change
