@@ -3,6 +3,7 @@ imported out of order, searched, bounded and paged under each sort without a gap
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from tests.integration.service_svc.seed import new_service
@@ -69,3 +70,34 @@ async def test_bad_list_parameters_are_a_422_naming_them(client, owner, importer
     other = await client.get("/incidents", params={"cursor": first["next_cursor"], "sort": "opened_at"},
                              headers=agent)
     assert other.status_code == 422  # a cursor of one sort is not one of another
+
+
+async def test_a_bulk_import_of_older_incidents_sorts_and_pages_by_the_time_they_were_opened(
+        client, owner, importer, agent, tokens):
+    """Imported after the incidents recorded live but opened before them: `opened_at` (written by the batched
+    append) puts them first, paging by 2 under each sort neither skips nor repeats, and bounds find them."""
+    service = await new_service(client, owner)
+    live = await imported(client, importer, service["id"])  # opened 0–5 days ago, recorded first
+    oldest = min(opened for _, opened, _ in live)
+    lines = [{"ref": f"OLD{n}", "command": "open", "priority": "P3", "category": "x", "title": f"old {n}",
+              "occurred_at": (oldest - timedelta(days=30 - n)).isoformat()} for n in (3, 1, 2)]
+    body = "\n".join(json.dumps(line) for line in lines).encode() + b"\n"
+    response = await client.post(f"/services/{service['id']}/import-incidents", content=body,
+                                 headers={**tokens("integration", subject="alice"),
+                                          "Content-Type": "application/x-ndjson"})
+    assert response.status_code == 200, response.text
+    results = [json.loads(row) for row in response.text.splitlines()]
+    old = {row["ref"]: row["id"] for row in results if row.get("status") == "accepted"}
+    assert len(old) == 3, response.text
+    mine = {"service_id": service["id"]}
+    by_time = [old["OLD1"], old["OLD2"], old["OLD3"], *[id_ for id_, _, _ in sorted(live, key=lambda m: m[1])]]
+
+    assert await every_page(client, agent, {**mine, "sort": "opened_at"}) == by_time
+    assert await every_page(client, agent, {**mine, "sort": "-opened_at"}) == by_time[::-1]
+    created = await every_page(client, agent, mine)
+    assert created[:6] == [id_ for id_, _, _ in live] and sorted(created[6:]) == sorted(old.values())
+    before_live = await every_page(client, agent, {**mine, "opened_before": oldest.isoformat(), "sort": "opened_at"})
+    assert before_live == by_time[:3]
+    one = await every_page(client, agent, {**mine, "opened_after": (oldest - timedelta(days=28)).isoformat(),
+                                           "opened_before": oldest.isoformat()})
+    assert sorted(one) == sorted([old["OLD2"], old["OLD3"]])

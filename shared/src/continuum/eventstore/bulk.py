@@ -25,10 +25,13 @@ from continuum.eventstore.store import ConcurrencyError, RecordedEvent
 
 _EVENT_COLUMNS = ("stream_id", "stream_type", "version", "event_id", "event_type", "schema_version", "data",
                   "metadata", "occurred_at")
+# `opened_at`: the first event's business time, given for a stream this batch starts, else read from version 1
 _UPSERT_SUMMARIES = """
-INSERT INTO summaries (stream_id, stream_type, version, data)
-SELECT s.stream_id, s.stream_type, s.version, CAST(s.data AS jsonb)
-FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[]) AS s(stream_id, stream_type, version, data)
+INSERT INTO summaries (stream_id, stream_type, version, data, opened_at)
+SELECT s.stream_id, s.stream_type, s.version, CAST(s.data AS jsonb),
+       COALESCE(s.opened_at, (SELECT e.occurred_at FROM events e WHERE e.stream_id = s.stream_id AND e.version = 1))
+FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::timestamptz[])
+     AS s(stream_id, stream_type, version, data, opened_at)
 ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = now()
 """
 _LOAD_STREAMS = """
@@ -100,7 +103,8 @@ async def append_streams(conn: AsyncConnection, *, codec: EventCodec, appends: S
     if summarised:
         await driver.execute(_UPSERT_SUMMARIES, [a.stream_id for a in summarised], [a.stream_type for a in summarised],
                              [a.expected_version + len(a.events) for a in summarised],
-                             [json.dumps(a.summary) for a in summarised])
+                             [json.dumps(a.summary) for a in summarised],
+                             [a.events[0].occurred_at if a.expected_version == 0 else None for a in summarised])
     return len(rows)
 
 

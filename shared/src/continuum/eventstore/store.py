@@ -90,9 +90,13 @@ FROM unnest(CAST(:versions AS integer[]), CAST(:event_ids AS uuid[]), CAST(:even
      AS e(version, event_id, event_type, schema_version, data, occurred_at)
 ORDER BY e.version
 """
+# `opened_at` is the first event's business time: given when this append starts the stream (the events it inserts
+# are not visible to the statement's own CTE), read from version 1 when a summary first comes later; kept after.
 _UPSERT_SUMMARY = """
-INSERT INTO summaries (stream_id, stream_type, version, data)
-VALUES (CAST(:stream_id AS uuid), CAST(:stream_type AS text), CAST(:version AS integer), CAST(:summary AS jsonb))
+INSERT INTO summaries (stream_id, stream_type, version, data, opened_at)
+VALUES (CAST(:stream_id AS uuid), CAST(:stream_type AS text), CAST(:version AS integer), CAST(:summary AS jsonb),
+        COALESCE(CAST(:opened_at AS timestamptz), (SELECT occurred_at FROM events
+                                                  WHERE stream_id = CAST(:stream_id AS uuid) AND version = 1)))
 ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = now()
 """
 _UPSERT_SNAPSHOT = """
@@ -149,6 +153,7 @@ class EventStore:
         }
         if summary is not None:
             params["version"], params["summary"] = params["versions"][-1], json.dumps(summary)
+            params["opened_at"] = new_events[0].occurred_at if expected_version == 0 else None
         if snapshot is not None:
             params["snapshot_version"], params["snapshot_state"] = snapshot.version, json.dumps(snapshot.state)
         try:

@@ -3,7 +3,8 @@
 
 Lists filter by JSON containment (`data @> filter`, GIN-indexed) and page by creation order; a `ListQuery` adds
 what people expect of every list: a case-insensitive title search (trigram-indexed), bounds on the business time
-the aggregate was opened (its first event's `occurred_at`), and that time as the order, newest or oldest first.
+the aggregate was opened (its first event's `occurred_at`, kept as the `opened_at` column, indexed with the
+aggregate type and the sequence: platform revision 0002o), and that time as the order, newest or oldest first.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from continuum.eventstore.schema import events, summaries
+from continuum.eventstore.schema import summaries
 
 Sort = Literal["created", "opened_at", "-opened_at"]
+OPENED_AT = sa.literal_column("summaries.opened_at", sa.DateTime(timezone=True))
+"""The first event's business time (revision 0002o; written by the append paths), not in `schema.summaries`,
+whose table revision 0002 creates as it stood."""
 
 
 @dataclass(frozen=True)
@@ -47,16 +51,14 @@ async def list_summaries(
 ) -> SummaryPage:
     """Summaries of one aggregate type after the cursor's position: in creation order (after the sequence
     `after`), or by the business time each was opened (after `(at, after)`)."""
-    opened = events.c.occurred_at
+    opened = OPENED_AT
     columns = [summaries.c.sequence, summaries.c.data]
     statement = sa.select(*columns, opened.label("opened_at")) if query.needs_opening else sa.select(*columns)
     statement = statement.where(summaries.c.stream_type == stream_type)
-    if query.needs_opening:
-        statement = statement.join(events, sa.and_(events.c.stream_id == summaries.c.stream_id, events.c.version == 1))
-        if query.opened_after is not None:
-            statement = statement.where(opened >= query.opened_after)
-        if query.opened_before is not None:
-            statement = statement.where(opened < query.opened_before)
+    if query.opened_after is not None:
+        statement = statement.where(opened >= query.opened_after)
+    if query.opened_before is not None:
+        statement = statement.where(opened < query.opened_before)
     if query.text:
         statement = statement.where(sa.func.lower(summaries.c.data["title"].astext)
                                     .contains(query.text.lower(), autoescape=True))
