@@ -89,3 +89,29 @@ async def test_migration_0014_adds_the_business_minutes_to_a_database_made_befor
         assert _none_of(await _columns(engine))
     finally:
         await engine.dispose()
+
+
+async def test_a_database_before_the_rollups_upgrades_through_0009s_backfill(infrastructure):
+    """0009 derives the rollups with today's code, which reads the incident columns 0014 adds: a database made
+    before both (at 0008, with an incident) upgrades to the head, its rollups derived from the facts."""
+    entry = next(s for s in discover_services() if s.spec.name == "metrics-svc")
+    url = await create_database(infrastructure.database_url, f"metrics_{uuid4().hex[:12]}")
+    await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url, revision="0008")
+    engine = create_async_engine(url)
+    service_id, opened = uuid4(), datetime(2026, 1, 5, 9, tzinfo=UTC)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("ALTER TABLE kpi_incidents " + ", ".join(
+                f"DROP COLUMN IF EXISTS {c}" for c in NEW["kpi_incidents"])))
+            await conn.execute(sa.text(
+                "INSERT INTO kpi_incidents (incident_id, service_id, priority, category, outage, opened_at,"
+                " acknowledged_at, resolved_at) VALUES (:i, :s, 'P3', 'db', false, :o, :a, :r)"),
+                {"i": uuid4(), "s": service_id, "o": opened, "a": opened + timedelta(minutes=10),
+                 "r": opened + timedelta(hours=2)})
+        await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url)
+        assert _all_of(await _columns(engine))
+        async with engine.connect() as conn:
+            report = (await queries.service_reports(conn, [service_id], days=7, as_of=opened + timedelta(days=1)))[0]
+        assert report.kpis.mttr_minutes.value == 120 and report.kpis.business_mttr_minutes.based_on == 0
+    finally:
+        await engine.dispose()

@@ -27,6 +27,10 @@ def upgrade() -> None:
     for table in INDEXED:
         for index in table.indexes:
             index.create(bind, checkfirst=True)
+    # the backfill runs today's rollup code, which reads the incident columns revision 0014 adds: a database made
+    # before them gets them here (0014 adds them if not there yet)
+    op.execute(f"ALTER TABLE {LIVE.incidents.name} ADD COLUMN IF NOT EXISTS ack_business_minutes numeric, "
+               "ADD COLUMN IF NOT EXISTS resolve_business_minutes numeric")
     services = bind.execute(sa.select(LIVE.incidents.c.service_id).distinct()).scalars().all()
     if services:
         _drive(rollups.refresh_services(_Sync(bind), LIVE, services))
