@@ -56,3 +56,10 @@ def test_the_rule_names_the_conventions_examples():
     assert paths[("/incidents/{incident_id}/acknowledge", "post")] == "acknowledge_incident"
     assert summary_of("get_incident", one=True) == "Get an incident"
     assert summary_of("list_incidents", one=False) == "List incidents"
+
+
+def test_a_routes_own_summary_opens_its_description():
+    project_svc = app_of(next(entry for entry in SERVICES if entry.spec.name == "project-svc"))
+    operation = project_svc.openapi()["paths"]["/projects/{project_id}/approve-charter"]["post"]
+    assert operation["summary"] == "Approve project charter"
+    assert operation["description"].startswith("Authorize the project (sponsor).\n\nNames the first sponsor")

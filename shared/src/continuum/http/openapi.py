@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from continuum.http.problems import _TITLES, PROBLEM_MEDIA_TYPE, Problem
 
@@ -152,8 +152,8 @@ def named(document: dict[str, Any], routes: Any) -> dict[str, Any]:
     """Every operation's summary read from its operationId; a route's own summary (project-svc's, which says
     who may act) opens its description instead."""
     written = {(route.path_format, method.lower()): route.summary
-               for route in routes if isinstance(route, APIRoute) and route.summary
-               for method in route.methods}
+               for route in iter_route_contexts(routes) if isinstance(route.original_route, APIRoute)
+               and route.summary for method in route.methods or ()}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             own = written.get((path, method))
