@@ -1,4 +1,4 @@
-"""Print issue 19's table figures over shared/src and services (tests and migrations left out).
+"""Print issue 19's table figures over shared/src and services, shared-dev/src apart (tests, migrations out).
 
 Figures: functions over 40 lines (listed), the share of public functions with a docstring in the
 `continuum` runtime package, and the median / p90 of file lengths. Lines are non-blank lines.
@@ -14,16 +14,17 @@ import statistics
 from pathlib import Path
 
 ROOTS = ("shared/src", "services")
+DEV_ROOTS = ("shared-dev/src",)
 LEFT_OUT_PARTS = {"tests", "migrations", "platform_migrations", "__pycache__"}
 RUNTIME = Path("shared/src/continuum")
 RUNTIME_EXCLUDED = ("demo", "infra", "testing", "stack.py", "cli.py")
 LONG_FUNCTION = 40
 
 
-def python_files(repo: Path) -> list[Path]:
+def python_files(repo: Path, roots: tuple[str, ...]) -> list[Path]:
     """Every measured .py file below the roots, tests and migrations left out."""
     found = []
-    for root in ROOTS:
+    for root in roots:
         for path in sorted((repo / root).rglob("*.py")):
             parts = set(path.relative_to(repo).parts)
             if not parts & LEFT_OUT_PARTS:
@@ -83,23 +84,33 @@ def docstring_share(repo: Path, files: list[Path]) -> tuple[int, int]:
     return documented, total
 
 
-def main() -> None:
-    """Print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent)
-    repo = parser.parse_args().repo.resolve()
-    files = python_files(repo)
+def print_sizes(repo: Path, files: list[Path]) -> None:
+    """Print the long functions and the median / p90 of file lengths of some files."""
     long = long_functions(repo, files)
     print(f"functions over {LONG_FUNCTION} lines: {len(long)}")
     for place, length in sorted(long, key=lambda item: -item[1]):
         print(f"  {length:4d}  {place}")
+    sizes = sorted(non_blank(path.read_text().splitlines()) for path in files)
+    p90 = statistics.quantiles(sizes, n=10, method="inclusive")[-1]
+    print(f"file lines median / p90: {statistics.median(sizes):.0f} / {p90:.0f} over {len(sizes)} files")
+
+
+def main() -> None:
+    """Print the figures: shared/src and services, then shared-dev/src on its own."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent)
+    repo = parser.parse_args().repo.resolve()
+    files = python_files(repo, ROOTS)
+    print(f"== {', '.join(ROOTS)}")
+    print_sizes(repo, files)
     documented, total = docstring_share(repo, files)
     share = 100 * documented / total if total else 0.0
     print(f"public functions with a docstring, continuum runtime: {documented}/{total} = {share:.0f} %")
     print(f"  (runtime = shared/src/continuum without {', '.join(RUNTIME_EXCLUDED)})")
-    sizes = sorted(non_blank(path.read_text().splitlines()) for path in files)
-    p90 = statistics.quantiles(sizes, n=10, method="inclusive")[-1]
-    print(f"file lines median / p90: {statistics.median(sizes):.0f} / {p90:.0f} over {len(sizes)} files")
+    dev_files = python_files(repo, DEV_ROOTS)
+    if dev_files:
+        print(f"== {', '.join(DEV_ROOTS)} (tooling, reported apart)")
+        print_sizes(repo, dev_files)
 
 
 if __name__ == "__main__":
