@@ -77,6 +77,22 @@ def operation_id(route: APIRoute) -> str:
     if route.operation_id:
         return route.operation_id
     parts = [part for part in route.path_format.split("/") if part]
+    if parts[:1] == ["kpis"] and len(parts) > 1:  # a KPI read is named for what it measures
+        return _kpis_of(operation_id_of_path(route, parts[1:]))
+    return operation_id_of_path(route, parts)
+
+
+def _kpis_of(name: str) -> str:
+    """`get_service` → `get_service_kpis`, `list_services` → `list_service_kpis`; a figure with a name of its own
+    keeps it (`get_project_success`, `get_project_earned_value`)."""
+    if name.endswith(("_success", "_earned_value")):
+        return name
+    *head, last = name.split("_")
+    return "_".join([*head, singular(last) if head[0] == "list" else last, "kpis"])
+
+
+def operation_id_of_path(route: APIRoute, parts: list[str]) -> str:
+    """The rule of `operation_id` applied to the path's segments `parts`."""
     method = min(route.methods or {"GET"}).lower()
     owners: list[str] = []
     tail: list[str] = []
@@ -115,6 +131,8 @@ def summary_of(operation_id: str, *, one: bool) -> str:
     """The operationId as a sentence: `list_incidents` "List incidents"; of one item (`one`), with its article:
     `get_incident` "Get an incident", `add_project_milestone` "Add a project milestone"."""
     verb, *words = operation_id.split("_")
+    if words[-1:] == ["kpis"]:  # `get_service_kpis` "Get service KPIs"
+        words[-1], one = "KPIs", False
     if one and words:
         words.insert(0, "an" if words[0][0] in "aeiou" else "a")
     return " ".join([verb.capitalize(), *words])

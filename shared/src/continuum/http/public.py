@@ -36,15 +36,18 @@ def public_router() -> APIRouter:
     """The operations routes every service answers without a token: /healthz, /readyz, /metrics, /asyncapi.json and the
     event schemas."""
     router = APIRouter(tags=["operations"])
-    router.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, summary="Liveness")
+    router.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, summary="Liveness",
+                         operation_id="get_liveness")
     router.add_api_route(
         "/readyz", readyz, methods=["GET"], response_model=Readiness, summary="Readiness",
+        operation_id="get_readiness",
         responses={503: {"model": Readiness, "description": "The database is unavailable"}},
     )
     router.add_api_route("/metrics", metrics, methods=["GET"], summary="Prometheus metrics",
-                         response_class=Response)
-    router.add_api_route("/asyncapi.json", asyncapi, methods=["GET"], summary="AsyncAPI 3 document of the topics")
-    router.add_api_route("/events/schemas/{ce_type}", event_schema, methods=["GET"],
+                         response_class=Response, operation_id="get_metrics")
+    router.add_api_route("/asyncapi.json", asyncapi, methods=["GET"], summary="AsyncAPI 3 document of the topics",
+                         operation_id="get_asyncapi_document")
+    router.add_api_route("/events/schemas/{ce_type}", event_schema, methods=["GET"], operation_id="get_event_schema",
                          summary="JSON Schema of one event type (`continuum.<context>.<Event>.v<N>`)",
                          responses={404: {"model": Problem, "description": "No such event type here"}})
     return router
@@ -128,7 +131,8 @@ async def metrics(request: Request) -> Response:
 
 
 async def asyncapi(request: Request) -> JSONResponse:
-    """This service's AsyncAPI 3 document: the topics it publishes and consumes, each event's payload from its contract."""
+    """This service's AsyncAPI 3 document: the topics it publishes and consumes, each event's payload from its
+    contract."""
     spec, parts, config = request.app.state.spec, request.app.state.parts, request.app.state.config
     consumed_topics = sorted({contract.topic() for contract in parts.consumes})
     document = asyncapi_document(
