@@ -195,7 +195,7 @@ async def service_svc(database_url, kafka_settings, auth_settings, topic_prefix)
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "known gap (issue 21, noted in docs/bulk-import.md): a service's history imported after the topic's business "
+    "known gap (issue 21, docs/bulk-import.md; the cause is read from the code, not yet traced): a service's history imported after the topic's business "
     "time has passed it is judged batch by batch up to the topic's watermark, so a day end past the batch's last "
     "incident is judged on part of the history (the days not yet arrived look quiet); a detection raised there "
     "(seen: 2026-05-17, 4 days, 7 incidents) then keeps the one the whole history gives (2026-05-15, 3 days, 9) "
