@@ -45,6 +45,8 @@ LOCATION = {"description": "The created resource.", "schema": {"type": "string"}
 BODY_METHODS = {"post", "put", "patch"}
 OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 """`<verb>_<object>` in snake_case: what every operationId matches (tests/integration/test_openapi_names.py)."""
+_SPELLED = {"kpis": "KPIs", "sla": "SLA", "asyncapi": "AsyncAPI", "ical": "iCalendar", "csat": "CSAT"}
+"""Words a summary spells as people write them."""
 _IRREGULAR = {"criteria": "criterion", "kpis": "kpis", "history": "history", "success": "success"}
 
 
@@ -132,7 +134,8 @@ def summary_of(operation_id: str, *, one: bool) -> str:
     `get_incident` "Get an incident", `add_project_milestone` "Add a project milestone"."""
     verb, *words = operation_id.split("_")
     if words[-1:] == ["kpis"]:  # `get_service_kpis` "Get service KPIs"
-        words[-1], one = "KPIs", False
+        one = False
+    words = [_SPELLED.get(word, word) for word in words]
     if one and words:
         words.insert(0, "an" if words[0][0] in "aeiou" else "a")
     return " ".join([verb.capitalize(), *words])
