@@ -70,9 +70,9 @@ async def test_swagger_ui_works_offline_and_runs_a_get_and_a_post(running_system
 
     proposal = {"title": "Explored in Swagger UI", "problem_statement": "Trying the API",
                 "business_case": "Learning", "target_service_ids": []}
-    assert await try_it(page, "propose_projects_post", proposal) == "201"
-    assert await try_it(page, "list__projects_get") == "200"
-    listed = page.locator("#operations-projects-list__projects_get .live-responses-table .microlight").first
+    assert await try_it(page, "propose_project", proposal) == "201"
+    assert await try_it(page, "list_projects") == "200"
+    listed = page.locator("#operations-projects-list_projects .live-responses-table .microlight").first
     assert "Explored in Swagger UI" in await listed.inner_text()
     assert outside == [] and errors == [], (outside, errors)
 
