@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -194,6 +195,8 @@ async def service_svc(database_url, kafka_settings, auth_settings, topic_prefix)
         yield client
 
 
+@pytest.mark.skipif(not os.environ.get("LOOP_EQUALITY"), reason=(
+    "a known gap (xfail below), ~60 s: out of make test's time budget; run with LOOP_EQUALITY=1 (docs/bulk-import.md)"))
 @pytest.mark.xfail(strict=False, reason=(
     "known gap (issue 21, docs/bulk-import.md; the cause is read from the code, not yet traced): a service's history imported after the topic's business "
     "time has passed it is judged batch by batch up to the topic's watermark, so a day end past the batch's last "
