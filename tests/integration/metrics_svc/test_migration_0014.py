@@ -53,10 +53,16 @@ def _all_of(found: dict[str, set[str]]) -> bool:
     return all(set(columns) <= found[table] for table, columns in NEW.items())
 
 
-async def test_migration_0014_adds_the_business_minutes_to_a_database_made_before_them(infrastructure):
+async def _database_at(infrastructure, revision: str):
+    """A new metrics-svc database upgraded to `revision`: the service's entry and the database's URL."""
     entry = next(s for s in discover_services() if s.spec.name == "metrics-svc")
     url = await create_database(infrastructure.database_url, f"metrics_{uuid4().hex[:12]}")
-    await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url, revision="0013")
+    await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url, revision=revision)
+    return entry, url
+
+
+async def test_migration_0014_adds_the_business_minutes_to_a_database_made_before_them(infrastructure):
+    entry, url = await _database_at(infrastructure, "0013")
     engine = create_async_engine(url)
     service_id, opened = uuid4(), datetime(2026, 1, 5, 9, tzinfo=UTC)
     try:
@@ -94,9 +100,7 @@ async def test_migration_0014_adds_the_business_minutes_to_a_database_made_befor
 async def test_a_database_before_the_rollups_upgrades_through_0009s_backfill(infrastructure):
     """0009 derives the rollups with today's code, which reads the incident columns 0014 adds: a database made
     before both (at 0008, with an incident) upgrades to the head, its rollups derived from the facts."""
-    entry = next(s for s in discover_services() if s.spec.name == "metrics-svc")
-    url = await create_database(infrastructure.database_url, f"metrics_{uuid4().hex[:12]}")
-    await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url, revision="0008")
+    entry, url = await _database_at(infrastructure, "0008")
     engine = create_async_engine(url)
     service_id, opened = uuid4(), datetime(2026, 1, 5, 9, tzinfo=UTC)
     try:
