@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from continuum.config import AuthSettings
 from continuum.http.auth import issue_dev_token
 from continuum.operations import discover_services, prepare_databases
-from continuum_dev.stack import HTTP_PROTOCOL
+from continuum_dev.stack import HTTP_PROTOCOL, wait_until_answered
 from continuum_dev.testing.plugin import free_port
 
 ROOT = Path(__file__).parents[2]
@@ -45,19 +45,6 @@ def _serve(app_factory: str, port: int, environment: dict[str, str], *, http: st
     command = [sys.executable, "-m", "uvicorn", "--factory", app_factory, "--http", http,
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     return subprocess.Popen(command, env={**os.environ, **environment}, cwd=ROOT)
-
-
-def _wait(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{url} exited with {process.returncode}"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def _drive(url: str, body: dict, token: str | None, requests: int) -> dict:
@@ -90,7 +77,7 @@ def serving_service_svc(database_url: str, kafka: str, tmp: Path) -> Iterator[tu
                                                  "DATABASE__POOL_SIZE": "20"})
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(f"{base}/healthz", process)
+        wait_until_answered(f"{base}/healthz", process, base)
         yield process, base, token
     finally:
         process.terminate()
@@ -119,7 +106,7 @@ def baseline_command_path(database_url: str, *, requests: int) -> LoadResult:
     process = _serve("tests.perf.baseline_app:app", port, {"BASELINE_DSN": dsn}, http="httptools")  # bare uvicorn
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(f"{base}/docs", process)
+        wait_until_answered(f"{base}/docs", process, base)
         body = {"title": "bench", "priority": "P3"}
         _drive(f"{base}/items", body, None, requests // 5)
         result = _drive(f"{base}/items", body, None, requests)

@@ -82,18 +82,7 @@ class ServiceProcesses:
 
     def _wait_healthy(self, service: ServiceEntry, timeout_s: float = 60) -> None:
         url = f"http://{self.host}:{self.port(service)}/healthz"
-        deadline = time.monotonic() + timeout_s
-        process = self.processes[self.services.index(service)]
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{service.spec.name} exited with {process.returncode} before answering {url}")
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"{service.spec.name} did not answer {url} within {timeout_s:.0f}s")
+        wait_until_answered(url, self.processes[self.services.index(service)], service.spec.name, timeout_s)
 
     def wait(self) -> None:
         while all(process.poll() is None for process in self.processes):
@@ -109,3 +98,18 @@ class ServiceProcesses:
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def wait_until_answered(url: str, process: subprocess.Popen, name: str, timeout_s: float = 60) -> None:
+    """Until `url` answers 200; a RuntimeError when `process` exits first or `timeout_s` passes."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode} before answering {url}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{name} did not answer {url} within {timeout_s:.0f}s")
