@@ -7,6 +7,12 @@ for two sets of services: by `POST /services/{id}/import-incidents` (one NDJSON 
 calls with `occurred_at` (open, acknowledge, resolve), one at a time in business-time order. metrics-svc
 consumes both; the opportunities raised and the services' KPI figures must be the same, service for service, and
 the regression found where it is and nowhere else.
+
+The imports arrive after the topic's business time has passed their whole history, as an adopter's import does:
+each import's events come far behind it, spread over the partitions in no order a watermark can tell, so the loop
+judges such a service once its history has settled, on all of it (projection.loop_state.Progress.reach). Before
+that, it judged each batch up to the topic's watermark on the part that had arrived, and raised the regression
+on 2026-05-16 or 05-17 on a partial baseline instead of 05-15.
 """
 
 from __future__ import annotations
@@ -14,13 +20,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 from continuum.importers.ndjson import decode_results
+from metrics_svc.domain.detection import day_end
 from service_svc.bootstrap import SPEC as SERVICE_SPEC
 from service_svc.config import Config as ServiceConfig
 from service_svc.config import DeadlineWatchSettings
@@ -195,23 +204,14 @@ async def service_svc(database_url, kafka_settings, auth_settings, topic_prefix)
         yield client
 
 
-@pytest.mark.skipif(not os.environ.get("LOOP_EQUALITY"), reason=(
-    "a known gap (xfail below), ~60 s: out of make test's time budget; run with LOOP_EQUALITY=1 (docs/bulk-import.md)"))
-@pytest.mark.xfail(strict=False, reason=(
-    "known gap (issue 21, docs/bulk-import.md; the cause is read from the code, not yet traced): a service's history imported after the topic's business "
-    "time has passed it is judged batch by batch up to the topic's watermark, so a day end past the batch's last "
-    "incident is judged on part of the history (the days not yet arrived look quiet); a detection raised there "
-    "(seen: 2026-05-17, 4 days, 7 incidents) then keeps the one the whole history gives (2026-05-15, 3 days, 9) "
-    "from being raised when the rest arrives. Detections need per-service completeness, as lapses and verdicts "
-    "have (Judge._completed)"))
 async def test_the_loop_judges_imported_history_as_it_judges_the_same_history_sent_call_by_call(
-        service_svc, metrics_app, issue_token):
+        service_svc, metrics_app, metrics_database, issue_token):
     integration = {"Authorization": f"Bearer {issue_token('integration', subject='alice')}"}
     reader = {"Authorization": f"Bearer {issue_token('viewer')}"}
     shapes = {"regression": history(11, regression=True), "plain": history(12, regression=False)}
     assert sum(i.category == "db" for i in shapes["regression"][-40:]) > 20  # the history is what it says
 
-    async with metrics_app(from_end=True) as app:
+    async with metrics_app(from_end=True, check_interval_s=0.5) as app:
         client = app.state.test_client
         single = {shape: await new_service(service_svc, integration, f"single {shape}") for shape in shapes}
         calls = await called(service_svc, integration, {single[shape]: rows for shape, rows in shapes.items()})
@@ -234,7 +234,24 @@ async def test_the_loop_judges_imported_history_as_it_judges_the_same_history_se
             return True
 
         await eventually(consumed, timeout_s=60, app=app)
-        await asyncio.sleep(2)  # the last batches' judgement (it runs after their facts, in the same transaction)
+
+        async def judged() -> bool:
+            """Every service judged as far as it is known: to the topic's last day, or, for one whose history came
+            behind the topic and ends before it (the calm import), to its own last event's day: its quiet days after
+            that wait for its next incident (projection.loop_state.Progress.reach)."""
+            async with engine.connect() as conn:
+                rows = (await conn.execute(sa.text("SELECT through, latest, in_step FROM loop_judged WHERE "
+                                                   "service_id = ANY(:ids)"), {"ids": everyone})).all()
+            needed = [end - 2 * DAY if in_step else min(end - 2 * DAY, day_end(latest) - DAY)
+                      for _, latest, in_step in rows]
+            return len(rows) == len(everyone) and all(t is not None and t >= n for (t, _, _), n in zip(rows, needed))
+
+        everyone = [UUID(s) for ids in (single, bulk) for s in ids.values()]
+        engine = create_async_engine(metrics_database)
+        try:
+            await eventually(judged, timeout_s=60, app=app)
+        finally:
+            await engine.dispose()
 
         for shape in shapes:
             by_calls = await opportunities(client, reader, single[shape])

@@ -312,6 +312,36 @@ async def test_benefits_are_judged_only_after_28_days_of_business_time_past_the_
         assert [m["type"] for m in published] == [expected] and published[0]["window_days"] >= 28
 
 
+async def test_a_service_that_falls_silent_after_its_fix_is_judged_on_the_topics_business_time(
+    metrics_app, publish, reader, kafka_settings
+):
+    """A service regresses in `db`, its project is handed over on day 80, and it has no incident at all afterwards;
+    another service's incidents carry business time on. The quiet service's incidents arrived in step with the
+    topic, so its silence is silence: the verdict is recorded at the first look, 28 days after the acceptance,
+    without waiting for an incident of its own that never comes (it used to stay `measuring`)."""
+    fix = 80
+    silent = history(START, fix + 1, steady(**rise("db", from_day=RISE_DAY, to=3.5)), seed=1)
+    clock = history(START, RISE_DAY + 52, steady(), seed=5)
+    async with metrics_app(check_interval_s=0.5, from_end=True) as app:
+        client = app.state.test_client
+        await publish.many(opened(in_business_time_order(silent.between(0, RISE_DAY + 12),
+                                                         clock.between(0, RISE_DAY + 12))))
+        found = await eventually(lambda: one_for(client, reader, silent.service_id), app=app)
+        project = await propose(publish, found["id"], silent.service_id, silent.day(RISE_DAY + 12))
+        await approve_charter(publish, project, silent.day(RISE_DAY + 12, 1))
+        await eventually(lambda: state_of(client, reader, found["id"], "converted"), app=app)
+        await publish.many(opened(in_business_time_order(silent.between(RISE_DAY + 12, fix + 1),
+                                                         clock.between(RISE_DAY + 12, fix + 1))))
+        accepted_at = silent.day(fix, 12)
+        await accept_handover(publish, project, silent.service_id, accepted_at)
+        await eventually(lambda: state_of(client, reader, found["id"], "measuring"), app=app)
+        await publish.many(opened(clock.between(fix + 1, RISE_DAY + 52)))
+        realized = await eventually(lambda: state_of(client, reader, found["id"], "benefits_realized"), app=app)
+    assert realized["effect"]["post_incidents"] == 0 and realized["effect"]["post_days"] == 28  # the first look
+    published = await verdicts(kafka_settings, silent.service_id)
+    assert [(m["type"], m["window_days"]) for m in published] == [("BenefitsRealizedV1", 28)]
+
+
 async def test_two_replicas_in_one_group_detect_each_regression_once(metrics_app, publish, reader, kafka_settings):
     """Two metrics-svc instances share the database and the consumer group, so each reads some partitions and a
     service's incidents arrive through both; every regression still makes exactly one opportunity."""

@@ -21,13 +21,14 @@ from continuum.contracts import service as sv
 from continuum.kafka import cloudevents
 from continuum.operations import discover_services
 from continuum_dev.testing.plugin import create_database
-from metrics_svc.config import Config
+from metrics_svc.config import Config, DetectionSettings
 from metrics_svc.consumers import ImprovementLoop
 from metrics_svc.main import create_app
 from tests.integration.metrics_svc.loop_history import history, monday_before, rise, steady
 from tests.support.apps import serving
 
 PARTITIONS, FETCH = 3, 250
+SETTLE_S = 0.5
 TARGETS = {p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("P1", "P2", "P3", "P4")}
 
 
@@ -105,7 +106,7 @@ async def ingest(infrastructure, kafka_settings, auth_settings, sent) -> tuple[l
     url = await create_database(infrastructure.database_url, f"metrics_{uuid.uuid4().hex[:12]}")
     await asyncio.to_thread(migrations.upgrade, migrations_dir=entry.migrations, database_url=url)
     config = Config(environment="test", database_url=url, kafka=kafka_settings, auth=auth_settings,
-                    consumer=ConsumerSettings(enabled=False))
+                    consumer=ConsumerSettings(enabled=False), detection=DetectionSettings(catch_up_settle_s=SETTLE_S))
     app = create_app(config)
     async with serving(app):
         loop = ImprovementLoop(bus=app.state.platform.bus, config=config)
@@ -113,6 +114,9 @@ async def ingest(infrastructure, kafka_settings, auth_settings, sent) -> tuple[l
         for batch in fetches(sent):
             async with engine.begin() as conn:
                 await loop.handle(batch, conn)
+        await asyncio.sleep(SETTLE_S)  # a history that came behind is judged once it has settled: the periodic check
+        async with engine.begin() as conn:
+            await loop.check(conn)
         async with engine.connect() as conn:
             projected = [sorted(tuple(row) for row in await conn.execute(sa.text(f"SELECT * FROM {table}")))
                          for table in ("kpi_incidents", "kpi_service_days", "kpi_service_hours", "kpi_outage_pieces")]

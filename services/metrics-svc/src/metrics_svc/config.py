@@ -52,9 +52,16 @@ class DetectionSettings(BaseModel):
                                "far past its end (events published slightly out of order still count).")
     live_window_hours: float = Field(24, ge=0, description="When every partition is caught up and the newest event "
                                      "is this close to the clock, business time is the clock (a live system).")
+    in_step_hours: float = Field(24, ge=0, description="A service's events are in step with the service topic while "
+                                 "each arrives at most this far behind the newest business time the topic had reached. "
+                                 "One that arrives further behind (a history imported or replayed after the topic "
+                                 "passed it) makes the service catch up: its days wait for it to settle.")
+    catch_up_settle_s: float = Field(5, ge=0, description="A service catching up is judged once none of its events "
+                                     "has arrived behind for this long on the clock: then once, on all that came.")
 
     def rules(self) -> RuleSettings:
-        return RuleSettings(**self.model_dump(exclude={"enabled", "grace_hours", "live_window_hours"}))
+        return RuleSettings(**self.model_dump(exclude={"enabled", "grace_hours", "live_window_hours", "in_step_hours",
+                                                    "catch_up_settle_s"}))
 
 
 class BenefitsSettings(BaseModel):

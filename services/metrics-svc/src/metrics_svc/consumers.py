@@ -4,7 +4,8 @@ business days that the event streams have completed (detect, lapse, measure bene
 All of it runs on the consumer's connection, in the transaction that records the events in the inbox; each
 reaction in its own savepoint, so a reaction refused by a domain rule never costs the fact. Judgement is by day
 end, on business time: a day is judged once the service topic's watermark (projection.loop_state) has passed
-it, for the services that had new incidents or have an opportunity under way, each service under a lock and
+it (for a service whose history arrives behind the topic, an import, once that has settled: loop_state.Progress);
+for the services that had new incidents or have an opportunity under way, each service under a lock and
 each day end once (loop_judged), so the verdicts are the same whatever the order in which the partitions
 arrive and however many replicas share them.
 """
@@ -39,8 +40,9 @@ from metrics_svc.projection.tables import LIVE
 log = logging.getLogger(__name__)
 
 SERVICE_TOPIC = sv.IncidentOpenedV1.topic()
-DETECTION_TRIGGERS = (sv.IncidentOpenedV1, sv.IncidentResolvedV1, sv.IncidentResponseSlaBreachedV1,
-                      sv.IncidentResolutionSlaBreachedV1, sv.IncidentCsatRatedV1, sv.SlaDefinedV1)
+INCIDENT_TRIGGERS = (sv.IncidentOpenedV1, sv.IncidentResolvedV1, sv.IncidentResponseSlaBreachedV1,
+                     sv.IncidentResolutionSlaBreachedV1, sv.IncidentCsatRatedV1)
+DETECTION_TRIGGERS = (*INCIDENT_TRIGGERS, sv.SlaDefinedV1)
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,25 @@ class ImprovementLoop:
                 latest[payload.service_id] = max(at, latest.get(payload.service_id, at))
         if not self.config.detection.enabled:
             return
-        await loop_state.note_deliveries(conn, SERVICE_TOPIC, deliveries,
-                                         grace=_hours(self.config.detection.grace_hours))
+        behind = await loop_state.note_deliveries(conn, SERVICE_TOPIC, deliveries,
+                                                  grace=_hours(self.config.detection.grace_hours))
+        await loop_state.note_arrivals(conn, self._arrivals(deliveries, behind), now=datetime.now(UTC))
         through = await self.business_time(conn)
         if through is not None:
             with deliveries[-1].handling():
                 await self.judge.days(conn, touched=touched, through=through, latest=latest)
+
+    def _arrivals(self, deliveries: Sequence[Delivery], behind: dict[str, timedelta]) -> dict[UUID, loop_state.Arrival]:
+        """Per service, what the deliveries brought of its incidents: their newest business time, and what came far
+        behind (a service registered today whose past incidents are imported after is behind on them)."""
+        step = _hours(self.config.detection.in_step_hours)
+        found: dict[UUID, loop_state.Arrival] = {}
+        for delivery in deliveries:
+            if isinstance(delivery.payload, INCIDENT_TRIGGERS) and delivery.event.id in behind:
+                at, in_step = _at(delivery), behind[delivery.event.id] <= step
+                arrival = found.setdefault(delivery.payload.service_id, loop_state.Arrival(at, in_step))
+                arrival.see(at, in_step)
+        return found
 
     async def business_time(self, conn: AsyncConnection) -> datetime | None:
         """How far business time is known complete on the service topic (see loop_state.watermark)."""

@@ -9,7 +9,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -62,7 +62,6 @@ class ServiceDays:
     ends: list[datetime]
     detect_from: datetime | None
     judged: datetime | None = None  # day ends up to this one were judged before
-    latest: datetime | None = None  # the newest business time among the service's incidents
     counts: DailyCounts | None = None
     incidents: list[IncidentFact] | None = None
     sla: SlaFact | None = None
@@ -134,21 +133,25 @@ class Judge:
     async def days(self, conn: AsyncConnection, *, touched: Mapping[UUID, datetime], through: datetime,
                    latest: Mapping[UUID, datetime] | None = None) -> None:
         """Judge every day end up to `through` for the services with new facts (`touched`: the earliest
-        business time among them, `latest` the newest) and those with an opportunity under way."""
+        business time among them, `latest` the newest) and those with an opportunity under way; a service still
+        catching up on a history that arrives behind the topic is left for later (loop_state.Progress.reach)."""
         active = await self._active(conn)
-        last = day_end(through) - DAY
-        behind = await loop_state.judged_before(conn, last)  # services whose days business time passed since
+        behind = await loop_state.judged_before(conn, day_end(through) - DAY)  # business time passed them since
         services = set(touched) | set(active) | set(behind)
         if not services:
             return
         await loop_state.lock_services(conn, services)
-        judged = await loop_state.judged_through(conn, services)
-        latest = latest or {}
-        plan = {service_id: self._plan(judged.get(service_id), touched.get(service_id), through,
-                                       latest.get(service_id))
-                for service_id in services}
+        progress = await loop_state.progress_of(conn, services)
+        latest, now = latest or {}, datetime.now(UTC)
+        settle = timedelta(seconds=self.config.detection.catch_up_settle_s)
+        plan = {}
+        for service_id in services:
+            known = progress.get(service_id, loop_state.Progress())
+            reach = known.reach(through, now=now, settle=settle)
+            plan[service_id] = (ServiceDays(ends=[], detect_from=None, judged=known.through) if reach is None else
+                                self._plan(known.through, touched.get(service_id), reach, latest.get(service_id)))
         waiting = {s: day_end(touched[s]) - DAY for s, days in plan.items()
-                   if not days.ends and judged.get(s) is None and s in touched}
+                   if not days.ends and days.judged is None and s in touched}
         await loop_state.note_judged(conn, waiting)  # its first day is not complete yet: judged from there on
         plan = {service_id: days for service_id, days in plan.items() if days.ends}
         if not plan:
@@ -164,8 +167,9 @@ class Judge:
 
     def _plan(self, judged: datetime | None, earliest_new: datetime | None, through: datetime,
               latest_new: datetime | None = None) -> ServiceDays:
-        """Day ends after the last judged one; with incidents that arrive late, the recent day ends they change
-        are judged again too, from the earliest late one to a window past the latest."""
+        """Day ends after the last judged one up to `through` (how far the service's history has arrived); with
+        incidents that arrive late, the recent day ends they change are judged again too, from the earliest late
+        one to a window past the latest."""
         rules = self.config.detection.rules()
         last = day_end(through) - DAY
         if judged is None:
@@ -196,9 +200,8 @@ class Judge:
                     for s, d in plan.items() if s in slas}
         until = {s: max(d.ends) for s, d in plan.items()}  # the rules see incidents opened before their day end
         incidents = await reads.incidents_touching(conn, LIVE, with_sla, until=until)
-        latest = await reads.latest_incident_moments(conn, LIVE, list(plan))
         for service_id, days in plan.items():
-            days.counts, days.sla, days.latest = counts.get(service_id), slas.get(service_id), latest.get(service_id)
+            days.counts, days.sla = counts.get(service_id), slas.get(service_id)
             days.incidents = incidents.get(service_id, [])
             days.recent = Recent(days.incidents, lookback(rules))
             days.outages = Recent([i for i in days.incidents if i.outage], lookback(rules))
@@ -210,8 +213,7 @@ class Judge:
         after them."""
         opportunities = list(active)
         for end in days.ends:
-            if self._completed(days, end):
-                opportunities = [item for item in opportunities if not await self._settle(conn, item, days, end)]
+            opportunities = [item for item in opportunities if not await self._settle(conn, item, days, end)]
             if days.detect_from is None or end < days.detect_from:
                 continue
             kinds = {(item["rule"], item.get("category")) for item in opportunities
@@ -224,15 +226,6 @@ class Judge:
                     opportunities.append(opened.summary())
                     kinds.add((detection.rule, detection.category))
         return opportunities
-
-    @staticmethod
-    def _completed(days: ServiceDays, end: datetime) -> bool:
-        """Lapses and verdicts are judged on a day end only once the service's own incidents reach past it. The
-        topic's business time is not enough: it is every service's, and one service's history may still be on
-        its way (imported service by service, or a partition behind) — its missing days would look quiet, and
-        a window is never judged on the part of a history that has not arrived yet. A quiet service's lapse or
-        verdict therefore waits for its next incident, and is then recorded at the day end it fell due."""
-        return days.latest is not None and days.latest >= end
 
     def _detections(self, days: ServiceDays, end: datetime) -> list[Detection]:
         rules = self.config.detection.rules()

@@ -1,5 +1,6 @@
 """The loop's own state, shared by every metrics-svc replica: how far business time is known on each partition
-of the service topic (the watermark), and up to which day end each service has been judged.
+of the service topic (the watermark), and, for each service, up to which day end it has been judged and how far its
+own history is known to have arrived (`Progress.reach`).
 
 A partition with more to read is trusted to be complete up to its newest business time as long as it arrives in
 order (no event older than the newest before it by more than the grace). Once a backlog shows events out of
@@ -10,7 +11,7 @@ what happened to have arrived — the same verdicts whatever the order, at the c
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -21,6 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from continuum.consumer import Delivery
+
+from metrics_svc.domain.detection import day_end
 
 metadata = sa.MetaData()
 
@@ -37,7 +40,12 @@ watermarks = sa.Table(
 judged = sa.Table(
     "loop_judged", metadata,
     sa.Column("service_id", PgUUID(as_uuid=True), primary_key=True),
-    sa.Column("through", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("through", sa.DateTime(timezone=True)),  # the last day end judged; null: none yet
+    # the newest business time of the service's events, and whether the event that brought it came in step
+    sa.Column("latest", sa.DateTime(timezone=True)),
+    sa.Column("in_step", sa.Boolean, nullable=False, server_default=sa.true()),
+    # when (on the clock) the service's events last arrived far behind the topic's newest business time
+    sa.Column("behind_at", sa.DateTime(timezone=True)),
 )
 
 _NOTE = pg_insert(watermarks)
@@ -48,6 +56,16 @@ NOTE_MARK = _NOTE.on_conflict_do_update(
 _JUDGED = pg_insert(judged)
 NOTE_JUDGED = _JUDGED.on_conflict_do_update(
     index_elements=[judged.c.service_id], set_={"through": sa.func.greatest(judged.c.through, _JUDGED.excluded.through)})
+_NEWER = "(j.latest IS NULL OR excluded.latest >= j.latest)"
+NOTE_ARRIVALS = sa.text(f"""
+    INSERT INTO loop_judged AS j (service_id, latest, in_step, behind_at, through)
+    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:latests AS timestamptz[]), CAST(:steps AS boolean[]),
+                         CAST(:behinds AS timestamptz[]), CAST(:sinces AS timestamptz[]))
+    ON CONFLICT (service_id) DO UPDATE
+       SET latest = greatest(j.latest, excluded.latest),
+           in_step = CASE WHEN {_NEWER} THEN excluded.in_step ELSE j.in_step END,
+           behind_at = coalesce(excluded.behind_at, j.behind_at),
+           through = least(j.through, excluded.through)""")
 LOCK_SERVICES = sa.text("SELECT pg_advisory_xact_lock(hashtextextended('loop:' || id::text, 0)) "
                         "FROM unnest(CAST(:ids AS uuid[])) AS id ORDER BY id")
 
@@ -78,24 +96,29 @@ class _Partition:
 
 
 async def note_deliveries(conn: AsyncConnection, topic: str, deliveries: Sequence[Delivery], *,
-                          grace: timedelta = timedelta(0)) -> None:
-    """Each partition's newest business time, how far it is known complete, and whether this fetch reached its end."""
+                          grace: timedelta = timedelta(0)) -> dict[str, timedelta]:
+    """Each partition's newest business time, how far it is known complete, and whether this fetch reached its end.
+    Answers how far behind the topic's newest business time before it each event (by id) arrived."""
     seen = [d for d in deliveries if d.topic == topic and d.event.time is not None]
     if not seen:
-        return
-    query = sa.select(watermarks).where(watermarks.c.topic == topic,
-                                        watermarks.c.partition.in_(sorted({d.partition for d in seen})))
-    stored = {row.partition: row for row in await conn.execute(query)}
+        return {}
+    stored = {row.partition: row for row in await conn.execute(sa.select(watermarks).where(watermarks.c.topic == topic))}
+    newest = max((row.mark for row in stored.values()), default=None)
     marks: dict[int, _Partition] = {}
+    behind: dict[str, timedelta] = {}
     for delivery in seen:
+        moment = delivery.event.time
+        behind[delivery.event.id] = timedelta(0) if newest is None else max(timedelta(0), newest - moment)
+        newest = moment if newest is None else max(newest, moment)
         if delivery.partition not in marks:
             row = stored.get(delivery.partition)
             marks[delivery.partition] = (_Partition(None, None, True) if row is None else
                                          _Partition(row.mark, row.complete, row.in_order or row.caught_up))
         found = marks[delivery.partition]
-        found.see(delivery.event.time, grace)
+        found.see(moment, grace)
         found.caught_up = delivery.highwater is not None and delivery.offset + 1 >= delivery.highwater
     await conn.execute(NOTE_MARK, [{"topic": topic, "partition": p, **marks[p].row()} for p in sorted(marks)])
+    return behind
 
 
 async def watermark(conn: AsyncConnection, topic: str, *, now: datetime, grace: timedelta,
@@ -122,14 +145,75 @@ async def lock_services(conn: AsyncConnection, service_ids: Collection[UUID]) ->
         await conn.execute(LOCK_SERVICES, {"ids": sorted(service_ids)})
 
 
-async def judged_through(conn: AsyncConnection, service_ids: Collection[UUID]) -> dict[UUID, datetime]:
-    query = sa.select(judged.c.service_id, judged.c.through).where(judged.c.service_id.in_(list(service_ids)))
-    return dict((await conn.execute(query)).all())
+@dataclass
+class Arrival:
+    """What one batch brought of a service's incidents: their newest business time and whether that event came in
+    step (not far behind the newest business time the topic had reached), and the earliest business time among its
+    events that came far behind, if any."""
+
+    latest: datetime
+    in_step: bool = True
+    behind_from: datetime | None = None
+
+    def see(self, at: datetime, in_step: bool) -> None:
+        if at >= self.latest:
+            self.latest, self.in_step = at, in_step
+        if not in_step:
+            self.behind_from = at if self.behind_from is None else min(self.behind_from, at)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One service's judgement so far: the last day end judged (None: none yet); the newest business time of its
+    incidents' events and whether it came in step with the topic; when (on the clock) they last came far behind."""
+
+    through: datetime | None = None
+    latest: datetime | None = None
+    in_step: bool = True
+    behind_at: datetime | None = None
+
+    def reach(self, business_time: datetime, *, now: datetime, settle: timedelta) -> datetime | None:
+        """How far the service's history is known to have arrived; None while it is catching up.
+
+        A service whose events arrive in step with the topic is known as far as the topic's business time: a quiet
+        day of a live service is a quiet day. One whose events arrive far behind it (a history imported or replayed
+        after the topic passed it) has the rest of that history on its way, on every partition, in no order the
+        topic's business time can tell: its days wait until none has come behind for `settle` on the clock, and are
+        then judged once, on everything that came — as far as its own newest event if that one came behind too
+        (a history that ends in the past is not followed by quiet days, only by what has not arrived yet)."""
+        if self.behind_at is not None and now - self.behind_at < settle:
+            return None
+        if self.in_step or self.latest is None:
+            return business_time
+        return min(business_time, self.latest)
+
+
+async def note_arrivals(conn: AsyncConnection, arrivals: Mapping[UUID, Arrival], *, now: datetime) -> None:
+    """Each service's newest business time and how it came; a service with events far behind is catching up since
+    `now`, and its days from the earliest of those on are judged again once it settles."""
+    if arrivals:
+        ids = sorted(arrivals)
+        rows = [arrivals[s] for s in ids]
+        await conn.execute(NOTE_ARRIVALS, {
+            "ids": ids, "latests": [a.latest for a in rows], "steps": [a.in_step for a in rows],
+            "behinds": [None if a.behind_from is None else now for a in rows],
+            "sinces": [None if a.behind_from is None else day_end(a.behind_from) - timedelta(days=1) for a in rows]})
+
+
+async def progress_of(conn: AsyncConnection, service_ids: Collection[UUID]) -> dict[UUID, Progress]:
+    c = judged.c
+    query = sa.select(c.service_id, c.through, c.latest, c.in_step, c.behind_at).where(
+        c.service_id.in_(list(service_ids)))
+    return {row.service_id: Progress(row.through, row.latest, row.in_step, row.behind_at)
+            for row in await conn.execute(query)}
 
 
 async def judged_before(conn: AsyncConnection, day_end: datetime) -> list[UUID]:
-    """The services with day ends up to `day_end` not judged yet (business time has passed them since)."""
-    query = sa.select(judged.c.service_id).where(judged.c.through < day_end)
+    """The services with day ends up to `day_end` not judged yet (business time has passed them since, and for one
+    whose history came behind the topic, its own events have too)."""
+    c = judged.c
+    query = sa.select(c.service_id).where(c.through < day_end,
+                                          sa.or_(c.in_step, c.latest >= c.through + timedelta(days=1)))
     return list((await conn.execute(query)).scalars())
 
 

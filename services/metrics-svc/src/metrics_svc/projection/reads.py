@@ -119,22 +119,6 @@ def _touching_until(incidents: sa.Table) -> sa.TextClause:
         ORDER BY i.opened_at""")
 
 
-async def latest_incident_moments(conn: AsyncConnection, t: FactTables,
-                                  service_ids: Collection[UUID]) -> dict[UUID, datetime]:
-    """The latest business time any incident of each service carries (a service without incidents is absent)."""
-    rows = await conn.execute(_latest_moments(t.incidents), {"ids": list(service_ids)})
-    return {service_id: aware(moment) for service_id, moment in rows if moment is not None}
-
-
-@cache
-def _latest_moments(incidents: sa.Table) -> sa.TextClause:
-    """Per service, the greatest of its latest moments: one index probe per moment (each is indexed with the
-    service), not a pass over its history."""
-    probes = ", ".join(f"(SELECT max(i.{m}) FROM {incidents.name} i WHERE i.service_id = s.id)"
-                       for m in ("opened_at", "acknowledged_at", "resolved_at", "csat_at"))
-    return sa.text(f"SELECT s.id, greatest({probes}) FROM unnest(CAST(:ids AS uuid[])) AS s(id)")
-
-
 async def improvements_of(conn: AsyncConnection, t: FactTables, service_id: UUID) -> list[ImprovementFact]:
     query = sa.select(t.improvements).where(t.improvements.c.service_id == service_id)
     return [ImprovementFact(**_fields(row)) for row in await _rows(conn, query)]
