@@ -18,7 +18,7 @@ from continuum import migrations
 from continuum.contracts.base import EventContract
 from continuum_dev.testing.plugin import create_database
 
-from handover_svc import read_models
+from handover_svc import read_model
 from handover_svc.bootstrap import SERVICE
 from handover_svc.config import Config
 from handover_svc.main import create_app
@@ -76,10 +76,10 @@ def known(database) -> Callable[..., Awaitable[None]]:
                     owner: str | None = None, stage: str | None = "transition") -> None:
         async with database.begin() as conn:
             if service_id is not None:
-                await read_models.save_service_fact(conn, service_id=service_id, sla_defined=None, owner=owner,
+                await read_model.save_service_fact(conn, service_id=service_id, sla_defined=None, owner=owner,
                                                     evidence="", stage=stage)
             if project_id is not None:
-                await read_models.save_known_project(conn, project_id)
+                await read_model.save_known_project(conn, project_id)
 
     return learn
 

@@ -15,7 +15,7 @@ from continuum.contracts import handover as handover_contracts
 from continuum.contracts import project, service
 from continuum.kafka.topics import events_topic
 
-from handover_svc.read_models import service_facts
+from handover_svc.read_model import service_facts
 from tests.integration.handover_svc.conftest import OWNER, eventually
 from tests.integration.handover_svc.test_handover_api import meet_all, open_by_hand
 from tests.support.kafka import read_topic

@@ -1,7 +1,7 @@
 """Inbound translators: the project and service events handover-svc follows, each turned into a command.
 
 Besides opening handovers and ticking criteria, they teach handover-svc which services and projects exist,
-who owns each service and its lifecycle stage (read_models): what POST /handovers may refer to, who decides
+who owns each service and its lifecycle stage (read_model): what POST /handovers may refer to, who decides
 on a handover, and whether it may be accepted.
 """
 

@@ -12,12 +12,12 @@ from continuum.eventstore.uow import UnitOfWork
 from continuum.handling import decide_on
 from continuum.http.problems import ProblemError
 
-from handover_svc import read_models
+from handover_svc import read_model
 from handover_svc.domain import commands as c
 from handover_svc.domain import rules
 from handover_svc.domain.handover import Handover
 from handover_svc.domain.service_facts import apply_service_fact, apply_service_incident
-from handover_svc.read_models import ServiceFacts
+from handover_svc.read_model import ServiceFacts
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
 
@@ -36,9 +36,9 @@ def unknown_reference(field: str, kind: str, reference: UUID) -> ProblemError:
 
 
 async def _require_known(uow: UnitOfWork, service_id: UUID, project_id: UUID | None) -> None:
-    if not (await read_models.facts_of(uow.connection, service_id)).known:
+    if not (await read_model.facts_of(uow.connection, service_id)).known:
         raise unknown_reference("service_id", "service", service_id)
-    if project_id is not None and not await read_models.project_known(uow.connection, project_id):
+    if project_id is not None and not await read_model.project_known(uow.connection, project_id):
         raise unknown_reference("project_id", "project", project_id)
 
 
@@ -54,7 +54,7 @@ async def open_handover(command: c.OpenHandover, uow: UnitOfWork) -> Handover:
 
 
 async def open_handovers_for_closing_project(command: c.OpenHandoversForClosingProject, uow: UnitOfWork) -> list[Handover]:
-    await read_models.save_known_project(uow.connection, command.project_id)
+    await read_model.save_known_project(uow.connection, command.project_id)
     opened = []
     for service_id in dict.fromkeys(command.service_ids):
         handover_id = automatic_handover_id(command.project_id, service_id)
@@ -77,7 +77,7 @@ def by_the_services_owner(act: Callable[[Handover, Any, ServiceFacts], Any]) -> 
 
     async def handle(command: c.ByTheServicesOwner, uow: UnitOfWork) -> Handover:
         async def decide(handover: Handover) -> None:
-            service = await read_models.facts_of(uow.connection, handover.service_id)
+            service = await read_model.facts_of(uow.connection, handover.service_id)
             rules.require_services_owner(service.owner, command.acting_owner, service_id=handover.service_id)
             act(handover, command, service)
 
@@ -110,14 +110,14 @@ async def resubmit_handover(command: c.ResubmitHandover, uow: UnitOfWork) -> Han
 
 
 async def record_service_fact(command: c.RecordServiceFact, uow: UnitOfWork) -> None:
-    await read_models.save_service_fact(uow.connection, service_id=command.service_id,
+    await read_model.save_service_fact(uow.connection, service_id=command.service_id,
                                         sla_defined=command.sla_defined, owner=command.owner,
                                         evidence=command.evidence, stage=command.stage)
     if command.sla_defined is None and not command.owner:
         await uow.commit()  # only that the service exists, or its stage: nothing for its handovers' criteria
         return
     contains = {"service_id": str(command.service_id), "awaiting_acceptance": True}
-    for handover_id in await read_models.handover_ids(uow.connection, contains):
+    for handover_id in await read_model.handover_ids(uow.connection, contains):
         handover = await uow.get(Handover, handover_id)
         apply_service_fact(handover, sla_defined=command.sla_defined, owner=command.owner,
                            evidence=command.evidence, at=command.at)
@@ -125,13 +125,13 @@ async def record_service_fact(command: c.RecordServiceFact, uow: UnitOfWork) -> 
 
 
 async def record_project(command: c.RecordProject, uow: UnitOfWork) -> None:
-    await read_models.save_known_project(uow.connection, command.project_id)
+    await read_model.save_known_project(uow.connection, command.project_id)
     await uow.commit()
 
 
 async def record_service_incident(command: c.RecordServiceIncident, uow: UnitOfWork) -> None:
     contains = {"service_id": str(command.service_id), "state": "accepted"}
-    for handover_id in await read_models.handover_ids(uow.connection, contains):
+    for handover_id in await read_model.handover_ids(uow.connection, contains):
         handover = await uow.get(Handover, handover_id)
         apply_service_incident(handover, kind=command.kind, incident_id=command.incident_id,
                                priority=command.priority, at=command.at)
@@ -141,7 +141,7 @@ async def record_service_incident(command: c.RecordServiceIncident, uow: UnitOfW
 async def _opened(uow: UnitOfWork, handover_id: UUID, service_id: UUID, project_id: UUID | None, at) -> Handover:
     """A new handover, with what service events already said about its service applied."""
     handover = Handover.open(handover_id=handover_id, service_id=service_id, project_id=project_id, at=at)
-    facts = await read_models.facts_of(uow.connection, service_id)
+    facts = await read_model.facts_of(uow.connection, service_id)
     apply_service_fact(handover, sla_defined=True if facts.sla_defined else None, owner=facts.owner,
                        evidence=facts.sla_evidence or "SLA defined", at=at)
     uow.add(handover)
@@ -159,7 +159,7 @@ async def _exists(uow: UnitOfWork, handover_id: UUID) -> bool:
 async def _awaiting_acceptance(uow: UnitOfWork, project_id: UUID | None, service_id: UUID) -> bool:
     contains = {"project_id": str(project_id) if project_id else None, "service_id": str(service_id),
                 "awaiting_acceptance": True}
-    return bool(await read_models.handover_ids(uow.connection, contains))
+    return bool(await read_model.handover_ids(uow.connection, contains))
 
 
 HANDLERS = {

@@ -14,7 +14,7 @@ from continuum.sweeper import run_periodically, send_each
 
 from handover_svc.domain import commands as c
 from handover_svc.domain.handover import HandoverState
-from handover_svc.read_models import handover_ids
+from handover_svc.read_model import handover_ids
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from continuum.contracts.base import EventContract
 from continuum.contracts.handover import HandoverAcceptedV1
 from continuum.domain import DomainError, NotFound
 
-from service_svc.domain.commands import AcceptHandover
+from service_svc.domain.commands import RecordHandoverAcceptance
 
 CONSUMES: tuple[type[EventContract], ...] = (HandoverAcceptedV1,)
 
@@ -21,7 +21,8 @@ def subscriptions(bus: MessageBus) -> Mapping[str, Subscription]:
     async def on_handover_accepted(delivery: Delivery, conn: AsyncConnection) -> None:
         accepted = delivery.payload
         assert isinstance(accepted, HandoverAcceptedV1)
-        command = AcceptHandover(accepted.service_id, accepted.handover_id, accepted.accepted_at)
+        command = RecordHandoverAcceptance(service_id=accepted.service_id, handover_id=accepted.handover_id,
+                                           at=accepted.accepted_at)
         try:
             await bus.handle(command, connection=conn)
         except NotFound as missing:  # a handover of a service this catalog never had: park it, do not retry

@@ -57,7 +57,7 @@ async def change_stage(command: c.ChangeStage, uow: UnitOfWork) -> Service:
         command.to_stage, command.reason, by_admin=command.by_admin, at=command.at))
 
 
-async def accept_handover(command: c.AcceptHandover, uow: UnitOfWork) -> Service:
+async def record_handover_acceptance(command: c.RecordHandoverAcceptance, uow: UnitOfWork) -> Service:
     """From handover-svc's HandoverAccepted: its owner's decision was taken (and checked) there."""
     return await decide_on(uow, Service, command.service_id, lambda s: s.accept_handover(
         command.handover_id, at=command.at))
@@ -279,7 +279,7 @@ async def cancel_request(command: c.CancelRequest, uow: UnitOfWork) -> ServiceRe
 
 HANDLERS = {
     c.RegisterService: register_service, c.AssignOwner: assign_owner, c.ChangeStage: change_stage,
-    c.AcceptHandover: accept_handover, c.DefineSla: define_sla, c.WithdrawSla: withdraw_sla,
+    c.RecordHandoverAcceptance: record_handover_acceptance, c.DefineSla: define_sla, c.WithdrawSla: withdraw_sla,
     c.RecordOperatingCost: record_operating_cost, c.PlanImprovement: plan_improvement,
     c.ImplementImprovement: implement_improvement,
     c.OpenIncident: open_incident, c.AcknowledgeIncident: acknowledge_incident, c.AssignIncident: assign_incident,

@@ -49,8 +49,11 @@ class ChangeStage(ByTheServicesOwner):
     at: datetime
 
 
-@dataclass(frozen=True)
-class AcceptHandover:
+@dataclass(frozen=True, kw_only=True)
+class RecordHandoverAcceptance:
+    """handover-svc's HandoverAccepted, recorded on the service: the decision was taken (and checked) there (project-svc
+    records the same reaction under the same name)."""
+
     service_id: UUID
     handover_id: UUID
     at: datetime

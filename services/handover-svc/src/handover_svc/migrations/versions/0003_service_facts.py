@@ -6,7 +6,7 @@ Revises: 0002
 
 from alembic import op
 
-from handover_svc.read_models import metadata
+from handover_svc.read_model import metadata
 
 revision = "0003"
 down_revision = "0002"
