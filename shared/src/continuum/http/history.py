@@ -56,16 +56,27 @@ class History(BaseModel):
 HistoryLimit = Annotated[int, Query(ge=1, le=1000, description="Events per page, oldest first.")]
 
 
-async def history_page(platform: Any, stream_type: str, stream_id: UUID, *, cursor: str | None, limit: int
-                       ) -> History:
-    """`GET .../{id}/history`: a page of the aggregate's events after the cursor's version (404 if it has none)."""
+def history_position(cursor: str | None) -> int:
+    """The version a history page's cursor points after (0 without one; 422 for a cursor of another kind)."""
     after = (decode_cursor(cursor) or {}).get("after_version", 0)
     if not isinstance(after, int):
         raise foreign_cursor()
-    async with platform.unit_of_work() as uow:
-        recorded = await uow.history(stream_type, stream_id)
+    return after
+
+
+def history_after(stream_id: UUID, recorded: list[RecordedEvent], *, after: int, limit: int) -> History:
+    """A page of at most `limit` of the recorded events (oldest first) newer than version `after`."""
     rest = [event for event in recorded if event.version > after]
     page = rest[:limit]
     more = len(rest) > limit
     return History(stream_id=stream_id, items=[HistoryEntry.of(event) for event in page],
                    next_cursor=encode_cursor({"after_version": page[-1].version}) if more else None)
+
+
+async def history_page(platform: Any, stream_type: str, stream_id: UUID, *, cursor: str | None, limit: int
+                       ) -> History:
+    """`GET .../{id}/history`: a page of the aggregate's events after the cursor's version (404 if it has none)."""
+    after = history_position(cursor)
+    async with platform.unit_of_work() as uow:
+        recorded = await uow.history(stream_type, stream_id)
+    return history_after(stream_id, recorded, after=after, limit=limit)

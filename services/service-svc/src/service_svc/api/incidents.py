@@ -14,9 +14,9 @@ from continuum.eventstore.summaries import ListQuery
 from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.listing import Listing
 from continuum.http.pagination import Cursor, Limit, Page
+from continuum.http.routes import handled, history_of, listed, read_one, with_routes
 
 from service_svc.api import schemas as s
-from service_svc.api.common import handled, history_of, listed, read_one
 from service_svc.api.views import IncidentSummary, IncidentView
 from service_svc.domain import commands as c
 from service_svc.domain.incident import Incident
@@ -33,67 +33,78 @@ def _view(incident: Incident) -> IncidentView:
 
 
 def incidents_router() -> APIRouter:
-    router = APIRouter(prefix="/incidents", tags=["incidents"])
+    return with_routes(APIRouter(prefix="/incidents", tags=["incidents"]), _opening_routes, _progress_routes,
+                       _resolution_routes, _read_routes)
 
+
+def _opening_routes(router: APIRouter) -> None:
     @router.post("", status_code=201, **allowed(*AGENTS))
     async def open_(body: s.OpenIncidentBody, caller: Caller, request: Request, response: Response) -> IncidentView:
         """Open an incident; its clocks run against the service's SLA targets for its priority."""
         at = _at(caller, body)
-        command = c.OpenIncident(body.service_id, body.priority, body.category, body.title, body.description,
-                                 body.outage, body.detected_at or at, at)
-        return _view(await handled(request, response, command, location="/incidents"))
+        command = c.OpenIncident(service_id=body.service_id, priority=body.priority, category=body.category,
+                                 title=body.title, description=body.description, outage=body.outage,
+                                 detected_at=body.detected_at or at, at=at)
+        return _view(await handled(request, response, command, created_in="/incidents"))
 
     @router.post("/{incident_id}/acknowledge", **allowed(*AGENTS))
     async def acknowledge(incident_id: UUID, caller: Caller, request: Request, response: Response,
                           body: s.Command | None = None, if_match: IfMatch = None) -> IncidentView:
-        command = c.AcknowledgeIncident(incident_id, _at(caller, body))
+        command = c.AcknowledgeIncident(incident_id=incident_id, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{incident_id}/assign", **allowed(*AGENTS))
     async def assign(incident_id: UUID, body: s.AssignBody, caller: Caller, request: Request, response: Response,
                      if_match: IfMatch = None) -> IncidentView:
-        command = c.AssignIncident(incident_id, body.assignee, _at(caller, body))
+        command = c.AssignIncident(incident_id=incident_id, assignee=body.assignee, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
+
+def _progress_routes(router: APIRouter) -> None:
     @router.post("/{incident_id}/hold", **allowed(*AGENTS))
     async def hold(incident_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
                    if_match: IfMatch = None) -> IncidentView:
         """Awaiting the customer: the resolution clock pauses until `resume`."""
-        command = c.HoldIncident(incident_id, body.reason, _at(caller, body))
+        command = c.HoldIncident(incident_id=incident_id, reason=body.reason, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{incident_id}/resume", **allowed(*AGENTS))
     async def resume(incident_id: UUID, caller: Caller, request: Request, response: Response,
                      body: s.Command | None = None, if_match: IfMatch = None) -> IncidentView:
-        command = c.ResumeIncident(incident_id, _at(caller, body))
+        command = c.ResumeIncident(incident_id=incident_id, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
+
+def _resolution_routes(router: APIRouter) -> None:
     @router.post("/{incident_id}/resolve", **allowed(*AGENTS))
     async def resolve(incident_id: UUID, body: s.ResolveIncidentBody, caller: Caller, request: Request,
                       response: Response, if_match: IfMatch = None) -> IncidentView:
-        command = c.ResolveIncident(incident_id, body.resolution_code, body.downtime_minutes, _at(caller, body))
+        command = c.ResolveIncident(incident_id=incident_id, resolution_code=body.resolution_code,
+                                    downtime_minutes=body.downtime_minutes, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{incident_id}/close", **allowed(*AGENTS))
     async def close(incident_id: UUID, caller: Caller, request: Request, response: Response,
                     body: s.Command | None = None, if_match: IfMatch = None) -> IncidentView:
-        command = c.CloseIncident(incident_id, _at(caller, body))
+        command = c.CloseIncident(incident_id=incident_id, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{incident_id}/reopen", **allowed(*AGENTS))
     async def reopen(incident_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
                      if_match: IfMatch = None) -> IncidentView:
         """Reopen a resolved incident: its resolution clock goes on from where it stopped."""
-        command = c.ReopenIncident(incident_id, body.reason, _at(caller, body))
+        command = c.ReopenIncident(incident_id=incident_id, reason=body.reason, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{incident_id}/rate", **allowed(*AGENTS))
     async def rate(incident_id: UUID, body: s.RateIncidentBody, caller: Caller, request: Request,
                    response: Response, if_match: IfMatch = None) -> IncidentView:
         """The customer's satisfaction (CSAT 1–5), once per resolved incident."""
-        command = c.RateIncident(incident_id, body.score, body.comment, _at(caller, body))
+        command = c.RateIncident(incident_id=incident_id, score=body.score, comment=body.comment, at=_at(caller, body))
         return _view(await handled(request, response, command, if_match=if_match))
 
+
+def _read_routes(router: APIRouter) -> None:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: s.IncidentStatus | None = None, priority: s.Priority | None = None, open: bool | None = None,
@@ -113,5 +124,3 @@ def incidents_router() -> APIRouter:
     @router.get("/{incident_id}/history", **readable())
     async def history(incident_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100) -> History:
         return await history_of(request, Incident, incident_id, cursor, limit)
-
-    return router

@@ -12,9 +12,10 @@ from continuum.http.commands import Caller, allowed, business_time, readable
 from continuum.http.conditional import IfMatch
 from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.routes import handled, history_of, listed, read_one, with_routes
 
 from service_svc.api import schemas as s
-from service_svc.api.common import OWNER_NOTE, acting_owner, handled, history_of, listed, read_one
+from service_svc.api.common import OWNER_NOTE, acting_owner
 from service_svc.api.views import ImprovementView, ServiceSummary, ServiceView
 from service_svc.domain import commands as c
 from service_svc.domain.events import SlaTarget
@@ -24,16 +25,20 @@ OWNERS = (Role.service_owner, Role.integration)
 
 
 def services_router() -> APIRouter:
-    router = APIRouter(prefix="/services", tags=["services"])
+    return with_routes(APIRouter(prefix="/services", tags=["services"]), _lifecycle_routes, _sla_and_cost_routes,
+                       _improvement_routes, _read_routes)
 
+
+def _lifecycle_routes(router: APIRouter) -> None:
     @router.post("", status_code=201, **allowed(*OWNERS), description=(
         "Enter a service in the catalog, in `strategy`. Ownership: a service owner names themselves as `owner` "
         "or leaves it empty (403 `unowned-service-claimed-for-oneself` for naming someone else); admin and "
         "integration name anyone."))
     async def register(body: s.RegisterServiceBody, caller: Caller, request: Request, response: Response) -> ServiceView:
-        command = c.RegisterService(body.name, body.description, body.owner, body.demanded_by, body.expected_volume,
-                                    business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
-        return ServiceView.of(await handled(request, response, command, location="/services"))
+        command = c.RegisterService(name=body.name, description=body.description, owner=body.owner,
+                                    demanded_by=body.demanded_by, expected_volume=body.expected_volume,
+                                    at=business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        return ServiceView.of(await handled(request, response, command, created_in="/services"))
 
     @router.post("/{service_id}/assign-owner", **allowed(*OWNERS), description=(
         "Hand the service to a new owner. Ownership: only its current owner (403 `decided-by-the-services-owner` "
@@ -42,7 +47,7 @@ def services_router() -> APIRouter:
         "anyone; the event's actor then reads `admin:<sub>` or `integration:<sub>`."))
     async def assign_owner(service_id: UUID, body: s.AssignOwnerBody, caller: Caller, request: Request,
                            response: Response, if_match: IfMatch = None) -> ServiceView:
-        command = c.AssignOwner(service_id, body.owner, business_time(caller, body.occurred_at),
+        command = c.AssignOwner(service_id=service_id, owner=body.owner, at=business_time(caller, body.occurred_at),
                                 acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
@@ -51,10 +56,13 @@ def services_router() -> APIRouter:
         "with a reason)." + OWNER_NOTE))
     async def change_stage(service_id: UUID, body: s.ChangeStageBody, caller: Caller, request: Request,
                            response: Response, if_match: IfMatch = None) -> ServiceView:
-        command = c.ChangeStage(service_id, body.to_stage, body.reason, Role.admin in caller.roles,
-                                business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        command = c.ChangeStage(service_id=service_id, to_stage=body.to_stage, reason=body.reason,
+                                by_admin=Role.admin in caller.roles, at=business_time(caller, body.occurred_at),
+                                acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
+
+def _sla_and_cost_routes(router: APIRouter) -> None:
     @router.post("/{service_id}/define-sla", **allowed(*OWNERS), description=(
         "Define or revise the SLA: per priority, response and resolution targets in business minutes of a "
         "calendar (`calendar_id`, default the built-in `24x7`; an unknown or deleted one is a 422 naming the "
@@ -65,7 +73,7 @@ def services_router() -> APIRouter:
         targets = {p: SlaTarget(t.response_minutes, t.resolution_minutes, t.calendar())
                    for p, t in body.targets.items()}
         sla = Sla(body.availability_target_pct, targets, body.csat_target_pct)
-        command = c.DefineSla(service_id, sla, business_time(caller, body.occurred_at),
+        command = c.DefineSla(service_id=service_id, sla=sla, at=business_time(caller, body.occurred_at),
                               acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
@@ -73,7 +81,7 @@ def services_router() -> APIRouter:
                  description="Withdraw the SLA; open incidents run without targets." + OWNER_NOTE)
     async def withdraw_sla(service_id: UUID, body: s.ReasonBody, caller: Caller, request: Request,
                            response: Response, if_match: IfMatch = None) -> ServiceView:
-        command = c.WithdrawSla(service_id, body.reason, business_time(caller, body.occurred_at),
+        command = c.WithdrawSla(service_id=service_id, reason=body.reason, at=business_time(caller, body.occurred_at),
                                 acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
@@ -81,17 +89,20 @@ def services_router() -> APIRouter:
                  description="Record an operating cost entry (for the TCO)." + OWNER_NOTE)
     async def record_cost(service_id: UUID, body: s.OperatingCostBody, caller: Caller, request: Request,
                           response: Response, if_match: IfMatch = None) -> ServiceView:
-        command = c.RecordOperatingCost(service_id, body.amount, body.incurred_on, body.category,
-                                        business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        command = c.RecordOperatingCost(service_id=service_id, amount=body.amount, incurred_on=body.incurred_on,
+                                        category=body.category, at=business_time(caller, body.occurred_at),
+                                        acting_owner=acting_owner(caller))
         return ServiceView.of(await handled(request, response, command, if_match=if_match))
 
+
+def _improvement_routes(router: APIRouter) -> None:
     @router.post("/{service_id}/improvements", status_code=201, **allowed(*OWNERS),
                  description="Enter an item in the service's improvement register; the answer is the item (its "
                              "`ETag` the service's version, which `If-Match` takes)." + OWNER_NOTE)
     async def plan_improvement(service_id: UUID, body: s.PlanImprovementBody, caller: Caller, request: Request,
                                response: Response, if_match: IfMatch = None) -> ImprovementView:
-        command = c.PlanImprovement(service_id, body.title, body.project_id, business_time(caller, body.occurred_at),
-                                    acting_owner=acting_owner(caller))
+        command = c.PlanImprovement(service_id=service_id, title=body.title, project_id=body.project_id,
+                                    at=business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
         service, improvement_id = await handled(request, response, command, if_match=if_match)
         response.headers["Location"] = f"/services/{service_id}/improvements/{improvement_id}"
         return _improvement(ServiceView.of(service), improvement_id)
@@ -102,11 +113,14 @@ def services_router() -> APIRouter:
                                     response: Response, body: s.ImplementImprovementBody | None = None,
                                     if_match: IfMatch = None) -> ImprovementView:
         body = body or s.ImplementImprovementBody()
-        command = c.ImplementImprovement(service_id, improvement_id, body.project_id,
-                                         business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        command = c.ImplementImprovement(service_id=service_id, improvement_id=improvement_id,
+                                         project_id=body.project_id, at=business_time(caller, body.occurred_at),
+                                         acting_owner=acting_owner(caller))
         service = await handled(request, response, command, if_match=if_match)
         return _improvement(ServiceView.of(service), improvement_id)
 
+
+def _read_routes(router: APIRouter) -> None:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, stage: s.Stage | None = None,
                     owner: str | None = None, sla_defined: bool | None = None) -> Page[ServiceSummary]:
@@ -138,8 +152,6 @@ def services_router() -> APIRouter:
     @router.get("/{service_id}/history", **readable())
     async def history(service_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100) -> History:
         return await history_of(request, Service, service_id, cursor, limit)
-
-    return router
 
 
 def _improvement(service: ServiceView, improvement_id: UUID) -> ImprovementView:

@@ -14,9 +14,10 @@ from continuum.eventstore.summaries import ListQuery
 from continuum.http.history import AsOf, History, HistoryLimit
 from continuum.http.listing import Listing
 from continuum.http.pagination import Cursor, Limit, Page
+from continuum.http.routes import handled, history_of, listed, read_one, with_routes
 
 from service_svc.api import schemas as s
-from service_svc.api.common import OWNER_NOTE, acting_owner, handled, history_of, listed, read_one
+from service_svc.api.common import OWNER_NOTE, acting_owner
 from service_svc.api.views import (ChangeSummary, ChangeView, ProblemSummary, ProblemView, ServiceRequestSummary,
                                    ServiceRequestView)
 from service_svc.domain import commands as c
@@ -33,44 +34,52 @@ def _at(caller, body: s.Command | None):
 
 
 def problems_router() -> APIRouter:
-    router = APIRouter(prefix="/problems", tags=["problems"])
+    return with_routes(APIRouter(prefix="/problems", tags=["problems"]), _problem_commands, _problem_reads)
 
+
+def _problem_commands(router: APIRouter) -> None:
     @router.post("", status_code=201, **allowed(*OWNERS),
                  description="Open a problem from the service's incidents." + OWNER_NOTE)
     async def open_(body: s.OpenProblemBody, caller: Caller, request: Request, response: Response) -> ProblemView:
-        command = c.OpenProblem(body.service_id, body.title, body.incident_ids, _at(caller, body),
-                                acting_owner=acting_owner(caller))
-        return ProblemView.of(await handled(request, response, command, location="/problems"))
+        command = c.OpenProblem(service_id=body.service_id, title=body.title, incident_ids=body.incident_ids,
+                                at=_at(caller, body), acting_owner=acting_owner(caller))
+        return ProblemView.of(await handled(request, response, command, created_in="/problems"))
 
     @router.post("/{problem_id}/link-incident", **allowed(*OWNERS),
                  description="Link another incident of the same service." + OWNER_NOTE)
     async def link(problem_id: UUID, body: s.LinkIncidentBody, caller: Caller, request: Request,
                    response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.LinkIncident(problem_id, body.incident_id, _at(caller, body), acting_owner=acting_owner(caller))
+        command = c.LinkIncident(problem_id=problem_id, incident_id=body.incident_id, at=_at(caller, body),
+                                 acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{problem_id}/record-root-cause", **allowed(*OWNERS),
                  description="Record the root cause." + OWNER_NOTE)
     async def root_cause(problem_id: UUID, body: s.RootCauseBody, caller: Caller, request: Request,
                          response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.RecordRootCause(problem_id, body.root_cause, _at(caller, body), acting_owner=acting_owner(caller))
+        command = c.RecordRootCause(problem_id=problem_id, root_cause=body.root_cause, at=_at(caller, body),
+                                    acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{problem_id}/record-known-error", **allowed(*OWNERS),
                  description="Record the known error and its workaround." + OWNER_NOTE)
     async def known_error(problem_id: UUID, body: s.KnownErrorBody, caller: Caller, request: Request,
                           response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.RecordKnownError(problem_id, body.workaround, _at(caller, body), acting_owner=acting_owner(caller))
+        command = c.RecordKnownError(problem_id=problem_id, workaround=body.workaround, at=_at(caller, body),
+                                     acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{problem_id}/resolve", **allowed(*OWNERS), description=(
         "Resolve the problem, and with `resolve_incidents` its linked incidents still open." + OWNER_NOTE))
     async def resolve(problem_id: UUID, body: s.ResolveProblemBody, caller: Caller, request: Request,
                       response: Response, if_match: IfMatch = None) -> ProblemView:
-        command = c.ResolveProblem(problem_id, body.resolution, body.resolve_incidents, _at(caller, body),
+        command = c.ResolveProblem(problem_id=problem_id, resolution=body.resolution,
+                                   resolve_incidents=body.resolve_incidents, at=_at(caller, body),
                                    acting_owner=acting_owner(caller))
         return ProblemView.of(await handled(request, response, command, if_match=if_match))
 
+
+def _problem_reads(router: APIRouter) -> None:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: Literal["open", "known_error", "resolved"] | None = None,
@@ -88,32 +97,34 @@ def problems_router() -> APIRouter:
                       ) -> History:
         return await history_of(request, Problem, problem_id, cursor, limit)
 
-    return router
-
 
 def changes_router() -> APIRouter:
-    router = APIRouter(prefix="/changes", tags=["changes"])
+    return with_routes(APIRouter(prefix="/changes", tags=["changes"]), _change_commands, _change_reads)
 
+
+def _change_commands(router: APIRouter) -> None:
     @router.post("", status_code=201, **allowed(*OWNERS), description=(
         "Raise an RFC; a standard change is pre-authorised, the others need the service owner's approval."
         + OWNER_NOTE))
     async def request_(body: s.RequestChangeBody, caller: Caller, request: Request, response: Response) -> ChangeView:
-        command = c.RequestChange(body.service_id, body.kind, body.title, body.risk, body.planned_start,
-                                  body.planned_end, _at(caller, body), acting_owner=acting_owner(caller))
-        return ChangeView.of(await handled(request, response, command, location="/changes"))
+        command = c.RequestChange(service_id=body.service_id, kind=body.kind, title=body.title, risk=body.risk,
+                                  planned_start=body.planned_start, planned_end=body.planned_end, at=_at(caller, body),
+                                  acting_owner=acting_owner(caller))
+        return ChangeView.of(await handled(request, response, command, created_in="/changes"))
 
     @router.post("/{change_id}/approve", **allowed(Role.service_owner),
                  description="Approve a requested change." + OWNER_NOTE)
     async def approve(change_id: UUID, caller: Caller, request: Request, response: Response,
                       body: s.Command | None = None, if_match: IfMatch = None) -> ChangeView:
-        command = c.ApproveChange(change_id, caller.subject, _at(caller, body), acting_owner=acting_owner(caller))
+        command = c.ApproveChange(change_id=change_id, approver=caller.subject, at=_at(caller, body),
+                                  acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{change_id}/reject", **allowed(Role.service_owner),
                  description="Reject a requested change, with a reason." + OWNER_NOTE)
     async def reject(change_id: UUID, body: s.RejectChangeBody, caller: Caller, request: Request,
                      response: Response, if_match: IfMatch = None) -> ChangeView:
-        command = c.RejectChange(change_id, caller.subject, body.reason, _at(caller, body),
+        command = c.RejectChange(change_id=change_id, approver=caller.subject, reason=body.reason, at=_at(caller, body),
                                  acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, if_match=if_match))
 
@@ -121,9 +132,12 @@ def changes_router() -> APIRouter:
                  description="Record the change's implementation and its outcome." + OWNER_NOTE)
     async def implement(change_id: UUID, body: s.ImplementChangeBody, caller: Caller, request: Request,
                         response: Response, if_match: IfMatch = None) -> ChangeView:
-        command = c.ImplementChange(change_id, body.outcome, _at(caller, body), acting_owner=acting_owner(caller))
+        command = c.ImplementChange(change_id=change_id, outcome=body.outcome, at=_at(caller, body),
+                                    acting_owner=acting_owner(caller))
         return ChangeView.of(await handled(request, response, command, if_match=if_match))
 
+
+def _change_reads(router: APIRouter) -> None:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: Literal["requested", "approved", "rejected", "implemented"] | None = None,
@@ -142,30 +156,34 @@ def changes_router() -> APIRouter:
                       ) -> History:
         return await history_of(request, Change, change_id, cursor, limit)
 
-    return router
-
 
 def service_requests_router() -> APIRouter:
-    router = APIRouter(prefix="/service-requests", tags=["service requests"])
+    return with_routes(APIRouter(prefix="/service-requests", tags=["service requests"]), _service_request_commands,
+                       _service_request_reads)
 
+
+def _service_request_commands(router: APIRouter) -> None:
     @router.post("", status_code=201, **allowed(*AGENTS))
     async def submit(body: s.SubmitRequestBody, caller: Caller, request: Request,
                      response: Response) -> ServiceRequestView:
-        command = c.SubmitRequest(body.service_id, body.title, body.requested_by, _at(caller, body))
-        return ServiceRequestView.of(await handled(request, response, command, location="/service-requests"))
+        command = c.SubmitRequest(service_id=body.service_id, title=body.title, requested_by=body.requested_by,
+                                  at=_at(caller, body))
+        return ServiceRequestView.of(await handled(request, response, command, created_in="/service-requests"))
 
     @router.post("/{request_id}/fulfil", **allowed(*AGENTS))
     async def fulfil(request_id: UUID, caller: Caller, request: Request, response: Response,
                      body: s.Command | None = None, if_match: IfMatch = None) -> ServiceRequestView:
-        command = c.FulfilRequest(request_id, _at(caller, body))
+        command = c.FulfilRequest(request_id=request_id, at=_at(caller, body))
         return ServiceRequestView.of(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{request_id}/cancel", **allowed(*AGENTS))
     async def cancel(request_id: UUID, body: s.ReasonBody, caller: Caller, request: Request, response: Response,
                      if_match: IfMatch = None) -> ServiceRequestView:
-        command = c.CancelRequest(request_id, body.reason, _at(caller, body))
+        command = c.CancelRequest(request_id=request_id, reason=body.reason, at=_at(caller, body))
         return ServiceRequestView.of(await handled(request, response, command, if_match=if_match))
 
+
+def _service_request_reads(router: APIRouter) -> None:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     status: Literal["submitted", "fulfilled", "cancelled"] | None = None,
@@ -183,5 +201,3 @@ def service_requests_router() -> APIRouter:
     async def history(request_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
                       ) -> History:
         return await history_of(request, ServiceRequest, request_id, cursor, limit)
-
-    return router
