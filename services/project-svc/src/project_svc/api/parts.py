@@ -6,16 +6,15 @@ is always the project's version: the project is the unit of consistency, so `If-
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 
 from continuum.http.auth import Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time
-from continuum.http.conditional import IfMatch, parse_if_match
+from continuum.http.commands import Caller, allowed, business_time
+from continuum.http.conditional import IfMatch
+from continuum.http.routes import handled
 
 from project_svc.api import schemas as s
 from project_svc.api.deps import Acting
@@ -34,23 +33,16 @@ PM_NOTE = (" Done by the project's own project manager (the `sub` its team names
            "gets 403 `run-by-the-projects-manager`; admin, and integration importing, may act on any project.")
 
 
-async def _run(request: Request, response: Response, command: object, if_match: str | None,
-               view: Callable[[Project], BaseModel], location: str | None = None) -> BaseModel:
-    project: Project = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
-    answer_with_version(response, project.version, location=location)
-    return view(project)
+def _milestone(project: Project, milestone_id: UUID) -> s.MilestoneView:
+    return milestone_view(project.milestone(milestone_id), datetime.now(UTC).date())
 
 
-def _milestone(milestone_id: UUID) -> Callable[[Project], s.MilestoneView]:
-    return lambda project: milestone_view(project.milestone(milestone_id), datetime.now(UTC).date())
+def _risk(project: Project, risk_id: UUID) -> s.RiskView:
+    return risk_view(project.risk(risk_id))
 
 
-def _risk(risk_id: UUID) -> Callable[[Project], s.RiskView]:
-    return lambda project: risk_view(project.risk(risk_id))
-
-
-def _change_request(change_request_id: UUID) -> Callable[[Project], s.ChangeRequestView]:
-    return lambda project: change_request_view(project.change_requests[change_request_id])
+def _change_request(project: Project, change_request_id: UUID) -> s.ChangeRequestView:
+    return change_request_view(project.change_requests[change_request_id])
 
 
 def _change(body: s.ChangeRequestBody) -> ChangeRequest:
@@ -72,28 +64,31 @@ def _milestone_routes(api: APIRouter) -> None:
     async def add_milestone(project_id: UUID, body: s.NewMilestone, caller: Caller, actor: Acting,
                             request: Request, response: Response, if_match: IfMatch = None) -> s.MilestoneView:
         milestone_id = uuid4()
-        command = c.AddMilestone(project_id, milestone_id, body.name, body.planned_date, body.planned_value,
-                                 business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _milestone(milestone_id),
-                          f"/projects/{project_id}/milestones/{milestone_id}")
+        command = c.AddMilestone(project_id=project_id, milestone_id=milestone_id, name=body.name,
+                                 planned_date=body.planned_date, planned_value=body.planned_value,
+                                 at=business_time(caller, body.occurred_at), actor=actor)
+        location = f"/projects/{project_id}/milestones/{milestone_id}"
+        project = await handled(request, response, command, if_match=if_match, location=location)
+        return _milestone(project, milestone_id)
 
     @api.post("/{project_id}/milestones/{milestone_id}/record-progress", summary="Record % complete", **PM,
               description="Executing only; progress is the earned value's basis." + PM_NOTE + ETAG_NOTE)
     async def record_progress(project_id: UUID, milestone_id: UUID, body: s.Progress, caller: Caller,
                               actor: Acting, request: Request, response: Response,
                               if_match: IfMatch = None) -> s.MilestoneView:
-        command = c.RecordProgress(project_id, milestone_id, body.percent_complete,
-                                   business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _milestone(milestone_id))
+        command = c.RecordProgress(project_id=project_id, milestone_id=milestone_id,
+                                   percent_complete=body.percent_complete, at=business_time(caller, body.occurred_at),
+                                   actor=actor)
+        return _milestone(await handled(request, response, command, if_match=if_match), milestone_id)
 
     @api.post("/{project_id}/milestones/{milestone_id}/complete", summary="Complete a milestone", **PM,
               description=PM_NOTE.strip() + ETAG_NOTE)
     async def complete_milestone(project_id: UUID, milestone_id: UUID, body: s.Completion, caller: Caller,
                                  actor: Acting, request: Request, response: Response,
                                  if_match: IfMatch = None) -> s.MilestoneView:
-        command = c.CompleteMilestone(project_id, milestone_id, body.actual_date,
-                                      business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _milestone(milestone_id))
+        command = c.CompleteMilestone(project_id=project_id, milestone_id=milestone_id, actual_date=body.actual_date,
+                                      at=business_time(caller, body.occurred_at), actor=actor)
+        return _milestone(await handled(request, response, command, if_match=if_match), milestone_id)
 
 
 def _risk_routes(api: APIRouter) -> None:
@@ -102,19 +97,22 @@ def _risk_routes(api: APIRouter) -> None:
     async def identify_risk(project_id: UUID, body: s.NewRisk, caller: Caller, actor: Acting, request: Request,
                             response: Response, if_match: IfMatch = None) -> s.RiskView:
         risk_id = uuid4()
-        command = c.IdentifyRisk(project_id, risk_id, body.title, body.probability, body.impact, body.owner,
-                                 body.mitigation, business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _risk(risk_id),
-                          f"/projects/{project_id}/risks/{risk_id}")
+        command = c.IdentifyRisk(project_id=project_id, risk_id=risk_id, title=body.title, probability=body.probability,
+                                 impact=body.impact, owner=body.owner, mitigation=body.mitigation,
+                                 at=business_time(caller, body.occurred_at), actor=actor)
+        location = f"/projects/{project_id}/risks/{risk_id}"
+        project = await handled(request, response, command, if_match=if_match, location=location)
+        return _risk(project, risk_id)
 
     @api.post("/{project_id}/risks/{risk_id}/reassess", summary="Reassess a risk or change its status", **PM,
               description=PM_NOTE.strip() + ETAG_NOTE)
     async def reassess_risk(project_id: UUID, risk_id: UUID, body: s.RiskReassessment, caller: Caller,
                             actor: Acting, request: Request, response: Response,
                             if_match: IfMatch = None) -> s.RiskView:
-        command = c.ReassessRisk(project_id, risk_id, body.probability, body.impact, body.mitigation,
-                                 RiskStatus(body.status), business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _risk(risk_id))
+        command = c.ReassessRisk(project_id=project_id, risk_id=risk_id, probability=body.probability,
+                                 impact=body.impact, mitigation=body.mitigation, status=RiskStatus(body.status),
+                                 at=business_time(caller, body.occurred_at), actor=actor)
+        return _risk(await handled(request, response, command, if_match=if_match), risk_id)
 
 
 def _change_request_routes(api: APIRouter) -> None:
@@ -127,24 +125,26 @@ def _change_request_routes(api: APIRouter) -> None:
                                    request: Request, response: Response,
                                    if_match: IfMatch = None) -> s.ChangeRequestView:
         change = _change(body)
-        command = c.RaiseChangeRequest(project_id, change, business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _change_request(change.id),
-                          f"/projects/{project_id}/change-requests/{change.id}")
+        command = c.RaiseChangeRequest(project_id=project_id, change=change, at=business_time(caller, body.occurred_at),
+                                       actor=actor)
+        location = f"/projects/{project_id}/change-requests/{change.id}"
+        project = await handled(request, response, command, if_match=if_match, location=location)
+        return _change_request(project, change.id)
 
     @api.post("/{project_id}/change-requests/{change_request_id}/approve", **SPONSOR,
               summary="Approve a change request (re-baselines)", description=SPONSOR_NOTE + ETAG_NOTE)
     async def approve_change_request(project_id: UUID, change_request_id: UUID, caller: Caller, actor: Acting,
                                      request: Request, response: Response, body: s.Timed = s.Timed(),
                                      if_match: IfMatch = None) -> s.ChangeRequestView:
-        command = c.ApproveChangeRequest(project_id, change_request_id,
-                                         business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _change_request(change_request_id))
+        command = c.ApproveChangeRequest(project_id=project_id, change_request_id=change_request_id,
+                                         at=business_time(caller, body.occurred_at), actor=actor)
+        return _change_request(await handled(request, response, command, if_match=if_match), change_request_id)
 
     @api.post("/{project_id}/change-requests/{change_request_id}/reject", summary="Reject a change request",
               **SPONSOR, description=SPONSOR_NOTE + ETAG_NOTE)
     async def reject_change_request(project_id: UUID, change_request_id: UUID, body: s.Rejection,
                                     caller: Caller, actor: Acting, request: Request, response: Response,
                                     if_match: IfMatch = None) -> s.ChangeRequestView:
-        command = c.RejectChangeRequest(project_id, change_request_id, body.reason,
-                                        business_time(caller, body.occurred_at), actor=actor)
-        return await _run(request, response, command, if_match, _change_request(change_request_id))
+        command = c.RejectChangeRequest(project_id=project_id, change_request_id=change_request_id, reason=body.reason,
+                                        at=business_time(caller, body.occurred_at), actor=actor)
+        return _change_request(await handled(request, response, command, if_match=if_match), change_request_id)

@@ -9,22 +9,18 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from continuum.domain import NotFound
-from continuum.http.commands import answer_with_version, readable
 from continuum.eventstore.summaries import ListQuery
-from continuum.http.history import AsOf, History, HistoryLimit, history_page
-from continuum.http.listing import Listing, listed_page
+from continuum.http.commands import readable
+from continuum.http.history import AsOf, History, HistoryLimit
+from continuum.http.listing import Listing
 from continuum.http.pagination import Cursor, Limit, Page
+from continuum.http.routes import history_of, listed, loaded, read_one
 
 from project_svc.api import schemas as s
 from project_svc.api.views import change_request_view, milestone_view, project_view, risk_view
 from project_svc.domain.project import Project
 
 States = Literal["proposed", "chartered", "planning", "executing", "closing", "closed", "cancelled"]
-
-
-async def load(request: Request, project_id: UUID, as_of: datetime | None) -> Project:
-    async with request.app.state.platform.unit_of_work() as uow:
-        return await uow.get(Project, project_id, as_of=as_of)
 
 
 def day_of(as_of: datetime | None) -> date:
@@ -47,22 +43,19 @@ def read_routes(api: APIRouter) -> None:
                     target_service_id: UUID | None = Query(None, examples=[s.SERVICE_ID]),
                     origin: Literal["manual", "improvement_opportunity"] | None = Query(None, examples=["manual"]),
                     listing: Listing = ListQuery()) -> Page[s.ProjectSummary]:
-        items, next_cursor = await listed_page(
-            request.app.state.engine, stream_type=Project.stream_type, limit=limit, cursor=cursor, listing=listing,
-            filters=list_filter(state, sponsor, target_service_id, origin) or {})
+        filters = list_filter(state, sponsor, target_service_id, origin) or {}
+        items, next_cursor = await listed(request, Project, filters, limit, cursor, listing)
         return Page[s.ProjectSummary](items=items, next_cursor=next_cursor)
 
     @api.get("/{project_id}", summary="One project with its earned value (at `as_of`)", **readable(),
              description="Earned value is computed at the `as_of` date (today without it), on the state then.")
     async def read(project_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> s.ProjectView:
-        project = await load(request, project_id, as_of)
-        answer_with_version(response, project.version)
-        return project_view(project, day_of(as_of))
+        return project_view(await read_one(request, response, Project, project_id, as_of), day_of(as_of))
 
     @api.get("/{project_id}/history", summary="The project's events", **readable())
     async def history(project_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
                           ) -> History:
-        return await history_page(request.app.state.platform, Project.stream_type, project_id, cursor=cursor, limit=limit)
+        return await history_of(request, Project, project_id, cursor, limit)
 
     _part_routes(api)
 
@@ -70,33 +63,33 @@ def read_routes(api: APIRouter) -> None:
 def _part_routes(api: APIRouter) -> None:
     @api.get("/{project_id}/milestones", summary="The project's milestones", **readable())
     async def milestones(project_id: UUID, request: Request, as_of: AsOf = None) -> list[s.MilestoneView]:
-        project = await load(request, project_id, as_of)
+        project = await loaded(request, Project, project_id, as_of)
         return [milestone_view(m, day_of(as_of)) for m in project.milestones.values()]
 
     @api.get("/{project_id}/milestones/{milestone_id}", summary="One milestone", **readable())
     async def milestone(project_id: UUID, milestone_id: UUID, request: Request, as_of: AsOf = None) -> s.MilestoneView:
-        project = await load(request, project_id, as_of)
+        project = await loaded(request, Project, project_id, as_of)
         return milestone_view(project.milestone(milestone_id), day_of(as_of))
 
     @api.get("/{project_id}/risks", summary="The project's risks", **readable())
     async def risks(project_id: UUID, request: Request, as_of: AsOf = None) -> list[s.RiskView]:
-        project = await load(request, project_id, as_of)
+        project = await loaded(request, Project, project_id, as_of)
         return [risk_view(r) for r in project.risks.values()]
 
     @api.get("/{project_id}/risks/{risk_id}", summary="One risk", **readable())
     async def risk(project_id: UUID, risk_id: UUID, request: Request, as_of: AsOf = None) -> s.RiskView:
-        project = await load(request, project_id, as_of)
+        project = await loaded(request, Project, project_id, as_of)
         return risk_view(project.risk(risk_id))
 
     @api.get("/{project_id}/change-requests", summary="The project's change requests", **readable())
     async def change_requests(project_id: UUID, request: Request, as_of: AsOf = None) -> list[s.ChangeRequestView]:
-        project = await load(request, project_id, as_of)
+        project = await loaded(request, Project, project_id, as_of)
         return [change_request_view(c) for c in project.change_requests.values()]
 
     @api.get("/{project_id}/change-requests/{change_request_id}", summary="One change request", **readable())
     async def change_request(project_id: UUID, change_request_id: UUID, request: Request,
                              as_of: AsOf = None) -> s.ChangeRequestView:
-        project = await load(request, project_id, as_of)
+        project = await loaded(request, Project, project_id, as_of)
         change = project.change_requests.get(change_request_id)
         if change is None:
             raise NotFound("ChangeRequest", change_request_id)
