@@ -62,13 +62,17 @@ def discard(infra: Infrastructure, state_dir: Path) -> None:
     if infra.kafka is not None:
         infra.kafka.kill()
     infra.stop()  # the broker is gone; PostgreSQL (fsync off) stops in a fraction of a second
-    if not state_dir.exists():
+    remove_detached(state_dir)
+
+
+def remove_detached(path: Path) -> None:
+    """Remove a directory nobody reads again without waiting: a backgrounded `rm -rf` that may outlive pytest."""
+    if not path.exists():
         return
-    try:  # the shell backgrounds rm and exits at once: rm outlives pytest and nobody waits on it
-        subprocess.run(["sh", "-c", 'rm -rf -- "$0" </dev/null >/dev/null 2>&1 &', str(state_dir)],
-                       check=True, timeout=10)
+    try:  # the shell backgrounds rm and exits at once: nobody waits on rm
+        subprocess.run(["sh", "-c", 'rm -rf -- "$0" </dev/null >/dev/null 2>&1 &', str(path)], check=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        shutil.rmtree(state_dir, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
