@@ -7,14 +7,13 @@ repeated faults.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
 
-from continuum_dev.testing.plugin import TEST_STATE_DIR
+from continuum_dev.testing.plugin import TEST_STATE_DIR, remove_detached
 from tests.reliability.ledger import Clients
 from tests.reliability.profile import PROFILE, Profile
 from tests.reliability.stack import FaultyStack
@@ -39,7 +38,7 @@ def faulty_stack(auth_settings, issue_token) -> Iterator[FaultyStack]:
     finally:
         stack.stop()
         if not os.environ.get("RELIABILITY_KEEP_STATE"):  # set it to read the services' logs after a failure
-            shutil.rmtree(state_dir, ignore_errors=True)
+            remove_detached(state_dir)
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="session")

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,13 +47,17 @@ class ServiceProcess:
 
     def start(self, **extra_environment: str) -> None:
         """Start the process and wait until it answers /healthz (blocking: call it in a thread from async code)."""
+        self.launch(**extra_environment)
+        self.wait_healthy()
+
+    def launch(self, **extra_environment: str) -> None:
+        """Start the process without waiting for it."""
         # uvicorn through the failpoints' launcher: CONTINUUM_FAILPOINT (start_service's extra environment) can fire
         command = [sys.executable, "-m", "continuum_dev.failpoints", "--factory", self.entry.app_factory,
                    "--http", HTTP_PROTOCOL, "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(command, env={**os.environ, **self.environment, **extra_environment},
                                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self._wait_healthy()
 
     def kill(self) -> None:
         """kill -9: no shutdown hook runs, in-flight requests and transactions are cut."""
@@ -61,17 +66,26 @@ class ServiceProcess:
             self.process.wait()
 
     def stop(self) -> None:
+        self.terminate()
+        self.wait_stopped()
+
+    def terminate(self) -> None:
+        """SIGTERM: the process shuts down gracefully (wait_stopped waits for it)."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout_s: float = 20) -> None:
+        """Wait for a terminated process to exit; kill -9 it after `timeout_s`."""
+        if self.process is not None and self.process.poll() is None:
             try:
-                self.process.wait(20)
+                self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
                 self.kill()
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
-    def _wait_healthy(self, timeout_s: float = 90) -> None:
+    def wait_healthy(self, timeout_s: float = 90) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -116,10 +130,12 @@ class FaultyStack:
         return url.replace("postgresql+asyncpg://", "postgresql://")
 
     def start(self) -> None:
-        self.postgres.start()
-        self.kafka.start()
-        entries = discover_services()
-        prepare_databases(self.database_url, entries)
+        with ThreadPoolExecutor(1) as pool:  # the broker starts while PostgreSQL starts and is migrated
+            kafka_started = pool.submit(self.kafka.start)
+            self.postgres.start()
+            entries = discover_services()
+            prepare_databases(self.database_url, entries)
+            kafka_started.result()
         environment = {
             "DATABASE_URL": self.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
@@ -132,13 +148,17 @@ class FaultyStack:
                 entry=entry, port=free_port(), environment=environment,
                 log_file=self.state_dir / f"{entry.spec.name}.log",
             )
+        for service in self.services.values():  # side by side: each start is mostly its own imports
+            service.launch()
         for service in self.services.values():
-            service.start()
+            service.wait_healthy()
 
     def stop(self) -> None:
+        for service in self.services.values():  # side by side: each waits for its consumer and relay to stop
+            service.terminate()
         for service in self.services.values():
-            service.stop()
-        self.kafka.stop()
+            service.wait_stopped()
+        self.kafka.kill()  # the stack is thrown away: no graceful broker shutdown to wait for
         self.postgres.stop()
 
     async def kill_service(self, name: str) -> None:
