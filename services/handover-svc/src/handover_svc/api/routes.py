@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from continuum.eventstore.summaries import summary_page
 from continuum.context import set_actor
 from continuum.http.auth import Principal, Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time, in_person, readable
-from continuum.http.conditional import IfMatch, parse_if_match
-from continuum.http.history import AsOf, History, HistoryLimit, history_page
-from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.commands import Caller, allowed, business_time, in_person, readable
+from continuum.http.conditional import IfMatch
+from continuum.http.history import AsOf, History, HistoryLimit
+from continuum.http.pagination import Cursor, Limit, Page
 from continuum.http.problems import ProblemError
+from continuum.http.routes import handled, history_of, listed, loaded, read_one, with_routes
 
 from handover_svc.api import schemas as s
 from handover_svc.domain import commands as c
@@ -45,19 +45,13 @@ def acting_owner(caller: Principal, *, team: bool = False) -> str | None:
     return None if team and Role.project_manager in caller.roles else acting
 
 
-async def _run(request: Request, response: Response, command: Any, if_match: str | None = None) -> s.HandoverView:
-    handover = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
-    answer_with_version(response, handover.version)
+def _view(handover: Handover) -> s.HandoverView:
     return s.HandoverView.of(handover, at=datetime.now(UTC))
 
 
 def router() -> APIRouter:
-    router = APIRouter(prefix="/handovers", tags=["handovers"])
-    _opening_and_reads(router)
-    _criteria(router)
-    _decision(router)
-    _early_life(router)
-    return router
+    return with_routes(APIRouter(prefix="/handovers", tags=["handovers"]), _opening_and_reads, _criteria,
+                       _criterion_evidence, _decision, _early_life)
 
 
 def _opening_and_reads(router: APIRouter) -> None:
@@ -67,35 +61,30 @@ def _opening_and_reads(router: APIRouter) -> None:
         "field, rule `service-known` / `project-known`). " + FRESH))
     async def open_handover(body: s.OpenHandoverRequest, caller: Caller, request: Request,
                             response: Response) -> s.HandoverView:
-        command = c.OpenHandover(body.service_id, body.project_id, business_time(caller, body.occurred_at))
-        handover = await request.app.state.bus.handle(command)
-        answer_with_version(response, handover.version, location=f"/handovers/{handover.id}")
-        return s.HandoverView.of(handover, at=datetime.now(UTC))
+        command = c.OpenHandover(service_id=body.service_id, project_id=body.project_id,
+                                 at=business_time(caller, body.occurred_at))
+        return _view(await handled(request, response, command, created_in="/handovers"))
 
     @router.get("", **readable())
     async def list_handovers(request: Request, limit: Limit = 50, cursor: Cursor = None,
                              project_id: UUID | None = None, service_id: UUID | None = None,
                              state: Annotated[HandoverState | None, Query()] = None) -> Page[s.HandoverSummary]:
         filters = {"project_id": project_id, "service_id": service_id, "state": state and state.value}
-        page = await summary_page(request.app.state.engine, stream_type=Handover.stream_type, filters=filters,
-                                  after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
-        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
-        return Page[s.HandoverSummary](items=[s.HandoverSummary.of_stored(item) for item in page.items],
+        items, next_cursor = await listed(request, Handover, filters, limit, cursor)
+        return Page[s.HandoverSummary](items=[s.HandoverSummary.of_stored(item) for item in items],
                                         next_cursor=next_cursor)
 
     @router.get("/{handover_id}", **readable())
     async def read_handover(handover_id: UUID, request: Request, response: Response,
                             as_of: AsOf = None) -> s.HandoverView:
         """One handover with its criteria, readiness score and early-life figures (as they stood at `as_of`)."""
-        async with request.app.state.platform.unit_of_work() as uow:
-            handover = await uow.get(Handover, handover_id, as_of=as_of)
-        answer_with_version(response, handover.version)
+        handover = await read_one(request, response, Handover, handover_id, as_of)
         return s.HandoverView.of(handover, at=as_of or datetime.now(UTC))
 
     @router.get("/{handover_id}/history", **readable())
     async def handover_history(handover_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
                                    ) -> History:
-        return await history_page(request.app.state.platform, Handover.stream_type, handover_id, cursor=cursor, limit=limit)
+        return await history_of(request, Handover, handover_id, cursor, limit)
 
 
 def _criteria(router: APIRouter) -> None:
@@ -103,54 +92,57 @@ def _criteria(router: APIRouter) -> None:
     async def add_criterion(handover_id: UUID, body: s.AddCriterionRequest, caller: Caller, request: Request,
                             response: Response, if_match: IfMatch = None) -> s.CriterionView:
         """Add an extra acceptance criterion (optional unless `mandatory`); `ETag` is the handover's version."""
-        command = c.AddCriterion(handover_id, body.key, body.title, body.mandatory,
-                                 business_time(caller, body.occurred_at))
-        handover = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
-        answer_with_version(response, handover.version, location=f"/handovers/{handover_id}/criteria/{body.key}")
+        command = c.AddCriterion(handover_id=handover_id, key=body.key, title=body.title, mandatory=body.mandatory,
+                                 at=business_time(caller, body.occurred_at))
+        location = f"/handovers/{handover_id}/criteria/{body.key}"
+        handover = await handled(request, response, command, if_match=if_match, location=location)
         return s.CriterionView.of(handover.criteria[body.key])
 
     @router.get("/{handover_id}/criteria", **readable())
     async def list_criteria(handover_id: UUID, request: Request, as_of: AsOf = None) -> list[s.CriterionView]:
         """The handover's acceptance criteria (as they stood at `as_of`)."""
-        async with request.app.state.platform.unit_of_work() as uow:
-            handover = await uow.get(Handover, handover_id, as_of=as_of)
+        handover = await loaded(request, Handover, handover_id, as_of)
         return [s.CriterionView.of(criterion) for criterion in handover.criteria.values()]
 
     @router.get("/{handover_id}/criteria/{key}", **readable())
     async def read_criterion(handover_id: UUID, key: CriterionKey, request: Request,
                              as_of: AsOf = None) -> s.CriterionView:
-        async with request.app.state.platform.unit_of_work() as uow:
-            handover = await uow.get(Handover, handover_id, as_of=as_of)
+        handover = await loaded(request, Handover, handover_id, as_of)
         if key not in handover.criteria:
             raise ProblemError(404, "not-found", "Not found", f"handover {handover_id} has no criterion {key!r}")
         return s.CriterionView.of(handover.criteria[key])
 
+
+def _criterion_evidence(router: APIRouter) -> None:
     @router.post("/{handover_id}/criteria/{key}/meet", **allowed(*PM, *OWNER), description=(
         "Record evidence that a criterion is met (the ELS criterion also takes its days and threshold)."
         + TEAM_NOTE))
     async def meet_criterion(handover_id: UUID, key: CriterionKey, body: s.MeetCriterionRequest, caller: Caller,
                              request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.MeetCriterion(handover_id, key, body.evidence, caller.subject,
-                                  business_time(caller, body.occurred_at), body.early_life_support_days,
-                                  body.max_incidents_per_week, acting_owner=acting_owner(caller, team=True))
-        return await _run(request, response, command, if_match)
+        command = c.MeetCriterion(handover_id=handover_id, key=key, evidence=body.evidence, by=caller.subject,
+                                  at=business_time(caller, body.occurred_at),
+                                  early_life_support_days=body.early_life_support_days,
+                                  max_incidents_per_week=body.max_incidents_per_week,
+                                  acting_owner=acting_owner(caller, team=True))
+        return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{handover_id}/criteria/{key}/waive", **allowed(*OWNER),
                  description="Waive a criterion with a justification." + OWNER_NOTE)
     async def waive_criterion(handover_id: UUID, key: CriterionKey, body: s.WaiveCriterionRequest, caller: Caller,
                               request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.WaiveCriterion(handover_id, key, body.justification, caller.subject,
-                                   business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
-        return await _run(request, response, command, if_match)
+        command = c.WaiveCriterion(handover_id=handover_id, key=key, justification=body.justification,
+                                   by=caller.subject, at=business_time(caller, body.occurred_at),
+                                   acting_owner=acting_owner(caller))
+        return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{handover_id}/criteria/{key}/reset", **allowed(*PM, *OWNER),
                  description="Put a met or waived criterion back to pending, with a reason." + TEAM_NOTE)
     async def reset_criterion(handover_id: UUID, key: CriterionKey, body: s.ResetCriterionRequest, caller: Caller,
                               request: Request, response: Response, if_match: IfMatch = None) -> s.HandoverView:
         at = business_time(caller, body.occurred_at)
-        command = c.ResetCriterion(handover_id, key, body.reason, caller.subject, at,
+        command = c.ResetCriterion(handover_id=handover_id, key=key, reason=body.reason, by=caller.subject, at=at,
                                    acting_owner=acting_owner(caller, team=True))
-        return await _run(request, response, command, if_match)
+        return _view(await handled(request, response, command, if_match=if_match))
 
 
 def _decision(router: APIRouter) -> None:
@@ -160,24 +152,26 @@ def _decision(router: APIRouter) -> None:
         "`service-in-transition-or-operation` otherwise. Early life support starts." + OWNER_NOTE))
     async def accept(handover_id: UUID, caller: Caller, request: Request, response: Response,
                      body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.AcceptHandover(handover_id, caller.subject, business_time(caller, body and body.occurred_at),
+        command = c.AcceptHandover(handover_id=handover_id, by=caller.subject,
+                                   at=business_time(caller, body and body.occurred_at),
                                    acting_owner=acting_owner(caller))
-        return await _run(request, response, command, if_match)
+        return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{handover_id}/reject", **allowed(*OWNER),
                  description="Reject with reasons; the project team addresses them and resubmits." + OWNER_NOTE)
     async def reject(handover_id: UUID, body: s.RejectRequest, caller: Caller, request: Request,
                      response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.RejectHandover(handover_id, tuple(body.reasons), caller.subject,
-                                   business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
-        return await _run(request, response, command, if_match)
+        command = c.RejectHandover(handover_id=handover_id, reasons=tuple(body.reasons), by=caller.subject,
+                                   at=business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
+        return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{handover_id}/resubmit", **allowed(*PM))
     async def resubmit(handover_id: UUID, body: s.ResubmitRequest, caller: Caller, request: Request,
                        response: Response, if_match: IfMatch = None) -> s.HandoverView:
         """Ask for acceptance again after a rejection."""
-        command = c.ResubmitHandover(handover_id, body.note, caller.subject, business_time(caller, body.occurred_at))
-        return await _run(request, response, command, if_match)
+        command = c.ResubmitHandover(handover_id=handover_id, note=body.note, by=caller.subject,
+                                     at=business_time(caller, body.occurred_at))
+        return _view(await handled(request, response, command, if_match=if_match))
 
 
 def _early_life(router: APIRouter) -> None:
@@ -185,24 +179,27 @@ def _early_life(router: APIRouter) -> None:
                  description="Extend early life support by some days, with a reason." + OWNER_NOTE)
     async def extend(handover_id: UUID, body: s.ExtendRequest, caller: Caller, request: Request,
                      response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.ExtendEarlyLifeSupport(handover_id, body.days, body.reason, caller.subject,
-                                           business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
-        return await _run(request, response, command, if_match)
+        command = c.ExtendEarlyLifeSupport(handover_id=handover_id, days=body.days, reason=body.reason,
+                                           by=caller.subject, at=business_time(caller, body.occurred_at),
+                                           acting_owner=acting_owner(caller))
+        return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{handover_id}/early-life-support/evaluate", **allowed(*OWNER, Role.integration), description=(
         "Complete early life support if the period ended and its exit criteria hold (else 409 naming them)."
         + OWNER_NOTE))
     async def evaluate(handover_id: UUID, caller: Caller, request: Request, response: Response,
                        body: s.DecisionRequest | None = None, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.CompleteEarlyLifeSupport(handover_id, business_time(caller, body and body.occurred_at),
+        command = c.CompleteEarlyLifeSupport(handover_id=handover_id,
+                                             at=business_time(caller, body and body.occurred_at),
                                              acting_owner=acting_owner(caller))
-        return await _run(request, response, command, if_match)
+        return _view(await handled(request, response, command, if_match=if_match))
 
     @router.post("/{handover_id}/early-life-support/end-early", **allowed(*OWNER), description=(
         "End early life support before its exit criteria hold, with a justification that is recorded on the "
         "handover and in its `HandoverCompleted` event (`ended_early`)." + OWNER_NOTE))
     async def end_early(handover_id: UUID, body: s.EndEarlyRequest, caller: Caller, request: Request,
                         response: Response, if_match: IfMatch = None) -> s.HandoverView:
-        command = c.EndEarlyLifeSupportEarly(handover_id, body.justification, caller.subject,
-                                             business_time(caller, body.occurred_at), acting_owner=acting_owner(caller))
-        return await _run(request, response, command, if_match)
+        command = c.EndEarlyLifeSupportEarly(handover_id=handover_id, justification=body.justification,
+                                             by=caller.subject, at=business_time(caller, body.occurred_at),
+                                             acting_owner=acting_owner(caller))
+        return _view(await handled(request, response, command, if_match=if_match))
