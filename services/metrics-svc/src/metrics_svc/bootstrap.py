@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from metrics_svc.config import Config
 from metrics_svc.consumers import CONSUMES, ImprovementLoop, subscriptions
 from metrics_svc.domain.events import EVENT_TYPES
 from metrics_svc.handlers import HANDLERS
+from metrics_svc.projection import loop_state
 from metrics_svc.success import HANDLERS as SUCCESS_HANDLERS
 from metrics_svc.success import outcome_time, publish_outcomes, with_outcomes
 from metrics_svc.webhooks.routes import webhook_router
@@ -42,17 +45,27 @@ def improvement_loop(platform: Platform, config: Config) -> ImprovementLoop:
 
 async def check_benefits_periodically(platform: Platform, *, config: Config) -> None:
     """Lapses and verdicts fall due as business time passes, not only when a batch arrives (each check is its own
-    transaction; business time is the service topic's watermark, the clock only for a live, caught-up system)."""
+    transaction; business time is the service topic's watermark, the clock only for a live, caught-up system).
+    A service that was catching up on an imported history is judged as soon as it has settled, without waiting
+    for the next check: a cheap look every second says whether one has."""
     loop = improvement_loop(platform, config)
+    settle = timedelta(seconds=config.detection.catch_up_settle_s)
+    every = config.benefits.check_interval_s
+    last = time.monotonic()  # the first full check one interval after the start, as before
 
     async def check() -> None:
+        nonlocal last
+        if time.monotonic() - last < every:
+            async with platform.engine.connect() as conn:
+                if not await loop_state.catch_ups_settled(conn, before=datetime.now(UTC) - settle):
+                    return
+        last = time.monotonic()
         async with platform.engine.begin() as conn:
             await loop.check(conn)
             await publish_outcomes(conn, platform.bus, as_of=await outcome_time(conn, loop.business_time),
                                    benefits=config.benefits.rules())
 
-    await run_periodically(check, interval_s=config.benefits.check_interval_s, name="benefits check",
-                           wait_first=True)
+    await run_periodically(check, interval_s=min(every, 1.0), name="benefits check", wait_first=True)
 
 
 def _with_outcomes(platform: Platform, config: Config):

@@ -144,12 +144,15 @@ class Judge:
         progress = await loop_state.progress_of(conn, services)
         latest, now = latest or {}, datetime.now(UTC)
         settle = timedelta(seconds=self.config.detection.catch_up_settle_s)
-        plan = {}
+        plan, settled = {}, []
         for service_id in services:
             known = progress.get(service_id, loop_state.Progress())
             reach = known.reach(through, now=now, settle=settle)
             plan[service_id] = (ServiceDays(ends=[], detect_from=None, judged=known.through) if reach is None else
                                 self._plan(known.through, touched.get(service_id), reach, latest.get(service_id)))
+            if reach is not None and known.behind_at is not None:
+                settled.append(service_id)
+        await loop_state.note_settled(conn, settled, before=now - settle)
         waiting = {s: day_end(touched[s]) - DAY for s, days in plan.items()
                    if not days.ends and days.judged is None and s in touched}
         await loop_state.note_judged(conn, waiting)  # its first day is not complete yet: judged from there on

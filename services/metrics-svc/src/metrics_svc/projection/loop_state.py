@@ -200,6 +200,19 @@ async def note_arrivals(conn: AsyncConnection, arrivals: Mapping[UUID, Arrival],
             "sinces": [None if a.behind_from is None else day_end(a.behind_from) - timedelta(days=1) for a in rows]})
 
 
+async def catch_ups_settled(conn: AsyncConnection, *, before: datetime) -> bool:
+    """Whether a service that was catching up has settled (nothing behind since `before`) and waits to be judged."""
+    query = sa.select(sa.exists().where(judged.c.behind_at <= before))
+    return bool(await conn.scalar(query))
+
+
+async def note_settled(conn: AsyncConnection, service_ids: Collection[UUID], *, before: datetime) -> None:
+    """The services judged once they settled are caught up (unless something came behind again since)."""
+    if service_ids:
+        await conn.execute(sa.update(judged).where(judged.c.service_id.in_(list(service_ids)),
+                                                   judged.c.behind_at <= before).values(behind_at=None))
+
+
 async def progress_of(conn: AsyncConnection, service_ids: Collection[UUID]) -> dict[UUID, Progress]:
     c = judged.c
     query = sa.select(c.service_id, c.through, c.latest, c.in_step, c.behind_at).where(
