@@ -19,6 +19,8 @@ class Profile:
     between_kills_s: float
     kafka_outages: int
     kafka_outage_s: float
+    """Longer than a relay's publish timeout (3 x KafkaSettings.request_timeout_ms, 30 s by default), so every relay
+    meets a failed send and starts its producer again; the scenario asserts it did (relays_failed_after)."""
     postgres_restarts: int
     postgres_down_s: float
     after_fault_s: float
@@ -29,7 +31,7 @@ class Profile:
 
 
 SHORT = Profile(workers=6, warmup_s=3, kill_rounds=1, killed_for_s=2, between_kills_s=2, kafka_outages=1,
-                kafka_outage_s=60, postgres_restarts=1, postgres_down_s=5, after_fault_s=4, idempotency_kills=1,
+                kafka_outage_s=40, postgres_restarts=1, postgres_down_s=5, after_fault_s=4, idempotency_kills=1,
                 drain_timeout_s=240, timeout_s=600)
 LONG = Profile(workers=16, warmup_s=10, kill_rounds=3, killed_for_s=5, between_kills_s=8, kafka_outages=2,
                kafka_outage_s=120, postgres_restarts=3, postgres_down_s=15, after_fault_s=15, idempotency_kills=3,
