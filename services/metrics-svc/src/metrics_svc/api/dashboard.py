@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from continuum.http.commands import Caller, readable
 from continuum.http.history import AsOf
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.routes import with_routes
 
 from metrics_svc import queries, success
 from metrics_svc.api.dashboard_schemas import (
@@ -74,8 +75,11 @@ def install_dashboard_page(app: FastAPI) -> None:
 
 
 def dashboard_router() -> APIRouter:
-    router = APIRouter(prefix="/kpis", tags=["dashboard"])
+    return with_routes(APIRouter(prefix="/kpis", tags=["dashboard"]), _service_routes, _project_routes,
+                       _handover_routes)
 
+
+def _service_routes(router: APIRouter) -> None:
     @router.get("/services", **readable())
     async def services(request: Request, window: WindowDays = 30, as_of: AsOf = None, limit: Limit = 50,
                        cursor: Cursor = None) -> Page[ServiceKpisView]:
@@ -110,6 +114,8 @@ def dashboard_router() -> APIRouter:
         return ServiceWeeklyView(service_id=service_id, weeks=[ServiceWeekView.of(w) for w in series],
                                  problems=problems_of(problems))
 
+
+def _project_routes(router: APIRouter) -> None:
     @router.get("/projects", **readable())
     async def projects(request: Request, caller: Caller, as_of: AsOf = None, limit: Limit = 50,
                        cursor: Cursor = None) -> Page[ProjectSummaryView]:
@@ -135,6 +141,8 @@ def dashboard_router() -> APIRouter:
                                      points=[EarnedValuePointView.of(p) for p in series.points],
                                      problems=problems_of(series.problems))
 
+
+def _handover_routes(router: APIRouter) -> None:
     @router.get("/handovers", **readable())
     async def handovers(request: Request, as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None
                         ) -> Page[HandoverSummaryView]:
@@ -144,5 +152,3 @@ def dashboard_router() -> APIRouter:
                                                                as_of=_now(as_of))
         return Page[HandoverSummaryView](items=[HandoverSummaryView.of_entry(e) for e in entries],
                                          next_cursor=_next(after))
-
-    return router

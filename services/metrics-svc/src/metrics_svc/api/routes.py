@@ -9,12 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AfterValidator
 
-from continuum.eventstore.summaries import summary_page
 from continuum.http.auth import Role
-from continuum.http.commands import Caller, allowed, answer_with_version, business_time, readable
-from continuum.http.conditional import IfMatch, parse_if_match
-from continuum.http.history import AsOf, History, HistoryLimit, history_page
-from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from continuum.http.commands import Caller, allowed, business_time, readable
+from continuum.http.conditional import IfMatch
+from continuum.http.history import AsOf, History, HistoryLimit
+from continuum.http.pagination import Cursor, Limit, Page
+from continuum.http.routes import handled, history_of, listed, read_one
 
 from metrics_svc import queries
 from metrics_svc.api.schemas import (
@@ -87,23 +87,18 @@ def opportunity_router() -> APIRouter:
     @router.get("", **readable())
     async def list_(request: Request, limit: Limit = 50, cursor: Cursor = None, service_id: UUID | None = None,
                     rule: RuleName | None = None, state: State | None = None) -> Page[OpportunitySummary]:
-        page = await summary_page(request.app.state.engine, stream_type=ImprovementOpportunity.stream_type,
-                                  filters={"service_id": service_id, "rule": rule, "state": state},
-                                  after=(decode_cursor(cursor) or {}).get("after", 0), limit=limit)
-        next_cursor = encode_cursor({"after": page.next_after}) if page.next_after else None
-        return Page[OpportunitySummary](items=page.items, next_cursor=next_cursor)
+        filters = {"service_id": service_id, "rule": rule, "state": state}
+        items, next_cursor = await listed(request, ImprovementOpportunity, filters, limit, cursor)
+        return Page[OpportunitySummary](items=items, next_cursor=next_cursor)
 
     @router.get("/{opportunity_id}", **readable())
     async def read(opportunity_id: UUID, request: Request, response: Response, as_of: AsOf = None) -> OpportunityView:
-        async with request.app.state.platform.unit_of_work() as uow:
-            opportunity = await uow.get(ImprovementOpportunity, opportunity_id, as_of=as_of)
-        answer_with_version(response, opportunity.version)
-        return OpportunityView.of(opportunity)
+        return OpportunityView.of(await read_one(request, response, ImprovementOpportunity, opportunity_id, as_of))
 
     @router.get("/{opportunity_id}/history", **readable())
     async def history(opportunity_id: UUID, request: Request, cursor: Cursor = None, limit: HistoryLimit = 100
                           ) -> History:
-        return await history_page(request.app.state.platform, ImprovementOpportunity.stream_type, opportunity_id, cursor=cursor, limit=limit)
+        return await history_of(request, ImprovementOpportunity, opportunity_id, cursor, limit)
 
     @router.post("/{opportunity_id}/dismiss", **allowed(Role.service_owner), description=(
         "Dismiss an open or converted opportunity as a false alarm; project-svc then cancels the project proposed "
@@ -115,8 +110,6 @@ def opportunity_router() -> APIRouter:
                      "integration" if Role.integration in caller.roles else "in person")
         command = DismissOpportunity(opportunity_id=opportunity_id, reason=body.reason, by=caller.subject,
                                      authority=authority, at=business_time(caller, body.occurred_at))
-        opportunity = await request.app.state.bus.handle(command, expected_version=parse_if_match(if_match))
-        answer_with_version(response, opportunity.version)
-        return OpportunityView.of(opportunity)
+        return OpportunityView.of(await handled(request, response, command, if_match=if_match))
 
     return router

@@ -17,10 +17,11 @@ from continuum.http.auth import Role
 from continuum.http.commands import Caller, allowed, answer_with_version
 from continuum.http.conditional import IfMatch, parse_if_match
 from continuum.http.decimals import decimal_text
-from continuum.http.history import AsOf, History, HistoryEntry, HistoryLimit
+from continuum.http.history import AsOf, History, HistoryLimit, history_after, history_position
 from continuum.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, foreign_cursor
 from continuum.http.problems import ProblemError
 from continuum.webhooks import TargetRefused, check_target
+from continuum.http.routes import with_routes
 
 from metrics_svc.webhooks import commands, store
 from metrics_svc.webhooks.runtime import sender_for
@@ -63,11 +64,8 @@ async def _view(request: Request, response: Response, subscription_id: UUID, cal
 
 
 def webhook_router() -> APIRouter:
-    router = APIRouter(prefix=PATH, tags=["webhooks"])
-    _subscription_routes(router)
-    _state_routes(router)
-    _delivery_routes(router)
-    return router
+    return with_routes(APIRouter(prefix=PATH, tags=["webhooks"]), _subscription_routes, _one_subscription_routes,
+                       _state_routes, _test_route, _delivery_routes)
 
 
 def _subscription_routes(router: APIRouter) -> None:
@@ -106,6 +104,8 @@ def _subscription_routes(router: APIRouter) -> None:
         next_cursor = encode_cursor({"at": last.created_at.isoformat(), "id": str(last.id)}) if more and last else None
         return Page[SubscriptionView](items=items, next_cursor=next_cursor)
 
+
+def _one_subscription_routes(router: APIRouter) -> None:
     @router.get("/{subscription_id}", **allowed(*SUBSCRIBERS))
     async def read(subscription_id: UUID, caller: Caller, request: Request, response: Response, as_of: AsOf = None
                    ) -> SubscriptionView:
@@ -119,16 +119,11 @@ def _subscription_routes(router: APIRouter) -> None:
     @router.get("/{subscription_id}/history", **allowed(*SUBSCRIBERS))
     async def history(subscription_id: UUID, caller: Caller, request: Request, cursor: Cursor = None,
                       limit: HistoryLimit = 100) -> History:
-        after = (decode_cursor(cursor) or {}).get("after_version", 0)
-        if not isinstance(after, int):
-            raise foreign_cursor()
+        after = history_position(cursor)
         async with request.app.state.engine.connect() as conn:
             await commands.load_owned(conn, subscription_id, caller, deleted_too=True)
-            recorded = [event for event in await store.history(conn, subscription_id) if event.version > after]
-        page = recorded[:limit]
-        more = len(recorded) > limit
-        return History(stream_id=subscription_id, items=[HistoryEntry.of(event) for event in page],
-                       next_cursor=encode_cursor({"after_version": page[-1].version}) if more else None)
+            recorded = await store.history(conn, subscription_id)
+        return history_after(subscription_id, recorded, after=after, limit=limit)
 
     @router.delete("/{subscription_id}", status_code=204, **allowed(*SUBSCRIBERS))
     async def delete(subscription_id: UUID, caller: Caller, request: Request, if_match: IfMatch = None) -> Response:
@@ -161,6 +156,8 @@ def _state_routes(router: APIRouter) -> None:
         answer_with_version(response, created.subscription.version)
         return RotatedSecret(secret=created.secret, previous_signs_until=created.subscription.previous_signs_until)
 
+
+def _test_route(router: APIRouter) -> None:
     @router.post("/{subscription_id}/test", **allowed(*SUBSCRIBERS), description=(
         "POST a signed `continuum.metrics.WebhookPing.v1` CloudEvent to the target now and answer how it went."))
     async def test(subscription_id: UUID, caller: Caller, request: Request) -> TestResult:
