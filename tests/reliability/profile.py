@@ -30,7 +30,7 @@ class Profile:
     timeout_s: int
 
 
-SHORT = Profile(workers=6, warmup_s=3, kill_rounds=1, killed_for_s=2, between_kills_s=2, kafka_outages=1,
+SHORT = Profile(workers=6, warmup_s=3, kill_rounds=1, killed_for_s=1, between_kills_s=1, kafka_outages=1,
                 kafka_outage_s=40, postgres_restarts=1, postgres_down_s=5, after_fault_s=4, idempotency_kills=1,
                 drain_timeout_s=240, timeout_s=600)
 LONG = Profile(workers=16, warmup_s=10, kill_rounds=3, killed_for_s=5, between_kills_s=8, kafka_outages=2,
