@@ -154,10 +154,13 @@ class FaultyStack:
             service.wait_healthy()
 
     def stop(self) -> None:
+        """Stop everything for good. A service gets 3 s to shut down (it takes 0.2-0.3 s), then kill -9: one whose
+        consumer is rejoining its group after a kill -9 of its predecessor would otherwise wait for the dead
+        member's session to expire (10 s) before it can leave."""
         for service in self.services.values():  # side by side: each waits for its consumer and relay to stop
             service.terminate()
         for service in self.services.values():
-            service.wait_stopped()
+            service.wait_stopped(timeout_s=3)
         self.kafka.kill()  # the stack is thrown away: no graceful broker shutdown to wait for
         self.postgres.stop()
 
