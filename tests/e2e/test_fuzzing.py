@@ -19,7 +19,7 @@ import pytest
 from continuum.operations import discover_services
 
 SEED = 20261125
-EXAMPLES = 10
+EXAMPLES = 5
 CHECKS = "all"
 EXCLUDED = "positive_data_acceptance"
 # a bulk import refuses a body of more lines than it takes with 413 Content Too Large (RFC 9110 §15.5.14), a refusal
