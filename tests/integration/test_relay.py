@@ -161,7 +161,10 @@ def private_kafka(tmp_path):
     from continuum_dev.infra.kafka import LocalKafka
     from continuum_dev.testing.plugin import free_port
 
-    broker = LocalKafka(state_dir=tmp_path / "kafka", port=free_port(), controller_port=free_port())
+    # restarted after a kill -9, the broker may register again only once its killed self's session expired
+    # (broker.session.timeout.ms, 9 s by default: 11 s of a 25 s test); the relay's side of the outage is unchanged
+    broker = LocalKafka(state_dir=tmp_path / "kafka", port=free_port(), controller_port=free_port(),
+                        properties={"broker.session.timeout.ms": "3000", "broker.heartbeat.interval.ms": "1000"})
     broker.start()
     yield broker
     broker.stop()

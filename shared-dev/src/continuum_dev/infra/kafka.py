@@ -30,12 +30,14 @@ def default_cache_dir() -> Path:
 
 class LocalKafka:
     def __init__(self, *, state_dir: Path, port: int, controller_port: int, cache_dir: Path | None = None,
-                 heap: str = "512m") -> None:
+                 heap: str = "512m", properties: dict[str, str] | None = None) -> None:
         self.state_dir = state_dir.resolve()
         self.port = port
         self.controller_port = controller_port
         self.cache_dir = cache_dir or default_cache_dir()
         self.heap = heap
+        self.properties = dict(properties or {})
+        """Broker settings besides (or instead of) the defaults below, as `server.properties` lines."""
         self.log_dir = self.state_dir / "kafka-data"
         self.log_file = self.state_dir / "kafka.log"
         self.process: subprocess.Popen | None = None
@@ -119,6 +121,7 @@ class LocalKafka:
             "share.coordinator.state.topic.replication.factor=1",
             "group.initial.rebalance.delay.ms=0",
             "auto.create.topics.enable=false",
+            *(f"{name}={value}" for name, value in self.properties.items()),
             "",
         ]))
         return config
