@@ -57,8 +57,13 @@ class Principal:
         return Role.admin in self.roles or bool(self.roles & roles)
 
 
+_DEV_KEYS: dict[bytes, rsa.RSAPrivateKey] = {}
+"""Development keys parsed so far, by their PEM text: parsing checks the RSA key, some 40 ms a time."""
+
+
 def dev_private_key(path: Path) -> rsa.RSAPrivateKey:
-    """The development signing key, made on first use (shared by the services and the `token` command)."""
+    """The development signing key, made on first use (shared by the services and the `token` command); the file
+    is read every time, and parsed again only when its content changed."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -74,7 +79,10 @@ def dev_private_key(path: Path) -> rsa.RSAPrivateKey:
             pass  # another process made it first: use theirs
         finally:
             temporary.unlink()
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    pem = path.read_bytes()
+    if pem not in _DEV_KEYS:
+        _DEV_KEYS[pem] = serialization.load_pem_private_key(pem, password=None)
+    return _DEV_KEYS[pem]
 
 
 def issue_dev_token(
