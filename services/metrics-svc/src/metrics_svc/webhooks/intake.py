@@ -1,8 +1,10 @@
 """Events into deliveries: a consumer group of its own over the four topics, and the replay of a subscription
 that starts from the beginning.
 
-Each fetched batch is matched against every subscription and its delivery rows are inserted in the transaction
-that records the events in the inbox (continuum.consumer): into the table exactly once, whatever Kafka redelivers.
+Each fetched batch is matched against every subscription on the events' CloudEvent attributes, and its delivery
+rows are inserted in one transaction: into the table exactly once, whatever Kafka redelivers (a delivery is
+unique per subscription and event id, so the intake needs no inbox). The data is passed on as published, not
+validated against its contract again (the consumers that read it do that).
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ log = logging.getLogger(__name__)
 
 
 def every_published_type() -> dict[str, Subscription]:
-    """Every event type of the four contexts, each for the batch handler."""
+    """Every event type of the four contexts, each for the batch handler, routed without reading the data."""
     contracts = (*project.PUBLISHED, *service.PUBLISHED, *handover.PUBLISHED, *metrics.PUBLISHED)
-    return {contract.ce_type(): Subscription(contract) for contract in contracts}
+    return {contract.ce_type(): Subscription(contract, validated=False) for contract in contracts}
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,10 @@ async def take_batch(batch: Sequence[Delivery], conn: AsyncConnection) -> None:
 
 def intake_consumer(*, name: str, engine: AsyncEngine, kafka: KafkaSettings, settings: ConsumerSettings
                     ) -> EventConsumer:
-    """The group `continuum.<name>`: its own offsets and inbox, so webhooks never slow the KPI projections."""
+    """The group `continuum.<name>`: its own offsets, so webhooks never slow the KPI projections; no inbox (see
+    the module's docstring)."""
     return EventConsumer(name=name, engine=engine, subscriptions=every_published_type(), kafka=kafka,
-                         settings=settings, telemetry=Telemetry(service=name), batch_handler=take_batch)
+                         settings=settings, telemetry=Telemetry(service=name), batch_handler=take_batch, inbox=False)
 
 
 async def replay(engine: AsyncEngine, kafka: KafkaSettings, subscription_id: UUID, *, batch: int) -> None:
