@@ -37,7 +37,8 @@ from continuum.contracts.base import EventContract
 from continuum.kafka.topics import ensure_topics
 from continuum.operations import discover_services
 from continuum_dev.testing.plugin import free_port
-from tests.perf.command_path import _peak_rss_mb, _serve, _wait
+from continuum_dev.stack import wait_until_answered
+from tests.perf.command_path import _peak_rss_mb, _serve
 from tests.perf.end_to_end import clean_kafka
 
 TOPIC = sv.IncidentOpenedV1.topic()
@@ -172,7 +173,7 @@ async def ingest(database_url: str, kafka: KafkaSettings, tmp: Path, *, events: 
         "AUTH__DEV_SIGNING_KEY_PATH": str(auth.dev_signing_key_path), "KAFKA__PARTITIONS": str(kafka.partitions)})
     conn = await asyncpg.connect(_dsn(database_url))
     try:
-        await asyncio.to_thread(_wait, f"http://127.0.0.1:{port}/healthz", process)
+        await asyncio.to_thread(wait_until_answered, f"http://127.0.0.1:{port}/healthz", process, "metrics-svc")
         deadline = time.monotonic() + timeout_s
         first = await _until(conn, APPLIED, lambda n: n > 0, deadline, process)
         started, seen, cpu = time.perf_counter(), first, _cpu_s(process.pid)

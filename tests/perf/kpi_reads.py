@@ -40,7 +40,8 @@ from metrics_svc.domain.service_kpis import service_kpis, usable_incidents
 from metrics_svc.domain.windows import Window
 from metrics_svc.projection import reads, rollups
 from metrics_svc.projection.tables import LIVE
-from tests.perf.command_path import _serve, _wait
+from continuum_dev.stack import wait_until_answered
+from tests.perf.command_path import _serve
 from tests.perf.stats import percentile
 
 END = datetime(2026, 11, 30, tzinfo=UTC)
@@ -122,7 +123,7 @@ class MetricsProcess:
         self.base = f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> MetricsProcess:
-        await asyncio.to_thread(_wait, f"{self.base}/healthz", self.process)
+        await asyncio.to_thread(wait_until_answered, f"{self.base}/healthz", self.process, "metrics-svc")
         return self
 
     async def __aexit__(self, *exc) -> None:
