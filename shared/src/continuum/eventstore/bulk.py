@@ -10,11 +10,12 @@ outbox (DESIGN §3), so the relay publishes imported events behind the same xid8
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,6 +79,13 @@ async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
     return driver
 
 
+def _event_ids(count: int) -> Iterator[UUID]:
+    """`count` random (version 4) UUIDs from one read of the system's randomness (uuid4 reads it once per id: 6 %
+    of a bulk import's CPU)."""
+    random = os.urandom(16 * count)
+    return (UUID(bytes=random[at:at + 16], version=4) for at in range(0, 16 * count, 16))
+
+
 async def append_streams(conn: AsyncConnection, *, codec: EventCodec, appends: Sequence[StreamAppend],
                          metadata: dict[str, Any]) -> int:
     """Append every stream's events at its expected version in the caller's transaction; the number appended.
@@ -86,7 +94,8 @@ async def append_streams(conn: AsyncConnection, *, codec: EventCodec, appends: S
     """
     driver = await driver_connection(conn)
     shared_metadata = json.dumps(metadata)  # once for every event of the batch
-    rows = [(append.stream_id, append.stream_type, append.expected_version + offset, uuid4(),
+    ids = _event_ids(sum(len(append.events) for append in appends))
+    rows = [(append.stream_id, append.stream_type, append.expected_version + offset, next(ids),
              pending.event.event_type(), pending.event.schema_version, codec.encode_json(pending.event),
              shared_metadata, pending.occurred_at)
             for append in appends for offset, pending in enumerate(append.events, start=1)]

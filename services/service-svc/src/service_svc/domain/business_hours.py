@@ -236,7 +236,14 @@ class Timeline:
             following = self.pieces[position + 1][0] if position + 1 < len(self.pieces) else None
             yield start if position == index else self.pieces[position][0], following, self.pieces[position][1]
 
+    @cached_property
+    def always(self) -> bool:
+        """Every piece is 24×7: business time is wall time (the built-in calendar, most SLAs)."""
+        return all(hours.always for _, hours in self.pieces)
+
     def between(self, start: datetime, end: datetime) -> timedelta:
+        if self.always:  # a tenth of a bulk import's CPU went to walking the pieces of the 24×7 timeline
+            return max(end - start, ZERO)
         total = ZERO
         for first, following, hours in self._segments(start):
             if first >= end:
