@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -34,7 +34,6 @@ from continuum.config import ConsumerSettings, KafkaSettings
 from continuum.context import CausationContext, causation
 from continuum.contracts.base import EventContract
 from continuum.domain import DomainError
-from continuum.eventstore.schema import inbox
 from continuum.eventstore.store import ConcurrencyError
 from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import InboundEvent, UndecodableMessage
@@ -355,16 +354,23 @@ class EventConsumer:
                   record.offset, self.dlq_topic, failure)
 
 
-INBOX_INSERT = pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+INBOX_INSERT = sa.text(
+    'INSERT INTO inbox (consumer, event_id, topic, partition, "offset") '
+    "SELECT :consumer, * FROM unnest(CAST(:event_ids AS text[]), CAST(:topics AS text[]), "
+    "CAST(:partitions AS integer[]), CAST(:offsets AS bigint[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id")
+"""One statement whatever the batch (columns as arrays): an executemany of a row per event cost SQLAlchemy's
+parameter handling for each, 5 % of the KPI consumer's CPU."""
 
 
 async def _record_in_inbox(conn: AsyncConnection, consumer: str, deliveries: Sequence[Delivery]) -> list[Delivery]:
     """The deliveries not in the inbox yet, in order, each event once (a batch may hold a redelivery)."""
     if not deliveries:
         return []
-    rows = [{"consumer": consumer, "event_id": d.event.id, "topic": d.topic, "partition": d.partition,
-             "offset": d.offset} for d in deliveries]
-    fresh = set((await conn.execute(INBOX_INSERT, rows)).scalars())
+    parameters = {"consumer": consumer, "event_ids": [d.event.id for d in deliveries],
+                  "topics": [d.topic for d in deliveries], "partitions": [d.partition for d in deliveries],
+                  "offsets": [d.offset for d in deliveries]}
+    fresh = set((await conn.execute(INBOX_INSERT, parameters)).scalars())
     new = []
     for delivery in deliveries:
         if delivery.event.id in fresh:
