@@ -1,0 +1,91 @@
+"""The wire stays byte-compatible: every stored (so published) event encodes as it did when the golden file was made.
+
+The relay publishes `data::text` of the stored JSONB, so the wire is a function of the encoded JSON value (jsonb
+orders keys itself) and of the CloudEvents type. For every event type of every service this builds two samples
+from the type hints alone — every field filled, and every optional field left None — encodes them with the
+service's codec, and compares the result with `tests/resources/published-events.json`.
+Regenerate (only for a deliberate, versioned change of a published shape): CONTINUUM_REGEN_GOLDEN=1 pytest this file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import types
+import typing
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import pytest
+
+from continuum.eventstore.codec import EventCodec
+from continuum.kafka.cloudevents import event_type_name
+
+from handover_svc.domain.events import EVENT_TYPES as HANDOVER_EVENTS
+from metrics_svc.domain.events import EVENT_TYPES as METRICS_EVENTS
+from project_svc.domain.events import EVENT_TYPES as PROJECT_EVENTS
+from service_svc.domain.events import EVENT_TYPES as SERVICE_EVENTS
+
+GOLDEN = Path(__file__).parents[1] / "resources" / "published-events.json"
+CONTEXTS = {"service": SERVICE_EVENTS, "project": PROJECT_EVENTS, "handover": HANDOVER_EVENTS,
+            "metrics": METRICS_EVENTS}
+WHEN = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
+
+
+def sample(hint, name: str, *, optional_none: bool):
+    """A deterministic value of the type `hint` for the field `name`."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if type(None) in args and optional_none:
+            return None
+        return sample(next(a for a in args if a is not type(None)), name, optional_none=optional_none)
+    if origin is typing.Literal:
+        return args[0]
+    if origin in (list, tuple, set, frozenset):
+        item = sample(args[0], name, optional_none=optional_none)
+        return [item] if origin is list else origin((item,))
+    if origin is dict:
+        return {sample(args[0], f"{name}.key", optional_none=False): sample(args[1], name, optional_none=optional_none)}
+    if dataclasses.is_dataclass(hint):
+        return build(hint, optional_none=optional_none)
+    simple = {UUID: uuid5(NAMESPACE_URL, name), datetime: WHEN, date: WHEN.date(), Decimal: Decimal("12.50"),
+              bool: True, int: 7, float: 0.25, str: f"{name}-text", typing.Any: {"any": name}}
+    return simple[hint]
+
+
+def build(cls, *, optional_none: bool):
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: sample(hints[f.name], f"{cls.__name__}.{f.name}", optional_none=optional_none)
+                  for f in dataclasses.fields(cls) if f.init})
+
+
+def published() -> dict[str, dict[str, object]]:
+    shapes = {}
+    for context, event_types in CONTEXTS.items():
+        codec = EventCodec(event_types)
+        for cls in event_types:
+            ce_type = event_type_name(context, cls.event_type(), cls.schema_version)
+            shapes[ce_type] = {variant: codec.encode(build(cls, optional_none=variant == "optional-none"))
+                               for variant in ("filled", "optional-none")}
+    return dict(sorted(shapes.items()))
+
+
+def test_every_published_event_encodes_as_in_the_golden_file():
+    shapes = published()
+    if os.environ.get("CONTINUUM_REGEN_GOLDEN"):
+        GOLDEN.write_text(json.dumps(shapes, indent=1, sort_keys=True) + "\n")
+    golden = json.loads(GOLDEN.read_text())
+    assert sorted(shapes) == sorted(golden), "the set of published event types changed"
+    for ce_type, variants in shapes.items():
+        assert variants == golden[ce_type], ce_type
+
+
+@pytest.mark.parametrize("context", sorted(CONTEXTS))
+def test_every_sample_decodes_back_to_the_same_event(context):
+    codec = EventCodec(CONTEXTS[context])
+    for cls in CONTEXTS[context]:
+        event = build(cls, optional_none=False)
+        assert codec.decode(cls.event_type(), cls.schema_version, codec.encode(event)) == event
