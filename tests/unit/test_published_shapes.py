@@ -3,7 +3,8 @@
 The relay publishes `data::text` of the stored JSONB, so the wire is a function of the encoded JSON value (jsonb
 orders keys itself) and of the CloudEvents type. For every event type of every service this builds two samples
 from the type hints alone — every field filled, and every optional field left None — encodes them with the
-service's codec, and compares the result with `tests/resources/published-events.json`.
+service's codec: the filled sample must equal the one in `tests/resources/published-events.json`, and every
+payload there must read back and encode unchanged.
 Regenerate (only for a deliberate, versioned change of a published shape): CONTINUUM_REGEN_GOLDEN=1 pytest this file.
 """
 
@@ -81,12 +82,16 @@ def test_every_published_event_encodes_as_in_the_golden_file():
     golden = json.loads(GOLDEN.read_text())
     assert sorted(shapes) == sorted(golden), "the set of published event types changed"
     for ce_type, variants in shapes.items():
-        assert variants == golden[ce_type], ce_type
+        assert variants["filled"] == golden[ce_type]["filled"], ce_type
 
 
 @pytest.mark.parametrize("context", sorted(CONTEXTS))
-def test_every_sample_decodes_back_to_the_same_event(context):
+def test_every_golden_payload_reads_back_and_encodes_unchanged(context):
+    """What was published (the golden samples, optional fields null too) is read and written again byte for byte:
+    a field made optional, or given a default, changes the type hints but not the wire."""
+    golden = json.loads(GOLDEN.read_text())
     codec = EventCodec(CONTEXTS[context])
     for cls in CONTEXTS[context]:
-        event = build(cls, cls.event_type(), optional_none=False)
-        assert codec.decode(cls.event_type(), cls.schema_version, codec.encode(event)) == event
+        for variant, payload in golden[event_type_name(context, cls.event_type(), cls.schema_version)].items():
+            event = codec.decode(cls.event_type(), cls.schema_version, payload)
+            assert codec.encode(event) == payload, (cls.event_type(), variant)
