@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4
 
-from annotated_types import Ge
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -84,7 +83,6 @@ class Counter(Aggregate):
 CODEC = EventCodec([CounterOpened, CounterIncremented])
 
 
-@dataclass(frozen=True, kw_only=True)
 class CounterOpenedV1(EventContract):
     """A counter was opened."""
 
@@ -93,12 +91,11 @@ class CounterOpenedV1(EventContract):
     limit: int
 
 
-@dataclass(frozen=True, kw_only=True)
 class CounterIncrementedV1(EventContract):
     """A counter went up."""
 
     context = "counter"
-    by: Annotated[int, Ge(1)]
+    by: int = Field(ge=1)
 
 
 # Commands and their handlers: what a domain service's handlers.py holds.
