@@ -70,8 +70,9 @@ def published() -> dict[str, dict[str, object]]:
         codec = EventCodec(event_types)
         for cls in event_types:
             ce_type = event_type_name(context, cls.event_type(), cls.schema_version)
-            shapes[ce_type] = {variant: codec.encode(build(cls, cls.event_type(), optional_none=variant == "optional-none"))
-                               for variant in ("filled", "optional-none")}
+            shapes[ce_type] = {
+                variant: codec.encode(build(cls, cls.event_type(), optional_none=variant == "optional-none"))
+                for variant in ("filled", "optional-none")}
     return dict(sorted(shapes.items()))
 
 
