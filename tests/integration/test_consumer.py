@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
 from uuid import uuid4
 
 import pytest
@@ -23,6 +24,7 @@ from tests.support.kafka import read_topic
 
 
 def opened_contract(context_name: str) -> type[EventContract]:
+    @dataclass(frozen=True, kw_only=True)
     class CounterOpenedV1(EventContract):
         context = context_name
         name: str

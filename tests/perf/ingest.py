@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
 from continuum.config import AuthSettings, KafkaSettings
+from continuum.contracts import catalog
 from continuum.contracts import service as sv
 from continuum.contracts.base import EventContract
 from continuum.kafka.topics import ensure_topics
@@ -136,7 +137,7 @@ async def fill_topic(kafka: KafkaSettings, events: list[Event]) -> None:
             headers = [("ce_specversion", b"1.0"), ("ce_id", str(event_id).encode()), ("ce_source", b"/bench"),
                        ("ce_type", event.ce_type().encode()), ("ce_time", at.isoformat().encode()),
                        ("content-type", b"application/json")]
-            acks.append(await producer.send(TOPIC, event.model_dump_json().encode(), key=key, headers=headers))
+            acks.append(await producer.send(TOPIC, catalog.dump_json(event), key=key, headers=headers))
         await asyncio.gather(*acks)
     finally:
         await producer.stop()

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum.config import KafkaSettings
+from continuum.contracts import catalog
 from continuum.contracts import service as sv
 from continuum.contracts.base import EventContract
 from continuum.kafka.topics import ensure_topics
@@ -75,7 +76,7 @@ async def fill_topic(kafka: KafkaSettings, *, events: int) -> None:
             headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid.uuid4()).encode()),
                        ("ce_source", b"/bench"), ("ce_type", event.ce_type().encode()),
                        ("ce_time", T0.isoformat().encode()), ("content-type", b"application/json")]
-            acks.append(await producer.send(TOPIC, event.model_dump_json().encode(), key=key, headers=headers))
+            acks.append(await producer.send(TOPIC, catalog.dump_json(event), key=key, headers=headers))
         await asyncio.gather(*acks)
     finally:
         await producer.stop()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+from annotated_types import Ge
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -83,6 +84,7 @@ class Counter(Aggregate):
 CODEC = EventCodec([CounterOpened, CounterIncremented])
 
 
+@dataclass(frozen=True, kw_only=True)
 class CounterOpenedV1(EventContract):
     """A counter was opened."""
 
@@ -91,11 +93,12 @@ class CounterOpenedV1(EventContract):
     limit: int
 
 
+@dataclass(frozen=True, kw_only=True)
 class CounterIncrementedV1(EventContract):
     """A counter went up."""
 
     context = "counter"
-    by: int = Field(ge=1)
+    by: Annotated[int, Ge(1)]
 
 
 # Commands and their handlers: what a domain service's handlers.py holds.

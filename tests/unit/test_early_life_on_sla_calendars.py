@@ -9,13 +9,13 @@ resolved on Monday morning is inside its business target (met) and far past it o
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from continuum.contracts import catalog
 from continuum.contracts import service as sv
 from handover_svc.consumers import TRANSLATORS
 from handover_svc.domain.early_life import assess_exit
@@ -27,7 +27,8 @@ from tests.unit.handover_svc.fixtures import accepted
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = ev.CalendarHours(
     revision=1, effective_from=datetime(2020, 1, 1, tzinfo=UTC), time_zone="Europe/Berlin",
-    week={day: [ev.WorkingInterval("08:00", "17:00")] for day in ("monday", "tuesday", "wednesday", "thursday",
+    week={day: [ev.WorkingInterval(start="08:00", end="17:00")] for day in ("monday", "tuesday", "wednesday",
+                                                                            "thursday",
                                                                   "friday")},
     holidays=[])
 OFFICE_ID = uuid4()
@@ -36,8 +37,8 @@ MONDAY = datetime(2026, 3, 9, 9, 0, tzinfo=BERLIN)
 
 
 def published(incident: Incident) -> list[sv.ServiceEvent]:
-    """The incident's recorded events as service-svc publishes them (their contracts, validated from the data)."""
-    events = [getattr(sv, f"{type(p.event).__name__}V1").model_validate(asdict(p.event)) for p in incident.pending]
+    """The incident's recorded events as service-svc publishes them: their contracts, read back from the data."""
+    events = [catalog.parse(type(p.event), catalog.dump(p.event)) for p in incident.pending]
     incident.pending.clear()
     return events
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from continuum.config import KafkaSettings
+from continuum.contracts import catalog as contract_catalog
 from continuum.contracts.base import EventContract
 
 CLOUDEVENTS_HEADERS: dict[str, Any] = {
@@ -97,14 +98,14 @@ def _channel(topic: str, contracts: list[type[EventContract]], kafka: KafkaSetti
 
 
 def _message(contract: type[EventContract], schemas: dict[str, Any]) -> dict[str, Any]:
-    schema = contract.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema = contract_catalog.json_schema(contract, ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
     schema_id = _message_id(contract).replace(".", "_")
     schemas[schema_id] = schema
     return {
         "name": contract.ce_type(),
         "title": contract.event_name,
-        "summary": (contract.__doc__ or contract.event_name).strip().splitlines()[0],
+        "summary": (contract_catalog.docstring(contract) or contract.event_name).splitlines()[0],
         "contentType": "application/json",
         "headers": CLOUDEVENTS_HEADERS,
         "payload": {"$ref": f"#/components/schemas/{schema_id}"},

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from continuum.config import ConsumerSettings, KafkaSettings
 from continuum.context import CausationContext, causation
+from continuum.contracts import catalog as contract_catalog
 from continuum.contracts.base import EventContract
 from continuum.domain import DomainError
 from continuum.eventstore.store import ConcurrencyError
@@ -289,7 +290,7 @@ class EventConsumer:
                 raise PermanentFailure(f"unknown schema version: {event.type}")
             return None
         try:
-            payload = subscription.contract.model_validate(event.data) if subscription.validated else None
+            payload = contract_catalog.parse(subscription.contract, event.data) if subscription.validated else None
         except ValidationError as error:
             raise PermanentFailure(f"invalid {event.type}: {error}") from None
         return Delivery(event, payload, record.topic, record.partition, record.offset, self.name,

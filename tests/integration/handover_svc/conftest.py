@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from continuum import migrations
+from continuum.contracts import catalog
 from continuum.contracts.base import EventContract
 from continuum_dev.testing.plugin import create_database
 
@@ -103,8 +103,7 @@ def publish(producer) -> Callable[..., Awaitable[str]]:
             ("ce_type", event.ce_type().encode()), ("ce_subject", str(key).encode()),
             ("ce_time", datetime.now(UTC).isoformat().encode()), ("content-type", b"application/json"),
         ]
-        value = json.dumps(event.model_dump(mode="json")).encode()
-        await producer.send_and_wait(event.topic(), value, key=str(key).encode(), headers=headers)
+        await producer.send_and_wait(event.topic(), catalog.dump_json(event), key=str(key).encode(), headers=headers)
         return ce_id
 
     return send

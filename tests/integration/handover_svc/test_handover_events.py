@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -11,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 import sqlalchemy as sa
 
+from continuum.contracts import catalog
 from continuum.contracts import handover as handover_contracts
 from continuum.contracts import project, service
 from continuum.kafka.topics import events_topic
@@ -134,7 +134,7 @@ async def test_accept_publishes_handover_accepted_on_the_handover_topic(client, 
         return [m for m in messages if m.headers.get("ce_subject") == handover["id"] and m.headers["ce_type"] == ce_type]
 
     [message] = await eventually(published, what="HandoverAccepted on Kafka")
-    event = handover_contracts.HandoverAcceptedV1.model_validate(json.loads(message.value))
+    event = catalog.parse_json(handover_contracts.HandoverAcceptedV1, message.value)
     assert event.handover_id == UUID(handover["id"]) and event.service_id == UUID(handover["service_id"])
     assert event.project_id == UUID(handover["project_id"]) and event.accepted_by == "owner@example.com"
     assert event.readiness_score == Decimal("1.0000") and event.early_life_support_days == 21

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from continuum import migrations
 from continuum.config import KafkaSettings
+from continuum.contracts import catalog
 from continuum.contracts.base import EventContract
 from continuum.kafka.topics import ensure_topics
 from continuum.operations import discover_services
@@ -103,7 +104,7 @@ class Publisher:
     async def __call__(self, event: EventContract, *, at: datetime, subject: uuid.UUID,
                        event_id: str | None = None) -> str:
         event_id = event_id or str(uuid.uuid4())
-        await self.producer.send_and_wait(event.topic(), event.model_dump_json().encode(), key=str(subject).encode(),
+        await self.producer.send_and_wait(event.topic(), catalog.dump_json(event), key=str(subject).encode(),
                                           headers=_headers(event, at, subject, event_id))
         self.sent.add(event_id)
         return event_id
@@ -114,7 +115,7 @@ class Publisher:
         pending = []
         for event, at, subject in events:
             event_id = str(uuid.uuid4())
-            pending.append(await self.producer.send(event.topic(), event.model_dump_json().encode(),
+            pending.append(await self.producer.send(event.topic(), catalog.dump_json(event),
                                                     key=str(subject).encode(),
                                                     headers=_headers(event, at, subject, event_id)))
             self.sent.add(event_id)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from continuum import migrations
 from continuum.config import ConsumerSettings
 from continuum.consumer import Delivery
+from continuum.contracts import catalog
 from continuum.contracts import service as sv
 from continuum.kafka import cloudevents
 from continuum.operations import discover_services
@@ -94,7 +95,7 @@ def fetches(sent) -> list[list[Delivery]]:
                 headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid.uuid4()).encode()),
                            ("ce_source", b"/test"), ("ce_type", event.ce_type().encode()),
                            ("ce_time", at.isoformat().encode()), ("content-type", b"application/json")]
-                inbound = cloudevents.decode(headers, event.model_dump_json().encode())
+                inbound = cloudevents.decode(headers, catalog.dump_json(event))
                 batch.append(Delivery(inbound, event, event.topic(), partition, offset, "metrics-svc",
                                       highwater=len(events)))
         batches.append(batch)

@@ -17,6 +17,7 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from continuum.contracts import catalog
 from continuum.contracts import service as sv
 from continuum.kafka.topics import CONTEXTS, ensure_topics, events_topic
 from continuum_dev.testing.plugin import free_port
@@ -122,7 +123,7 @@ def _headers(event, event_id: str, subject: uuid.UUID, actor: str) -> list[tuple
 async def publish(producer, event, *, subject: uuid.UUID, actor: str = "someone") -> str:
     """One CloudEvent as service-svc's relay sends it (ce_actor included)."""
     event_id = str(uuid.uuid4())
-    await producer.send_and_wait(event.topic(), event.model_dump_json().encode(), key=str(subject).encode(),
+    await producer.send_and_wait(event.topic(), catalog.dump_json(event), key=str(subject).encode(),
                                  headers=_headers(event, event_id, subject, actor))
     return event_id
 
@@ -134,7 +135,7 @@ async def publish_many(producer, events: list, *, actor: str = "someone") -> dic
     pending = []
     for event, subject in events:
         event_id = str(uuid.uuid4())
-        pending.append(await producer.send(event.topic(), event.model_dump_json().encode(),
+        pending.append(await producer.send(event.topic(), catalog.dump_json(event),
                                            key=str(subject).encode(), headers=_headers(event, event_id, subject, actor)))
         sent[str(subject)].append(event_id)
     await asyncio.gather(*pending)

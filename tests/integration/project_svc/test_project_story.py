@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
+from continuum.contracts import catalog
 from continuum.contracts import project as contracts
 from continuum.contracts.handover import HandoverAcceptedV1
 from continuum.kafka.topics import events_topic
@@ -108,9 +109,9 @@ async def test_a_project_goes_from_proposal_to_closed_once_its_handover_is_accep
     for message in published:
         assert message.headers["ce_subject"] == project_id and message.headers["ce_specversion"] == "1.0"
         assert message.headers["ce_source"].startswith("/continuum/project-svc")
-        CONTRACTS[message.headers["ce_type"]].model_validate_json(message.value)
+        catalog.parse_json(CONTRACTS[message.headers["ce_type"]], message.value)
     closing_started = next(m for m in published if m.headers["ce_type"].endswith("ProjectClosingStarted.v1"))
-    assert contracts.ProjectClosingStartedV1.model_validate_json(closing_started.value).target_service_ids[0].hex == \
+    assert catalog.parse_json(contracts.ProjectClosingStartedV1, closing_started.value).target_service_ids[0].hex == \
         SERVICE.replace("-", "")
 
 

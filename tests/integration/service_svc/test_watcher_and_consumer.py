@@ -9,6 +9,7 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
+from continuum.contracts import catalog
 from continuum.contracts.handover import HandoverAcceptedV1
 from continuum.kafka.topics import ensure_topics
 
@@ -88,7 +89,7 @@ def handover_accepted(service_id: str, handover_id: str) -> tuple[bytes, list[tu
     headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()), ("ce_source", b"/continuum/handover-svc"),
                ("ce_type", HandoverAcceptedV1.ce_type().encode()), ("ce_subject", handover_id.encode()),
                ("ce_time", datetime.now(UTC).isoformat().encode()), ("content-type", b"application/json")]
-    return payload.model_dump_json().encode(), headers
+    return catalog.dump_json(payload), headers
 
 
 async def test_a_handover_accepted_moves_the_service_to_operation_once(make_app, owner, kafka_settings):

@@ -25,7 +25,7 @@ def chartered(bac: str = "100", **kwargs) -> Project:
     project = proposed(**kwargs)
     project.approve_charter(goal="fewer outages", scope_statement="failover", budget_at_completion=Decimal(bac),
                             planned_start=START, planned_end=END, sponsor="alice", project_manager="bob",
-                            members=[TeamMember("carol", "engineer")], at=AT)
+                            members=[TeamMember(name="carol", role="engineer")], at=AT)
     return project
 
 

@@ -27,7 +27,8 @@ def rule_of(action) -> str:
 
 def test_approval_descopes_adds_and_rebaselines():
     project, (first, second) = executing()
-    added = PlannedMilestone(uuid4(), "second site", END + timedelta(days=20), Decimal(80))
+    added = PlannedMilestone(milestone_id=uuid4(), name="second site", planned_date=END + timedelta(days=20),
+                             planned_value=Decimal(80))
     request = change(budget="20", days=30, descope=[second], add=[added])
     project.raise_change_request(request, at=AT)
     assert project.change_requests[request.id].decision is Decision.pending

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from continuum.contracts import catalog
 from continuum.contracts import project as contracts
 from continuum.eventstore.codec import EventCodec
 
@@ -20,7 +21,7 @@ def test_a_declared_benefit_travels_on_charter_approved_and_stays_on_the_project
     project = proposed()
     project.approve_charter(**CHARTER, benefit_kpi="availability_pct", benefit_target=Decimal("99.9"))
     event = project.pending[1].event
-    payload = contracts.CharterApprovedV1.model_validate(EventCodec(EVENT_TYPES).encode(event))
+    payload = catalog.parse(contracts.CharterApprovedV1, EventCodec(EVENT_TYPES).encode(event))
     assert (payload.benefit_kpi, payload.benefit_target) == ("availability_pct", Decimal("99.9"))
     assert (project.benefit_kpi, project.benefit_target) == ("availability_pct", Decimal("99.9"))
 

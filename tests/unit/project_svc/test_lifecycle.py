@@ -25,7 +25,7 @@ def rule_of(action) -> str:
 
 
 def recorded(project: Project) -> list[str]:
-    return [type(p.event).__name__ for p in project.pending]
+    return [p.event.event_type() for p in project.pending]
 
 
 def test_a_proposal_records_its_origin_and_targets():

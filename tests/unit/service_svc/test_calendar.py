@@ -188,7 +188,9 @@ def test_a_service_notes_new_revisions_of_the_calendars_its_sla_counts_on():
     calendar_id, other = uuid4(), uuid4()
     service = Service.register(name="Payroll", description="", owner="alice", demanded_by="HR",
                                expected_volume="many", by="alice", at=MONDAY)
-    targets = {p: ev.SlaTarget(60, 480, calendar_id if p == "P3" else None, 1 if p == "P3" else None)
+    targets = {p: ev.SlaTarget(response_minutes=60, resolution_minutes=480,
+                               calendar_id=calendar_id if p == "P3" else None,
+                               calendar_revision=1 if p == "P3" else None)
                for p in ("P1", "P2", "P3", "P4")}
     service.define_sla(Sla(Decimal("99.9"), targets, Decimal(80)), at=MONDAY)
     service.pending.clear()

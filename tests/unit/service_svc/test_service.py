@@ -14,7 +14,8 @@ from service_svc.domain import events as ev
 from service_svc.domain.service import Service, Sla
 
 AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
-TARGETS = {p: ev.SlaTarget(15 * n, 240 * n) for n, p in enumerate(("P1", "P2", "P3", "P4"), start=1)}
+TARGETS = {p: ev.SlaTarget(response_minutes=15 * n, resolution_minutes=240 * n) for n, p in enumerate(("P1", "P2", "P3",
+                                                                                                       "P4"), start=1)}
 
 
 def registered() -> Service:
@@ -72,13 +73,14 @@ def test_owner_is_assigned_and_a_same_owner_changes_nothing():
 
 def test_an_sla_covers_every_priority_with_response_within_resolution():
     service = registered()
-    partial = Sla(Decimal("99.9"), {"P1": ev.SlaTarget(15, 60)}, Decimal(85))
+    partial = Sla(Decimal("99.9"), {"P1": ev.SlaTarget(response_minutes=15, resolution_minutes=60)}, Decimal(85))
     assert broken_rule(lambda: service.define_sla(partial, at=AT)) == "sla-covers-every-priority"
-    inverted = Sla(Decimal("99.9"), {**TARGETS, "P2": ev.SlaTarget(500, 60)}, Decimal(85))
+    inverted = Sla(Decimal("99.9"), {**TARGETS, "P2": ev.SlaTarget(response_minutes=500, resolution_minutes=60)},
+                   Decimal(85))
     assert broken_rule(lambda: service.define_sla(inverted, at=AT)) == "response-within-resolution"
     assert broken_rule(lambda: service.withdraw_sla("none", at=AT)) == "sla-defined"
     service.define_sla(Sla(Decimal("99.9"), TARGETS, Decimal(85)), at=AT)
-    assert service.sla.target_for("P2") == ev.SlaTarget(30, 480)
+    assert service.sla.target_for("P2") == ev.SlaTarget(response_minutes=30, resolution_minutes=480)
     service.withdraw_sla("renegotiating", at=AT)
     assert service.sla is None
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from continuum.config import KafkaSettings
+from continuum.contracts import catalog as contract_catalog
 from continuum.eventstore.schema import inbox
 from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import UndecodableMessage
@@ -124,7 +125,7 @@ async def _apply(conn: FactBatch, tables: FactTables, record, seen: set[str], re
     try:
         event = cloudevents.decode(record.headers, record.value)
         contract = CONTRACTS.get(event.type)
-        payload = None if contract is None else contract.model_validate(event.data)
+        payload = None if contract is None else contract_catalog.parse(contract, event.data)
     except (UndecodableMessage, ValidationError):
         payload = None
     if payload is None:

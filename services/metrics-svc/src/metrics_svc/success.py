@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from continuum.bus import MessageBus
+from continuum.contracts import catalog as contract_catalog
 from continuum.contracts import handover as ho
 from continuum.contracts import project as pr
 from continuum.domain import DomainError, NotAllowed, NotFound
@@ -139,7 +140,7 @@ def _record(project: ProjectFact, row: Any, requests: list[ChangeRequestFact], a
 
 
 def _triple(payload: dict[str, Any], at: datetime) -> TripleConstraint:
-    e = pr.ProjectSuccessEvaluatedV1.model_validate(payload)
+    e = contract_catalog.parse(pr.ProjectSuccessEvaluatedV1, payload)
     return TripleConstraint(e.scope_delivered, e.on_time, e.within_budget, e.milestones_planned,
                             e.milestones_completed, e.milestones_descoped, e.planned_end, e.actual_end,
                             e.schedule_slip_days, e.budget_at_completion, e.actual_cost, at)

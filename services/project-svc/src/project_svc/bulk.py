@@ -56,7 +56,7 @@ class ProjectImporter:
                                         budget_at_completion=body.budget_at_completion,
                                         planned_start=body.planned_start, planned_end=body.planned_end,
                                         sponsor=body.sponsor, project_manager=body.project_manager,
-                                        members=[TeamMember(m.name, m.role) for m in body.members], at=at)
+                                        members=[TeamMember(name=m.name, role=m.role) for m in body.members], at=at)
                 return
         self._require_named(project.team.sponsor, project.team.project_manager, project)
         match body.command:

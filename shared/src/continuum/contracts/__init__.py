@@ -1,5 +1,8 @@
-"""Versioned contracts of the events each bounded context publishes; consumers depend on these only."""
+"""Versioned contracts of the events each bounded context publishes; consumers depend on these only.
 
-from continuum.contracts.base import ContractCatalog, ContractPart, EventContract
+The contract modules are plain data; `continuum.contracts.catalog` validates, dumps and describes them.
+"""
 
-__all__ = ["ContractCatalog", "ContractPart", "EventContract"]
+from continuum.contracts.base import ContractPart, EventContract
+
+__all__ = ["ContractPart", "EventContract"]

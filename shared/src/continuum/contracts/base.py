@@ -1,39 +1,51 @@
-"""Published event contracts: one frozen pydantic model per event type and schema version."""
+"""Published event contracts: one frozen, keyword-only dataclass per event type and schema version.
+
+A contract is the event's one definition: the owning service's domain records it (its `events.py` names the
+contracts it records), the codec stores it, the relay publishes it, and consumers read it. Contracts are plain
+data (no pydantic here): constraints and descriptions are `Annotated` metadata that `continuum.contracts.catalog`
+turns into validation and JSON Schema.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
+from continuum.domain import DomainEvent
 from continuum.kafka.cloudevents import event_type_name
-from continuum.kafka.topics import events_topic
+from continuum.kafka.names import events_topic
 
 _VERSION_SUFFIX = re.compile(r"V[0-9]+$")
+# Read by pydantic on plain dataclasses: a contract accepts no unknown field (its JSON Schema says so too).
+_PYDANTIC_CONFIG: dict[str, Any] = {"extra": "forbid"}
 
 
-class ContractPart(BaseModel):
-    """A nested part of a contract (not an event of its own)."""
+class ContractPart:
+    """Base of a nested part of a contract (not an event of its own); subclasses are frozen dataclasses."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
 
-class EventContract(BaseModel):
-    """Subclasses set `context` (and `schema_version` past 1); the event name is the class name less `V<n>`."""
+class EventContract(DomainEvent):
+    """Base of the published events; subclasses are `@dataclass(frozen=True, kw_only=True)`.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Subclasses set `context` (and `schema_version` past 1); the event name is the class name less `V<n>`, and it
+    is the name the owning service stores the event under.
+    """
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
     context: ClassVar[str]
     event_name: ClassVar[str]
-    schema_version: ClassVar[int] = 1
 
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
         if "event_name" not in cls.__dict__:
             cls.event_name = _VERSION_SUFFIX.sub("", cls.__name__)
+
+    @classmethod
+    def event_type(cls) -> str:
+        """The event's name as stored: its class name less the `V<n>` suffix."""
+        return cls.event_name
 
     @classmethod
     def ce_type(cls) -> str:
@@ -46,31 +58,25 @@ class EventContract(BaseModel):
         return events_topic(cls.context)
 
 
-class ContractCatalog:
-    """A set of contracts looked up by CloudEvents type, or by event name across versions."""
+class Described:
+    """`Annotated` metadata: the field's description in the JSON Schema."""
 
-    def __init__(self, contracts: Iterable[type[EventContract]]) -> None:
-        self._by_type = {contract.ce_type(): contract for contract in contracts}
+    def __init__(self, text: str) -> None:
+        self.text = text
 
-    def __iter__(self):
-        return iter(self._by_type.values())
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema["description"] = self.text
+        return schema
 
-    def __len__(self) -> int:
-        return len(self._by_type)
 
-    def get(self, ce_type: str) -> type[EventContract] | None:
-        """The contract of a CloudEvents type (e.g. `continuum.service.IncidentOpened.v1`), or None."""
-        return self._by_type.get(ce_type)
+class Pattern:
+    """`Annotated` metadata of a string field: the regular expression it must match (validated, and in the schema)."""
 
-    def knows_event(self, context: str, event_name: str) -> bool:
-        """Whether some version of the event `event_name` of `context` is in the catalog."""
-        return any(c.context == context and c.event_name == event_name for c in self._by_type.values())
+    def __init__(self, regex: str) -> None:
+        self.regex = regex
 
-    def json_schema(self, ce_type: str) -> dict[str, Any] | None:
-        """The JSON Schema of a CloudEvents type's payload, with a stable `$id`; None for an unknown type."""
-        contract = self.get(ce_type)
-        if contract is None:
-            return None
-        schema = contract.model_json_schema()
-        schema["$id"] = f"urn:continuum:event:{ce_type}"
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema["pattern"] = self.regex
         return schema

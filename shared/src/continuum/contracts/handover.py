@@ -1,5 +1,6 @@
-"""Contracts of the events published on `continuum.handover.events`.
+"""Contracts of the events published on `continuum.handover.events`: the handover context's events, once.
 
+Every event names its handover, service and project, so that subscribers can route it without state.
 Consumed by other contexts: service-svc moves the service to `operation` on HandoverAccepted, project-svc
 lets the project close once every handover of its target services is accepted, metrics-svc measures
 handovers and starts benefits measurement. Keep their fields; new fields must be optional.
@@ -7,6 +8,7 @@ handovers and starts benefits measurement. Keep their fields; new fields must be
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -15,6 +17,7 @@ from uuid import UUID
 from continuum.contracts.base import EventContract
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverEvent(EventContract):
     context = "handover"
     handover_id: UUID
@@ -22,10 +25,12 @@ class HandoverEvent(EventContract):
     project_id: UUID | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverOpenedV1(HandoverEvent):
     opened_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverAcceptedV1(HandoverEvent):
     accepted_by: str
     accepted_at: datetime
@@ -33,12 +38,14 @@ class HandoverAcceptedV1(HandoverEvent):
     early_life_support_days: int
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverRejectedV1(HandoverEvent):
     rejected_by: str
     reasons: list[str]
     rejected_at: datetime | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverCompletedV1(HandoverEvent):
     """Early life support ended: with its exit criteria met, or early by the service's owner (`ended_early`,
     with `ended_by` and the `justification`). `sla_met`: no SLA breach over the period's trailing days (absent
@@ -58,12 +65,14 @@ class HandoverCompletedV1(HandoverEvent):
 # the topic too (the relay publishes every stored event); subscribers mostly need only the four above.
 
 
+@dataclass(frozen=True, kw_only=True)
 class CriterionAddedV1(HandoverEvent):
     key: str
     title: str
     mandatory: bool
 
 
+@dataclass(frozen=True, kw_only=True)
 class CriterionMetV1(HandoverEvent):
     key: str
     evidence: str
@@ -74,6 +83,7 @@ class CriterionMetV1(HandoverEvent):
     max_incidents_per_week: Decimal | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class CriterionWaivedV1(HandoverEvent):
     key: str
     justification: str
@@ -81,8 +91,9 @@ class CriterionWaivedV1(HandoverEvent):
     waived_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class CriterionResetV1(HandoverEvent):
-    """A criterion is pending again (e.g. the SLA was withdrawn before acceptance)."""
+    """A criterion is pending again (its evidence went away, e.g. the SLA was withdrawn before acceptance)."""
 
     key: str
     reason: str
@@ -90,6 +101,7 @@ class CriterionResetV1(HandoverEvent):
     reset_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverResubmittedV1(HandoverEvent):
     """After a rejection the project team addressed the reasons and asks for acceptance again."""
 
@@ -98,23 +110,27 @@ class HandoverResubmittedV1(HandoverEvent):
     note: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class EarlyLifeIncidentOpenedV1(HandoverEvent):
     incident_id: UUID
     priority: Literal["P1", "P2", "P3", "P4"]
     opened_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class EarlyLifeIncidentResolvedV1(HandoverEvent):
     incident_id: UUID
     resolved_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class EarlyLifeSlaBreachedV1(HandoverEvent):
     incident_id: UUID
     kind: Literal["response", "resolution"]
     breached_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class EarlyLifeSupportExtendedV1(HandoverEvent):
     days: int
     reason: str

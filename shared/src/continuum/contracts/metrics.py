@@ -1,4 +1,4 @@
-"""Contracts of the events published on `continuum.metrics.events`.
+"""Contracts of the events published on `continuum.metrics.events`: the metrics context's events, once.
 
 Consumed by other contexts: project-svc turns ImprovementOpportunityDetected into a proposed project.
 Keep their fields; new fields must be optional; a changed shape is a new schema version.
@@ -6,6 +6,7 @@ Keep their fields; new fields must be optional; a changed shape is a new schema 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -17,12 +18,14 @@ Rule = Literal["incident_rate_rise", "recurring_incidents", "sla_breach_rate", "
                "csat_below_target"]
 
 
+@dataclass(frozen=True, kw_only=True)
 class OpportunityEvent(EventContract):
     context = "metrics"
     opportunity_id: UUID
     service_id: UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class ImprovementOpportunityDetectedV1(OpportunityEvent):
     """Operational data revealed a weakness: the evidence says which figures and events."""
 
@@ -37,6 +40,7 @@ class ImprovementOpportunityDetectedV1(OpportunityEvent):
     category: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ImprovementOpportunityDismissedV1(OpportunityEvent):
     """Someone judged the opportunity a false alarm (open or converted): project-svc cancels the project proposed
     for it if that project is still open; the same rule and category may be detected again after a cooldown."""
@@ -46,6 +50,7 @@ class ImprovementOpportunityDismissedV1(OpportunityEvent):
     dismissed_at: datetime | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ImprovementOpportunityLapsedV1(OpportunityEvent):
     """An open (not yet converted) opportunity whose signal cleared on business time: project-svc cancels the
     project proposed for it if that project is still open; re-detection is allowed after a cooldown."""
@@ -56,12 +61,14 @@ class ImprovementOpportunityLapsedV1(OpportunityEvent):
     lapsed_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class ImprovementOpportunityConvertedV1(OpportunityEvent):
     """project-svc proposed a project for the opportunity (ProjectProposed with its opportunity_id)."""
 
     project_id: UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class ImprovementOpportunityAbandonedV1(OpportunityEvent):
     """The project the opportunity was converted into was cancelled; a new detection may open another."""
 
@@ -69,6 +76,7 @@ class ImprovementOpportunityAbandonedV1(OpportunityEvent):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class BenefitsMeasurementScheduledV1(OpportunityEvent):
     """The project's handover was accepted: the same KPI is measured over [measure_from, measure_until)."""
 
@@ -78,6 +86,7 @@ class BenefitsMeasurementScheduledV1(OpportunityEvent):
     measure_until: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class BenefitsVerdict(OpportunityEvent):
     """The detected KPI measured after the handover: `measured` over `window_days`, `baseline` the level before
     the regression; `effect` holds the rates or shares compared, their ratios and confidence intervals."""
@@ -90,18 +99,22 @@ class BenefitsVerdict(OpportunityEvent):
     effect: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class BenefitsRealizedV1(BenefitsVerdict):
     """The KPI fell significantly below its level after detection and closed enough of the gap to baseline."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class BenefitsNotRealizedV1(BenefitsVerdict):
     """The KPI stayed significantly above the pre-regression baseline, with too little of the gap closed."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class BenefitsInconclusiveV1(BenefitsVerdict):
     """Too little data to decide by the end of the maximum measurement period."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class OutcomeDimension(ContractPart):
     """One dimension of the Expanded View: its traditional measure beside its extended one, the headline `figure`
     (in `unit`), both measures' figures, the window and the event types it rests on, and how many events."""
@@ -121,6 +134,7 @@ class OutcomeDimension(ContractPart):
     reason: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectOutcomeEvaluatedV1(EventContract):
     """A project's success in the Expanded View (scope → fit for purpose, time → speed to value, cost → total cost
     of ownership, quality → operational reliability, stakeholders → adoption and satisfaction, value → benefits

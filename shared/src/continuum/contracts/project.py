@@ -7,21 +7,27 @@ new schema version (a `...V2` class) with an upcaster on the producing side.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field
+from annotated_types import Interval
 
 from continuum.contracts.base import ContractPart, EventContract
 
+Percent = Annotated[Decimal, Interval(ge=0, le=100)]
+OneToFive = Annotated[int, Interval(ge=1, le=5)]
 
+
+@dataclass(frozen=True, kw_only=True)
 class ProjectEvent(EventContract):
     context = "project"
     project_id: UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectProposedV1(ProjectEvent):
     """A project was proposed (by hand, or from an improvement opportunity)."""
 
@@ -30,12 +36,13 @@ class ProjectProposedV1(ProjectEvent):
     business_case: str
     origin: Literal["manual", "improvement_opportunity"]
     opportunity_id: UUID | None = None
-    target_service_ids: list[UUID] = Field(default_factory=list)
+    target_service_ids: list[UUID] = field(default_factory=list)
 
 
 BenefitKpi = Literal["sla_compliance_pct", "csat_pct", "availability_pct"]
 
 
+@dataclass(frozen=True, kw_only=True)
 class CharterApprovedV1(ProjectEvent):
     """The sponsor authorized the project: goal, scope, budget at completion (BAC) and planned dates; optionally the
     benefit it declares — a KPI of its target services and the target that KPI should reach after the handover
@@ -48,32 +55,37 @@ class CharterApprovedV1(ProjectEvent):
     planned_end: date
     sponsor: str
     benefit_kpi: BenefitKpi | None = None
-    benefit_target: Decimal | None = Field(default=None, ge=0, le=100)
+    benefit_target: Percent | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class TeamMember(ContractPart):
     name: str
     role: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class TeamAssignedV1(ProjectEvent):
     """The project's team was named (at chartering) or changed: sponsor, project manager, members."""
 
     sponsor: str
     project_manager: str
-    members: list[TeamMember] = Field(default_factory=list)
+    members: list[TeamMember] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class TeamDisbandedV1(ProjectEvent):
     """The project closed or was cancelled: its team is released."""
 
-    released: list[str] = Field(default_factory=list)
+    released: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class PlanningStartedV1(ProjectEvent):
     """The project manager started planning the chartered project."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class MilestoneAddedV1(ProjectEvent):
     milestone_id: UUID
     name: str
@@ -81,25 +93,28 @@ class MilestoneAddedV1(ProjectEvent):
     planned_value: Decimal
 
 
+@dataclass(frozen=True, kw_only=True)
 class RiskIdentifiedV1(ProjectEvent):
     risk_id: UUID
     title: str
-    probability: int = Field(ge=1, le=5)
-    impact: int = Field(ge=1, le=5)
-    score: int = Field(ge=1, le=25)
+    probability: OneToFive
+    impact: OneToFive
+    score: Annotated[int, Interval(ge=1, le=25)]
     owner: str
     mitigation: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class RiskReassessedV1(ProjectEvent):
     risk_id: UUID
-    probability: int = Field(ge=1, le=5)
-    impact: int = Field(ge=1, le=5)
-    score: int = Field(ge=1, le=25)
+    probability: OneToFive
+    impact: OneToFive
+    score: Annotated[int, Interval(ge=1, le=25)]
     mitigation: str
     status: Literal["open", "mitigated", "closed"]
 
 
+@dataclass(frozen=True, kw_only=True)
 class PlannedMilestone(ContractPart):
     milestone_id: UUID
     name: str
@@ -107,6 +122,7 @@ class PlannedMilestone(ContractPart):
     planned_value: Decimal
 
 
+@dataclass(frozen=True, kw_only=True)
 class PlanBaselinedV1(ProjectEvent):
     """The plan was frozen: milestones with their planned values (the PV curve), BAC and dates."""
 
@@ -116,26 +132,31 @@ class PlanBaselinedV1(ProjectEvent):
     milestones: list[PlannedMilestone]
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionStartedV1(ProjectEvent):
     """The baselined project moved into execution (monitoring and control)."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class MilestoneProgressRecordedV1(ProjectEvent):
     milestone_id: UUID
-    percent_complete: Decimal = Field(ge=0, le=100)
+    percent_complete: Percent
 
 
+@dataclass(frozen=True, kw_only=True)
 class MilestoneCompletedV1(ProjectEvent):
     milestone_id: UUID
     actual_date: date
 
 
+@dataclass(frozen=True, kw_only=True)
 class ActualCostRecordedV1(ProjectEvent):
     amount: Decimal
     incurred_on: date
     category: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class MilestoneDescopedV1(ProjectEvent):
     """An approved change request took the milestone out of the plan."""
 
@@ -143,14 +164,17 @@ class MilestoneDescopedV1(ProjectEvent):
     change_request_id: UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectPutOnHoldV1(ProjectEvent):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectResumedV1(ProjectEvent):
     pass
 
 
+@dataclass(frozen=True, kw_only=True)
 class ChangeRequestRaisedV1(ProjectEvent):
     """A change to scope, schedule or budget was asked for; approval re-baselines the plan."""
 
@@ -159,21 +183,24 @@ class ChangeRequestRaisedV1(ProjectEvent):
     scope_delta: str
     schedule_delta_days: int
     budget_delta: Decimal
-    descoped_milestone_ids: list[UUID] = Field(default_factory=list)
-    added_milestones: list[PlannedMilestone] = Field(default_factory=list)
+    descoped_milestone_ids: list[UUID] = field(default_factory=list)
+    added_milestones: list[PlannedMilestone] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ChangeRequestApprovedV1(ProjectEvent):
     change_request_id: UUID
     decided_by: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ChangeRequestRejectedV1(ProjectEvent):
     change_request_id: UUID
     decided_by: str
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class HandoverAcceptanceRecordedV1(ProjectEvent):
     """project-svc learned that the handover of one target service was accepted (from handover events)."""
 
@@ -183,12 +210,14 @@ class HandoverAcceptanceRecordedV1(ProjectEvent):
     accepted_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectAcceptedV1(ProjectEvent):
     """The sponsor formally accepted the project's deliverables."""
 
     accepted_by: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectSuccessEvaluatedV1(ProjectEvent):
     """At close: the triple constraint (scope, time, cost) and the figures behind it.
 
@@ -213,6 +242,7 @@ class ProjectSuccessEvaluatedV1(ProjectEvent):
     schedule_performance_index: Decimal | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectClosingStartedV1(ProjectEvent):
     """The project entered closing: handover-svc opens one handover per target service."""
 
@@ -220,10 +250,12 @@ class ProjectClosingStartedV1(ProjectEvent):
     target_service_ids: list[UUID]
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectClosedV1(ProjectEvent):
     closed_on: date
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProjectCancelledV1(ProjectEvent):
     reason: str
 

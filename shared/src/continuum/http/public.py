@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
 from continuum.asyncapi import asyncapi_document
-from continuum.contracts.base import ContractCatalog
+from continuum.contracts.catalog import ContractCatalog
 from continuum.http.problems import Problem, ProblemError
 from continuum.relay import relay_lag
 

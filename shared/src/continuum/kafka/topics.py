@@ -1,4 +1,4 @@
-"""Topic names (DESIGN §3) and their creation at start-up."""
+"""The creation of the topics at start-up; their names (DESIGN §3) are in `continuum.kafka.names`."""
 
 from __future__ import annotations
 
@@ -8,20 +8,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from continuum.config import KafkaSettings
+from continuum.kafka.names import CONTEXTS, dlq_topic, events_topic
+
+__all__ = ["CONTEXTS", "dlq_topic", "ensure_topics", "events_topic"]
 
 log = logging.getLogger(__name__)
-
-CONTEXTS = ("project", "service", "handover", "metrics")
-
-
-def events_topic(context: str) -> str:
-    """The integration log of one bounded context: `continuum.<context>.events`."""
-    return f"continuum.{context}.events"
-
-
-def dlq_topic(consumer: str) -> str:
-    """Where a consumer parks messages it can never handle: `continuum.<consumer>.dlq`."""
-    return f"continuum.{consumer}.dlq"
 
 
 async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:

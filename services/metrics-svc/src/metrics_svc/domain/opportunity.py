@@ -92,17 +92,20 @@ class ImprovementOpportunity(Aggregate):
         if self.state not in ("open", "converted"):
             raise DomainError("only-open-or-converted-opportunities-can-be-dismissed",
                               f"opportunity {self.id} is {self.state}")
-        self._record(ImprovementOpportunityDismissed(self.id, self._service(), reason, by, at), at=at)
+        self._record(ImprovementOpportunityDismissed(
+            opportunity_id=self.id, service_id=self._service(), reason=reason, dismissed_by=by, dismissed_at=at), at=at)
 
     def lapse(self, reason: str, *, at: datetime) -> None:
         """The signal cleared before any project was chartered for it."""
         self._require("open", "only-open-opportunities-lapse")
-        self._record(ImprovementOpportunityLapsed(self.id, self._service(), self.rule, self.category, reason, at),
-                     at=at)
+        self._record(ImprovementOpportunityLapsed(
+            opportunity_id=self.id, service_id=self._service(), rule=self.rule, category=self.category,
+            reason=reason, lapsed_at=at), at=at)
 
     def convert(self, project_id: UUID, *, at: datetime) -> None:
         self._require("open", "only-open-opportunities-can-be-converted")
-        self._record(ImprovementOpportunityConverted(self.id, self._service(), project_id), at=at)
+        self._record(ImprovementOpportunityConverted(
+            opportunity_id=self.id, service_id=self._service(), project_id=project_id), at=at)
 
     def abandon(self, project_id: UUID, reason: str, *, at: datetime) -> None:
         """The project proposed for it, or delivering it, was cancelled: the opportunity closes unfulfilled."""
@@ -111,22 +114,25 @@ class ImprovementOpportunity(Aggregate):
                               f"{self.state}")
         if self.project_id is not None and project_id != self.project_id:
             raise DomainError("abandoned-by-its-own-project", f"project {project_id} is not {self.project_id}")
-        self._record(ImprovementOpportunityAbandoned(self.id, self._service(), project_id, reason), at=at)
+        self._record(ImprovementOpportunityAbandoned(
+            opportunity_id=self.id, service_id=self._service(), project_id=project_id, reason=reason), at=at)
 
     def schedule_measurement(self, *, handover_id: UUID, accepted_at: datetime, max_days: int,
                              at: datetime) -> None:
         """From the acceptance on; `measure_until` is the latest a verdict comes (Inconclusive then)."""
         self._require("converted", "benefits-measured-after-conversion")
         assert self.project_id is not None
-        self._record(BenefitsMeasurementScheduled(self.id, self._service(), self.project_id, handover_id,
-                                                  accepted_at, accepted_at + timedelta(days=max_days)), at=at)
+        self._record(BenefitsMeasurementScheduled(
+            opportunity_id=self.id, service_id=self._service(), project_id=self.project_id, handover_id=handover_id,
+            measure_from=accepted_at, measure_until=accepted_at + timedelta(days=max_days)), at=at)
 
     def record_benefits(self, *, outcome: str, measured: Decimal, effect: dict[str, Any], at: datetime) -> None:
         self._require("measuring", "benefits-measured-once-scheduled")
         assert self.detected is not None and self.project_id is not None and self.measure_from is not None
         days = int((at - self.measure_from) / timedelta(days=1))
-        self._record(VERDICTS[outcome](self.id, self._service(), self.project_id, self.detected.kpi,
-                                       self.detected.baseline, measured, days, effect), at=at)
+        self._record(VERDICTS[outcome](
+            opportunity_id=self.id, service_id=self._service(), project_id=self.project_id, kpi=self.detected.kpi,
+            baseline=self.detected.baseline, measured=measured, window_days=days, effect=effect), at=at)
 
     def _service(self) -> UUID:
         assert self.service_id is not None

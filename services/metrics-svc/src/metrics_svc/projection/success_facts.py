@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from continuum.contracts import catalog as contract_catalog
 from continuum.contracts import project as pr
 from continuum.contracts import service as sv
 from continuum.contracts.base import EventContract
@@ -91,7 +92,7 @@ async def project_accepted(conn, t: FactTables, e: pr.ProjectAcceptedV1, event_i
 async def success_evaluated(conn, t: FactTables, e: pr.ProjectSuccessEvaluatedV1, event_id: str, at: datetime
                             ) -> None:
     await _merge(conn, t.project_outcomes, {"project_id": e.project_id, "success_at": at,
-                                            "success": e.model_dump(mode="json")})
+                                            "success": contract_catalog.dump(e)})
 
 
 async def change_request_raised(conn, t: FactTables, e: pr.ChangeRequestRaisedV1, event_id: str, at: datetime

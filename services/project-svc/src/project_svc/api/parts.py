@@ -46,7 +46,8 @@ def _change_request(project: Project, change_request_id: UUID) -> s.ChangeReques
 
 
 def _change(body: s.ChangeRequestBody) -> ChangeRequest:
-    added = [PlannedMilestone(uuid4(), m.name, m.planned_date, m.planned_value) for m in body.add_milestones]
+    added = [PlannedMilestone(milestone_id=uuid4(), name=m.name, planned_date=m.planned_date,
+                              planned_value=m.planned_value) for m in body.add_milestones]
     return ChangeRequest(uuid4(), body.reason, body.scope_delta, body.schedule_delta_days, body.budget_delta,
                          list(dict.fromkeys(body.descope_milestone_ids)), added)
 

@@ -44,7 +44,7 @@ def _view(project: Project) -> s.ProjectView:
 
 def _team(body: s.TeamBody) -> c.Team:
     return c.Team(sponsor=body.sponsor, project_manager=body.project_manager,
-                  members=[TeamMember(m.name, m.role) for m in body.members])
+                  members=[TeamMember(name=m.name, role=m.role) for m in body.members])
 
 
 def router() -> APIRouter:

@@ -85,7 +85,8 @@ class Milestone:
         return MilestonePlan(self.planned_date, self.planned_value, self.percent_complete, self.actual_date)
 
     def planned(self) -> PlannedMilestone:
-        return PlannedMilestone(self.id, self.name, self.planned_date, self.planned_value)
+        return PlannedMilestone(milestone_id=self.id, name=self.name, planned_date=self.planned_date,
+                                planned_value=self.planned_value)
 
 
 @dataclass

@@ -31,8 +31,10 @@ class Project(ProjectState):
             raise DomainError("opportunity-id-matches-origin",
                               "an opportunity id is given exactly when the origin is improvement_opportunity")
         project = cls(project_id)
-        project._record(ev.ProjectProposed(project_id, title, problem_statement, business_case, origin.value,
-                                           opportunity_id, list(dict.fromkeys(target_service_ids))), at=at)
+        project._record(ev.ProjectProposed(project_id=project_id, title=title, problem_statement=problem_statement,
+                                           business_case=business_case, origin=origin.value,
+                                           opportunity_id=opportunity_id,
+                                           target_service_ids=list(dict.fromkeys(target_service_ids))), at=at)
         return project
 
     def approve_charter(self, *, goal: str, scope_statement: str, budget_at_completion: Decimal, planned_start: date,
@@ -45,27 +47,31 @@ class Project(ProjectState):
         if (benefit_kpi is None) != (benefit_target is None):
             raise DomainError("declared-benefit-names-kpi-and-target",
                               "a declared benefit gives both its KPI and its target")
-        self._record(ev.CharterApproved(self.id, goal, scope_statement, budget_at_completion, planned_start,
-                                        planned_end, sponsor, benefit_kpi, benefit_target), at=at)
+        self._record(ev.CharterApproved(project_id=self.id, goal=goal, scope_statement=scope_statement,
+                                        budget_at_completion=budget_at_completion, planned_start=planned_start,
+                                        planned_end=planned_end, sponsor=sponsor, benefit_kpi=benefit_kpi,
+                                        benefit_target=benefit_target), at=at)
         self.assign_team(sponsor=sponsor, project_manager=project_manager, members=members, at=at)
 
     def assign_team(self, *, sponsor: str, project_manager: str, members: list[ev.TeamMember], at: datetime) -> None:
         rules.require_state(self.state, AUTHORIZED, "assign-team")
         rules.require_text(sponsor, "sponsor")
         rules.require_text(project_manager, "project-manager")
-        self._record(ev.TeamAssigned(self.id, sponsor, project_manager, list(members)), at=at)
+        self._record(ev.TeamAssigned(project_id=self.id, sponsor=sponsor, project_manager=project_manager,
+                                     members=list(members)), at=at)
 
     # Planning
 
     def start_planning(self, *, at: datetime) -> None:
         rules.require_state(self.state, [State.chartered], "start-planning")
-        self._record(ev.PlanningStarted(self.id), at=at)
+        self._record(ev.PlanningStarted(project_id=self.id), at=at)
 
     def add_milestone(self, milestone_id: UUID, *, name: str, planned_date: date, planned_value: Decimal,
                       at: datetime) -> None:
         rules.require_state(self.state, [State.planning], "add-milestone")
         self._check_new_milestone(milestone_id, name, planned_date, planned_value, self.planned_end)
-        self._record(ev.MilestoneAdded(self.id, milestone_id, name, planned_date, planned_value), at=at)
+        self._record(ev.MilestoneAdded(project_id=self.id, milestone_id=milestone_id, name=name,
+                                       planned_date=planned_date, planned_value=planned_value), at=at)
 
     def _check_new_milestone(self, milestone_id: UUID, name: str, planned_date: date, planned_value: Decimal,
                              planned_end: date) -> None:
@@ -83,8 +89,9 @@ class Project(ProjectState):
         rules.risk_scale(probability, impact)
         if risk_id in self.risks:
             raise DomainError("risk-id-unique", f"risk {risk_id} already exists")
-        self._record(ev.RiskIdentified(self.id, risk_id, title, probability, impact, probability * impact, owner,
-                                       mitigation), at=at)
+        self._record(ev.RiskIdentified(project_id=self.id, risk_id=risk_id, title=title, probability=probability,
+                                       impact=impact, score=probability * impact, owner=owner,
+                                       mitigation=mitigation), at=at)
 
     def reassess_risk(self, risk_id: UUID, *, probability: int, impact: int, mitigation: str, status: RiskStatus,
                       at: datetime) -> None:
@@ -93,8 +100,9 @@ class Project(ProjectState):
         if risk.status is RiskStatus.closed:
             raise DomainError("risk-closed", f"risk {risk_id} is closed")
         rules.risk_scale(probability, impact)
-        self._record(ev.RiskReassessed(self.id, risk_id, probability, impact, probability * impact, mitigation,
-                                       status.value), at=at)
+        self._record(ev.RiskReassessed(project_id=self.id, risk_id=risk_id, probability=probability, impact=impact,
+                                       score=probability * impact, mitigation=mitigation,
+                                       status=status.value), at=at)
 
     def baseline(self, *, at: datetime) -> None:
         rules.require_state(self.state, [State.planning], "baseline")
@@ -102,11 +110,12 @@ class Project(ProjectState):
             raise DomainError("baseline-needs-milestones", "add at least one milestone before baselining")
         rules.planned_values_sum_to_bac((m.planned_value for m in self.milestones.values()), self.budget_at_completion)
         self._record(self._baseline_event(self.budget_at_completion, self.planned_end), at=at)
-        self._record(ev.ExecutionStarted(self.id), at=at)
+        self._record(ev.ExecutionStarted(project_id=self.id), at=at)
 
     def _baseline_event(self, bac: Decimal, planned_end: date) -> ev.PlanBaselined:
         plan = [m.planned() for m in self.milestones.values() if not m.descoped]
-        return ev.PlanBaselined(self.id, bac, self.planned_start, planned_end, plan)
+        return ev.PlanBaselined(project_id=self.id, budget_at_completion=bac, planned_start=self.planned_start,
+                                planned_end=planned_end, milestones=plan)
 
     # Execution, monitoring and control
 
@@ -114,14 +123,16 @@ class Project(ProjectState):
         milestone = self._open_milestone(milestone_id, "record-progress")
         if not 0 <= percent_complete <= 100:
             raise DomainError("percent-complete-0-to-100", f"{percent_complete} is not a percentage")
-        self._record(ev.MilestoneProgressRecorded(self.id, milestone.id, percent_complete), at=at)
+        self._record(ev.MilestoneProgressRecorded(project_id=self.id, milestone_id=milestone.id,
+                                                  percent_complete=percent_complete), at=at)
 
     def complete_milestone(self, milestone_id: UUID, *, actual_date: date, at: datetime) -> None:
         milestone = self._open_milestone(milestone_id, "complete-milestone")
         rules.not_in_future(actual_date, at.date(), "actual-date")
         if actual_date < self.planned_start:
             raise DomainError("actual-date-not-before-start", f"{actual_date} is before the start {self.planned_start}")
-        self._record(ev.MilestoneCompleted(self.id, milestone.id, actual_date), at=at)
+        self._record(ev.MilestoneCompleted(project_id=self.id, milestone_id=milestone.id, actual_date=actual_date),
+                     at=at)
 
     def _open_milestone(self, milestone_id: UUID, action: str) -> Milestone:
         self._require_running(action)
@@ -138,7 +149,8 @@ class Project(ProjectState):
             raise DomainError("cost-positive", f"an actual cost must be positive, not {amount}")
         rules.require_text(category, "cost-category")
         rules.not_in_future(incurred_on, at.date(), "cost-date")
-        self._record(ev.ActualCostRecorded(self.id, amount, incurred_on, category), at=at)
+        self._record(ev.ActualCostRecorded(project_id=self.id, amount=amount, incurred_on=incurred_on,
+                                           category=category), at=at)
 
     def _require_running(self, action: str) -> None:
         rules.require_state(self.state, [State.executing], action)
@@ -148,13 +160,13 @@ class Project(ProjectState):
     def put_on_hold(self, *, reason: str, at: datetime) -> None:
         self._require_running("put-on-hold")
         rules.require_text(reason, "reason")
-        self._record(ev.ProjectPutOnHold(self.id, reason), at=at)
+        self._record(ev.ProjectPutOnHold(project_id=self.id, reason=reason), at=at)
 
     def resume(self, *, at: datetime) -> None:
         rules.require_state(self.state, [State.executing], "resume")
         if not self.on_hold:
             raise DomainError("project-not-on-hold", "only a project on hold can resume")
-        self._record(ev.ProjectResumed(self.id), at=at)
+        self._record(ev.ProjectResumed(project_id=self.id), at=at)
 
     def raise_change_request(self, change: ChangeRequest, *, at: datetime) -> None:
         rules.require_state(self.state, [State.executing], "raise-change-request")
@@ -163,8 +175,10 @@ class Project(ProjectState):
             raise DomainError("change-request-id-unique", f"change request {change.id} already exists")
         self._check_change(change)
         self._record(ev.ChangeRequestRaised(
-            self.id, change.id, change.reason, change.scope_delta, change.schedule_delta_days, change.budget_delta,
-            list(change.descoped_milestone_ids), list(change.added_milestones)), at=at)
+            project_id=self.id, change_request_id=change.id, reason=change.reason, scope_delta=change.scope_delta,
+            schedule_delta_days=change.schedule_delta_days, budget_delta=change.budget_delta,
+            descoped_milestone_ids=list(change.descoped_milestone_ids), added_milestones=list(change.added_milestones)),
+            at=at)
 
     def _check_change(self, change: ChangeRequest) -> None:
         for milestone_id in change.descoped_milestone_ids:
@@ -192,19 +206,22 @@ class Project(ProjectState):
     def approve_change_request(self, change_request_id: UUID, *, by: str, at: datetime) -> None:
         change = self._pending_change(change_request_id, "approve-change-request")
         self._check_change(change)
-        self._record(ev.ChangeRequestApproved(self.id, change.id, by), at=at)
+        self._record(ev.ChangeRequestApproved(project_id=self.id, change_request_id=change.id, decided_by=by), at=at)
         for milestone_id in change.descoped_milestone_ids:
-            self._record(ev.MilestoneDescoped(self.id, milestone_id, change.id), at=at)
+            self._record(ev.MilestoneDescoped(project_id=self.id, milestone_id=milestone_id,
+                                              change_request_id=change.id), at=at)
         for added in change.added_milestones:
-            self._record(ev.MilestoneAdded(self.id, added.milestone_id, added.name, added.planned_date,
-                                           added.planned_value), at=at)
+            self._record(ev.MilestoneAdded(project_id=self.id, milestone_id=added.milestone_id, name=added.name,
+                                           planned_date=added.planned_date,
+                                           planned_value=added.planned_value), at=at)
         planned_end = self._shifted_end(change.schedule_delta_days)
         self._record(self._baseline_event(self.budget_at_completion + change.budget_delta, planned_end), at=at)
 
     def reject_change_request(self, change_request_id: UUID, *, by: str, reason: str, at: datetime) -> None:
         change = self._pending_change(change_request_id, "reject-change-request")
         rules.require_text(reason, "reason")
-        self._record(ev.ChangeRequestRejected(self.id, change.id, by, reason), at=at)
+        self._record(ev.ChangeRequestRejected(project_id=self.id, change_request_id=change.id, decided_by=by,
+                                              reason=reason), at=at)
 
     def _pending_change(self, change_request_id: UUID, action: str) -> ChangeRequest:
         rules.require_state(self.state, [State.executing], action)
@@ -224,7 +241,8 @@ class Project(ProjectState):
             raise DomainError("milestones-completed-or-descoped", f"milestones still open: {', '.join(open_ones)}")
         if any(c.decision is Decision.pending for c in self.change_requests.values()):
             raise DomainError("no-pending-change-requests", "decide the pending change requests first")
-        self._record(ev.ProjectClosingStarted(self.id, self.title, list(self.target_service_ids)), at=at)
+        self._record(ev.ProjectClosingStarted(project_id=self.id, title=self.title,
+                                              target_service_ids=list(self.target_service_ids)), at=at)
 
     def record_handover_acceptance(self, *, handover_id: UUID, service_id: UUID, accepted_by: str,
                                    accepted_at: datetime, at: datetime) -> None:
@@ -233,13 +251,14 @@ class Project(ProjectState):
             return
         if service_id in self.handovers_accepted:
             return
-        self._record(ev.HandoverAcceptanceRecorded(self.id, handover_id, service_id, accepted_by, accepted_at), at=at)
+        self._record(ev.HandoverAcceptanceRecorded(project_id=self.id, handover_id=handover_id, service_id=service_id,
+                                                   accepted_by=accepted_by, accepted_at=accepted_at), at=at)
 
     def accept(self, *, by: str, at: datetime) -> None:
         rules.require_state(self.state, [State.closing], "accept")
         if self.accepted_by is not None:
             raise DomainError("project-not-yet-accepted", f"the project was already accepted by {self.accepted_by}")
-        self._record(ev.ProjectAccepted(self.id, by), at=at)
+        self._record(ev.ProjectAccepted(project_id=self.id, accepted_by=by), at=at)
 
     def close(self, *, at: datetime) -> None:
         rules.require_state(self.state, [State.closing], "close")
@@ -250,15 +269,15 @@ class Project(ProjectState):
             raise DomainError("handovers-accepted", f"handover not accepted yet for services {', '.join(waiting)}")
         closed_on = at.date()
         self._record(evaluate_success(self, closed_on), at=at)
-        self._record(ev.ProjectClosed(self.id, closed_on), at=at)
-        self._record(ev.TeamDisbanded(self.id, self._team_names()), at=at)
+        self._record(ev.ProjectClosed(project_id=self.id, closed_on=closed_on), at=at)
+        self._record(ev.TeamDisbanded(project_id=self.id, released=self._team_names()), at=at)
 
     def cancel(self, *, reason: str, at: datetime) -> None:
         rules.require_state(self.state, OPEN_STATES, "cancel")
         rules.require_text(reason, "reason")
-        self._record(ev.ProjectCancelled(self.id, reason), at=at)
+        self._record(ev.ProjectCancelled(project_id=self.id, reason=reason), at=at)
         if self.team.project_manager and not self.team.disbanded:
-            self._record(ev.TeamDisbanded(self.id, self._team_names()), at=at)
+            self._record(ev.TeamDisbanded(project_id=self.id, released=self._team_names()), at=at)
 
     def _team_names(self) -> list[str]:
         names = [self.team.sponsor, self.team.project_manager] + [m.name for m in self.team.members]

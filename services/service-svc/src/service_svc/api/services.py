@@ -70,7 +70,8 @@ def _sla_and_cost_routes(router: APIRouter) -> None:
         "targets and calendar from the change on." + OWNER_NOTE))
     async def define_sla(service_id: UUID, body: s.DefineSlaBody, caller: Caller, request: Request,
                          response: Response, if_match: IfMatch = None) -> ServiceView:
-        targets = {p: SlaTarget(t.response_minutes, t.resolution_minutes, t.calendar())
+        targets = {p: SlaTarget(response_minutes=t.response_minutes, resolution_minutes=t.resolution_minutes,
+                                calendar_id=t.calendar())
                    for p, t in body.targets.items()}
         sla = Sla(body.availability_target_pct, targets, body.csat_target_pct)
         command = c.DefineSla(service_id=service_id, sla=sla, at=business_time(caller, body.occurred_at),

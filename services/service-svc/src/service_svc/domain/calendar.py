@@ -52,9 +52,10 @@ def calendar_hours(*, revision: int, effective_from: datetime, time_zone: str, w
             f"{len(holidays)} holidays: a calendar holds at most {MAX_HOLIDAYS} (drop years long past)")
     checked = WorkingHours.of(time_zone=time_zone, week=dict(week),
                               holidays=[(h.first_day, h.last_day) for h in holidays])
-    days = {day: [ev.WorkingInterval(hhmm(s), hhmm(e)) for s, e in intervals]
+    days = {day: [ev.WorkingInterval(start=hhmm(s), end=hhmm(e)) for s, e in intervals]
             for day, intervals in zip(WEEKDAYS, checked.week, strict=True)}
-    return ev.CalendarHours(revision, effective_from, time_zone, days, list(holidays))
+    return ev.CalendarHours(revision=revision, effective_from=effective_from, time_zone=time_zone, week=days,
+                            holidays=list(holidays))
 
 
 def twenty_four_seven(at: datetime) -> ev.CalendarHours:
@@ -86,7 +87,8 @@ class Calendar(Aggregate):
             raise NotAllowed(CALENDAR_OWNER_DECIDES, f"{by!r} may create a calendar for themselves, not {owner!r}")
         calendar = cls(uuid4())
         hours = calendar_hours(revision=1, effective_from=at, time_zone=time_zone, week=week, holidays=holidays)
-        calendar._record(ev.CalendarCreated(calendar.id, name, owner if by is None else by, hours), at=at)
+        calendar._record(ev.CalendarCreated(calendar_id=calendar.id, name=name, owner=owner if by is None else by,
+                                            hours=hours), at=at)
         return calendar
 
     @property
@@ -111,7 +113,7 @@ class Calendar(Aggregate):
                 f"{len(pending)} revisions have yet to take effect")
         hours = calendar_hours(revision=self.current.revision + 1, effective_from=effective_from,
                                time_zone=time_zone, week=week, holidays=holidays)
-        self._record(ev.CalendarRevised(self.id, hours, reason), at=at)
+        self._record(ev.CalendarRevised(calendar_id=self.id, hours=hours, reason=reason), at=at)
 
     def add_holidays(self, holidays: Iterable[ev.Holiday], *, effective_from: datetime, reason: str,
                      by: str | None, at: datetime) -> int:
@@ -129,7 +131,7 @@ class Calendar(Aggregate):
         self._require_changeable(by)
         require(not used_by, "calendar-not-in-use",
                 "the SLAs of these services count on the calendar: " + ", ".join(str(s) for s in used_by))
-        self._record(ev.CalendarDeleted(self.id, reason), at=at)
+        self._record(ev.CalendarDeleted(calendar_id=self.id, reason=reason), at=at)
 
     def in_force(self, at: datetime) -> ev.CalendarHours:
         """The revision in force at `at` (the first one before its start)."""
@@ -194,4 +196,4 @@ def timeline_pieces(calendar_id: UUID | None,
 
 
 def holiday(first_day: date, last_day: date | None = None, name: str = "") -> ev.Holiday:
-    return ev.Holiday(first_day, last_day or first_day, name)
+    return ev.Holiday(first_day=first_day, last_day=last_day or first_day, name=name)

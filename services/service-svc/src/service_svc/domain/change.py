@@ -38,23 +38,26 @@ class Change(Aggregate):
         require(risk in RISKS, "change-risk-known", f"{risk} is not one of {', '.join(RISKS)}")
         require(planned_start < planned_end, "planned-window-in-order", "the window must end after it starts")
         change = cls(uuid4())
-        change._record(ev.ChangeRequested(service_id, change.id, kind, title, risk, planned_start, planned_end), at=at)
+        change._record(ev.ChangeRequested(service_id=service_id, change_id=change.id, kind=kind, title=title, risk=risk,
+                                          planned_start=planned_start, planned_end=planned_end), at=at)
         return change
 
     def approve(self, approver: str, *, at: datetime) -> None:
         require(self.status == "requested", "decide-requested-change", f"the change is {self.status}")
-        self._record(ev.ChangeApproved(self.service_id, self.id, approver), at=at)
+        self._record(ev.ChangeApproved(service_id=self.service_id, change_id=self.id, approved_by=approver), at=at)
 
     def reject(self, approver: str, reason: str, *, at: datetime) -> None:
         require(self.status == "requested", "decide-requested-change", f"the change is {self.status}")
-        self._record(ev.ChangeRejected(self.service_id, self.id, approver, reason), at=at)
+        self._record(ev.ChangeRejected(service_id=self.service_id, change_id=self.id, rejected_by=approver,
+                                       reason=reason), at=at)
 
     def implement(self, outcome: str, *, at: datetime) -> None:
         """Approved changes are implemented; a standard change is pre-authorised and needs no approval."""
         require(outcome in OUTCOMES, "change-outcome-known", f"{outcome} is not one of {', '.join(OUTCOMES)}")
         ready = self.status == "approved" or (self.status == "requested" and self.kind == "standard")
         require(ready, "change-approved-before-implementation", f"the {self.kind} change is {self.status}")
-        self._record(ev.ChangeImplemented(self.service_id, self.id, outcome, at), at=at)
+        self._record(ev.ChangeImplemented(service_id=self.service_id, change_id=self.id, outcome=outcome,
+                                          implemented_at=at), at=at)
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:

@@ -68,7 +68,8 @@ class Incident(Aggregate):
         require(priority in PRIORITIES, "priority-known", f"{priority} is not one of {', '.join(PRIORITIES)}")
         require(detected_at <= at, "detected-before-opened", "an incident cannot be detected after it is opened")
         incident = cls(uuid4())
-        incident._record(ev.IncidentOpened(service_id, incident.id, priority, category, title, outage, detected_at,
+        incident._record(ev.IncidentOpened(service_id=service_id, incident_id=incident.id, priority=priority,
+                                           category=category, title=title, outage=outage, detected_at=detected_at,
                                            opened_at=at, description=description), at=at)
         incident.apply_sla(sla, at=at)
         return incident

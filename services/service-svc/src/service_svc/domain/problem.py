@@ -32,7 +32,8 @@ class Problem(Aggregate):
         require(bool(incident_ids), "problem-from-incidents", "a problem is opened from at least one incident")
         require(len(set(incident_ids)) == len(incident_ids), "incident-linked-once", "an incident is listed twice")
         problem = cls(uuid4())
-        problem._record(ev.ProblemOpened(service_id, problem.id, title, list(incident_ids)), at=at)
+        problem._record(ev.ProblemOpened(service_id=service_id, problem_id=problem.id, title=title,
+                                         incident_ids=list(incident_ids)), at=at)
         return problem
 
     def _require_unresolved(self) -> None:
@@ -41,20 +42,24 @@ class Problem(Aggregate):
     def link_incident(self, incident_id: UUID, *, at: datetime) -> None:
         self._require_unresolved()
         require(incident_id not in self.incident_ids, "incident-linked-once", f"{incident_id} is already linked")
-        self._record(ev.ProblemIncidentLinked(self.service_id, self.id, incident_id), at=at)
+        self._record(ev.ProblemIncidentLinked(service_id=self.service_id, problem_id=self.id, incident_id=incident_id),
+                     at=at)
 
     def record_root_cause(self, root_cause: str, *, at: datetime) -> None:
         self._require_unresolved()
-        self._record(ev.ProblemRootCauseRecorded(self.service_id, self.id, root_cause), at=at)
+        self._record(ev.ProblemRootCauseRecorded(service_id=self.service_id, problem_id=self.id, root_cause=root_cause),
+                     at=at)
 
     def record_known_error(self, workaround: str, *, at: datetime) -> None:
         self._require_unresolved()
-        self._record(ev.ProblemKnownErrorRecorded(self.service_id, self.id, workaround), at=at)
+        self._record(ev.ProblemKnownErrorRecorded(service_id=self.service_id, problem_id=self.id,
+                                                  workaround=workaround), at=at)
 
     def resolve(self, resolution: str, *, resolve_incidents: bool, at: datetime) -> None:
         self._require_unresolved()
         require(self.root_cause is not None, "root-cause-before-resolution", "record the root cause first")
-        self._record(ev.ProblemResolved(self.service_id, self.id, resolution, at, resolve_incidents), at=at)
+        self._record(ev.ProblemResolved(service_id=self.service_id, problem_id=self.id, resolution=resolution,
+                                        resolved_at=at, resolves_incidents=resolve_incidents), at=at)
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:

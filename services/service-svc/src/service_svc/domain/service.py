@@ -74,8 +74,9 @@ class Service(Aggregate):
         if owner is not None:
             require_owner_change_allowed(None, owner, by, service="being registered")
         service = cls(uuid4())
-        service._record(ev.ServiceRegistered(service.id, name, description, owner, "strategy", demanded_by,
-                                             expected_volume), at=at)
+        service._record(ev.ServiceRegistered(service_id=service.id, name=name, description=description, owner=owner,
+                                             stage="strategy", demanded_by=demanded_by,
+                                             expected_volume=expected_volume), at=at)
         return service
 
     def require_live(self) -> None:
@@ -89,7 +90,7 @@ class Service(Aggregate):
         require_owner_change_allowed(self.owner, owner, by, service=self.id)
         self.require_live()
         require(owner != self.owner, "owner-changes", f"{owner} already owns the service")
-        self._record(ev.ServiceOwnerAssigned(self.id, owner), at=at)
+        self._record(ev.ServiceOwnerAssigned(service_id=self.id, owner=owner), at=at)
 
     def change_stage(self, to_stage: str, reason: str, *, by_admin: bool, at: datetime) -> None:
         """Move forward one stage or retire; entering operation directly needs an admin and a reason."""
@@ -102,13 +103,15 @@ class Service(Aggregate):
         else:
             require(to_stage in (next_stage(self.stage), "retired"), "stage-order",
                     f"a service in {self.stage} cannot move to {to_stage}")
-        self._record(ev.ServiceStageChanged(self.id, self.stage, to_stage, reason), at=at)
+        self._record(ev.ServiceStageChanged(service_id=self.id, from_stage=self.stage, to_stage=to_stage,
+                                            reason=reason), at=at)
 
     def accept_handover(self, handover_id: UUID, *, at: datetime) -> None:
         """An accepted handover puts the service in operation, once; a repeated or late one changes nothing."""
         if self.stage in ("operation", "retired") or handover_id in self.handovers:
             return
-        self._record(ev.ServiceStageChanged(self.id, self.stage, "operation", "handover accepted", handover_id), at=at)
+        self._record(ev.ServiceStageChanged(service_id=self.id, from_stage=self.stage, to_stage="operation",
+                                            reason="handover accepted", handover_id=handover_id), at=at)
 
     def define_sla(self, sla: Sla, *, at: datetime) -> None:
         self.require_live()
@@ -119,33 +122,38 @@ class Service(Aggregate):
                     f"{priority}: the response target must be positive and not after the resolution target")
         require(0 < sla.availability_target_pct <= 100, "availability-target-pct", "between 0 and 100")
         require(0 <= sla.csat_target_pct <= 100, "csat-target-pct", "between 0 and 100")
-        self._record(ev.SlaDefined(self.id, sla.availability_target_pct, dict(sla.targets), sla.csat_target_pct), at=at)
+        self._record(ev.SlaDefined(service_id=self.id, availability_target_pct=sla.availability_target_pct,
+                                   targets=dict(sla.targets), csat_target_pct=sla.csat_target_pct), at=at)
 
     def calendar_revised(self, calendar_id: UUID, revision: int, *, at: datetime) -> None:
         """Note a new revision of a calendar the SLA counts on (readers then know a copy older than it is stale)."""
         known = self.sla.known_revision(calendar_id) if self.sla else None
         if self.sla is not None and calendar_id in self.sla.calendar_ids and (known is None or revision > known):
-            self._record(ev.SlaCalendarRevised(self.id, calendar_id, revision), at=at)
+            self._record(ev.SlaCalendarRevised(service_id=self.id, calendar_id=calendar_id, calendar_revision=revision),
+                         at=at)
 
     def withdraw_sla(self, reason: str, *, at: datetime) -> None:
         require(self.sla is not None, "sla-defined", "the service has no SLA to withdraw")
-        self._record(ev.SlaWithdrawn(self.id, reason), at=at)
+        self._record(ev.SlaWithdrawn(service_id=self.id, reason=reason), at=at)
 
     def record_operating_cost(self, amount: Decimal, *, incurred_on: datetime, category: str, at: datetime) -> None:
         require(amount > 0, "cost-positive", "an operating cost is a positive amount")
-        self._record(ev.OperatingCostRecorded(self.id, amount, incurred_on, category), at=at)
+        self._record(ev.OperatingCostRecorded(service_id=self.id, amount=amount, incurred_on=incurred_on,
+                                              category=category), at=at)
 
     def plan_improvement(self, title: str, project_id: UUID | None, *, at: datetime) -> UUID:
         self.require_live()
         improvement_id = uuid4()
-        self._record(ev.ImprovementPlanned(self.id, improvement_id, title, project_id), at=at)
+        self._record(ev.ImprovementPlanned(service_id=self.id, improvement_id=improvement_id, title=title,
+                                           project_id=project_id), at=at)
         return improvement_id
 
     def implement_improvement(self, improvement_id: UUID, project_id: UUID | None, *, at: datetime) -> None:
         item = self.improvements.get(improvement_id)
         require(item is not None, "improvement-known", f"no improvement {improvement_id} in the register")
         require(item.status == "planned", "improvement-implemented-once", "the improvement is already implemented")
-        self._record(ev.ImprovementImplemented(self.id, improvement_id, at, project_id or item.project_id), at=at)
+        self._record(ev.ImprovementImplemented(service_id=self.id, improvement_id=improvement_id, implemented_at=at,
+                                               project_id=project_id or item.project_id), at=at)
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:

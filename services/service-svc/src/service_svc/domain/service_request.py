@@ -31,18 +31,20 @@ class ServiceRequest(Aggregate):
     @classmethod
     def submit(cls, *, service_id: UUID, title: str, requested_by: str, at: datetime) -> ServiceRequest:
         request = cls(uuid4())
-        request._record(ev.ServiceRequestSubmitted(service_id, request.id, title, requested_by, at), at=at)
+        request._record(ev.ServiceRequestSubmitted(service_id=service_id, request_id=request.id, title=title,
+                                                   requested_by=requested_by, submitted_at=at), at=at)
         return request
 
     def fulfil(self, *, at: datetime) -> None:
         require(self.status == "submitted", "fulfil-submitted-request", f"the request is {self.status}")
         require_in_order(at, self.submitted_at)
-        self._record(ev.ServiceRequestFulfilled(self.service_id, self.id, at, minutes(at - self.submitted_at)), at=at)
+        self._record(ev.ServiceRequestFulfilled(service_id=self.service_id, request_id=self.id, fulfilled_at=at,
+                                                fulfilment_minutes=minutes(at - self.submitted_at)), at=at)
 
     def cancel(self, reason: str, *, at: datetime) -> None:
         require(self.status == "submitted", "cancel-submitted-request", f"the request is {self.status}")
         require_in_order(at, self.submitted_at)
-        self._record(ev.ServiceRequestCancelled(self.service_id, self.id, reason), at=at)
+        self._record(ev.ServiceRequestCancelled(service_id=self.service_id, request_id=self.id, reason=reason), at=at)
 
     @singledispatchmethod
     def apply(self, event: DomainEvent) -> None:
