@@ -15,6 +15,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from continuum.domain import (EARLIEST_BUSINESS_TIME, FUTURE_SKEW, LATEST_BUSINESS_TIME, Aggregate,
                               BusinessTimeRefused, DomainEvent, require_business_time)
+from continuum.eventstore.store import ConcurrencyError
+from continuum.eventstore.uow import _check_business_time, hold_to_business_time
 from continuum.http.dates import BusinessDate, BusinessDateTime, OccurredAt, UtcDateTime
 from continuum.http.history import AsOf
 from continuum.kafka.cloudevents import decode, encode_headers
@@ -108,6 +110,23 @@ def test_a_loaded_aggregate_knows_its_latest_business_time_even_when_its_events_
     for version, at in enumerate([NOW, NOW + timedelta(hours=2), NOW + timedelta(hours=1)], start=1):
         note.replay(Noted("x"), version=version, occurred_at=at)
     assert note.last_occurred_at == NOW + timedelta(hours=2)
+
+
+@pytest.mark.parametrize("stamped_now, last_ahead, outcome", [
+    (True, timedelta(milliseconds=2), ConcurrencyError),  # a concurrent request stamped later committed first
+    (True, timedelta(hours=1), BusinessTimeRefused),  # the aggregate's last time is still ahead: a retry won't do
+    (False, timedelta(milliseconds=2), BusinessTimeRefused)])  # the caller's own occurred_at is out of order
+def test_a_server_stamped_time_behind_a_concurrent_commit_is_a_conflict_not_a_refusal(stamped_now, last_ahead,
+                                                                                     outcome):
+    now = datetime.now(UTC)
+    stamped = now - timedelta(milliseconds=5)
+    note = Note(uuid4())
+    note.replay(Noted("first"), version=1, occurred_at=stamped + last_ahead)
+    hold_to_business_time(stamped, stamped_now=stamped_now)
+    note.write("second", at=stamped)
+    with pytest.raises(outcome) as raised:
+        _check_business_time(target=note, changed=[note])
+    assert outcome is ConcurrencyError or raised.value.rule == "time-in-order"
 
 
 class Body(BaseModel):

@@ -13,20 +13,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from continuum import idempotency
 from continuum.context import current_context
 from continuum.domain import Aggregate, NotFound, require_business_time
-from continuum.eventstore.store import EventStore, RecordedEvent, Snapshot
+from continuum.eventstore.store import ConcurrencyError, EventStore, RecordedEvent, Snapshot
 
 A = TypeVar("A", bound=Aggregate)
 _SNAPSHOT_LAST_OCCURRED_AT = "_last_occurred_at"  # kept beside the aggregate's own snapshot state
 
 # The business time a caller gave the command being handled (DESIGN §4): set by the HTTP layer, checked on
 # commit against each changed aggregate. Facts mirrored from other contexts and watchers' findings carry their
-# own times (an SLA breached before the last assignment) and are not held to it.
-_caller_business_time: ContextVar[datetime | None] = ContextVar("continuum_caller_business_time", default=None)
+# own times (an SLA breached before the last assignment) and are not held to it. The flag: the server stamped it.
+_caller_business_time: ContextVar[tuple[datetime, bool] | None] = ContextVar("continuum_caller_business_time",
+                                                                             default=None)
 
 
-def hold_to_business_time(at: datetime) -> datetime:
-    """Have the next command's commit check `at`, its caller's business time, against the platform rule."""
-    _caller_business_time.set(at)
+def hold_to_business_time(at: datetime, *, stamped_now: bool = False) -> datetime:
+    """Have the next command's commit check `at`, its caller's business time, against the platform rule.
+
+    `stamped_now`: the caller gave no time and `at` is the server's clock when the request came in. Such a time
+    behind the aggregate's last one (not in the future) only lost a race with a concurrent command: it is a
+    concurrency conflict (409 `optimistic-concurrency`, not kept for its Idempotency-Key: a retry is stamped
+    again), not a refusal of the caller's input.
+    """
+    _caller_business_time.set((at, stamped_now))
     return at
 
 
@@ -152,12 +159,16 @@ def _check_business_time(*, target: Aggregate | None, changed: list[Aggregate]) 
     The order is the command's target's (the first aggregate it loads or adds, as for If-Match): the others a
     command changes follow from it at their own times (an SLA change applied to incidents opened since).
     """
-    at = _caller_business_time.get()
+    held = _caller_business_time.get()
     _caller_business_time.set(None)  # it is this command's
-    if at is None or not changed:
+    if held is None or not changed:
         return
+    at, stamped_now = held
     last = target.last_occurred_at if target is not None and target in changed else None
-    require_business_time(at, last=last, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    if stamped_now and last is not None and at < last <= now:  # a retry, stamped again, will be in order
+        raise ConcurrencyError(target.id, target.version)
+    require_business_time(at, last=last, now=now)
 
 
 def _snapshot_state(aggregate: Aggregate) -> dict[str, Any]:

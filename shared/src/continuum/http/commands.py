@@ -37,7 +37,7 @@ def business_time(caller: Principal, requested: datetime | None) -> datetime:
     Its commit then holds it to the platform's business-time rule (`continuum.domain.require_business_time`).
     """
     if requested is None:
-        return hold_to_business_time(datetime.now(UTC))
+        return hold_to_business_time(datetime.now(UTC), stamped_now=True)
     if not caller.roles & BUSINESS_TIME_ROLES:
         raise ProblemError(
             403, "occurred-at-not-allowed", "Not allowed",
