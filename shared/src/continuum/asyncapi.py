@@ -59,11 +59,7 @@ def asyncapi_document(
             channel_id = _channel_id(topic)
             members = [c for c in contracts if c.topic() == topic]
             channels[channel_id] = _channel(topic, members, kafka)
-            operations[f"{action}{channel_id[0].upper()}{channel_id[1:]}"] = {
-                "action": action,
-                "channel": {"$ref": f"#/channels/{channel_id}"},
-                "messages": [{"$ref": f"#/channels/{channel_id}/messages/{_message_id(c)}"} for c in members],
-            }
+            operations[f"{action}{channel_id[0].upper()}{channel_id[1:]}"] = _operation(action, channel_id, members)
     return {
         "asyncapi": "3.0.0",
         "info": {"title": f"{service} events", "version": version, "description": description},
@@ -78,6 +74,14 @@ def asyncapi_document(
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def _operation(action: str, channel_id: str, contracts: list[type[EventContract]]) -> dict[str, Any]:
+    return {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{channel_id}"},
+        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{_message_id(c)}"} for c in contracts],
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,10 +53,12 @@ class ServiceSpec:
 
     @property
     def source(self) -> str:
+        """The CloudEvents `source` of the service's events: `/continuum/<name>`."""
         return f"/continuum/{self.name}"
 
     @property
     def topic(self) -> str:
+        """The topic the service publishes its events on: its context's events topic."""
         return events_topic(self.context)
 
 
@@ -115,13 +117,8 @@ class ServiceParts:
 
 def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: ServiceParts) -> FastAPI:
     """The FastAPI app of one service; everything with I/O starts in its lifespan."""
-    from continuum.http.conditional import ConditionalGetMiddleware
     from continuum.http.docs import install_docs
-    from continuum.http.methods import AllowMiddleware
-    from continuum.http.event_log import event_log_router
     from continuum.http.openapi import install_openapi_contract, operation_id
-    from continuum.http.public import public_router
-    from continuum.http.query import known_query_parameters
 
     telemetry = Telemetry(service=spec.name)
 
@@ -144,6 +141,19 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
     app.state.parts = parts
     app.state.config = config
     install_problem_handlers(app)
+    _add_middleware(app, config, telemetry)
+    _include_routers(app, parts)
+    install_openapi_contract(app)
+    install_docs(app)
+    return app
+
+
+def _add_middleware(app: FastAPI, config: ServiceSettings, telemetry: Telemetry) -> None:
+    """The HTTP conventions every service shares, innermost first: conditional GET, idempotency, size limits,
+    Allow on 405, and the request context (correlation, tracing, access log) outermost."""
+    from continuum.http.conditional import ConditionalGetMiddleware
+    from continuum.http.methods import AllowMiddleware
+
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=config.http.max_body_bytes)
@@ -151,14 +161,20 @@ def build_service_app(*, spec: ServiceSpec, config: ServiceSettings, parts: Serv
                        max_headers=config.http.max_headers)
     app.add_middleware(AllowMiddleware)
     app.add_middleware(RequestContextMiddleware, telemetry=telemetry)
+
+
+def _include_routers(app: FastAPI, parts: ServiceParts) -> None:
+    """The public routes (health, metrics, API descriptions), then the event log and the service's own routes,
+    which all need a valid token and refuse query parameters they do not declare."""
+    from continuum.http.event_log import event_log_router
+    from continuum.http.public import public_router
+    from continuum.http.query import known_query_parameters
+
     app.include_router(public_router())
     guarded = [Depends(authenticate), Depends(known_query_parameters)]
     app.include_router(event_log_router(), dependencies=guarded)
     for router in parts.routers:
         app.include_router(router, dependencies=guarded)
-    install_openapi_contract(app)
-    install_docs(app)
-    return app
 
 
 @asynccontextmanager
@@ -279,7 +295,3 @@ def configure_process(spec: ServiceSpec, config: ServiceSettings) -> None:
     """Logging and tracing of a service process: for its uvicorn factory, not for create_app (tests)."""
     configure_logging(config.observability, service=spec.name)
     configure_tracing(config.observability, service=spec.name)
-
-
-def all_contracts(parts: ServiceParts) -> Iterable[type[EventContract]]:
-    return list(parts.publishes) + list(parts.consumes)

@@ -34,6 +34,7 @@ class ListQuery:
 
     @property
     def needs_opening(self) -> bool:
+        """Whether the query filters or sorts by the opening time (the page then selects it too)."""
         return self.opened_after is not None or self.opened_before is not None or self.sort != "created"
 
 

@@ -24,6 +24,7 @@ def list_query(
     sort: Annotated[Sort, Query(description="`created` (the default: the order items were recorded), "
                                             "`opened_at` (oldest first) or `-opened_at` (newest first).")] = "created",
 ) -> ListQuery:
+    """The search, opening-time filters and sort of a list route's query string (the `Listing` dependency)."""
     return ListQuery(text=q, opened_after=opened_after, opened_before=opened_before, sort=sort)
 
 

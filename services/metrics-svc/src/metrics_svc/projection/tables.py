@@ -139,26 +139,46 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
     md = metadata or sa.MetaData()
     uid = UUID(as_uuid=True)
     return FactTables(
-        incidents=sa.Table(
-            f"{prefix}incidents", md,
-            sa.Column("incident_id", uid, primary_key=True), sa.Column("service_id", uid, nullable=False, index=True),
-            sa.Column("priority", sa.Text, nullable=False), sa.Column("category", sa.Text, nullable=False),
-            sa.Column("outage", sa.Boolean, nullable=False), _ts("opened_at", False), _ts("acknowledged_at"),
-            _ts("resolved_at"), sa.Column("outage_minutes", sa.Numeric, nullable=False, server_default="0"),
-            sa.Column("response_sla_met", sa.Boolean), sa.Column("resolution_sla_met", sa.Boolean),
-            sa.Column("response_breached", sa.Boolean, nullable=False, server_default=sa.false()),
-            sa.Column("resolution_breached", sa.Boolean, nullable=False, server_default=sa.false()),
-            sa.Column("csat", sa.Integer), _ts("csat_at"),
-            # the events' business minutes (absent before calendars: null, never 0), migration 0014
-            sa.Column("ack_business_minutes", sa.Numeric), sa.Column("resolve_business_minutes", sa.Numeric),
-            sa.Index(f"ix_{prefix}incidents_service_opened", "service_id", "opened_at"),
-            sa.Index(f"ix_{prefix}incidents_service_acknowledged", "service_id", "acknowledged_at"),
-            sa.Index(f"ix_{prefix}incidents_service_resolved", "service_id", "resolved_at"),
-            sa.Index(f"ix_{prefix}incidents_service_csat", "service_id", "csat_at"),
-            sa.Index(f"ix_{prefix}incidents_open_outages", "service_id", "opened_at",
-                     postgresql_where=sa.text("outage AND resolved_at IS NULL")),
-            sa.Index(f"ix_{prefix}incidents_unusable", "service_id", postgresql_where=UNUSABLE_INCIDENT),
+        incidents=_incidents(prefix, md, uid),
+        names=sa.Table(  # what people call a service (its catalog name) or a project (its title)
+            f"{prefix}names", md,
+            sa.Column("id", uid, primary_key=True), sa.Column("name", sa.Text, nullable=False),
         ),
+        **_service_facts(prefix, md, uid),
+        **_project_facts(prefix, md, uid),
+        **_handover_facts(prefix, md, uid),
+        **_rollups(prefix, md, uid),
+        **success_tables(prefix, md, uid),
+    )
+
+
+def _incidents(prefix: str, md: sa.MetaData, uid: UUID) -> sa.Table:
+    """One row per incident: its times, SLA outcomes and CSAT, indexed for the windowed reads per service."""
+    return sa.Table(
+        f"{prefix}incidents", md,
+        sa.Column("incident_id", uid, primary_key=True), sa.Column("service_id", uid, nullable=False, index=True),
+        sa.Column("priority", sa.Text, nullable=False), sa.Column("category", sa.Text, nullable=False),
+        sa.Column("outage", sa.Boolean, nullable=False), _ts("opened_at", False), _ts("acknowledged_at"),
+        _ts("resolved_at"), sa.Column("outage_minutes", sa.Numeric, nullable=False, server_default="0"),
+        sa.Column("response_sla_met", sa.Boolean), sa.Column("resolution_sla_met", sa.Boolean),
+        sa.Column("response_breached", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("resolution_breached", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("csat", sa.Integer), _ts("csat_at"),
+        # the events' business minutes (absent before calendars: null, never 0), migration 0014
+        sa.Column("ack_business_minutes", sa.Numeric), sa.Column("resolve_business_minutes", sa.Numeric),
+        sa.Index(f"ix_{prefix}incidents_service_opened", "service_id", "opened_at"),
+        sa.Index(f"ix_{prefix}incidents_service_acknowledged", "service_id", "acknowledged_at"),
+        sa.Index(f"ix_{prefix}incidents_service_resolved", "service_id", "resolved_at"),
+        sa.Index(f"ix_{prefix}incidents_service_csat", "service_id", "csat_at"),
+        sa.Index(f"ix_{prefix}incidents_open_outages", "service_id", "opened_at",
+                 postgresql_where=sa.text("outage AND resolved_at IS NULL")),
+        sa.Index(f"ix_{prefix}incidents_unusable", "service_id", postgresql_where=UNUSABLE_INCIDENT),
+    )
+
+
+def _service_facts(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
+    """A service's SLA, operating costs, changes, improvements and owner."""
+    return dict(
         slas=sa.Table(
             f"{prefix}slas", md,
             sa.Column("service_id", uid, primary_key=True),
@@ -177,6 +197,21 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("successful", sa.Boolean, nullable=False), _ts("implemented_at", False),
             sa.Index(f"ix_{prefix}changes_service_implemented", "service_id", "implemented_at"),
         ),
+        improvements=sa.Table(
+            f"{prefix}improvements", md,
+            sa.Column("improvement_id", uid, primary_key=True),
+            sa.Column("service_id", uid, nullable=False, index=True), _ts("planned_at"), _ts("implemented_at"),
+        ),
+        owners=sa.Table(  # who owns a service (ServiceRegistered, ServiceOwnerAssigned): who may dismiss its opportunities
+            f"{prefix}service_owners", md,
+            sa.Column("service_id", uid, primary_key=True), sa.Column("owner", sa.Text, nullable=False),
+        ),
+    )
+
+
+def _project_facts(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
+    """A project's plan (BAC, milestones), progress and actual costs, for earned value."""
+    return dict(
         projects=sa.Table(
             f"{prefix}projects", md,
             sa.Column("project_id", uid, primary_key=True), sa.Column("origin", sa.Text, nullable=False),
@@ -201,6 +236,12 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("event_id", sa.Text, primary_key=True), sa.Column("project_id", uid, nullable=False, index=True),
             sa.Column("amount", sa.Numeric, nullable=False), _ts("incurred_at", False),
         ),
+    )
+
+
+def _handover_facts(prefix: str, md: sa.MetaData, uid: UUID) -> dict[str, sa.Table]:
+    """A handover's dates, readiness and acceptance criteria."""
+    return dict(
         handovers=sa.Table(
             f"{prefix}handovers", md,
             sa.Column("handover_id", uid, primary_key=True), sa.Column("service_id", uid, nullable=False, index=True),
@@ -208,27 +249,12 @@ def fact_tables(prefix: str = LIVE_PREFIX, metadata: sa.MetaData | None = None) 
             sa.Column("readiness_score", sa.Numeric), sa.Column("early_life_support_days", sa.Integer),
             sa.Column("rejections", sa.Integer, nullable=False, server_default="0"), _ts("completed_at"),
         ),
-        improvements=sa.Table(
-            f"{prefix}improvements", md,
-            sa.Column("improvement_id", uid, primary_key=True),
-            sa.Column("service_id", uid, nullable=False, index=True), _ts("planned_at"), _ts("implemented_at"),
-        ),
-        names=sa.Table(  # what people call a service (its catalog name) or a project (its title)
-            f"{prefix}names", md,
-            sa.Column("id", uid, primary_key=True), sa.Column("name", sa.Text, nullable=False),
-        ),
         criteria=sa.Table(  # a handover's acceptance criteria, for its readiness while in transition
             f"{prefix}handover_criteria", md,
             sa.Column("criterion_id", sa.Text, primary_key=True),  # "<handover_id>/<key>"
             sa.Column("handover_id", uid, nullable=False, index=True), sa.Column("key", sa.Text, nullable=False),
             sa.Column("mandatory", sa.Boolean, nullable=False), _ts("added_at", False), _ts("settled_at"),
         ),
-        owners=sa.Table(  # who owns a service (ServiceRegistered, ServiceOwnerAssigned): who may dismiss its opportunities
-            f"{prefix}service_owners", md,
-            sa.Column("service_id", uid, primary_key=True), sa.Column("owner", sa.Text, nullable=False),
-        ),
-        **_rollups(prefix, md, uid),
-        **success_tables(prefix, md, uid),
     )
 
 
