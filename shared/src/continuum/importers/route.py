@@ -8,13 +8,16 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
-from pydantic import Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from continuum.context import set_actor
 from continuum.http.auth import Principal, Role
 from continuum.http.commands import allowed
+from continuum.http.dates import BusinessDateTime
 from continuum.http.problems import ProblemError
-from continuum.importers.ndjson import MAX_LINE_BYTES, MAX_LINES, NDJSON, Framed, FramingError, frame, frame_array
+from continuum.importers.batch import Line
+from continuum.importers.ndjson import (MAX_LINE_BYTES, MAX_LINES, NDJSON, Framed, FramingError, LineResult,
+                                        encode_results, frame, frame_array)
 
 DryRun = Annotated[bool, Query(description=(
     "Check every line as a real run would (rules, order, re-runs) and answer the same results, storing nothing."))]
@@ -23,6 +26,16 @@ Ref = Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x
             examples=["INC0010001"], description=(
                 "The record's external key (a ServiceNow number, a Jira issue key): the same key names the same "
                 "record on every run."))
+
+
+class ImportLine(BaseModel):
+    """Base of a bulk import's lines: the record's external key and when the command happened in the source
+    system. Subclasses add `command` (a literal, the union's discriminator) and the command's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+    ref: str = Ref
+    occurred_at: BusinessDateTime = Field(examples=["2025-03-01T09:00:00Z"],
+                                          description="When it happened in the source system (1900-2999).")
 
 
 def importer_of(caller: Principal) -> str | None:
@@ -47,9 +60,15 @@ async def framed_body(request: Request, model: TypeAdapter) -> Framed:
                            errors=[{"field": "body", "message": error.detail, "type": "framing"}]) from None
 
 
-def ndjson_answer(body: bytes) -> Response:
-    """An NDJSON answer (`application/x-ndjson`): one result per line, then the summary."""
-    return Response(body, media_type=NDJSON)
+async def read_lines(request: Request, model: TypeAdapter) -> tuple[list[Line], list[LineResult]]:
+    """The request's valid lines, to apply, and the results of those refused while framing (see `framed_body`)."""
+    framed = await framed_body(request, model)
+    return [Line(number, body) for number, body in framed.lines], framed.refused
+
+
+def lines_answer(refused: list[LineResult], results: list[LineResult]) -> Response:
+    """The NDJSON answer (`application/x-ndjson`) of an import: one result per line, then the summary."""
+    return Response(encode_results([*refused, *results]), media_type=NDJSON)
 
 
 def import_route(line_model: TypeAdapter, *, example: list[dict[str, Any]], description: str) -> dict[str, Any]:

@@ -7,29 +7,20 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from continuum.http.commands import Caller
-from continuum.http.dates import BusinessDate, BusinessDateTime
-from continuum.importers.batch import Line
-from continuum.importers.ndjson import encode_results
-from continuum.importers.route import DryRun, Ref, framed_body, import_route, importer_of, ndjson_answer
+from continuum.http.dates import BusinessDate
+from continuum.importers.route import DryRun, ImportLine, import_route, importer_of, lines_answer, read_lines
 
 from project_svc import bulk
 from project_svc.api.schemas import Member, Money, Name, PositiveMoney, Text
 
-OCCURRED = Field(examples=["2025-03-01T09:00:00Z"], description="When it happened in the source system (1900-2999).")
 MILESTONE = Field(min_length=1, max_length=255, examples=["M1"],
                   description="The milestone's external key within its project.")
 
 
-class _Line(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ref: str = Ref
-    occurred_at: BusinessDateTime = OCCURRED
-
-
-class ProposeLine(_Line):
+class ProposeLine(ImportLine):
     command: Literal["propose"]
     title: Name
     problem_statement: Text = ""
@@ -37,7 +28,7 @@ class ProposeLine(_Line):
     target_service_ids: list[UUID] = Field(default_factory=list, max_length=50)
 
 
-class ApproveCharterLine(_Line):
+class ApproveCharterLine(ImportLine):
     command: Literal["approve-charter"]
     goal: Text = Field(min_length=1)
     scope_statement: Text = ""
@@ -49,11 +40,11 @@ class ApproveCharterLine(_Line):
     members: list[Member] = Field(default_factory=list, max_length=200)
 
 
-class StartPlanningLine(_Line):
+class StartPlanningLine(ImportLine):
     command: Literal["start-planning"]
 
 
-class AddMilestoneLine(_Line):
+class AddMilestoneLine(ImportLine):
     command: Literal["add-milestone"]
     milestone: str = MILESTONE
     name: Name
@@ -64,11 +55,11 @@ class AddMilestoneLine(_Line):
         return self.milestone
 
 
-class BaselineLine(_Line):
+class BaselineLine(ImportLine):
     command: Literal["baseline"]
 
 
-class RecordProgressLine(_Line):
+class RecordProgressLine(ImportLine):
     command: Literal["record-progress"]
     milestone: str = MILESTONE
     percent_complete: Decimal = Field(ge=0, le=100, max_digits=6, decimal_places=2)
@@ -77,7 +68,7 @@ class RecordProgressLine(_Line):
         return self.milestone
 
 
-class CompleteMilestoneLine(_Line):
+class CompleteMilestoneLine(ImportLine):
     command: Literal["complete-milestone"]
     milestone: str = MILESTONE
     actual_date: BusinessDate
@@ -86,7 +77,7 @@ class CompleteMilestoneLine(_Line):
         return self.milestone
 
 
-class RecordCostLine(_Line):
+class RecordCostLine(ImportLine):
     command: Literal["record-cost"]
     amount: PositiveMoney
     incurred_on: BusinessDate
@@ -129,9 +120,8 @@ def imports_router() -> APIRouter:
     @router.post("/projects", **import_route(PROJECT_LINE, example=EXAMPLE, description=DESCRIPTION))
     async def import_projects(caller: Caller, request: Request, dry_run: DryRun = False) -> Response:
         importer = importer_of(caller)
-        framed = await framed_body(request, PROJECT_LINE)
-        lines = [Line(number, body) for number, body in framed.lines]
+        lines, refused = await read_lines(request, PROJECT_LINE)
         results = await bulk.import_projects(request.app.state.platform, lines, importer=importer, dry_run=dry_run)
-        return ndjson_answer(encode_results([*framed.refused, *results]))
+        return lines_answer(refused, results)
 
     return router

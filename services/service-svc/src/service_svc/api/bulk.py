@@ -7,27 +7,18 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from continuum.http.commands import Caller
 from continuum.http.dates import BusinessDateTime
-from continuum.importers.batch import Line
-from continuum.importers.ndjson import encode_results
-from continuum.importers.route import DryRun, Ref, framed_body, import_route, importer_of, ndjson_answer
+from continuum.importers.route import DryRun, ImportLine, import_route, importer_of, lines_answer, read_lines
 
 from service_svc import bulk
 from service_svc.api.schemas import MAX_MINUTES, Priority
 
-OCCURRED = Field(examples=["2025-03-01T09:00:00Z"], description="When it happened in the source system (1900-2999).")
 
 
-class _Line(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ref: str = Ref
-    occurred_at: BusinessDateTime = OCCURRED
-
-
-class OpenLine(_Line):
+class OpenLine(ImportLine):
     command: Literal["open"]
     priority: Priority = Field(examples=["P2"])
     category: str = Field(min_length=1, max_length=100, examples=["network"])
@@ -37,41 +28,41 @@ class OpenLine(_Line):
     detected_at: BusinessDateTime | None = Field(default=None, description="Default: `occurred_at`.")
 
 
-class AcknowledgeLine(_Line):
+class AcknowledgeLine(ImportLine):
     command: Literal["acknowledge"]
 
 
-class AssignLine(_Line):
+class AssignLine(ImportLine):
     command: Literal["assign"]
     assignee: str = Field(min_length=1, max_length=200, examples=["Network team"])
 
 
-class HoldLine(_Line):
+class HoldLine(ImportLine):
     command: Literal["hold"]
     reason: str = Field(min_length=1, max_length=2000, examples=["awaiting the caller"])
 
 
-class ResumeLine(_Line):
+class ResumeLine(ImportLine):
     command: Literal["resume"]
 
 
-class ResolveLine(_Line):
+class ResolveLine(ImportLine):
     command: Literal["resolve"]
     resolution_code: str = Field(min_length=1, max_length=100, examples=["Solved (Permanently)"])
     downtime_minutes: Decimal | None = Field(default=None, ge=0, le=MAX_MINUTES, max_digits=12, decimal_places=2,
                                              description="Required for an outage, else absent.")
 
 
-class CloseLine(_Line):
+class CloseLine(ImportLine):
     command: Literal["close"]
 
 
-class ReopenLine(_Line):
+class ReopenLine(ImportLine):
     command: Literal["reopen"]
     reason: str = Field(min_length=1, max_length=2000, examples=["the fix did not hold"])
 
 
-class RateLine(_Line):
+class RateLine(ImportLine):
     command: Literal["rate"]
     score: int = Field(ge=1, le=5, examples=[4])
     comment: str | None = Field(default=None, max_length=2000)
@@ -109,9 +100,8 @@ def imports_router() -> APIRouter:
         acting = importer_of(caller)
         async with platform.unit_of_work() as uow:  # refused before a line is read: 404, 403
             await bulk.owned_service(uow, service_id, acting=acting)
-        framed = await framed_body(request, INCIDENT_LINE)
-        lines = [Line(number, body) for number, body in framed.lines]
+        lines, refused = await read_lines(request, INCIDENT_LINE)
         results = await bulk.import_incidents(platform, service_id, lines, dry_run=dry_run)
-        return ndjson_answer(encode_results([*framed.refused, *results]))
+        return lines_answer(refused, results)
 
     return router
