@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
-from continuum.contracts import catalog
 from continuum.contracts import handover as contracts
-from continuum.eventstore.codec import EventCodec
 
 from handover_svc.domain.events import EVENT_TYPES
+from tests.support.contracts import assert_read_back_as_consumers_read_them
 from tests.unit.handover_svc.fixtures import T0, accepted, opened
 
 
@@ -34,13 +33,7 @@ def every_kind_of_event():
 
 
 def test_every_recorded_event_passes_the_validation_its_consumers_apply():
-    codec = EventCodec(EVENT_TYPES)
-    events = every_kind_of_event()
-    assert {type(event) for event in events} == set(EVENT_TYPES)
-    for event in events:
-        payload = codec.encode(event)
-        assert catalog.parse(type(event), payload) == event, event.event_type()
-        assert catalog.dump(event) == payload, event.event_type()
+    assert_read_back_as_consumers_read_them(EVENT_TYPES, every_kind_of_event())
 
 
 def test_the_domain_records_exactly_the_published_contracts():

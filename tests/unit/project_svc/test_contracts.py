@@ -6,12 +6,11 @@ from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
-from continuum.contracts import catalog
 from continuum.contracts import project as contracts
-from continuum.eventstore.codec import EventCodec
 
 from project_svc.domain.entities import ChangeRequest, RiskStatus
 from project_svc.domain.events import EVENT_TYPES, PlannedMilestone
+from tests.support.contracts import assert_read_back_as_consumers_read_them
 from tests.unit.project_svc.builders import AT, SERVICE, START, executing
 
 
@@ -50,10 +49,4 @@ def every_kind_of_event():
 
 
 def test_every_recorded_event_passes_the_validation_its_consumers_apply():
-    codec = EventCodec(EVENT_TYPES)
-    events = every_kind_of_event()
-    assert {type(event) for event in events} == set(EVENT_TYPES)
-    for event in events:
-        payload = codec.encode(event)
-        assert catalog.parse(type(event), payload) == event, event.event_type()
-        assert catalog.dump(event) == payload, event.event_type()
+    assert_read_back_as_consumers_read_them(EVENT_TYPES, every_kind_of_event())
