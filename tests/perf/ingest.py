@@ -48,7 +48,7 @@ HISTORY_DAYS = 730
 CATEGORIES = ("network", "disk", "database", "login", "batch-job", "certificate", "queue")
 WEEKLY = (1.3, 1.2, 1.2, 1.15, 1.05, 0.55, 0.45)
 REGRESSION = ("disk", 0.8, 3.0)  # from 80 % of the history on, this category at three times its rate
-TARGETS = {p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("P1", "P2", "P3", "P4")}
+TARGETS = {p: sv.SlaTargets(response_minutes=60, resolution_minutes=480) for p in ("P1", "P2", "P3", "P4")}
 Event = tuple[bytes, EventContract, datetime]  # (key, event, business time)
 
 

@@ -25,8 +25,8 @@ def client(consuming_client):
     return consuming_client
 
 
-SLA = {"availability_target_pct": "99.9", "csat_target_pct": "80",
-       "targets": {"P1": {"response_minutes": 15, "resolution_minutes": 240}}}
+SLA = {"availability_target_pct": Decimal("99.9"), "csat_target_pct": Decimal(80),
+       "targets": {"P1": service.SlaTargets(response_minutes=15, resolution_minutes=240)}}
 
 
 async def handovers_of(client, role, **filters) -> list[dict]:

@@ -30,7 +30,7 @@ from tests.support.apps import serving
 
 PARTITIONS, FETCH = 3, 250
 SETTLE_S = 0.5
-TARGETS = {p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("P1", "P2", "P3", "P4")}
+TARGETS = {p: sv.SlaTargets(response_minutes=60, resolution_minutes=480) for p in ("P1", "P2", "P3", "P4")}
 
 
 def lifecycles(seed: int = 4):

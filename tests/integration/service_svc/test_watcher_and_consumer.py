@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from decimal import Decimal
+from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaProducer
 
@@ -84,8 +85,9 @@ async def test_an_imported_incident_resolved_in_time_is_not_breached_while_it_is
 
 
 def handover_accepted(service_id: str, handover_id: str) -> tuple[bytes, list[tuple[str, bytes]]]:
-    payload = HandoverAcceptedV1(handover_id=handover_id, service_id=service_id, accepted_by="alice",
-                                 accepted_at=datetime.now(UTC), readiness_score="0.9", early_life_support_days=30)
+    payload = HandoverAcceptedV1(handover_id=UUID(handover_id), service_id=UUID(service_id), accepted_by="alice",
+                                 accepted_at=datetime.now(UTC), readiness_score=Decimal("0.9"),
+                                 early_life_support_days=30)
     headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()), ("ce_source", b"/continuum/handover-svc"),
                ("ce_type", HandoverAcceptedV1.ce_type().encode()), ("ce_subject", handover_id.encode()),
                ("ce_time", datetime.now(UTC).isoformat().encode()), ("content-type", b"application/json")]
