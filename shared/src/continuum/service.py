@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -35,6 +35,8 @@ from continuum.observability import configure_logging, configure_tracing
 from continuum.relay import OutboxRelay
 from continuum.sweeper import run_periodically
 from continuum.telemetry import Telemetry
+
+S = TypeVar("S", bound=ServiceSettings)
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +291,14 @@ async def _prepare_kafka(platform: Platform) -> None:
             platform.consumer.status.last_error = f"{type(error).__name__}: {error}"
             log.warning("%s: consumer stopped (%s); restarting", platform.spec.name, error)
             await asyncio.sleep(platform.config.consumer.retry_backoff_max_s)
+
+
+def app_from_environment(spec: ServiceSpec, settings: Callable[[], S], create_app: Callable[[S], FastAPI]) -> FastAPI:
+    """A service's app as `uvicorn --factory <service>.main:app` builds it: the settings read from the environment,
+    the process's logging and tracing set up, then `create_app(settings)`."""
+    config = settings()
+    configure_process(spec, config)
+    return create_app(config)
 
 
 def configure_process(spec: ServiceSpec, config: ServiceSettings) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from continuum.service import ServiceSpec, build_service_app, configure_process
+from continuum.service import ServiceSpec, app_from_environment, build_service_app
 
 from metrics_svc.api.dashboard import install_dashboard_page
 from metrics_svc.bootstrap import SPEC, service_parts
@@ -20,6 +20,4 @@ def create_app(config: Config, *, spec: ServiceSpec = SPEC) -> FastAPI:
 
 def app() -> FastAPI:
     """Factory for `uvicorn --factory metrics_svc.main:app`: configuration from the environment."""
-    config = Config()
-    configure_process(SPEC, config)
-    return create_app(config)
+    return app_from_environment(SPEC, Config, create_app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from continuum.service import build_service_app, configure_process
+from continuum.service import app_from_environment, build_service_app
 
 from project_svc.bootstrap import SPEC, service_parts
 from project_svc.config import Config
@@ -16,6 +16,4 @@ def create_app(config: Config) -> FastAPI:
 
 def app() -> FastAPI:
     """Factory for `uvicorn --factory project_svc.main:app`: configuration from the environment."""
-    config = Config()
-    configure_process(SPEC, config)
-    return create_app(config)
+    return app_from_environment(SPEC, Config, create_app)
