@@ -20,20 +20,7 @@ from continuum.contracts.handover import HandoverEvent
 from continuum.contracts.handover import HandoverOpenedV1 as HandoverOpened
 from continuum.contracts.handover import HandoverRejectedV1 as HandoverRejected
 from continuum.contracts.handover import HandoverResubmittedV1 as HandoverResubmitted
-from continuum.domain import DomainEvent
+from continuum.contracts.handover import PUBLISHED
 
-EVENT_TYPES: tuple[type[DomainEvent], ...] = (
-    HandoverOpened,
-    CriterionAdded,
-    CriterionMet,
-    CriterionWaived,
-    CriterionReset,
-    HandoverRejected,
-    HandoverResubmitted,
-    HandoverAccepted,
-    EarlyLifeIncidentOpened,
-    EarlyLifeIncidentResolved,
-    EarlyLifeSlaBreached,
-    EarlyLifeSupportExtended,
-    HandoverCompleted,
-)
+# The aggregates of this context record exactly its published contracts (the codec stores these).
+EVENT_TYPES = PUBLISHED

@@ -17,18 +17,8 @@ from continuum.contracts.metrics import ImprovementOpportunityDetectedV1 as Impr
 from continuum.contracts.metrics import ImprovementOpportunityDismissedV1 as ImprovementOpportunityDismissed
 from continuum.contracts.metrics import ImprovementOpportunityLapsedV1 as ImprovementOpportunityLapsed
 from continuum.contracts.metrics import OutcomeDimension
+from continuum.contracts.metrics import PUBLISHED
 from continuum.contracts.metrics import ProjectOutcomeEvaluatedV1 as ProjectOutcomeEvaluated
-from continuum.domain import DomainEvent
 
-EVENT_TYPES: tuple[type[DomainEvent], ...] = (
-    ImprovementOpportunityDetected,
-    ImprovementOpportunityDismissed,
-    ImprovementOpportunityConverted,
-    ImprovementOpportunityAbandoned,
-    BenefitsMeasurementScheduled,
-    BenefitsRealized,
-    BenefitsNotRealized,
-    ImprovementOpportunityLapsed,
-    BenefitsInconclusive,
-    ProjectOutcomeEvaluated,
-)
+# The aggregates of this context record exactly its published contracts (the codec stores these).
+EVENT_TYPES = PUBLISHED

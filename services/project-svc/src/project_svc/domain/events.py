@@ -17,6 +17,7 @@ from continuum.contracts.project import MilestoneAddedV1 as MilestoneAdded
 from continuum.contracts.project import MilestoneCompletedV1 as MilestoneCompleted
 from continuum.contracts.project import MilestoneDescopedV1 as MilestoneDescoped
 from continuum.contracts.project import MilestoneProgressRecordedV1 as MilestoneProgressRecorded
+from continuum.contracts.project import PUBLISHED
 from continuum.contracts.project import PlanBaselinedV1 as PlanBaselined
 from continuum.contracts.project import PlannedMilestone
 from continuum.contracts.project import PlanningStartedV1 as PlanningStarted
@@ -33,32 +34,6 @@ from continuum.contracts.project import RiskReassessedV1 as RiskReassessed
 from continuum.contracts.project import TeamAssignedV1 as TeamAssigned
 from continuum.contracts.project import TeamDisbandedV1 as TeamDisbanded
 from continuum.contracts.project import TeamMember
-from continuum.domain import DomainEvent
 
-EVENT_TYPES: tuple[type[DomainEvent], ...] = (
-    ProjectProposed,
-    CharterApproved,
-    TeamAssigned,
-    TeamDisbanded,
-    PlanningStarted,
-    MilestoneAdded,
-    RiskIdentified,
-    RiskReassessed,
-    PlanBaselined,
-    ExecutionStarted,
-    MilestoneProgressRecorded,
-    MilestoneCompleted,
-    MilestoneDescoped,
-    ActualCostRecorded,
-    ProjectPutOnHold,
-    ProjectResumed,
-    ChangeRequestRaised,
-    ChangeRequestApproved,
-    ChangeRequestRejected,
-    ProjectClosingStarted,
-    HandoverAcceptanceRecorded,
-    ProjectAccepted,
-    ProjectSuccessEvaluated,
-    ProjectClosed,
-    ProjectCancelled,
-)
+# The aggregates of this context record exactly its published contracts (the codec stores these).
+EVENT_TYPES = PUBLISHED

@@ -30,6 +30,7 @@ from continuum.contracts.service import IncidentResponseSlaBreachedV1 as Inciden
 from continuum.contracts.service import IncidentResumedV1 as IncidentResumed
 from continuum.contracts.service import IncidentSlaAppliedV1 as IncidentSlaApplied
 from continuum.contracts.service import OperatingCostRecordedV1 as OperatingCostRecorded
+from continuum.contracts.service import PUBLISHED
 from continuum.contracts.service import ProblemIncidentLinkedV1 as ProblemIncidentLinked
 from continuum.contracts.service import ProblemKnownErrorRecordedV1 as ProblemKnownErrorRecorded
 from continuum.contracts.service import ProblemOpenedV1 as ProblemOpened
@@ -46,43 +47,6 @@ from continuum.contracts.service import SlaDefinedV1 as SlaDefined
 from continuum.contracts.service import SlaTargets as SlaTarget
 from continuum.contracts.service import SlaWithdrawnV1 as SlaWithdrawn
 from continuum.contracts.service import WorkingInterval
-from continuum.domain import DomainEvent
 
-EVENT_TYPES: tuple[type[DomainEvent], ...] = (
-    ServiceRegistered,
-    ServiceOwnerAssigned,
-    ServiceStageChanged,
-    SlaDefined,
-    SlaCalendarRevised,
-    SlaWithdrawn,
-    OperatingCostRecorded,
-    ImprovementPlanned,
-    ImprovementImplemented,
-    CalendarCreated,
-    CalendarRevised,
-    CalendarDeleted,
-    IncidentOpened,
-    IncidentSlaApplied,
-    IncidentAcknowledged,
-    IncidentAssigned,
-    IncidentPutOnHold,
-    IncidentResumed,
-    IncidentResolved,
-    IncidentReopened,
-    IncidentClosed,
-    IncidentResponseSlaBreached,
-    IncidentResolutionSlaBreached,
-    IncidentCsatRated,
-    ProblemOpened,
-    ProblemIncidentLinked,
-    ProblemRootCauseRecorded,
-    ProblemKnownErrorRecorded,
-    ProblemResolved,
-    ChangeRequested,
-    ChangeApproved,
-    ChangeRejected,
-    ChangeImplemented,
-    ServiceRequestSubmitted,
-    ServiceRequestFulfilled,
-    ServiceRequestCancelled,
-)
+# The aggregates of this context record exactly its published contracts (the codec stores these).
+EVENT_TYPES = PUBLISHED
