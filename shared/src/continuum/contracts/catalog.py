@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
-from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
-
 from continuum.contracts.base import EventContract
+from continuum.eventstore.codec import type_adapter as _adapter
 
 C = TypeVar("C", bound=EventContract)
-
-
-@cache
-def _adapter(contract: type[Any]) -> TypeAdapter[Any]:
-    return TypeAdapter(contract)
 
 
 def parse(contract: type[C], data: dict[str, Any]) -> C:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -10,6 +11,13 @@ from pydantic import TypeAdapter
 from continuum.domain import DomainEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@cache
+def type_adapter(event_type: type[Any]) -> TypeAdapter[Any]:
+    """The pydantic adapter of an event (or contract) type, built once per process: the codec's and the contract
+    catalog's are the same."""
+    return TypeAdapter(event_type)
 
 
 class UnknownEventType(Exception):
@@ -21,7 +29,7 @@ class EventCodec:
 
     def __init__(self, event_types: Iterable[type[DomainEvent]]) -> None:
         self._types = {cls.event_type(): cls for cls in event_types}
-        self._adapters = {name: TypeAdapter(cls) for name, cls in self._types.items()}
+        self._adapters = {name: type_adapter(cls) for name, cls in self._types.items()}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
 
     def upcaster(self, event_type: str, *, from_version: int) -> Callable[[Upcaster], Upcaster]:
