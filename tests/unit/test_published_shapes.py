@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from continuum.contracts import handover, metrics, project, service
+from continuum.contracts.base import Pattern
 from continuum.eventstore.codec import EventCodec
 from continuum.kafka.cloudevents import event_type_name
 
@@ -35,19 +35,11 @@ from service_svc.domain.events import EVENT_TYPES as SERVICE_EVENTS
 GOLDEN = Path(__file__).parents[1] / "resources" / "published-events.json"
 CONTEXTS = {"service": SERVICE_EVENTS, "project": PROJECT_EVENTS, "handover": HANDOVER_EVENTS,
             "metrics": METRICS_EVENTS}
-CONTRACTS = {c.ce_type(): c for m in (handover, metrics, project, service) for c in m.PUBLISHED}
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 
 
-def specs(cls) -> dict[str, tuple[object, list[object]]]:
-    """Each field of a contract (or a part of one) with its type and its constraints (`Annotated` metadata)."""
-    if hasattr(cls, "model_fields"):  # a pydantic model
-        return {name: (f.annotation, list(f.metadata)) for name, f in cls.model_fields.items()}
-    hints = typing.get_type_hints(cls, include_extras=True)
-    return {f.name: unannotated(hints[f.name]) for f in dataclasses.fields(cls) if f.init}
-
-
 def unannotated(hint) -> tuple[object, list[object]]:
+    """A type without its `Annotated` metadata, and that metadata (the field's constraints)."""
     if typing.get_origin(hint) is typing.Annotated:
         inner, constraints = unannotated(hint.__origin__)
         return inner, [*constraints, *hint.__metadata__]
@@ -65,53 +57,42 @@ def within(value, constraints):
     return value
 
 
-def sample(hint, contract_hint, name: str, *, optional_none: bool, constraints=()):
-    """A deterministic, valid value of a field named `name`: of the domain's type `hint`, as the contract's
-    `contract_hint` and `constraints` allow it."""
-    contract_hint, more = unannotated(contract_hint)
+def sample(hint, name: str, *, optional_none: bool, constraints=()):
+    """A deterministic value of the type `hint` for the field `name`, valid as its contract declares it."""
+    hint, more = unannotated(hint)
     constraints = [*constraints, *more]
-    origin, args = typing.get_origin(contract_hint), typing.get_args(contract_hint)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        if optional_none and type(None) in args and type(None) in typing.get_args(hint):
+        if optional_none and type(None) in args:
             return None
-        return sample(nonnull(hint), nonnull(contract_hint), name, optional_none=optional_none,
-                      constraints=constraints)
+        nonnull = next(a for a in args if a is not type(None))
+        return sample(nonnull, name, optional_none=optional_none, constraints=constraints)
     if origin is typing.Literal:
         return args[0]
     if origin in (list, tuple, set, frozenset):
-        item = sample(typing.get_args(hint)[0], args[0], name, optional_none=optional_none)
+        item = sample(args[0], name, optional_none=optional_none)
         return [item] if origin is list else origin((item,))
     if origin is dict:
-        key = sample(typing.get_args(hint)[0], args[0], f"{name}.key", optional_none=False)
-        return {key: sample(typing.get_args(hint)[1], args[1], name, optional_none=optional_none)}
+        key = sample(args[0], f"{name}.key", optional_none=False)
+        return {key: sample(args[1], name, optional_none=optional_none)}
     if dataclasses.is_dataclass(hint):
-        return build(hint, contract_hint, name, optional_none=optional_none)
-    if contract_hint is str:
-        patterns = [getattr(c, "pattern", None) or getattr(c, "regex", None) for c in constraints]
-        text = next((t for t in (f"{name}-text", "08:00") if all(re.fullmatch(p, t) for p in patterns if p)), None)
+        return build(hint, name, optional_none=optional_none)
+    if hint is str:
+        patterns = [c.regex for c in constraints if isinstance(c, Pattern)]
+        text = next((t for t in (f"{name}-text", "08:00") if all(re.fullmatch(p, t) for p in patterns)), None)
         assert text is not None, f"no sample of {name} matches {patterns}"
         return text
     simple = {UUID: uuid5(NAMESPACE_URL, name), datetime: WHEN, date: WHEN.date(), Decimal: Decimal("12.50"),
               bool: True, int: 7, float: 0.25, typing.Any: {"any": name}}
-    return within(simple[contract_hint], constraints)
+    return within(simple[hint], constraints)
 
 
-def nonnull(hint):
-    """The type an optional `hint` allows besides None (`hint` itself where it is not optional)."""
-    return next((a for a in typing.get_args(hint) if a is not type(None)), hint)
-
-
-def build(cls, contract, name: str, *, optional_none: bool):
-    """An instance of the dataclass `cls` (named by its path `name`, not its class name) with every field sampled
-    as its `contract` (the published contract, or the part of one) declares it."""
-    hints, declared = typing.get_type_hints(cls), specs(contract)
-    values = {}
-    for f in dataclasses.fields(cls):
-        if f.init:
-            contract_hint, constraints = declared[f.name]
-            values[f.name] = sample(hints[f.name], contract_hint, f"{name}.{f.name}", optional_none=optional_none,
-                                    constraints=constraints)
-    return cls(**values)
+def build(cls, name: str, *, optional_none: bool):
+    """An instance of the contract (or part of one) `cls`, named by its path `name` (not its class name), with every
+    field sampled."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return cls(**{f.name: sample(hints[f.name], f"{name}.{f.name}", optional_none=optional_none)
+                  for f in dataclasses.fields(cls) if f.init})
 
 
 def published() -> dict[str, dict[str, object]]:
@@ -121,8 +102,7 @@ def published() -> dict[str, dict[str, object]]:
         for cls in event_types:
             ce_type = event_type_name(context, cls.event_type(), cls.schema_version)
             shapes[ce_type] = {
-                variant: codec.encode(build(cls, CONTRACTS[ce_type], cls.event_type(),
-                                            optional_none=variant == "optional-none"))
+                variant: codec.encode(build(cls, cls.event_type(), optional_none=variant == "optional-none"))
                 for variant in ("filled", "optional-none")}
     return dict(sorted(shapes.items()))
 
