@@ -1,6 +1,6 @@
 """The consumer's fetch size: larger while behind (full fetches), back to `max_batch` once caught up."""
 
-from continuum.consumer import BACKLOG_GROWTH, _next_limit
+from continuum.consumer.runtime import BACKLOG_GROWTH, _next_limit
 
 
 def test_fetches_grow_while_they_come_full_and_shrink_once_one_is_not():

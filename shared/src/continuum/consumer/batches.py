@@ -1,0 +1,118 @@
+"""How a consumer turns records into deliveries and applies them in one transaction: decoding and validating a
+record against its subscription (`PermanentFailure` when it never can be), the inbox's verdict on which are
+new, the handlers in partition order, and the bookkeeping once a batch is applied. `EventConsumer` has this
+through `_Batches`, which holds no state of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from aiokafka import ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from continuum.config import ConsumerSettings
+from continuum.consumer.delivery import BatchHandler, Delivery, PermanentFailure, Subscription
+from continuum.consumer.inbox import _record_in_inbox
+from continuum.consumer.status import ConsumerStatus
+from continuum.contracts import catalog as contract_catalog
+from continuum.kafka import cloudevents
+from continuum.kafka.cloudevents import UndecodableMessage
+from continuum.telemetry import Telemetry
+
+log = logging.getLogger("continuum.consumer")
+
+
+class _Batches:
+    """The transactional half of `EventConsumer`; the attributes are set by its constructor."""
+
+    name: str
+    status: ConsumerStatus
+    _engine: AsyncEngine
+    _subscriptions: dict[str, Subscription]
+    _batch_handler: BatchHandler | None
+    _events_of_interest: set[tuple[str, str]]
+    _settings: ConsumerSettings
+    _telemetry: Telemetry
+    _highwater: Callable[[str, int], int | None]
+    _inbox: bool
+
+    async def _take_together(self, records: Sequence[ConsumerRecord]) -> bool:
+        """Records (each partition's in order) in one transaction; False, with nothing applied, when they must
+        take a narrower path: batches off, a single message, one that cannot be handled, or any failure."""
+        if not self._settings.batch_transactions or len(records) < 2:
+            return False
+        try:
+            deliveries = [self._delivery(record) for record in records]
+        except PermanentFailure:
+            return False
+        wanted = [delivery for delivery in deliveries if delivery is not None]
+        new: list[Delivery] = []
+        try:
+            if wanted:  # a batch of types this consumer does not follow needs no transaction
+                async with self._engine.begin() as conn:
+                    new = await self._new(conn, wanted)
+                    await self._handle_all(new, conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.info("consumer %s: a batch of %d takes a narrower path after %s: %s", self.name, len(records),
+                     type(error).__name__, error)
+            return False
+        self.status.retrying_since = None
+        self.status.handled += len(new)
+        self.status.duplicates += len(wanted) - len(new)
+        self.status.ignored += len(records) - len(wanted)
+        for outcome, count in (("handled", len(new)), ("duplicate", len(wanted) - len(new)),
+                               ("ignored", len(records) - len(wanted))):
+            if count:
+                self._telemetry.consumed.labels(outcome).inc(count)
+        for record in records:
+            self._note_applied(record)
+        return True
+
+    async def _handle_all(self, deliveries: Sequence[Delivery], conn: AsyncConnection) -> None:
+        if not deliveries:
+            return
+        if self._batch_handler is not None:
+            await self._batch_handler(deliveries, conn)
+            return
+        for delivery in deliveries:
+            with delivery.handling():
+                await self._subscriptions[delivery.event.type].handle(delivery, conn)
+
+    def _note_applied(self, record: ConsumerRecord) -> None:
+        # Kafka's timestamp (set when the relay published the event), not ce_time: business time may be an
+        # imported past (occurred_at), which would make a current projection look months old.
+        published_at = record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else time.time()
+        self._telemetry.applied(consumer=self.name, topic=record.topic, published_at=published_at)
+
+    def _delivery(self, record: ConsumerRecord) -> Delivery | None:
+        """The validated delivery, None for event types this consumer does not follow."""
+        try:
+            event = cloudevents.decode(record.headers, record.value)
+        except UndecodableMessage as error:
+            raise PermanentFailure(f"undecodable: {error}") from None
+        subscription = self._subscriptions.get(event.type)
+        if subscription is None:
+            if (event.context, event.name) in self._events_of_interest:
+                raise PermanentFailure(f"unknown schema version: {event.type}")
+            return None
+        try:
+            payload = contract_catalog.parse(subscription.contract, event.data) if subscription.validated else None
+        except ValidationError as error:
+            raise PermanentFailure(f"invalid {event.type}: {error}") from None
+        return Delivery(event, payload, record.topic, record.partition, record.offset, self.name,
+                        self._highwater(record.topic, record.partition))
+
+    async def _new(self, conn: AsyncConnection, deliveries: Sequence[Delivery]) -> list[Delivery]:
+        """The deliveries to handle: those new to the inbox, or (without one) each event once."""
+        if self._inbox:
+            return await _record_in_inbox(conn, self.name, deliveries)
+        once: dict[str, Delivery] = {}
+        for delivery in deliveries:
+            once.setdefault(delivery.event.id, delivery)
+        return list(once.values())
