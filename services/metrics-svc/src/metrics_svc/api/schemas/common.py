@@ -13,11 +13,9 @@ from continuum.http.decimals import DecimalText, decimal_text
 from metrics_svc.domain.windows import Figure, Problem, Window
 
 
-
 def number(value: Decimal | None) -> str | None:
     """A figure as decimal text, to 4 places (api-conventions: decimals as strings); None for none and NaN."""
     return decimal_text(value)
-
 
 
 class ProblemView(BaseModel):
@@ -35,16 +33,13 @@ class ProblemView(BaseModel):
         return cls(figure=problem.figure, fact=problem.fact, reason=problem.reason)
 
 
-
 def problems_of(problems) -> list[ProblemView]:
     return [ProblemView.of(p) for p in problems]
-
 
 
 def problems_field():  # a Field of its own per model
     return Field(default_factory=list, description="Figures that could not be computed and stored facts left out "
                  "for this item, each with its reason; empty when every fact was usable.")
-
 
 
 class FigureView(BaseModel):
@@ -55,7 +50,6 @@ class FigureView(BaseModel):
     @classmethod
     def of(cls, figure: Figure) -> FigureView:
         return cls(value=number(figure.value), based_on=figure.based_on)
-
 
 
 class WindowView(BaseModel):

@@ -13,7 +13,6 @@ from metrics_svc.api.schemas.common import FigureView, ProblemView, number, prob
 from metrics_svc.domain.handover_kpis import HandoverKpis
 
 
-
 class HandoverKpisView(BaseModel):
     handover_id: UUID
     as_of: UtcDateTime

@@ -14,7 +14,6 @@ from metrics_svc.api.schemas.common import number
 from metrics_svc.domain.opportunity import ImprovementOpportunity
 
 
-
 class OpportunitySummary(BaseModel):
     id: UUID
     service_id: UUID
@@ -29,7 +28,6 @@ class OpportunitySummary(BaseModel):
     measure_from: UtcDateTime | None = None
     measure_until: UtcDateTime | None = None
     closed_at: UtcDateTime | None = Field(default=None, description="When it lapsed or was dismissed.")
-
 
 
 class OpportunityView(BaseModel):
@@ -74,7 +72,6 @@ class OpportunityView(BaseModel):
                    dismissal_reason=o.dismissal_reason, abandonment_reason=o.abandonment_reason,
                    measure_from=o.measure_from, measure_until=o.measure_until, measured=number(o.measured),
                    version=o.version)
-
 
 
 class Dismiss(BaseModel):

@@ -14,7 +14,6 @@ from metrics_svc.domain.handover_kpis import LoopKpis
 from metrics_svc.queries import ItemProblem, PortfolioReport
 
 
-
 class LoopView(BaseModel):
     opportunities_detected: int = Field(examples=[4])
     converted_to_projects: int = Field(examples=[2])
@@ -27,7 +26,6 @@ class LoopView(BaseModel):
         return cls(**{**loop.__dict__, "benefits_realized_pct": number(loop.benefits_realized_pct)})
 
 
-
 class ItemProblemView(ProblemView):
     kind: str = Field(description="service, project or handover", examples=["project"])
     id: UUID
@@ -35,7 +33,6 @@ class ItemProblemView(ProblemView):
     @classmethod
     def of_item(cls, item: ItemProblem) -> ItemProblemView:
         return cls(kind=item.kind, id=item.id, **ProblemView.of(item.problem).model_dump())
-
 
 
 class PortfolioView(BaseModel):

@@ -13,13 +13,11 @@ from metrics_svc.api.schemas.common import ProblemView, number, problems_field, 
 from metrics_svc.domain.project_kpis import EarnedValue
 
 
-
 class MilestoneVarianceView(BaseModel):
     milestone_id: UUID
     schedule_variance_days: int | None = Field(
         description="Planned − actual date in days: negative = late, as in earned value and project-svc; null: not "
                     "yet due.", examples=[-3])
-
 
 
 class ProjectKpisView(BaseModel):

@@ -12,12 +12,10 @@ from metrics_svc.api.schemas.common import FigureView, ProblemView, WindowView, 
 from metrics_svc.queries import ServiceReport
 
 
-
 class WeekView(BaseModel):
     start: UtcDateTime = Field(examples=["2026-01-24T00:00:00Z"])
     end: UtcDateTime = Field(examples=["2026-01-31T00:00:00Z"])
     incidents: int = Field(examples=[3])
-
 
 
 class ServiceKpisView(BaseModel):

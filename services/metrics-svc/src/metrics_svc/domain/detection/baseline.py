@@ -10,7 +10,6 @@ from datetime import date
 from metrics_svc.domain.detection.rules import RuleSettings
 
 
-
 @dataclass(frozen=True)
 class DailyCounts:
     """Incidents opened per day and category for one service, and the first day it had any."""
@@ -23,7 +22,6 @@ class DailyCounts:
 
     def total(self, day: date) -> int:
         return sum(self.days.get(day, {}).values())
-
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,6 @@ class Baseline:
 
     def exposure(self, days: Sequence[date]) -> float:
         return sum(self.weekday_weights[day.weekday()] for day in days)
-
 
 
 def estimate_baseline(counts: DailyCounts, days: Sequence[date], s: RuleSettings) -> Baseline:

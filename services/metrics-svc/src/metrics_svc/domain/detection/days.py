@@ -8,11 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 DAY = timedelta(days=1)
 
 
-
 def day_end(moment: datetime) -> datetime:
     """The midnight (UTC) that ends the day holding `moment`."""
     return datetime.combine(moment.astimezone(UTC).date() + DAY, time(), tzinfo=UTC)
-
 
 
 def day_ends(after: datetime, through: datetime) -> list[datetime]:
@@ -20,7 +18,6 @@ def day_ends(after: datetime, through: datetime) -> list[datetime]:
     first = day_end(after) if after.astimezone(UTC).time() != time() else after + DAY
     count = max(0, int((through - first) / DAY) + 1)
     return [first + DAY * i for i in range(count)]
-
 
 
 def _days_before(end: datetime, count: int, offset: int = 0) -> list[date]:

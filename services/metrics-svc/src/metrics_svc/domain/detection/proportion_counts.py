@@ -16,7 +16,6 @@ from metrics_svc.domain.statistics import binomial_cdf, binomial_sf
 from metrics_svc.domain.windows import Window
 
 
-
 @dataclass(frozen=True)
 class ProportionCounts:
     """What the SLA-breach and CSAT rules count, per UTC day (their sufficient statistics): with them, whether a
@@ -73,10 +72,8 @@ class ProportionCounts:
             s.proportion_alpha
 
 
-
 def _utc_date(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
-
 
 
 def detect_proportions_counted(counts: ProportionCounts, incidents: Callable[[], Sequence[IncidentFact]],

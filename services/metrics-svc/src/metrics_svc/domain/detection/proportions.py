@@ -15,15 +15,12 @@ from metrics_svc.domain.statistics import binomial_cdf, binomial_sf
 from metrics_svc.domain.windows import Window
 
 
-
 def _ids(incidents: Sequence[IncidentFact]) -> list[str]:
     return [str(i.incident_id) for i in incidents]
 
 
-
 def _opened(window: Window, incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
     return [i for i in incidents if window.holds(i.opened_at)]
-
 
 
 def sla_breach_rate(incidents: Sequence[IncidentFact], end: datetime, s: RuleSettings) -> Detection | None:
@@ -46,12 +43,10 @@ def sla_breach_rate(incidents: Sequence[IncidentFact], end: datetime, s: RuleSet
                      s.breach_rate_pct, rate, s.breach_days, None, evidence)
 
 
-
 def settled(incidents: Sequence[IncidentFact]) -> list[IncidentFact]:
     """Incidents without an outage still open: an open outage is an incident to fix, not yet evidence for an
     improvement project (and while history is imported, its resolution may simply not have arrived)."""
     return [i for i in incidents if not i.outage or i.resolved_at is not None]
-
 
 
 def availability_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, end: datetime,
@@ -70,7 +65,6 @@ def availability_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | 
                 "window_end": window.end.isoformat(), "incident_ids": _ids(outages)}
     return Detection("availability_below_target", f"Availability {figure.value:.3f}% below target",
                      "availability_pct", sla.availability_target_pct, figure.value, s.availability_days, None, evidence)
-
 
 
 def csat_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, end: datetime,
@@ -94,7 +88,6 @@ def csat_below_target(incidents: Sequence[IncidentFact], sla: SlaFact | None, en
                      value, s.csat_days, None, evidence)
 
 
-
 def detect_proportions(incidents: Sequence[IncidentFact], sla: SlaFact | None, end: datetime,
                        s: RuleSettings) -> list[Detection]:
     """The SLA, availability and CSAT rules that fire for one service at the day end `end`."""
@@ -103,7 +96,6 @@ def detect_proportions(incidents: Sequence[IncidentFact], sla: SlaFact | None, e
     found = [sla_breach_rate(incidents, end, s), availability_below_target(incidents, sla, end, s),
              csat_below_target(incidents, sla, end, s)]
     return [detection for detection in found if detection is not None]
-
 
 
 def lookback(s: RuleSettings) -> timedelta:

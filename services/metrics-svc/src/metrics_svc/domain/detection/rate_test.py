@@ -13,7 +13,6 @@ from metrics_svc.domain.statistics import binomial_sf, z_score
 SCREEN_Z = 3.0  # below this normal-approximation z no exact tail is computed: it cannot reach any alpha in use
 
 
-
 @dataclass(frozen=True)
 class _Candidate:
     p_value: float
@@ -27,7 +26,6 @@ class _Candidate:
     z: float
     share_p: float | None
     dispersion: float
-
 
 
 def _test_window(series: list[int], others: list[int], exposure: list[float], length: int, baseline: list[int],
@@ -60,7 +58,6 @@ def _test_window(series: list[int], others: list[int], exposure: list[float], le
                       base_count, base_exposure, z, share_p, phi)
 
 
-
 def _burst_days(series: list[int], exposure: list[float], length: int, s: RuleSettings) -> set[int]:
     """Up to `burst_days` days of the window, busiest first, that stand out from the rest of the window: the
     day's count is improbably high (binomial tail below `burst_alpha`) if all its days shared one weekday-adjusted
@@ -75,7 +72,6 @@ def _burst_days(series: list[int], exposure: list[float], length: int, s: RuleSe
             break
         dropped.add(top)
     return dropped
-
 
 
 def _control(window_others: list[int], base_others: list[int], s: RuleSettings) -> float | None:

@@ -16,7 +16,6 @@ from metrics_svc.domain.detection.rules import Detection, RuleSettings
 from metrics_svc.domain.statistics import binomial_sf
 
 
-
 def recurring_incidents(counts: DailyCounts, end: datetime, s: RuleSettings,
                         categories: Sequence[str] | None = None) -> list[Detection]:
     """Every category whose rate rose in a sustained way as of the day end `end` (see the module docstring)."""
@@ -33,7 +32,6 @@ def recurring_incidents(counts: DailyCounts, end: datetime, s: RuleSettings,
         if best is not None:
             found.append(_detection(category, best, end, model, s))
     return found
-
 
 
 def _best_window(counts: DailyCounts, category: str, days: list[date], model: Baseline,
@@ -53,7 +51,6 @@ def _best_window(counts: DailyCounts, category: str, days: list[date], model: Ba
         if candidate is not None and (best is None or candidate.p_value < best.p_value):
             best = candidate
     return best
-
 
 
 def _detection(category: str, best: _Candidate, end: datetime, model: Baseline, s: RuleSettings) -> Detection:
@@ -78,10 +75,8 @@ def _detection(category: str, best: _Candidate, end: datetime, model: Baseline, 
                      evidence)
 
 
-
 def _dec(value: float) -> Decimal:
     return Decimal(f"{value:.4f}")
-
 
 
 def signal_cleared(evidence: Mapping[str, Any], counts: DailyCounts, end: datetime, s: RuleSettings) -> bool:

@@ -11,7 +11,6 @@ from typing import Any
 LOWER_IS_BETTER = {"incident_rate_rise", "recurring_incidents", "sla_breach_rate"}
 
 
-
 @dataclass(frozen=True)
 class RuleSettings:
     """Each rule's settings (documented in Config.detection and docs/improvement-loop.md)."""
@@ -55,7 +54,6 @@ class RuleSettings:
     def span_days(self) -> int:
         """How many days before a day end the incident test reads."""
         return self.max_window_days + self.baseline_days
-
 
 
 @dataclass(frozen=True)
