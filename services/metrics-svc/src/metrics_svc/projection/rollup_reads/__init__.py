@@ -4,8 +4,8 @@ window, week or `as_of` costs the same whatever the history. A constant number o
 of windows of any number of services.
 
 The package's modules: `sums` (what a window adds up), `splits` (a window cut into whole days and partial days and
-hours), `day_sums` and `outages` (the statements reading them), `asks` (the asks answered together) and `grouped`
-(one window's sums grouped by service)."""
+hours), `day_sums` and `outages` (the statements reading them), `asks` (the asks answered together), `availability`
+(what they fetched, and a window's availability from it) and `grouped` (one window's sums grouped by service)."""
 
 from __future__ import annotations
 
