@@ -1,10 +1,6 @@
-"""The delivery loop: claims due deliveries, POSTs them as signed CloudEvents, retries, parks, pauses.
-
-Claims take a lease (`leased_until`) under `FOR UPDATE SKIP LOCKED`, so replicas share the work and a delivery
-whose claimer died is claimed again when its lease ends (at least once). A delivery is claimable only when no
-earlier event of its subject is pending for its subscription (order per subject), and a subscription never has
-more than `per_subscription_in_flight` POSTs in flight: a slow receiver holds only its own slots.
-"""
+"""The delivery loop itself (`Dispatcher`): rounds that claim due deliveries and send them concurrently, record
+each outcome (retry with full-jitter backoff, park, pause a subscription failing too often), measure the backlog
+and forget old deliveries."""
 
 from __future__ import annotations
 
@@ -13,147 +9,28 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import httpx
-import sqlalchemy as sa
-from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from continuum.domain import DomainError, NotFound
 from continuum.eventstore.store import ConcurrencyError
-from continuum.webhooks import TargetRefused, check_target, standard_webhook_headers
 
 from metrics_svc.webhooks import store
+from metrics_svc.webhooks.dispatcher.metrics import WebhookMetrics
+from metrics_svc.webhooks.dispatcher.sender import Outcome, Sender
+from metrics_svc.webhooks.dispatcher.statements import BACKLOG, CANDIDATES, CLAIM, DELIVERED, FAILED, FORGET_DELIVERED
 from metrics_svc.webhooks.settings import WebhookSettings
 
 log = logging.getLogger(__name__)
-
-CANDIDATES = sa.text("""
-WITH heads AS (  -- each subject's earliest pending delivery: one ordered pass over the pending index
-    SELECT DISTINCT ON (subscription_id, subject) id, subscription_id, next_attempt_at, leased_until
-    FROM webhook_deliveries WHERE state = 'pending'
-    ORDER BY subscription_id, subject, partition, "offset"
-), busy AS (
-    SELECT subscription_id, count(*) AS leased FROM heads WHERE leased_until >= now() GROUP BY subscription_id
-), due AS (
-    SELECT h.id, h.subscription_id, h.next_attempt_at,
-           row_number() OVER (PARTITION BY h.subscription_id ORDER BY h.next_attempt_at, h.id) AS rank
-    FROM heads h JOIN webhook_subscriptions s ON s.id = h.subscription_id
-    WHERE h.next_attempt_at <= now() AND (h.leased_until IS NULL OR h.leased_until < now())
-      AND s.state = 'active' AND NOT s.replay_pending
-)
-SELECT due.id FROM due LEFT JOIN busy USING (subscription_id)
-WHERE due.rank + coalesce(busy.leased, 0) <= :per_subscription
-ORDER BY due.next_attempt_at, due.id
-LIMIT :limit
-""")
-CLAIM = sa.text("""
-UPDATE webhook_deliveries d
-SET leased_until = now() + make_interval(secs => :lease_s), attempts = d.attempts + 1, last_attempt_at = now()
-FROM webhook_subscriptions s
-WHERE s.id = d.subscription_id AND d.id IN (
-    SELECT id FROM webhook_deliveries
-    WHERE id = ANY(CAST(:ids AS bigint[])) AND state = 'pending' AND (leased_until IS NULL OR leased_until < now())
-    FOR UPDATE SKIP LOCKED)
-RETURNING d.id, d.subscription_id, d.event_id, d.attributes, d.body, d.attempts, s.target_url
-""")
-DELIVERED = sa.text("""
-WITH done AS (
-    UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), leased_until = NULL,
-           last_status = :status, last_error = NULL, last_response = NULL
-    WHERE id = :id AND state = 'pending' RETURNING subscription_id)
-UPDATE webhook_subscriptions SET consecutive_failures = 0
-WHERE id IN (SELECT subscription_id FROM done) AND consecutive_failures <> 0
-""")
-FAILED = sa.text("""
-WITH failed AS (
-    UPDATE webhook_deliveries
-    SET state = CASE WHEN coalesce(first_failed_at, now()) + make_interval(secs => :retry_for_s) <= now()
-                     THEN 'parked' ELSE 'pending' END,
-        first_failed_at = coalesce(first_failed_at, now()),
-        next_attempt_at = now() + make_interval(secs => :delay_s), leased_until = NULL,
-        last_status = :status, last_error = :error, last_response = :response
-    WHERE id = :id AND state = 'pending' RETURNING subscription_id, state)
-UPDATE webhook_subscriptions s SET consecutive_failures = s.consecutive_failures + 1
-FROM failed WHERE s.id = failed.subscription_id
-RETURNING s.consecutive_failures, s.state AS subscription_state, failed.state
-""")
-FORGET_DELIVERED = sa.text("""
-DELETE FROM webhook_deliveries
-WHERE state = 'delivered' AND delivered_at < now() - make_interval(secs => :keep_s)
-""")
-BACKLOG = sa.text("""
-SELECT s.id, count(d.id) AS pending, coalesce(extract(epoch FROM now() - min(d.created_at)), 0) AS oldest_s
-FROM webhook_subscriptions s LEFT JOIN webhook_deliveries d ON d.subscription_id = s.id AND d.state = 'pending'
-GROUP BY s.id
-""")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    delivered: bool
-    status: int | None = None
-    error: str | None = None
-    response: str | None = None
-    duration_ms: float = 0
-
-
-class WebhookMetrics:
-    """Per subscription: deliveries by outcome, and the backlog (lag) in deliveries and seconds."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.attempts = Counter("continuum_webhook_deliveries", "Webhook delivery attempts by outcome",
-                                ["subscription", "outcome"], registry=registry)
-        self.pending = Gauge("continuum_webhook_pending_deliveries", "Deliveries not yet delivered (lag)",
-                             ["subscription"], registry=registry)
-        self.oldest = Gauge("continuum_webhook_lag_seconds", "Age of the oldest pending delivery",
-                            ["subscription"], registry=registry)
-        self.intake_lag = Gauge("continuum_webhook_intake_lag_messages",
-                                "Messages of the four topics not yet taken into deliveries", registry=registry)
 
 
 def full_jitter_delay(attempts: int, settings: WebhookSettings) -> float:
     """Exponential backoff with full jitter: uniform below min(max, base × 2^(attempts − 1))."""
     bound = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** min(attempts - 1, 40))
     return random.uniform(0, bound)
-
-
-class Sender:
-    """POSTs one CloudEvent in HTTP binary mode, signed per Standard Webhooks."""
-
-    def __init__(self, settings: WebhookSettings, *, production: bool) -> None:
-        self.settings = settings
-        self.production = production
-        self.client = httpx.AsyncClient(timeout=settings.timeout_s, follow_redirects=False)
-
-    async def post(self, *, target_url: str, attributes: dict[str, str], body: str, secrets: list[str]) -> Outcome:
-        started = time.perf_counter()
-        try:
-            if self.production:  # checked again at each send: what a name resolves to can change
-                await check_target(target_url, require_https=True, allow_loopback=False,
-                                   allowed=self.settings.networks())
-            raw = body.encode()
-            headers = {f"ce-{name}": value for name, value in attributes.items()}
-            headers["content-type"] = "application/json"
-            headers |= standard_webhook_headers(secrets_in_use=secrets, message_id=attributes["id"],
-                                                timestamp=int(time.time()), body=raw)
-            response = await self.client.post(target_url, content=raw, headers=headers)
-        except (httpx.HTTPError, TargetRefused, OSError) as error:
-            return Outcome(False, error=f"{type(error).__name__}: {error}"[:500], duration_ms=_ms(started))
-        excerpt = response.text[: self.settings.response_excerpt_bytes] if response.content else None
-        return Outcome(200 <= response.status_code < 300, status=response.status_code,
-                       response=None if response.is_success else excerpt, duration_ms=_ms(started))
-
-    async def close(self) -> None:
-        await self.client.aclose()
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
 
 
 class Dispatcher:
