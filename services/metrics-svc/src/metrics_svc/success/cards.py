@@ -22,7 +22,7 @@ from metrics_svc.projection.tables import LIVE, FactTables
 from metrics_svc.success.delivered import _delivered
 from metrics_svc.success.records import _records, _verdicts
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("metrics_svc.success")  # the name it had before the split
 
 
 @dataclass(frozen=True)
