@@ -24,7 +24,7 @@ from metrics_svc.judgement.service_days import ServiceDays
 from metrics_svc.projection import loop_reads
 from metrics_svc.projection.tables import LIVE
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("metrics_svc.judgement")  # the name it had before the split
 
 
 async def react(bus: MessageBus, command: object, conn: AsyncConnection) -> object | None:

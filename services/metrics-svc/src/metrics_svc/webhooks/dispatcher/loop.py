@@ -24,7 +24,7 @@ from metrics_svc.webhooks.dispatcher.sender import Outcome, Sender
 from metrics_svc.webhooks.dispatcher.statements import BACKLOG, CANDIDATES, CLAIM, DELIVERED, FAILED, FORGET_DELIVERED
 from metrics_svc.webhooks.settings import WebhookSettings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("metrics_svc.webhooks.dispatcher")  # the name it had before the split
 
 
 def full_jitter_delay(attempts: int, settings: WebhookSettings) -> float:
