@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-LOWER_IS_BETTER = {"incident_rate_rise", "recurring_incidents", "sla_breach_rate"}
-
 
 @dataclass(frozen=True)
 class RuleSettings:
