@@ -291,3 +291,52 @@ async def test_a_fetch_of_types_the_consumer_does_not_follow_is_skipped_and_coun
     status = harness.consumer.status
     assert (status.ignored, status.handled, status.dead_lettered) == (5, 0, 0)
     assert await applied_rows(engine) == []
+
+
+@pytest.mark.parametrize("batched", ["one by one", "batch handler"])
+async def test_an_unvalidated_subscription_parses_data_only_when_its_handler_reads_it(
+    engine, kafka_settings, producer, topic_prefix, batched
+):
+    """The webhook intake's kind of subscription: a value that is not JSON costs nothing until the handler reads
+    `event.data`; then the handler's PermanentFailure parks it at once (no retries), and the next is handled."""
+    from continuum.consumer import PermanentFailure
+    from continuum.kafka.cloudevents import UndecodableMessage
+
+    contract = opened_contract(topic_prefix)
+    calls: list[str] = []
+
+    async def apply(delivery, conn) -> None:
+        calls.append(delivery.event.id)
+        assert delivery.payload is None
+        try:
+            name = delivery.event.data["name"]
+        except UndecodableMessage as error:
+            raise PermanentFailure(f"undecodable: {error}") from None
+        await conn.execute(sa.text("INSERT INTO applied VALUES (:id, :name)"), {"id": delivery.event.id, "name": name})
+
+    async def apply_batch(deliveries, conn) -> None:
+        for delivery in deliveries:
+            await apply(delivery, conn)
+
+    consumer = EventConsumer(
+        name=f"{topic_prefix}-unvalidated", engine=engine,
+        subscriptions={contract.ce_type(): Subscription(contract, None if batched == "batch handler" else apply,
+                                                        validated=False)},
+        kafka=kafka_settings, settings=ConsumerSettings(retry_backoff_s=0.05, retry_backoff_max_s=0.2,
+                                                        batch_transactions=batched != "one by one"),
+        telemetry=Telemetry(service="test"), batch_handler=apply_batch if batched == "batch handler" else None,
+        inbox=False)
+    topic, dlq = events_topic(topic_prefix), dlq_topic(consumer.name)
+    await ensure_topics(kafka_settings, [topic, dlq])
+    bad, good = str(uuid4()), str(uuid4())
+    await producer.send_and_wait(topic, b"{not json", key=b"k", headers=headers(contract.ce_type(), bad))
+    await producer.send_and_wait(topic, b'{"name": "good"}', key=b"k", headers=headers(contract.ce_type(), good))
+    harness = type("Running", (), {"consumer": consumer})()
+    await run_until(harness, lambda: consumer.status.handled == 1 and consumer.status.dead_lettered == 1)
+    parked = await read_topic(kafka_settings.bootstrap_servers, dlq, expect=1)
+    assert [m.headers["dlq_error"] for m in parked] == ["undecodable: value is not JSON: Expecting property name "
+                                                        "enclosed in double quotes: line 1 column 2 (char 1)"]
+    assert await applied_rows(engine) == [(good, "good")]
+    # alone, once: a retry would call it up to five times (the batch path may have tried it once before)
+    assert calls.count(bad) == 1 if batched == "one by one" else calls.count(bad) <= 2
+    assert consumer.status.retrying_since is None

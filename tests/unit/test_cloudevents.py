@@ -57,3 +57,17 @@ GOOD = [("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"/s"), ("ce_
 def test_anything_else_is_undecodable(headers, value, reason):
     with pytest.raises(UndecodableMessage, match=reason):
         cloudevents.decode(headers, value)
+
+
+@pytest.mark.parametrize("value", [b"{oops", b"[1, 2]", None])
+def test_attributes_alone_leave_the_data_to_the_first_read(value):
+    """A consumer that routes on attributes never parses the data; reading it then refuses a bad value."""
+    event = cloudevents.decode(GOOD, value, parse_data=False)
+    assert (event.id, event.type, event.raw) == ("1", "continuum.project.X.v1", value)
+    with pytest.raises(UndecodableMessage):
+        event.data
+
+
+def test_data_read_later_is_parsed_once():
+    event = cloudevents.decode(GOOD, b'{"a": [1]}', parse_data=False)
+    assert event.data == {"a": [1]} and event.data is event.data

@@ -19,8 +19,9 @@ transactional path), `one_by_one` (retries and the DLQ), `runtime` (`EventConsum
 
 from __future__ import annotations
 
-from continuum.consumer.delivery import BatchHandler, Delivery, Subscription
+from continuum.consumer.delivery import BatchHandler, Delivery, PermanentFailure, Subscription
 from continuum.consumer.runtime import BACKLOG_GROWTH, EventConsumer
 from continuum.consumer.status import ConsumerStatus
 
-__all__ = ["BACKLOG_GROWTH", "BatchHandler", "ConsumerStatus", "Delivery", "EventConsumer", "Subscription"]
+__all__ = ["BACKLOG_GROWTH", "BatchHandler", "ConsumerStatus", "Delivery", "EventConsumer", "PermanentFailure",
+           "Subscription"]

@@ -92,8 +92,8 @@ class _Batches:
 
     def _delivery(self, record: ConsumerRecord) -> Delivery | None:
         """The validated delivery, None for event types this consumer does not follow."""
-        try:
-            event = cloudevents.decode(record.headers, record.value)
+        try:  # the data is parsed only for a subscription that validates it (see Subscription.validated)
+            event = cloudevents.decode(record.headers, record.value, parse_data=False)
         except UndecodableMessage as error:
             raise PermanentFailure(f"undecodable: {error}") from None
         subscription = self._subscriptions.get(event.type)
@@ -103,6 +103,8 @@ class _Batches:
             return None
         try:
             payload = contract_catalog.parse(subscription.contract, event.data) if subscription.validated else None
+        except UndecodableMessage as error:
+            raise PermanentFailure(f"undecodable: {error}") from None
         except ValidationError as error:
             raise PermanentFailure(f"invalid {event.type}: {error}") from None
         return Delivery(event, payload, record.topic, record.partition, record.offset, self.name,

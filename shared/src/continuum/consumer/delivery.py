@@ -58,8 +58,10 @@ class Subscription:
     """None when the consumer's batch handler takes this type."""
     validated: bool = True
     """False for a handler that routes on the CloudEvent's attributes and passes the data on as published (the
-    webhook intake): the contract is not checked again for it, which was a third of that consumer's CPU."""
+    webhook intake): the contract is not checked again for it, which was a third of that consumer's CPU, and the
+    data is not even parsed unless the handler reads `event.data` (a value that is not a JSON object then raises
+    UndecodableMessage there: the handler turns it into a `PermanentFailure`)."""
 
 
 class PermanentFailure(Exception):
-    """The message can never be handled: park it in the DLQ."""
+    """The message can never be handled: park it in the DLQ (raised by the consumer, or by a handler)."""

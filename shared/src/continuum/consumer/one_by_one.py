@@ -47,6 +47,8 @@ class _OneByOne(_Batches):
         while True:
             try:
                 outcome = await self._handle_once(delivery)
+            except PermanentFailure:
+                raise
             except (DomainError, ValidationError) as error:
                 raise PermanentFailure(f"{type(error).__name__}: {error}") from None
             except asyncio.CancelledError:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -74,12 +75,21 @@ class InboundEvent:
     correlation_id: str | None
     causation_id: str | None
     traceparent: str | None
-    data: dict[str, Any]
+    raw: bytes | None = field(repr=False)
+    """The message's value, as published: `data` is parsed from it when first read."""
     actor: str | None = None
 
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The event's data, a JSON object; UndecodableMessage if the value is not one."""
+        return _parse_json(self.raw)
 
-def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> InboundEvent:
-    """Parse a binary-mode CloudEvent; raise UndecodableMessage if it is not one of ours."""
+
+def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None, *,
+           parse_data: bool = True) -> InboundEvent:
+    """Parse a binary-mode CloudEvent; raise UndecodableMessage if it is not one of ours. With `parse_data=False`
+    only the attributes (headers) are read: the data is parsed when `data` is first read, which raises then if
+    it is not a JSON object (a consumer that routes on attributes, or ignores the type, never pays for it)."""
     fields = _header_map(headers)
     missing = [name for name in REQUIRED_HEADERS if name not in fields]
     if missing:
@@ -89,7 +99,7 @@ def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], val
     match = TYPE_PATTERN.match(fields["ce_type"])
     if match is None:
         raise UndecodableMessage(f"ce_type {fields['ce_type']!r} is not continuum.<context>.<Event>.v<N>")
-    return InboundEvent(
+    event = InboundEvent(
         id=fields["ce_id"],
         type=fields["ce_type"],
         source=fields["ce_source"],
@@ -102,9 +112,12 @@ def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], val
         correlation_id=fields.get("ce_correlationid"),
         causation_id=fields.get("ce_causationid"),
         traceparent=fields.get("traceparent"),
-        data=_parse_json(value),
+        raw=value,
         actor=fields.get("ce_actor"),
     )
+    if parse_data:
+        event.data  # noqa: B018 (parsed now, so that a bad value is refused here)
+    return event
 
 
 def _header_map(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> dict[str, str]:

@@ -4,7 +4,9 @@ that starts from the beginning.
 Each fetched batch is matched against every subscription on the events' CloudEvent attributes, and its delivery
 rows are inserted in one transaction: into the table exactly once, whatever Kafka redelivers (a delivery is
 unique per subscription and event id, so the intake needs no inbox). The data is passed on as published, not
-validated against its contract again (the consumers that read it do that).
+validated against its contract again (the consumers that read it do that), and parsed only for an event some
+subscription wants: a value that is not a JSON object is parked in the intake's DLQ only then (the projection's
+consumer parks it in its own either way).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from continuum.config import ConsumerSettings, KafkaSettings
-from continuum.consumer import Delivery, EventConsumer, Subscription
+from continuum.consumer import Delivery, EventConsumer, PermanentFailure, Subscription
 from continuum.contracts import handover, metrics, project, service
 from continuum.kafka import cloudevents
 from continuum.kafka.cloudevents import InboundEvent, UndecodableMessage, rfc3339
@@ -81,9 +83,14 @@ def cloudevent_attributes(event: InboundEvent) -> dict[str, str]:
 
 def delivery_row(subscriber: Subscriber, event: InboundEvent, *, topic: str, partition: int, offset: int
                  ) -> dict[str, Any]:
+    """The delivery of a wanted event: only here is its data parsed (an event no subscription wants never is)."""
+    try:
+        body = json.dumps(event.data, separators=(",", ":"))
+    except UndecodableMessage as error:
+        raise PermanentFailure(f"undecodable: {error}") from None
     return {"subscription_id": subscriber.id, "event_id": event.id, "subject": event.subject or event.id,
             "topic": topic, "partition": partition, "offset": offset,
-            "attributes": cloudevent_attributes(event), "body": json.dumps(event.data, separators=(",", ":"))}
+            "attributes": cloudevent_attributes(event), "body": body}
 
 
 async def insert_deliveries(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
