@@ -77,8 +77,9 @@ class Judge(ServiceJudge):
         if not plan:
             return
         runs = {service_id: days.chunks(CHUNK_DAYS) for service_id, days in plan.items()}
-        for turn in range(max(len(chunks) for chunks in runs.values())):
-            now = {service_id: chunks[turn] for service_id, chunks in runs.items() if turn < len(chunks)}
+        while runs:  # each run taken out as it is judged: its facts are dropped before the next run's are read
+            now = {service_id: chunks.pop(0) for service_id, chunks in runs.items()}
+            runs = {service_id: chunks for service_id, chunks in runs.items() if chunks}
             await self._read(conn, now, active)
             for service_id in sorted(now):
                 active[service_id] = await self._judge_service(conn, service_id, now[service_id],
