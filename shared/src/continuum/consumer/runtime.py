@@ -35,11 +35,14 @@ class EventConsumer(_OneByOne):
         telemetry: Telemetry,
         batch_handler: BatchHandler | None = None,
         inbox: bool = True,
+        backlog_growth: int | None = None,
     ) -> None:
         """`subscriptions` maps CloudEvents types (`continuum.<context>.<Event>.v<N>`) to handlers; with a
         `batch_handler`, that handler takes every subscribed type, in batches and alone. `inbox=False` is for a
         handler whose writes are idempotent by themselves (keyed by event id): no inbox row per event, each
-        redelivered event handled again."""
+        redelivered event handled again. `backlog_growth` bounds how far fetches grow during a backlog (a multiple
+        of `max_batch`, BACKLOG_GROWTH by default; 1 for a handler whose cost per batch is too small to share, so
+        that it holds no more messages than it must)."""
         if batch_handler is None and any(s.handle is None for s in subscriptions.values()):
             raise ValueError("a subscription without a handler needs the consumer's batch handler")
         self.name = name
@@ -54,6 +57,7 @@ class EventConsumer(_OneByOne):
         self._telemetry = telemetry
         self._highwater: Callable[[str, int], int | None] = lambda topic, partition: None
         self._inbox = inbox
+        self._backlog_growth = BACKLOG_GROWTH if backlog_growth is None else backlog_growth
         self.status = ConsumerStatus()
 
     async def run(self) -> None:
@@ -76,7 +80,8 @@ class EventConsumer(_OneByOne):
             limit = self._settings.max_batch
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=limit)
-                limit = _next_limit(limit, sum(len(records) for records in batches.values()), self._settings.max_batch)
+                limit = _next_limit(limit, sum(len(records) for records in batches.values()), self._settings.max_batch,
+                                    growth=self._backlog_growth)
                 handling = True
                 await self._take_fetch(list(batches.values()), producer)
                 handling = False
@@ -129,11 +134,11 @@ class EventConsumer(_OneByOne):
 BACKLOG_GROWTH = 16
 
 
-def _next_limit(limit: int, fetched: int, max_batch: int) -> int:
+def _next_limit(limit: int, fetched: int, max_batch: int, *, growth: int = BACKLOG_GROWTH) -> int:
     """The next fetch's size: doubled while fetches come full (a backlog: fewer, larger transactions, so what a
-    handler does once per batch is shared by more events), up to BACKLOG_GROWTH × `max_batch`; back to `max_batch`
-    once a fetch is not full (caught up: small batches keep the live lag low)."""
-    return min(limit * 2, max_batch * BACKLOG_GROWTH) if fetched >= limit else max_batch
+    handler does once per batch is shared by more events), up to `growth` × `max_batch`; back to `max_batch` once a
+    fetch is not full (caught up: small batches keep the live lag low)."""
+    return min(limit * 2, max_batch * growth) if fetched >= limit else max_batch
 
 
 async def _stop_all(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, *, commit: bool = False) -> None:
