@@ -65,13 +65,16 @@ class FactBatch:
         return await self.conn.execute(statement, parameters)
 
     async def flush(self) -> None:
-        """Every gathered insert and upsert, then every update: one executemany per statement; then the rollups of
-        the incidents they changed, moved by what those contribute after less before (projection.rollups)."""
+        """Every gathered insert and upsert, then every update: one executemany per statement, between the rollups
+        of the incidents they change losing what those contribute before and gaining it after (projection.rollups)."""
         touched, self._incidents = list(self._incidents.values()), {}
-        before = [await rollups.contributions(self.conn, tables, ids) for tables, ids in touched]
+        for tables, ids in touched:
+            created = {values["service_id"] for (table, _), (_, _, values) in self._creates.items()
+                       if table is tables.incidents and "service_id" in values}
+            await rollups.leave(self.conn, tables, ids, created)
         await self._send()
-        for (tables, ids), days in zip(touched, before):
-            await rollups.maintain(self.conn, tables, ids, days)
+        for tables, ids in touched:
+            await rollups.arrive(self.conn, tables, ids)
 
     async def _send(self) -> None:
         creates: dict[Any, list[dict[str, Any]]] = defaultdict(list)

@@ -75,9 +75,9 @@ async def _incident_write(conn: AsyncConnection | FactBatch, t: FactTables, inci
         await write
         conn.touch_incident(t, incident_id)  # again: the write may have flushed the batch (and its touches) first
         return
-    before = await rollups.contributions(conn, t, [incident_id])
+    await rollups.leave(conn, t, [incident_id])
     await write
-    await rollups.maintain(conn, t, [incident_id], before)
+    await rollups.arrive(conn, t, [incident_id])
 
 
 async def incident_opened(conn, t: FactTables, e: sv.IncidentOpenedV1, event_id: str, at: datetime) -> None:

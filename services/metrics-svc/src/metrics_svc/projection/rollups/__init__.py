@@ -2,14 +2,15 @@
 service and UTC day, so that a window, a weekly series or any `as_of` reads a bounded number of rows.
 
 A rollup row moves by what the facts say, never by what the event says. When incidents' facts change (opened,
-acknowledged, resolved, reopened, breached, rated — in any order, late or twice), their contributions to each day
-and hour are read by the same SQL before and after the batch's writes, and the difference is added to the rows
-(one statement per batch): the incident's old contribution leaves with its old day and its new one arrives with
-its new day, a redelivery or a reopen changes nothing but what the facts say, and a batch costs what its incidents
-touch, never the history of the days they fall on (a shuffled import touches every day). Additions commute, so two
-transactions adding to one day both count. Availability needs the union of outages, which does not add up: each
-resolved outage's span (domain.service_kpis.outage_span) is kept cut at every UTC midnight (`outage_pieces`), and a
-day's down time is the union of its pieces. Open outages stay in the incident facts (a partial index finds them).
+acknowledged, resolved, reopened, breached, rated — in any order, late or twice), what they contribute to each day
+and hour is taken off the rows before the batch's writes and added after, by the same SQL (a statement per bucket
+each way, no row of it through Python): the incident's old contribution leaves with its old day and its new one
+arrives with its new day, a redelivery or a reopen changes nothing but what the facts say, and a batch costs what
+its incidents touch, never the history of the days they fall on (a shuffled import touches every day). Additions
+commute, so two transactions adding to one day both count. Availability needs the union of outages, which does not
+add up: each resolved outage's span (domain.service_kpis.outage_span) is kept cut at every UTC midnight
+(`outage_pieces`), and a day's down time is the union of its pieces. Open outages stay in the incident facts (a
+partial index finds them).
 
 The package's modules: `pieces` (UTC days, outage pieces), `sql` (the sums' SQL, shared with the reads), `maintenance`
 (the consumer's maintenance) and `refresh` (the grouped derivation of whole services).
@@ -17,10 +18,10 @@ The package's modules: `pieces` (UTC days, outage pieces), `sql` (the sums' SQL,
 
 from __future__ import annotations
 
-from metrics_svc.projection.rollups.maintenance import contributions, lock_services, maintain
+from metrics_svc.projection.rollups.maintenance import arrive, leave
 from metrics_svc.projection.rollups.pieces import midnight, utc_day
 from metrics_svc.projection.rollups.refresh import refresh_services
 from metrics_svc.projection.rollups.sql import SUM_COLUMNS, USABLE, lateral_sums, sum_parts
 
-__all__ = ["SUM_COLUMNS", "USABLE", "contributions", "lateral_sums", "lock_services", "maintain", "midnight",
-           "refresh_services", "sum_parts", "utc_day"]
+__all__ = ["SUM_COLUMNS", "USABLE", "arrive", "lateral_sums", "leave", "midnight", "refresh_services", "sum_parts",
+           "utc_day"]

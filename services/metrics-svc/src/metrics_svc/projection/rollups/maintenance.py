@@ -1,61 +1,47 @@
-"""The rollups maintained in the consumer's transaction: what some incidents contribute before and after their
-facts change, the difference added to every day and hour, their outage pieces replaced, under a per-service lock."""
+"""The rollups maintained in the consumer's transaction, under a per-service lock: what some incidents contribute
+to every day and hour taken off before their facts change and added after, by the SQL that derives the rollups
+(no row of it passes through Python), their outage pieces replaced and those days given their down time again."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from metrics_svc.projection.reads import incident_facts
+from metrics_svc.projection.reads import any_of, incident_facts
 from metrics_svc.projection.rollups.pieces import pieces_of
 from metrics_svc.projection.rollups.sql import SUM_NAMES, _sums_select
 from metrics_svc.projection.tables import FactTables
 
 DayKey = tuple[UUID, date]
 
-Sums = dict[tuple[UUID, Any], list[Any]]
 
-
-@dataclass
-class Touched:
-    """What some incidents contribute to the daily and hourly sums, as stored before they change."""
-
-    days: Sums = field(default_factory=dict)
-    hours: Sums = field(default_factory=dict)
-
-
-async def contributions(conn, t: FactTables, incident_ids: Collection[UUID]) -> Touched:
-    """The incidents' sums per (service, day) and (service, hour), by the SQL that derives the rollups."""
-    found = Touched()
+async def leave(conn, t: FactTables, incident_ids: Collection[UUID], services: Collection[UUID] = ()) -> None:
+    """Before some incidents' facts change: their services locked (with `services`, those of the incidents the
+    change creates), and what the incidents contribute now taken off every day and hour."""
     if incident_ids:
         ids = list(incident_ids)
-        for sums, hourly in ((found.days, False), (found.hours, True)):
-            for row in await conn.execute(contribution_statement(t, hourly=hourly), {"ids": ids}):
-                sums[(row[0], row[1])] = list(row[2:])
-    return found
+        await conn.execute(lock_statement(t), {"ids": ids, "services": sorted(services)})
+        for hourly in (False, True):
+            await conn.execute(move_statement(t, hourly=hourly, sign=-1), {"ids": ids})
 
 
-async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: Touched) -> None:
-    """After some incidents' facts changed: what they contribute now less what they did (`before`) added to every
-    day and hour, their outage pieces replaced, and the days whose pieces changed given their down time again."""
+async def arrive(conn, t: FactTables, incident_ids: Collection[UUID]) -> None:
+    """After some incidents' facts changed (`leave` before): what they contribute now added to every day and hour,
+    their outage pieces replaced, and the days whose pieces changed given their down time again."""
     if not incident_ids:
         return
     ids = list(incident_ids)
-    after = await contributions(conn, t, ids)
+    await conn.execute(lock_statement(t), {"ids": ids, "services": []})  # held already, but for a created incident
+    for hourly in (False, True):
+        await conn.execute(move_statement(t, hourly=hourly, sign=1), {"ids": ids})
     c = t.incidents.c
-    outages = await incident_facts(conn, t, sa.and_(c.incident_id.in_(ids), c.outage))
-    services = {s for s, _ in (*before.days, *after.days, *before.hours, *after.hours)}
-    await lock_services(conn, services)
-    await add(conn, t.service_days, "day", _difference(after.days, before.days))
-    await add(conn, t.service_hours, "hour", _difference(after.hours, before.hours))
-    removed = await conn.execute(sa.delete(t.outage_pieces).where(t.outage_pieces.c.incident_id.in_(ids))
+    outages = await incident_facts(conn, t, sa.and_(any_of(c.incident_id, ids), c.outage))
+    removed = await conn.execute(sa.delete(t.outage_pieces).where(any_of(t.outage_pieces.c.incident_id, ids))
                                  .returning(t.outage_pieces.c.service_id, t.outage_pieces.c.day))
     dirty = {(row.service_id, row.day) for row in removed}
     pieces = [piece for fact in outages for piece in pieces_of(fact)]
@@ -63,46 +49,30 @@ async def maintain(conn, t: FactTables, incident_ids: Collection[UUID], before: 
         await conn.execute(pg_insert(t.outage_pieces), pieces)
         dirty |= {(p["service_id"], p["day"]) for p in pieces}
     await recompute_outages(conn, t, dirty)
-    if after.days or after.hours:
-        known = sorted({s for s, _ in (*after.days, *after.hours)})
-        await conn.execute(pg_insert(t.known_services).on_conflict_do_nothing(), [{"service_id": s} for s in known])
-
-
-def _difference(after: Sums, before: Sums) -> Sums:
-    changed = {}
-    for key in after.keys() | before.keys():
-        new, old = after.get(key), before.get(key)
-        delta = [a - b for a, b in zip(new or [0] * len(SUM_NAMES), old or [0] * len(SUM_NAMES), strict=True)]
-        if any(delta):
-            changed[key] = delta
-    return changed
-
-
-async def add(conn, table: sa.Table, bucket: str, deltas: Sums) -> None:
-    """Each (service, bucket)'s sums moved by its delta, in one order for every writer (no deadlock between them)."""
-    if deltas:
-        keys = sorted(deltas)
-        columns = {f"v{n}": [deltas[k][n] for k in keys] for n in range(len(SUM_NAMES))}
-        await conn.execute(add_statement(table, bucket), {"ids": [s for s, _ in keys], "buckets": [b for _, b in keys],
-                                                          **columns})
+    await conn.execute(known_statement(t), {"ids": ids})
 
 
 @cache
-def add_statement(table: sa.Table, bucket: str) -> sa.TextClause:
-    kind = "date" if bucket == "day" else "timestamptz"
-    arrays = ", ".join(f"CAST(:v{n} AS {'numeric' if name.endswith('_us') else 'bigint'}[])"
-                       for n, name in enumerate(SUM_NAMES))
+def move_statement(t: FactTables, *, hourly: bool, sign: int) -> sa.TextClause:
+    """Each (service, day or hour) moved by `sign` times what the incidents `ids` contribute to it, in one order
+    for every writer; additions commute, so what two transactions add to one row both count."""
+    table, bucket = (t.service_hours.name, "hour") if hourly else (t.service_days.name, "day")
+    names = [f"s{n}" for n in range(len(SUM_NAMES))]
+    sums = _sums_select(t, hourly=hourly, where="i.incident_id = ANY(:ids)")
     return sa.text(f"""
-        INSERT INTO {table.name} (service_id, {bucket}, {", ".join(SUM_NAMES)})
-        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:buckets AS {kind}[]), {arrays})
+        INSERT INTO {table} (service_id, {bucket}, {", ".join(SUM_NAMES)})
+        SELECT s.service_id, s.b, {", ".join(f"{'-' if sign < 0 else ''}s.{n}" for n in names)}
+        FROM ({sums}) AS s(service_id, b, {", ".join(names)})
+        ORDER BY s.service_id, s.b
         ON CONFLICT (service_id, {bucket}) DO UPDATE
-        SET {", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in SUM_NAMES)}""")
+        SET {", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SUM_NAMES)}""")
 
 
 @cache
-def contribution_statement(t: FactTables, *, hourly: bool) -> sa.TextClause:
-    """The sums of the incidents `ids` per day (or hour): bulk_sums_statement's passes over just them."""
-    return sa.text(_sums_select(t, hourly=hourly, where="i.incident_id = ANY(:ids)"))
+def known_statement(t: FactTables) -> sa.TextClause:
+    """The services of the incidents `ids` known to the lists (every service with an incident fact)."""
+    return sa.text(f"INSERT INTO {t.known_services.name} (service_id) SELECT DISTINCT service_id FROM "
+                   f"{t.incidents.name} WHERE incident_id = ANY(:ids) ORDER BY 1 ON CONFLICT DO NOTHING")
 
 
 @cache
@@ -129,14 +99,16 @@ async def recompute_outages(conn, t: FactTables, dirty: Collection[DayKey]) -> N
                                                            "days": [d for _, d in ordered]})
 
 
-LOCK_SERVICES = sa.text("SELECT pg_advisory_xact_lock(hashtextextended('rollups:' || id::text, 0)) "
-                        "FROM unnest(CAST(:ids AS uuid[])) AS id ORDER BY id")
-
-
-async def lock_services(conn, service_ids: Collection[UUID]) -> None:
-    """Until commit, one transaction at a time recomputes a service's rollups. A day is recomputed from the facts
-    its statement sees: without the lock, two replicas adding incidents to one day at once would each write the day
-    without the other's incident. Taken in one order, so replicas never deadlock on it; the recomputation after it
-    reads what the other committed (read committed: each statement sees what was committed before it began)."""
-    if service_ids:
-        await conn.execute(LOCK_SERVICES, {"ids": sorted(service_ids)})
+@cache
+def lock_statement(t: FactTables) -> sa.TextClause:
+    """The services `services` and those of the incidents `ids` locked until commit, in one order: one transaction
+    at a time moves a service's rollups. A day's down time is recomputed from the pieces its statement sees: without
+    the lock, two replicas adding outages to one day at once would each write the day without the other's. Taken in
+    one order, so replicas never deadlock on it, nor on the rows a batch moves twice (before its writes and after);
+    what follows it reads what the other committed (read committed: each statement sees what was committed before it
+    began). Re-entrant: a lock the transaction holds is granted again at once."""
+    return sa.text(f"""
+        SELECT pg_advisory_xact_lock(hashtextextended('rollups:' || s.id::text, 0))
+        FROM (SELECT unnest(CAST(:services AS uuid[])) AS id
+              UNION SELECT service_id FROM {t.incidents.name} WHERE incident_id = ANY(:ids)) AS s
+        ORDER BY s.id""")
