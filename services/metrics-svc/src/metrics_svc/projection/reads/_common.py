@@ -32,7 +32,8 @@ def aware(moment: datetime | None) -> datetime | None:
 
 def _fields(row: sa.Row) -> dict:
     """A row's columns by name, every moment timezone-aware."""
-    return {name: aware(value) if isinstance(value, datetime) else value for name, value in row._mapping.items()}
+    return {name: aware(value) if isinstance(value, datetime) else value
+            for name, value in zip(row._fields, row, strict=True)}
 
 
 def _grouped(rows, make, key=lambda row: row[0]) -> dict[UUID, list]:
