@@ -74,6 +74,11 @@ class ConsumerSettings(BaseModel):
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0
     stuck_after_s: float = 30.0
+    fetch_partition_bytes: int = Field(
+        default=524_288, ge=65_536,
+        description="What the Kafka client fetches ahead from each partition at most (its "
+        "`max_partition_fetch_bytes`); held in memory until handled. Kafka's default is 1 MiB.",
+    )
 
 
 DEV_ISSUER = "continuum-dev"

@@ -36,13 +36,15 @@ class EventConsumer(_OneByOne):
         batch_handler: BatchHandler | None = None,
         inbox: bool = True,
         backlog_growth: int | None = None,
+        fetch_partition_bytes: int | None = None,
     ) -> None:
         """`subscriptions` maps CloudEvents types (`continuum.<context>.<Event>.v<N>`) to handlers; with a
         `batch_handler`, that handler takes every subscribed type, in batches and alone. `inbox=False` is for a
         handler whose writes are idempotent by themselves (keyed by event id): no inbox row per event, each
         redelivered event handled again. `backlog_growth` bounds how far fetches grow during a backlog (a multiple
         of `max_batch`, BACKLOG_GROWTH by default; 1 for a handler whose cost per batch is too small to share, so
-        that it holds no more messages than it must)."""
+        that it holds no more messages than it must). `fetch_partition_bytes` bounds what the client fetches ahead
+        from each partition (`settings.fetch_partition_bytes` by default)."""
         if batch_handler is None and any(s.handle is None for s in subscriptions.values()):
             raise ValueError("a subscription without a handler needs the consumer's batch handler")
         self.name = name
@@ -58,6 +60,7 @@ class EventConsumer(_OneByOne):
         self._highwater: Callable[[str, int], int | None] = lambda topic, partition: None
         self._inbox = inbox
         self._backlog_growth = BACKLOG_GROWTH if backlog_growth is None else backlog_growth
+        self._fetch_partition_bytes = fetch_partition_bytes or settings.fetch_partition_bytes
         self.status = ConsumerStatus()
 
     async def run(self) -> None:
@@ -69,6 +72,7 @@ class EventConsumer(_OneByOne):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             request_timeout_ms=max(self._kafka.request_timeout_ms, 40_000),
+            max_partition_fetch_bytes=self._fetch_partition_bytes,
         )
         producer = AIOKafkaProducer(bootstrap_servers=self._kafka.bootstrap_servers, enable_idempotence=True)
         await self._start(consumer, producer)

@@ -122,6 +122,9 @@ async def take_batch(batch: Sequence[Delivery], conn: AsyncConnection) -> None:
     await insert_deliveries(conn, rows)
 
 
+INTAKE_FETCH_BYTES = 128 * 1024  # per partition: a fetch of `max_batch` events, not Kafka's 1 MiB of them held ahead
+
+
 def intake_consumer(*, name: str, engine: AsyncEngine, kafka: KafkaSettings, settings: ConsumerSettings
                     ) -> EventConsumer:
     """The group `continuum.<name>`: its own offsets, so webhooks never slow the KPI projections; no inbox (see
@@ -129,7 +132,7 @@ def intake_consumer(*, name: str, engine: AsyncEngine, kafka: KafkaSettings, set
     whatever its size, and larger fetches only held more messages (metrics-svc reads every topic twice)."""
     return EventConsumer(name=name, engine=engine, subscriptions=every_published_type(), kafka=kafka,
                          settings=settings, telemetry=Telemetry(service=name), batch_handler=take_batch, inbox=False,
-                         backlog_growth=1)
+                         backlog_growth=1, fetch_partition_bytes=INTAKE_FETCH_BYTES)
 
 
 async def replay(engine: AsyncEngine, kafka: KafkaSettings, subscription_id: UUID, *, batch: int) -> None:
