@@ -1,6 +1,7 @@
 """The rollups maintained in the consumer's transaction, under a per-service lock: what some incidents contribute
-to every day and hour taken off before their facts change and added after, by the SQL that derives the rollups
-(no row of it passes through Python), their outage pieces replaced and those days given their down time again."""
+to every hour before their facts change kept aside, and after the change the difference added to the hours and days
+it changed, by the SQL that derives the rollups (no row of it passes through Python); their outage pieces replaced
+and those days given their down time again."""
 
 from __future__ import annotations
 
@@ -22,23 +23,24 @@ DayKey = tuple[UUID, date]
 
 async def leave(conn, t: FactTables, incident_ids: Collection[UUID], services: Collection[UUID] = ()) -> None:
     """Before some incidents' facts change: their services locked (with `services`, those of the incidents the
-    change creates), and what the incidents contribute now taken off every day and hour."""
+    change creates), and what the incidents contribute now to every hour kept aside, negated (`arrive` adds it)."""
     if incident_ids:
         ids = list(incident_ids)
         await conn.execute(lock_statement(t), {"ids": ids, "services": sorted(services)})
-        for hourly in (False, True):
-            await conn.execute(move_statement(t, hourly=hourly, sign=-1), {"ids": ids})
+        await conn.execute(aside_table_statement(t))
+        await conn.execute(aside_statement(t), {"ids": ids})
 
 
 async def arrive(conn, t: FactTables, incident_ids: Collection[UUID]) -> None:
-    """After some incidents' facts changed (`leave` before): what they contribute now added to every day and hour,
-    their outage pieces replaced, and the days whose pieces changed given their down time again."""
+    """After some incidents' facts changed (`leave` before): what they contribute now less what they contributed
+    before, added to every hour and day where it differs; their outage pieces replaced, and the days whose pieces
+    changed given their down time again."""
     if not incident_ids:
         return
     ids = list(incident_ids)
     await conn.execute(lock_statement(t), {"ids": ids, "services": []})  # held already, but for a created incident
-    for hourly in (False, True):
-        await conn.execute(move_statement(t, hourly=hourly, sign=1), {"ids": ids})
+    await conn.execute(aside_table_statement(t))
+    await conn.execute(move_statement(t), {"ids": ids})
     c = t.incidents.c
     outages = await incident_facts(conn, t, sa.and_(any_of(c.incident_id, ids), c.outage))
     removed = await conn.execute(sa.delete(t.outage_pieces).where(any_of(t.outage_pieces.c.incident_id, ids))
@@ -52,20 +54,56 @@ async def arrive(conn, t: FactTables, incident_ids: Collection[UUID]) -> None:
     await conn.execute(known_statement(t), {"ids": ids})
 
 
+def _aside(t: FactTables) -> str:
+    return f"{t.service_hours.name}_aside"
+
+
 @cache
-def move_statement(t: FactTables, *, hourly: bool, sign: int) -> sa.TextClause:
-    """Each (service, day or hour) moved by `sign` times what the incidents `ids` contribute to it, in one order
-    for every writer; additions commute, so what two transactions add to one row both count."""
-    table, bucket = (t.service_hours.name, "hour") if hourly else (t.service_days.name, "day")
+def aside_table_statement(t: FactTables) -> sa.TextClause:
+    """The session's table of contributions kept aside between `leave` and `arrive`: temporary (no WAL, seen by
+    this connection only) and emptied at every commit; created in the transaction that first needs it, so a
+    rollback takes it away with everything else."""
+    return sa.text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_aside(t)} (LIKE {t.service_hours.name}) "
+                   "ON COMMIT DELETE ROWS")
+
+
+@cache
+def aside_statement(t: FactTables) -> sa.TextClause:
+    """What the incidents `ids` contribute to each (service, hour), negated, kept aside."""
     names = [f"s{n}" for n in range(len(SUM_NAMES))]
-    sums = _sums_select(t, hourly=hourly, where="i.incident_id = ANY(:ids)")
+    sums = _sums_select(t, hourly=True, where="i.incident_id = ANY(:ids)")
     return sa.text(f"""
-        INSERT INTO {table} (service_id, {bucket}, {", ".join(SUM_NAMES)})
-        SELECT s.service_id, s.b, {", ".join(f"{'-' if sign < 0 else ''}s.{n}" for n in names)}
-        FROM ({sums}) AS s(service_id, b, {", ".join(names)})
-        ORDER BY s.service_id, s.b
-        ON CONFLICT (service_id, {bucket}) DO UPDATE
-        SET {", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SUM_NAMES)}""")
+        INSERT INTO {_aside(t)} (service_id, hour, {", ".join(SUM_NAMES)})
+        SELECT s.service_id, s.b, {", ".join(f"-s.{n}" for n in names)}
+        FROM ({sums}) AS s(service_id, b, {", ".join(names)})""")
+
+
+@cache
+def move_statement(t: FactTables) -> sa.TextClause:
+    """Each (service, hour) and (service, day) moved by what the incidents `ids` contribute to it now plus what was
+    kept aside (their contribution before, negated), where that is not nothing; the aside emptied. Rows are
+    written in one order by every writer, and additions commute, so what two transactions add to one row both
+    count; a day is the sum of its hours (both are UTC)."""
+    n = range(len(SUM_NAMES))
+    values = ", ".join(f"v{i}" for i in n)
+    sums = _sums_select(t, hourly=True, where="i.incident_id = ANY(:ids)")
+    some = " OR ".join(f"sum(x.v{i}) <> 0" for i in n)
+
+    def upsert(table: str, bucket: str, select: str) -> str:
+        return (f"INSERT INTO {table} (service_id, {bucket}, {', '.join(SUM_NAMES)}) {select} "
+                f"ON CONFLICT (service_id, {bucket}) DO UPDATE "
+                f"SET {', '.join(f'{c} = {table}.{c} + excluded.{c}' for c in SUM_NAMES)}")
+
+    hours, days = t.service_hours.name, t.service_days.name
+    return sa.text(f"""
+        WITH gone AS (DELETE FROM {_aside(t)} RETURNING service_id, hour, {", ".join(SUM_NAMES)}),
+        net AS (SELECT x.service_id, x.b, {", ".join(f"sum(x.v{i}) AS v{i}" for i in n)}
+                FROM (SELECT * FROM gone UNION ALL {sums}) AS x(service_id, b, {values})
+                GROUP BY x.service_id, x.b HAVING {some}),
+        by_hour AS ({upsert(hours, "hour", f"SELECT service_id, b, {values} FROM net ORDER BY 1, 2")})
+        {upsert(days, "day", f"SELECT x.service_id, (x.b AT TIME ZONE 'UTC')::date, "
+                             f"{', '.join(f'sum(x.v{i})' for i in n)} FROM net AS x GROUP BY 1, 2 "
+                             f"HAVING {some} ORDER BY 1, 2")}""")
 
 
 @cache
