@@ -47,7 +47,8 @@ class _Batches:
         if not self._settings.batch_transactions or len(records) < 2:
             return False
         try:
-            deliveries = [self._delivery(record) for record in records]
+            ends: dict[tuple[str, int], int | None] = {}  # each partition's end offset, looked up once a batch
+            deliveries = [self._delivery(record, ends) for record in records]
         except PermanentFailure:
             return False
         wanted = [delivery for delivery in deliveries if delivery is not None]
@@ -91,8 +92,10 @@ class _Batches:
         published_at = record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else time.time()
         self._telemetry.applied(consumer=self.name, topic=record.topic, published_at=published_at)
 
-    def _delivery(self, record: ConsumerRecord) -> Delivery | None:
-        """The validated delivery, None for event types this consumer does not follow."""
+    def _delivery(self, record: ConsumerRecord, ends: dict[tuple[str, int], int | None] | None = None
+                  ) -> Delivery | None:
+        """The validated delivery, None for event types this consumer does not follow; `ends` keeps the end offsets
+        of the partitions already looked up (a batch is built without awaiting, so they cannot change in between)."""
         try:  # the attributes: the data is parsed only for a subscription that validates it (_validated)
             event = cloudevents.decode(record.headers, record.value, parse_data=False)
         except UndecodableMessage as error:
@@ -103,8 +106,11 @@ class _Batches:
                 raise PermanentFailure(f"unknown schema version: {event.type}")
             return None
         payload = _validated(subscription.contract, event) if subscription.validated else None
-        return Delivery(event, payload, record.topic, record.partition, record.offset, self.name,
-                        self._highwater(record.topic, record.partition))
+        ends = {} if ends is None else ends
+        key = (record.topic, record.partition)
+        if key not in ends:
+            ends[key] = self._highwater(record.topic, record.partition)
+        return Delivery(event, payload, record.topic, record.partition, record.offset, self.name, ends[key])
 
     async def _new(self, conn: AsyncConnection, deliveries: Sequence[Delivery]) -> list[Delivery]:
         """The deliveries to handle: those new to the inbox, or (without one) each event once."""
