@@ -9,11 +9,10 @@ way, no row of it through Python): the incident's old contribution leaves with i
 with its new day, a redelivery or a reopen changes nothing but what the facts say, and a batch costs what its
 incidents touch, never the history of the days they fall on (a shuffled import touches every day); a row is
 written only where its sums change (an incident rated moves its rating's hour, not the hours it was opened and
-resolved in). Additions
-commute, so two transactions adding to one day both count. Availability needs the union of outages, which does not
-add up: each resolved outage's span (domain.service_kpis.outage_span) is kept cut at every UTC midnight
-(`outage_pieces`), and a day's down time is the union of its pieces. Open outages stay in the incident facts (a
-partial index finds them).
+resolved in). Additions commute, so two transactions adding to one day both count. Availability needs the
+union of outages, which does not add up: each resolved outage's span (domain.service_kpis.outage_span) is kept cut
+at every UTC midnight (`outage_pieces`), and a day's down time is the union of its pieces. Open outages stay in the
+incident facts (a partial index finds them).
 
 The package's modules: `pieces` (UTC days, outage pieces), `sql` (the sums' SQL, shared with the reads), `maintenance`
 (the consumer's maintenance) and `refresh` (the grouped derivation of whole services).

@@ -39,8 +39,7 @@ async def arrive(conn, t: FactTables, incident_ids: Collection[UUID]) -> None:
         return
     ids = list(incident_ids)
     await conn.execute(lock_statement(t), {"ids": ids, "services": []})  # held already, but for a created incident
-    await conn.execute(aside_table_statement(t))
-    await conn.execute(move_statement(t), {"ids": ids})
+    await conn.execute(move_statement(t), {"ids": ids})  # the aside table exists: `leave` created it
     c = t.incidents.c
     outages = await incident_facts(conn, t, sa.and_(any_of(c.incident_id, ids), c.outage))
     removed = await conn.execute(sa.delete(t.outage_pieces).where(any_of(t.outage_pieces.c.incident_id, ids))
