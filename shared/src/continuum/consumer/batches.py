@@ -92,8 +92,7 @@ class _Batches:
         published_at = record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else time.time()
         self._telemetry.applied(consumer=self.name, topic=record.topic, published_at=published_at)
 
-    def _delivery(self, record: ConsumerRecord, ends: dict[tuple[str, int], int | None] | None = None
-                  ) -> Delivery | None:
+    def _delivery(self, record: ConsumerRecord, ends: dict[tuple[str, int], int | None]) -> Delivery | None:
         """The validated delivery, None for event types this consumer does not follow; `ends` keeps the end offsets
         of the partitions already looked up (a batch is built without awaiting, so they cannot change in between)."""
         try:  # the attributes: the data is parsed only for a subscription that validates it (_validated)
@@ -106,7 +105,6 @@ class _Batches:
                 raise PermanentFailure(f"unknown schema version: {event.type}")
             return None
         payload = _validated(subscription.contract, event) if subscription.validated else None
-        ends = {} if ends is None else ends
         key = (record.topic, record.partition)
         if key not in ends:
             ends[key] = self._highwater(record.topic, record.partition)

@@ -29,7 +29,7 @@ class _OneByOne(_Batches):
 
     async def _take(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
         try:
-            delivery = self._delivery(record)
+            delivery = self._delivery(record, {})
             if delivery is None:
                 self.status.ignored += 1
                 self._telemetry.consumed.labels("ignored").inc()

@@ -60,7 +60,8 @@ class EventConsumer(_OneByOne):
         self._highwater: Callable[[str, int], int | None] = lambda topic, partition: None
         self._inbox = inbox
         self._backlog_growth = BACKLOG_GROWTH if backlog_growth is None else backlog_growth
-        self._fetch_partition_bytes = fetch_partition_bytes or settings.fetch_partition_bytes
+        self._fetch_partition_bytes = (settings.fetch_partition_bytes if fetch_partition_bytes is None
+                                       else fetch_partition_bytes)
         self.status = ConsumerStatus()
 
     async def run(self) -> None:
